@@ -1,0 +1,44 @@
+// Package agreement computes inter-annotator agreement for Concord
+// dimensions. It is pure statistics on the standard library: no database,
+// no HTTP.
+//
+// Annotators label items (paragraphs) on a dimension. A single-choice
+// dimension gives one category per item and annotator, possibly on an
+// ordered (ordinal) scale; a multi-label dimension gives a set of
+// categories. Missing data is normal: not every annotator labels every item.
+//
+// Compute returns a Report with, for single-choice dimensions, observed
+// agreement, Krippendorff's alpha (nominal, ordinal, interval), Fleiss'
+// kappa, pairwise Cohen's kappa with their mean (Light's kappa), per-category
+// agreement and each annotator's label distribution; for multi-label
+// dimensions, alpha with the MASI and Jaccard distances and per-label binary
+// agreement. Alpha coefficients can carry a percentile bootstrap confidence
+// interval. Confusion gives the confusion matrix of two annotators.
+// Interpret and InterpretKappa give one-line readings of a value.
+//
+// A coefficient that the data cannot determine (no pairable values, a single
+// category in use, two annotators without shared items) is undefined: its
+// Metric has a null value and a reason, and Metric.Float returns NaN. Compute
+// never returns 1 for such data and never panics.
+//
+// References:
+//
+//   - Cohen, J. (1960). A coefficient of agreement for nominal scales.
+//   - Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters.
+//   - Light, R. J. (1971). Measures of response agreement for qualitative data.
+//   - Landis, J. R., & Koch, G. G. (1977). The measurement of observer agreement
+//     for categorical data.
+//   - Feinstein, A. R., & Cicchetti, D. V. (1990). High agreement but low kappa.
+//   - Passonneau, R. (2006). Measuring agreement on set-valued items (MASI) for
+//     semantic and pragmatic annotation.
+//   - Hayes, A. F., & Krippendorff, K. (2007). Answering the call for a standard
+//     reliability measure for coding data.
+//   - Krippendorff, K. (2011). Computing Krippendorff's alpha-reliability.
+//
+// # Performance
+//
+// Item and annotator names are mapped to dense integers in one pass, units
+// are grouped by item (without sorting when the input already lists each
+// item's units together) and every coefficient is then computed from
+// integer count arrays, without per-unit allocation.
+package agreement

@@ -1,0 +1,328 @@
+package agreement
+
+import (
+	"encoding/binary"
+	"math"
+	"math/bits"
+	"slices"
+	"sort"
+	"strconv"
+)
+
+// encoded is the dense form of a Dataset: items, annotators and values are
+// mapped to small integers once, and the units are grouped by item with
+// duplicates removed. Everything downstream works on integer arrays.
+type encoded struct {
+	multi bool
+	cats  []string // category names, in scale order
+	k     int
+
+	annNames []string // annotator names, sorted; ids index this slice
+	nItems   int
+	start    []int32 // units of item i are ann/val[start[i]:start[i+1]]
+	ann      []int32 // annotator id per unit
+	val      []int32 // category id (single) or set id (multi) per unit
+
+	// Multi-label only: distinct label sets, words 64-bit words per set.
+	words    int
+	sets     []uint64
+	setCards []int32
+
+	invalid       int // units ignored for their shape (see Compute)
+	duplicates    int // units overridden by a later unit of the same item and annotator
+	unknownValues int // values not among the categories
+	unknown       []string
+}
+
+func (e *encoded) nAnn() int { return len(e.annNames) }
+
+func (e *encoded) nSets() int { return len(e.setCards) }
+
+// set returns the bitset of set id s.
+func (e *encoded) set(s int32) []uint64 {
+	return e.sets[int(s)*e.words : int(s+1)*e.words]
+}
+
+// interner maps strings to dense ids in order of first appearance. It
+// remembers the last string looked up, which makes the common case of units
+// sorted by item nearly free.
+type interner struct {
+	m      map[string]int32
+	names  []string
+	last   string
+	lastID int32
+	has    bool
+}
+
+func newInterner() *interner { return &interner{m: make(map[string]int32)} }
+
+func (in *interner) id(s string) int32 {
+	if in.has && s == in.last {
+		return in.lastID
+	}
+	id, ok := in.m[s]
+	if !ok {
+		id = int32(len(in.names))
+		in.m[s] = id
+		in.names = append(in.names, s)
+	}
+	in.last, in.lastID, in.has = s, id, true
+	return id
+}
+
+// catLookup resolves category names; small category lists are scanned
+// linearly, which is faster than hashing.
+type catLookup struct {
+	names []string
+	m     map[string]int32
+}
+
+func newCatLookup(cats []string) *catLookup {
+	cl := &catLookup{names: cats}
+	if len(cats) > 8 {
+		cl.m = make(map[string]int32, len(cats))
+		for i, c := range cats {
+			cl.m[c] = int32(i)
+		}
+	}
+	return cl
+}
+
+func (cl *catLookup) find(s string) (int32, bool) {
+	if cl.m != nil {
+		c, ok := cl.m[s]
+		return c, ok
+	}
+	for i, c := range cl.names {
+		if c == s {
+			return int32(i), true
+		}
+	}
+	return -1, false
+}
+
+// categoriesOf returns the category list of d: the declared categories with
+// repeats removed, or, when none are declared, every value seen in the data
+// sorted numerically when all of them parse as numbers and lexically
+// otherwise.
+func categoriesOf(d Dataset) []string {
+	seen := make(map[string]bool)
+	var out []string
+	if len(d.Categories) > 0 {
+		for _, c := range d.Categories {
+			if !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	for i := range d.Units {
+		vals := d.Units[i].Values
+		if !d.Multi && len(vals) != 1 {
+			continue
+		}
+		for _, v := range vals {
+			if !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
+	}
+	if nums, ok := numericValues(out); ok {
+		idx := make([]int, len(out))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(a, b int) bool {
+			if nums[idx[a]] != nums[idx[b]] {
+				return nums[idx[a]] < nums[idx[b]]
+			}
+			return out[idx[a]] < out[idx[b]]
+		})
+		sorted := make([]string, len(out))
+		for i, j := range idx {
+			sorted[i] = out[j]
+		}
+		return sorted
+	}
+	slices.Sort(out)
+	return out
+}
+
+// numericValues parses every category as a finite float64.
+func numericValues(cats []string) ([]float64, bool) {
+	if len(cats) == 0 {
+		return nil, false
+	}
+	out := make([]float64, len(cats))
+	for i, c := range cats {
+		v, err := strconv.ParseFloat(c, 64)
+		if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+			return nil, false
+		}
+		out[i] = v
+	}
+	return out, true
+}
+
+// encode converts d into its dense form. When keep is non-nil only units
+// whose annotator satisfies it are used.
+func encode(d Dataset, keep func(string) bool) *encoded {
+	e := &encoded{multi: d.Multi}
+	e.cats = categoriesOf(d)
+	e.k = len(e.cats)
+	cl := newCatLookup(e.cats)
+
+	items := newInterner()
+	anns := newInterner()
+	n := len(d.Units)
+	itemOf := make([]int32, 0, n)
+	annOf := make([]int32, 0, n)
+	valOf := make([]int32, 0, n)
+	unknown := make(map[string]bool)
+	grouped := true
+	maxItem := int32(-1)
+
+	var setIDs map[string]int32
+	var buf []uint64
+	var key []byte
+	if d.Multi {
+		e.words = (e.k + 63) / 64
+		if e.words == 0 {
+			e.words = 1
+		}
+		setIDs = make(map[string]int32)
+		buf = make([]uint64, e.words)
+		key = make([]byte, 8*e.words)
+	}
+
+	for i := range d.Units {
+		u := &d.Units[i]
+		if keep != nil && !keep(u.Annotator) {
+			continue
+		}
+		var v int32
+		if !d.Multi {
+			if len(u.Values) != 1 {
+				e.invalid++
+				continue
+			}
+			c, ok := cl.find(u.Values[0])
+			if !ok {
+				e.unknownValues++
+				unknown[u.Values[0]] = true
+				continue
+			}
+			v = c
+		} else {
+			clear(buf)
+			known := 0
+			for _, s := range u.Values {
+				c, ok := cl.find(s)
+				if !ok {
+					e.unknownValues++
+					unknown[s] = true
+					continue
+				}
+				buf[c>>6] |= 1 << (uint(c) & 63)
+				known++
+			}
+			if len(u.Values) > 0 && known == 0 {
+				e.invalid++
+				continue
+			}
+			for w, x := range buf {
+				binary.LittleEndian.PutUint64(key[8*w:], x)
+			}
+			id, ok := setIDs[string(key)]
+			if !ok {
+				id = int32(len(e.setCards))
+				setIDs[string(key)] = id
+				e.sets = append(e.sets, buf...)
+				card := 0
+				for _, x := range buf {
+					card += popcount(x)
+				}
+				e.setCards = append(e.setCards, int32(card))
+			}
+			v = id
+		}
+		it := items.id(u.Item)
+		if it < maxItem {
+			grouped = false
+		} else {
+			maxItem = it
+		}
+		itemOf = append(itemOf, it)
+		annOf = append(annOf, anns.id(u.Annotator))
+		valOf = append(valOf, v)
+	}
+	for s := range unknown {
+		e.unknown = append(e.unknown, s)
+	}
+	slices.Sort(e.unknown)
+
+	// Annotator ids follow sorted names so that reports do not depend on
+	// the order of the input.
+	e.annNames = slices.Clone(anns.names)
+	slices.Sort(e.annNames)
+	perm := make([]int32, len(anns.names))
+	for newID, name := range e.annNames {
+		perm[anns.m[name]] = int32(newID)
+	}
+
+	e.nItems = len(items.names)
+	start := make([]int32, e.nItems+1)
+	for _, it := range itemOf {
+		start[it+1]++
+	}
+	for i := 1; i <= e.nItems; i++ {
+		start[i] += start[i-1]
+	}
+	if !grouped {
+		// Stable counting sort by item keeps input order within an item,
+		// so "later unit wins" still refers to the input order.
+		pos := slices.Clone(start[:e.nItems])
+		a2 := make([]int32, len(annOf))
+		v2 := make([]int32, len(valOf))
+		for j, it := range itemOf {
+			p := pos[it]
+			pos[it]++
+			a2[p] = annOf[j]
+			v2[p] = valOf[j]
+		}
+		annOf, valOf = a2, v2
+	}
+
+	// Remove duplicate (item, annotator) units in place: the later unit's
+	// value replaces the earlier one.
+	stamp := make([]int32, len(perm))
+	slot := make([]int32, len(perm))
+	w := int32(0)
+	for it := 0; it < e.nItems; it++ {
+		lo, hi := start[it], start[it+1]
+		start[it] = w
+		mark := int32(it + 1)
+		for j := lo; j < hi; j++ {
+			a := perm[annOf[j]]
+			if stamp[a] == mark {
+				valOf[slot[a]] = valOf[j]
+				e.duplicates++
+				continue
+			}
+			stamp[a] = mark
+			slot[a] = w
+			annOf[w] = a
+			valOf[w] = valOf[j]
+			w++
+		}
+	}
+	start[e.nItems] = w
+	e.start = start
+	e.ann = annOf[:w]
+	e.val = valOf[:w]
+	return e
+}
+
+func popcount(x uint64) int { return bits.OnesCount64(x) }

@@ -1,0 +1,328 @@
+package annotate
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// QueueOptions narrows the queue.
+type QueueOptions struct {
+	// Limit is the most paragraphs returned (1 to 100; default 1).
+	Limit int
+	// DocumentID, when set, keeps the queue to one document.
+	DocumentID int64
+	// Exclude leaves out paragraphs the caller already holds, such as the
+	// ones a page has prefetched but not yet saved.
+	Exclude []int64
+}
+
+// Queue returns the next paragraphs for a user to label, in reading order
+// (document by document, paragraph by paragraph): current paragraphs the user
+// has neither labelled nor skipped, that curation has not taken out, and that
+// have fewer annotators than the overlap setting asks for.
+func (s *Store) Queue(ctx context.Context, userID int64, opt QueueOptions) ([]Paragraph, error) {
+	if opt.Limit <= 0 {
+		opt.Limit = 1
+	}
+	if opt.Limit > 100 {
+		opt.Limit = 100
+	}
+	overlap, err := s.Overlap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := s.read(ctx).Model(&Paragraph{}).
+		Where("is_current = ?", true).
+		Where("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.paragraph_id = paragraphs.id AND a.user_id = ?)", userID).
+		Where("NOT EXISTS (SELECT 1 FROM skips k WHERE k.paragraph_id = paragraphs.id AND k.user_id = ?)", userID).
+		Where("NOT EXISTS (SELECT 1 FROM curations c WHERE c.paragraph_id = paragraphs.id AND c.status = ?)", StatusConfirmed).
+		Where("(SELECT count(*) FROM annotations a2 WHERE a2.paragraph_id = paragraphs.id) < ?", overlap)
+	if opt.DocumentID != 0 {
+		q = q.Where("document_id = ?", opt.DocumentID)
+	}
+	if len(opt.Exclude) > 0 {
+		q = q.Where("id NOT IN ?", opt.Exclude)
+	}
+	var out []Paragraph
+	if err := q.Order("document_id, position").Limit(opt.Limit).Find(&out).Error; err != nil {
+		return nil, translate(err)
+	}
+	return out, nil
+}
+
+// Remaining counts the paragraphs left in a user's queue.
+func (s *Store) Remaining(ctx context.Context, userID int64) (int64, error) {
+	overlap, err := s.Overlap(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = s.read(ctx).Model(&Paragraph{}).
+		Where("is_current = ?", true).
+		Where("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.paragraph_id = paragraphs.id AND a.user_id = ?)", userID).
+		Where("NOT EXISTS (SELECT 1 FROM skips k WHERE k.paragraph_id = paragraphs.id AND k.user_id = ?)", userID).
+		Where("NOT EXISTS (SELECT 1 FROM curations c WHERE c.paragraph_id = paragraphs.id AND c.status = ?)", StatusConfirmed).
+		Where("(SELECT count(*) FROM annotations a2 WHERE a2.paragraph_id = paragraphs.id) < ?", overlap).
+		Count(&n).Error
+	return n, translate(err)
+}
+
+// Annotation returns a user's annotation of a paragraph.
+func (s *Store) Annotation(ctx context.Context, paragraphID, userID int64) (*Annotation, error) {
+	var a Annotation
+	err := s.read(ctx).Where("paragraph_id = ? AND user_id = ?", paragraphID, userID).First(&a).Error
+	if err != nil {
+		return nil, notFound(err, "you have not labelled paragraph %d", paragraphID)
+	}
+	return &a, nil
+}
+
+// UserAnnotation is an annotation with its annotator's name.
+type UserAnnotation struct {
+	Annotation
+	UserName string `json:"user_name"`
+}
+
+// Annotations returns everyone's annotations of a paragraph, by annotator
+// name. Only reviewers and admins may be shown them.
+func (s *Store) Annotations(ctx context.Context, paragraphID int64) ([]UserAnnotation, error) {
+	if _, err := s.Paragraph(ctx, paragraphID); err != nil {
+		return nil, err
+	}
+	var out []UserAnnotation
+	err := s.read(ctx).Table("annotations").Select("annotations.*, users.name AS user_name").
+		Joins("JOIN users ON users.id = annotations.user_id").
+		Where("annotations.paragraph_id = ?", paragraphID).Order("users.name").Scan(&out).Error
+	return out, translate(err)
+}
+
+// conflict returns the 409 for a write against a stale version.
+func conflict(current any, format string, args ...any) error {
+	return &Error{Code: ECONFLICT, Field: "version", Message: fmt.Sprintf(format, args...), Current: current}
+}
+
+// SaveAnnotation writes a user's labels for a paragraph. version is the
+// version being replaced: 0 to create. The labels are checked against the
+// current schema. A stale version fails with ECONFLICT carrying the stored
+// annotation, unless the stored labels already equal the new ones, in which
+// case the write is a no-op that returns the stored annotation: a client that
+// retries a save whose answer it never got does not see a false conflict.
+// Each accepted write is recorded in the history in the same transaction.
+func (s *Store) SaveAnnotation(ctx context.Context, userID, paragraphID int64, version int, labels Labels) (*Annotation, error) {
+	if version < 0 {
+		return nil, Invalidf("version", "version must be 0 (new) or the version you last read")
+	}
+	var out Annotation
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		sc, err := s.schemaIn(tx)
+		if err != nil {
+			return err
+		}
+		canon, err := sc.Canonical(labels)
+		if err != nil {
+			return err
+		}
+		var p Paragraph
+		if err := tx.First(&p, paragraphID).Error; err != nil {
+			return notFound(err, "no paragraph with id %d", paragraphID)
+		}
+		if !p.Current {
+			return &Error{Code: ECONFLICT, Field: "paragraph", Message: fmt.Sprintf("paragraph %d belongs to an older revision of its document; reload to label the current text", paragraphID)}
+		}
+		var cur Annotation
+		if err := tx.Where("paragraph_id = ? AND user_id = ?", paragraphID, userID).Limit(1).Find(&cur).Error; err != nil {
+			return err
+		}
+		if cur.ID != 0 && cur.Labels.Equal(canon) {
+			out = cur
+			return nil
+		}
+		if cur.ID == 0 && version != 0 {
+			return conflict(nil, "you have no annotation of paragraph %d any more; save with version 0 to create it", paragraphID)
+		}
+		if cur.ID != 0 && version != cur.Version {
+			return conflict(&cur, "your annotation of paragraph %d changed since version %d (now version %d)", paragraphID, version, cur.Version)
+		}
+		now := s.now()
+		before := JSON("")
+		action := "create"
+		if cur.ID == 0 {
+			cur = Annotation{ParagraphID: paragraphID, UserID: userID, CreatedAt: now}
+		} else {
+			before = toJSON(cur.Labels)
+			action = "update"
+		}
+		cur.Labels, cur.Version, cur.SchemaVersion, cur.UpdatedAt = canon, cur.Version+1, sc.Version, now
+		if err := tx.Save(&cur).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("paragraph_id = ? AND user_id = ?", paragraphID, userID).Delete(&Skip{}).Error; err != nil {
+			return err
+		}
+		if err := s.rememberOpenValues(tx, sc, userID, canon); err != nil {
+			return err
+		}
+		out = cur
+		return s.record(tx, Change{At: now, UserID: userID, Entity: "annotation", EntityID: cur.ID, ParagraphID: paragraphID, Action: action, Before: before, After: toJSON(canon)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// rememberOpenValues keeps the values annotators add to open dimensions.
+func (s *Store) rememberOpenValues(tx *gorm.DB, sc *Schema, userID int64, l Labels) error {
+	for _, d := range sc.Dimensions {
+		if d.Kind != KindOpen || len(l[d.Name]) == 0 {
+			continue
+		}
+		v := l[d.Name][0]
+		if _, isOption := d.Resolve(v); isOption && contains(d.Keys(), v) {
+			continue
+		}
+		var n int64
+		if err := tx.Model(&OpenValue{}).Where("dimension = ? AND value = ?", d.Name, v).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			if err := tx.Create(&OpenValue{Dimension: d.Name, Value: v, CreatedBy: userID}).Error; err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// DeleteAnnotation removes a user's annotation of a paragraph, as when they
+// undo their first label of it. version must be the stored version. The
+// history keeps what was removed.
+func (s *Store) DeleteAnnotation(ctx context.Context, userID, paragraphID int64, version int) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		var cur Annotation
+		if err := tx.Where("paragraph_id = ? AND user_id = ?", paragraphID, userID).First(&cur).Error; err != nil {
+			return notFound(err, "you have not labelled paragraph %d", paragraphID)
+		}
+		if cur.Version != version {
+			return conflict(&cur, "your annotation of paragraph %d changed since version %d (now version %d)", paragraphID, version, cur.Version)
+		}
+		if err := tx.Delete(&cur).Error; err != nil {
+			return err
+		}
+		return s.record(tx, Change{UserID: userID, Entity: "annotation", EntityID: cur.ID, ParagraphID: paragraphID, Action: "delete", Before: toJSON(cur.Labels)})
+	})
+}
+
+// MaxReasonLen is the longest skip or flag reason, in characters.
+const MaxReasonLen = 1000
+
+// MaxNoteLen is the longest note, in characters.
+const MaxNoteLen = 10000
+
+// SkipParagraph records that a user passes over a paragraph, with a reason;
+// it leaves their queue. Skipping again replaces the reason.
+func (s *Store) SkipParagraph(ctx context.Context, userID, paragraphID int64, reason string) (*Skip, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, Invalidf("reason", "say why you skip this paragraph")
+	}
+	if utf8.RuneCountInString(reason) > MaxReasonLen {
+		return nil, Invalidf("reason", "a reason has at most %d characters", MaxReasonLen)
+	}
+	var out Skip
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var p Paragraph
+		if err := tx.First(&p, paragraphID).Error; err != nil {
+			return notFound(err, "no paragraph with id %d", paragraphID)
+		}
+		if err := tx.Where("paragraph_id = ? AND user_id = ?", paragraphID, userID).Limit(1).Find(&out).Error; err != nil {
+			return err
+		}
+		before := JSON("")
+		if out.ID != 0 {
+			before = toJSON(map[string]string{"reason": out.Reason})
+		}
+		out.ParagraphID, out.UserID, out.Reason = paragraphID, userID, reason
+		if out.ID == 0 {
+			out.CreatedAt = s.now()
+		}
+		if err := tx.Save(&out).Error; err != nil {
+			return err
+		}
+		return s.record(tx, Change{UserID: userID, Entity: "skip", EntityID: out.ID, ParagraphID: paragraphID, Action: "skip", Before: before, After: toJSON(map[string]string{"reason": reason})})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UnskipParagraph puts a skipped paragraph back in the user's queue.
+func (s *Store) UnskipParagraph(ctx context.Context, userID, paragraphID int64) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		var k Skip
+		if err := tx.Where("paragraph_id = ? AND user_id = ?", paragraphID, userID).First(&k).Error; err != nil {
+			return notFound(err, "you have not skipped paragraph %d", paragraphID)
+		}
+		if err := tx.Delete(&k).Error; err != nil {
+			return err
+		}
+		return s.record(tx, Change{UserID: userID, Entity: "skip", EntityID: k.ID, ParagraphID: paragraphID, Action: "unskip", Before: toJSON(map[string]string{"reason": k.Reason})})
+	})
+}
+
+// AddNote adds a note to a paragraph.
+func (s *Store) AddNote(ctx context.Context, userID, paragraphID int64, body string) (*Note, error) {
+	body = strings.TrimSpace(body)
+	if body == "" {
+		return nil, Invalidf("body", "a note cannot be empty")
+	}
+	if utf8.RuneCountInString(body) > MaxNoteLen {
+		return nil, Invalidf("body", "a note has at most %d characters", MaxNoteLen)
+	}
+	n := &Note{ParagraphID: paragraphID, UserID: userID, Body: body}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var p Paragraph
+		if err := tx.First(&p, paragraphID).Error; err != nil {
+			return notFound(err, "no paragraph with id %d", paragraphID)
+		}
+		n.CreatedAt = s.now()
+		if err := tx.Create(n).Error; err != nil {
+			return err
+		}
+		return s.record(tx, Change{UserID: userID, Entity: "note", EntityID: n.ID, ParagraphID: paragraphID, Action: "create", After: toJSON(map[string]string{"body": body})})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// Notes returns the notes on a paragraph, oldest first: everyone's when all
+// is true, else only those of userID.
+func (s *Store) Notes(ctx context.Context, paragraphID, userID int64, all bool) ([]Note, error) {
+	if _, err := s.Paragraph(ctx, paragraphID); err != nil {
+		return nil, err
+	}
+	q := s.read(ctx).Table("notes").Select("notes.*, users.name AS user_name").
+		Joins("JOIN users ON users.id = notes.user_id").Where("notes.paragraph_id = ?", paragraphID)
+	if !all {
+		q = q.Where("notes.user_id = ?", userID)
+	}
+	var out []Note
+	err := q.Order("notes.id").Scan(&out).Error
+	return out, translate(err)
+}

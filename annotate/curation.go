@@ -1,0 +1,152 @@
+package annotate
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+func checkKind(kind string) error {
+	if !contains(CurationKinds, kind) {
+		return &Error{Code: EINVALID, Field: "kind", Message: fmt.Sprintf("unknown flag %q", kind), Allowed: CurationKinds}
+	}
+	return nil
+}
+
+// Flag marks a paragraph as a duplicate, boilerplate or not relevant. The
+// flag is a suggestion until someone confirms it; flagging a paragraph whose
+// flag of that kind was dismissed suggests it again.
+func (s *Store) Flag(ctx context.Context, userID, paragraphID int64, kind, reason string) (*Curation, error) {
+	if err := checkKind(kind); err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) > MaxReasonLen {
+		return nil, Invalidf("reason", "a reason has at most %d characters", MaxReasonLen)
+	}
+	var c Curation
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var p Paragraph
+		if err := tx.First(&p, paragraphID).Error; err != nil {
+			return notFound(err, "no paragraph with id %d", paragraphID)
+		}
+		if err := tx.Where("paragraph_id = ? AND kind = ?", paragraphID, kind).Limit(1).Find(&c).Error; err != nil {
+			return err
+		}
+		if c.ID != 0 && c.Status != StatusDismissed {
+			return nil
+		}
+		before := JSON("")
+		if c.ID != 0 {
+			before = toJSON(map[string]string{"status": c.Status})
+		}
+		uid := userID
+		c.ParagraphID, c.Kind, c.Status, c.Reason, c.FlaggedBy = paragraphID, kind, StatusSuggested, reason, &uid
+		c.DecidedBy, c.DecidedAt = nil, nil
+		if c.ID == 0 {
+			c.CreatedAt = s.now()
+		}
+		if err := tx.Save(&c).Error; err != nil {
+			return err
+		}
+		return s.record(tx, Change{UserID: userID, Entity: "curation", EntityID: c.ID, ParagraphID: paragraphID, Action: "flag", Before: before, After: toJSON(map[string]string{"kind": kind, "status": StatusSuggested, "reason": reason})})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// DecideCurations confirms or dismisses curation flags in one transaction. A
+// confirmed flag takes its paragraph out of every queue; a dismissed one
+// leaves it in. Either can be reversed later.
+func (s *Store) DecideCurations(ctx context.Context, userID int64, ids []int64, status string) (int, error) {
+	if status != StatusConfirmed && status != StatusDismissed {
+		return 0, &Error{Code: EINVALID, Field: "status", Message: fmt.Sprintf("unknown decision %q", status), Allowed: []string{StatusConfirmed, StatusDismissed}}
+	}
+	if len(ids) == 0 {
+		return 0, Invalidf("ids", "name at least one flag to decide")
+	}
+	n := 0
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var cs []Curation
+		if err := tx.Where("id IN ?", ids).Find(&cs).Error; err != nil {
+			return err
+		}
+		if len(cs) != len(uniq(ids)) {
+			return NotFoundf("%d of the %d flags do not exist; reload the list", len(uniq(ids))-len(cs), len(uniq(ids)))
+		}
+		now := s.now()
+		uid := userID
+		for _, c := range cs {
+			if c.Status == status {
+				continue
+			}
+			if err := tx.Model(&Curation{}).Where("id = ?", c.ID).Updates(map[string]any{"status": status, "decided_by": uid, "decided_at": now}).Error; err != nil {
+				return err
+			}
+			if err := s.record(tx, Change{At: now, UserID: userID, Entity: "curation", EntityID: c.ID, ParagraphID: c.ParagraphID, Action: status, Before: toJSON(map[string]string{"status": c.Status}), After: toJSON(map[string]string{"status": status})}); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+func uniq(ids []int64) []int64 {
+	seen := map[int64]bool{}
+	var out []int64
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// CurationItem is a flag with the text of its paragraph and document.
+type CurationItem struct {
+	Curation
+	Text          string `json:"text"`
+	DocumentID    int64  `json:"document_id"`
+	DocumentTitle string `json:"document_title"`
+	Position      int    `json:"position"`
+}
+
+// CurationFilter narrows Curations. Empty fields match everything.
+type CurationFilter struct {
+	Status string
+	Kind   string
+	Limit  int
+	Offset int
+}
+
+// Curations lists the flags on current paragraphs, in document order.
+func (s *Store) Curations(ctx context.Context, f CurationFilter) ([]CurationItem, error) {
+	q := s.read(ctx).Table("curations c").
+		Select("c.*, p.text, p.document_id, p.position, d.title AS document_title").
+		Joins("JOIN paragraphs p ON p.id = c.paragraph_id").
+		Joins("JOIN documents d ON d.id = p.document_id").
+		Where("p.is_current = ?", true)
+	if f.Status != "" {
+		q = q.Where("c.status = ?", f.Status)
+	}
+	if f.Kind != "" {
+		if err := checkKind(f.Kind); err != nil {
+			return nil, err
+		}
+		q = q.Where("c.kind = ?", f.Kind)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 1000
+	}
+	var out []CurationItem
+	err := q.Order("p.document_id, p.position, c.kind").Limit(f.Limit).Offset(f.Offset).Scan(&out).Error
+	return out, translate(err)
+}

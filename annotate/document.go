@@ -1,0 +1,203 @@
+package annotate
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+)
+
+// DocumentProgress is a document with how far its labelling has come: for
+// everyone (paragraphs with as many annotators as the overlap asks for) and
+// for one user (paragraphs they labelled or skipped).
+type DocumentProgress struct {
+	Document
+	// Paragraphs counts the current paragraphs to label: those not confirmed
+	// as duplicates, boilerplate or not relevant.
+	Paragraphs int `json:"paragraphs"`
+	// Excluded counts the current paragraphs taken out by curation.
+	Excluded int `json:"excluded"`
+	// Done counts paragraphs that have all the annotators they need.
+	Done int `json:"done"`
+	// Annotations counts everyone's annotations on current paragraphs.
+	Annotations int `json:"annotations"`
+	// Mine counts the paragraphs the user labelled, Skipped those they skipped.
+	Mine    int `json:"mine"`
+	Skipped int `json:"skipped"`
+}
+
+type docCount struct {
+	DocumentID int64
+	N          int
+}
+
+func countMap(rows []docCount) map[int64]int {
+	m := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		m[r.DocumentID] = r.N
+	}
+	return m
+}
+
+// excludedSQL selects the paragraphs curation has taken out.
+const excludedSQL = "SELECT paragraph_id FROM curations WHERE status = 'confirmed'"
+
+// Documents returns every document with its progress for everyone and for
+// the given user, in import order.
+func (s *Store) Documents(ctx context.Context, userID int64) ([]DocumentProgress, error) {
+	db := s.read(ctx)
+	overlap, err := s.Overlap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var docs []Document
+	if err := db.Order("id").Find(&docs).Error; err != nil {
+		return nil, translate(err)
+	}
+	var total, excluded, done, anns, mine, skipped []docCount
+	queries := []struct {
+		dst *[]docCount
+		q   *gorm.DB
+	}{
+		{&total, db.Table("paragraphs").Select("document_id, count(*) AS n").Where("is_current = ? AND id NOT IN ("+excludedSQL+")", true).Group("document_id")},
+		{&excluded, db.Table("paragraphs").Select("document_id, count(*) AS n").Where("is_current = ? AND id IN ("+excludedSQL+")", true).Group("document_id")},
+		{&anns, db.Table("annotations a").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = a.paragraph_id").Where("p.is_current = ?", true).Group("p.document_id")},
+		{&mine, db.Table("annotations a").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = a.paragraph_id").Where("p.is_current = ? AND a.user_id = ?", true, userID).Group("p.document_id")},
+		{&skipped, db.Table("skips k").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = k.paragraph_id").Where("p.is_current = ? AND k.user_id = ?", true, userID).Group("p.document_id")},
+		{&done, db.Table("(?) AS d", db.Table("annotations a").Select("p.document_id, a.paragraph_id").Joins("JOIN paragraphs p ON p.id = a.paragraph_id").Where("p.is_current = ?", true).Group("p.document_id, a.paragraph_id").Having("count(*) >= ?", overlap)).Select("document_id, count(*) AS n").Group("document_id")},
+	}
+	for _, q := range queries {
+		if err := q.q.Scan(q.dst).Error; err != nil {
+			return nil, translate(err)
+		}
+	}
+	tm, em, dm, am, mm, sm := countMap(total), countMap(excluded), countMap(done), countMap(anns), countMap(mine), countMap(skipped)
+	out := make([]DocumentProgress, len(docs))
+	for i, d := range docs {
+		out[i] = DocumentProgress{Document: d, Paragraphs: tm[d.ID], Excluded: em[d.ID], Done: dm[d.ID], Annotations: am[d.ID], Mine: mm[d.ID], Skipped: sm[d.ID]}
+	}
+	return out, nil
+}
+
+// Document returns one document.
+func (s *Store) Document(ctx context.Context, id int64) (*Document, error) {
+	var d Document
+	if err := s.read(ctx).First(&d, id).Error; err != nil {
+		return nil, notFound(err, "no document with id %d", id)
+	}
+	return &d, nil
+}
+
+// ParagraphStatus is a paragraph of a document as one user sees it: whether
+// they labelled or skipped it, how many people labelled it, and its curation
+// flags. It never carries anyone's labels.
+type ParagraphStatus struct {
+	Paragraph
+	Annotators int        `json:"annotators"`
+	Labelled   bool       `json:"labelled"`
+	Skipped    bool       `json:"skipped"`
+	Flags      []Curation `json:"flags"`
+}
+
+// Paragraphs returns the current paragraphs of a document in order, with the
+// user's status on each.
+func (s *Store) Paragraphs(ctx context.Context, documentID, userID int64) ([]ParagraphStatus, error) {
+	if _, err := s.Document(ctx, documentID); err != nil {
+		return nil, err
+	}
+	db := s.read(ctx)
+	var ps []Paragraph
+	if err := db.Where("document_id = ? AND is_current = ?", documentID, true).Order("position").Find(&ps).Error; err != nil {
+		return nil, translate(err)
+	}
+	ids := make([]int64, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	type cnt struct {
+		ParagraphID int64
+		N           int
+	}
+	var counts []cnt
+	if err := db.Table("annotations").Select("paragraph_id, count(*) AS n").Where("paragraph_id IN ?", ids).Group("paragraph_id").Scan(&counts).Error; err != nil {
+		return nil, translate(err)
+	}
+	var mine, skips []int64
+	if err := db.Model(&Annotation{}).Where("paragraph_id IN ? AND user_id = ?", ids, userID).Pluck("paragraph_id", &mine).Error; err != nil {
+		return nil, translate(err)
+	}
+	if err := db.Model(&Skip{}).Where("paragraph_id IN ? AND user_id = ?", ids, userID).Pluck("paragraph_id", &skips).Error; err != nil {
+		return nil, translate(err)
+	}
+	var flags []Curation
+	if err := db.Where("paragraph_id IN ?", ids).Order("id").Find(&flags).Error; err != nil {
+		return nil, translate(err)
+	}
+	idx := make(map[int64]int, len(ps))
+	out := make([]ParagraphStatus, len(ps))
+	for i, p := range ps {
+		idx[p.ID] = i
+		out[i] = ParagraphStatus{Paragraph: p, Flags: []Curation{}}
+	}
+	for _, c := range counts {
+		out[idx[c.ParagraphID]].Annotators = c.N
+	}
+	for _, id := range mine {
+		out[idx[id]].Labelled = true
+	}
+	for _, id := range skips {
+		out[idx[id]].Skipped = true
+	}
+	for _, f := range flags {
+		i := idx[f.ParagraphID]
+		out[i].Flags = append(out[i].Flags, f)
+	}
+	return out, nil
+}
+
+// Paragraph returns one paragraph, of any revision.
+func (s *Store) Paragraph(ctx context.Context, id int64) (*Paragraph, error) {
+	var p Paragraph
+	if err := s.read(ctx).First(&p, id).Error; err != nil {
+		return nil, notFound(err, "no paragraph with id %d", id)
+	}
+	return &p, nil
+}
+
+// ParagraphContext is a paragraph with its document and the paragraphs just
+// before and after it, for reading it in context.
+type ParagraphContext struct {
+	Paragraph Paragraph  `json:"paragraph"`
+	Document  Document   `json:"document"`
+	Previous  *Paragraph `json:"previous"`
+	Next      *Paragraph `json:"next"`
+	Flags     []Curation `json:"flags"`
+}
+
+// Context returns a paragraph in its context.
+func (s *Store) Context(ctx context.Context, id int64) (*ParagraphContext, error) {
+	p, err := s.Paragraph(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.Document(ctx, p.DocumentID)
+	if err != nil {
+		return nil, err
+	}
+	out := &ParagraphContext{Paragraph: *p, Document: *d, Flags: []Curation{}}
+	db := s.read(ctx)
+	var around []Paragraph
+	if err := db.Where("revision_id = ? AND position IN ?", p.RevisionID, []int{p.Position - 1, p.Position + 1}).Find(&around).Error; err != nil {
+		return nil, translate(err)
+	}
+	for i := range around {
+		if around[i].Position < p.Position {
+			out.Previous = &around[i]
+		} else {
+			out.Next = &around[i]
+		}
+	}
+	if err := db.Where("paragraph_id = ?", id).Order("id").Find(&out.Flags).Error; err != nil {
+		return nil, translate(err)
+	}
+	return out, nil
+}

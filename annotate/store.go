@@ -1,0 +1,235 @@
+package annotate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Store keeps Concord's data in SQLite (the default: one file, nothing to
+// set up) or PostgreSQL. It issues no dialect-specific SQL; the choice of
+// driver is made in Open alone.
+type Store struct {
+	// db takes every write. For SQLite it holds one connection: SQLite has a
+	// single write lock, and writers queueing in Go's pool are served in
+	// order, where writers queueing on the lock would retry on a busy
+	// timeout and push the tail latency up several times over.
+	db *gorm.DB
+	// rdb serves reads. For SQLite it is a second pool of query-only
+	// connections: in WAL mode readers never wait for the writer, so a long
+	// export does not stall annotators. For PostgreSQL it is db itself.
+	rdb     *gorm.DB
+	dialect string
+	now     func() time.Time
+	schemas schemaCache
+}
+
+// Open opens the database named by dsn and brings its tables up to date. A
+// dsn starting with postgres:// or postgresql:// opens PostgreSQL; anything
+// else is a path to an SQLite file, created if missing.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	cfg := &gorm.Config{
+		Logger:         logger.Discard,
+		TranslateError: true,
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+	}
+	s := &Store{now: func() time.Time { return time.Now().UTC() }}
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		db, err := gorm.Open(postgres.Open(dsn), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		s.db, s.rdb, s.dialect = db, db, "postgres"
+	default:
+		if dsn == "" {
+			return nil, Invalidf("db", "no database path given")
+		}
+		path := strings.TrimPrefix(dsn, "sqlite://")
+		// WAL lets readers run while one writer writes; foreign keys are off
+		// in SQLite unless asked for; the busy timeout covers the moments
+		// another process (a backup, a second concord command) holds the
+		// lock; IMMEDIATE transactions take the write lock at BEGIN so two
+		// transactions never deadlock upgrading from read to write.
+		// synchronous=NORMAL is durable in WAL mode except on power loss.
+		params := "_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL"
+		wdb, err := gorm.Open(sqlite.Open("file:"+path+"?"+params+"&_txlock=immediate"), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		sqlDB, err := wdb.DB()
+		if err != nil {
+			return nil, err
+		}
+		sqlDB.SetMaxOpenConns(1)
+		if err := sqlDB.PingContext(ctx); err != nil {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		s.db, s.dialect = wdb, "sqlite"
+		// Tables must exist before the query-only pool opens.
+		if err := s.migrate(ctx); err != nil {
+			_ = sqlDB.Close()
+			return nil, err
+		}
+		rdb, err := gorm.Open(sqlite.Open("file:"+path+"?_foreign_keys=on&_busy_timeout=10000&_query_only=1"), cfg)
+		if err != nil {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		rsql, _ := rdb.DB()
+		rsql.SetMaxOpenConns(4)
+		s.rdb = rdb
+		return s, nil
+	}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if err := s.db.WithContext(ctx).AutoMigrate(models...); err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	return nil
+}
+
+// Dialect returns "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect }
+
+// Close closes the database.
+func (s *Store) Close() error {
+	var errs []error
+	for _, g := range []*gorm.DB{s.db, s.rdb} {
+		if g == nil {
+			continue
+		}
+		if d, err := g.DB(); err == nil {
+			errs = append(errs, d.Close())
+		}
+		if s.rdb == s.db {
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SetClock replaces the store's clock; tests use it to fix timestamps.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// tx runs fn in one write transaction.
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return translate(s.db.WithContext(ctx).Transaction(fn))
+}
+
+// read returns the read pool bound to ctx.
+func (s *Store) read(ctx context.Context) *gorm.DB { return s.rdb.WithContext(ctx) }
+
+// translate turns database errors into domain errors and leaves others alone.
+func translate(err error) error {
+	var de *Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &de):
+		return err
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return &Error{Code: ENOTFOUND, Message: "not found"}
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return &Error{Code: ECONFLICT, Message: "already exists"}
+	case errors.Is(err, gorm.ErrForeignKeyViolated):
+		return &Error{Code: EINVALID, Message: "refers to something that does not exist"}
+	}
+	return err
+}
+
+// notFound returns err translated, with "not found" worded for what.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return NotFoundf(format, args...)
+	}
+	return translate(err)
+}
+
+// record appends one row to the history inside tx.
+func (s *Store) record(tx *gorm.DB, c Change) error {
+	if c.At.IsZero() {
+		c.At = s.now()
+	}
+	return tx.Create(&c).Error
+}
+
+// Setting names.
+const (
+	// SettingOverlap is how many annotators each paragraph needs.
+	SettingOverlap = "overlap"
+)
+
+// DefaultOverlap is the overlap until an admin sets one: two annotators per
+// paragraph, the least that agreement can be measured on.
+const DefaultOverlap = 2
+
+// Overlap returns how many annotators each paragraph needs.
+func (s *Store) Overlap(ctx context.Context) (int, error) {
+	var st Setting
+	err := s.read(ctx).Where("name = ?", SettingOverlap).Limit(1).Find(&st).Error
+	if err != nil {
+		return 0, translate(err)
+	}
+	if st.Value == "" {
+		return DefaultOverlap, nil
+	}
+	n, err := strconv.Atoi(st.Value)
+	if err != nil {
+		return DefaultOverlap, nil
+	}
+	return n, nil
+}
+
+// SetOverlap sets how many annotators each paragraph needs (1 to 50).
+func (s *Store) SetOverlap(ctx context.Context, by int64, n int) error {
+	if n < 1 || n > 50 {
+		return Invalidf("overlap", "overlap must be between 1 and 50, got %d", n)
+	}
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		var old Setting
+		if err := tx.Where("name = ?", SettingOverlap).Limit(1).Find(&old).Error; err != nil {
+			return err
+		}
+		if err := tx.Save(&Setting{Key: SettingOverlap, Value: strconv.Itoa(n)}).Error; err != nil {
+			return err
+		}
+		return s.record(tx, Change{UserID: by, Entity: "setting", Action: "set", Before: toJSON(map[string]string{SettingOverlap: old.Value}), After: toJSON(map[string]int{SettingOverlap: n})})
+	})
+}
+
+// Backup writes a consistent copy of the database to path while it stays in
+// use. SQLite only; the file must not exist yet.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.dialect != "sqlite" {
+		return Invalidf("backup", "backup copies SQLite databases; use pg_dump for PostgreSQL")
+	}
+	if path == "" {
+		return Invalidf("path", "give the file to write the backup to")
+	}
+	if err := s.db.WithContext(ctx).Exec("VACUUM INTO ?", path).Error; err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}
+
+// History returns the history rows of one paragraph, oldest first.
+func (s *Store) History(ctx context.Context, paragraphID int64) ([]Change, error) {
+	var out []Change
+	err := s.read(ctx).Where("paragraph_id = ?", paragraphID).Order("id").Find(&out).Error
+	return out, translate(err)
+}

@@ -1,0 +1,324 @@
+package annotate
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+)
+
+// MinPasswordLen is the shortest password Concord accepts.
+const MinPasswordLen = 10
+
+// SessionTTL is how long a browser session lasts without logging in again.
+const SessionTTL = 14 * 24 * time.Hour
+
+var userNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$`)
+
+// NewSecret returns a random secret of n bytes, URL-safe base64 encoded.
+func NewSecret(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// hashSecret returns the hex SHA-256 of a token or session secret. Secrets
+// are long and random, so a fast hash is enough; passwords use bcrypt.
+func hashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+func checkUserName(name string) error {
+	if !userNameRe.MatchString(name) {
+		return Invalidf("name", "user name %q must be 1–100 letters, digits, '.', '_', '@' or '-', starting with a letter or digit", name)
+	}
+	return nil
+}
+
+func hashPassword(password string) (string, error) {
+	if utf8.RuneCountInString(password) < MinPasswordLen {
+		return "", Invalidf("password", "password must be at least %d characters", MinPasswordLen)
+	}
+	if len(password) > 72 {
+		return "", Invalidf("password", "password must be at most 72 bytes")
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	return string(h), err
+}
+
+// CreateUser adds a user. An empty password leaves the user unable to log in
+// (as for annotators who came with imported labels) until one is set.
+func (s *Store) CreateUser(ctx context.Context, by int64, name string, role Role, password string) (*User, error) {
+	if err := checkUserName(name); err != nil {
+		return nil, err
+	}
+	if !role.Valid() {
+		_, err := ParseRole(string(role))
+		return nil, err
+	}
+	u := &User{Name: name, Role: role}
+	if password != "" {
+		h, err := hashPassword(password)
+		if err != nil {
+			return nil, err
+		}
+		u.PasswordHash = h
+	}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(u).Error; err != nil {
+			return err
+		}
+		return s.record(tx, Change{UserID: by, Entity: "user", EntityID: u.ID, Action: "create", After: toJSON(map[string]any{"name": name, "role": role})})
+	})
+	if errors.Is(err, ErrConflict) {
+		return nil, &Error{Code: ECONFLICT, Field: "name", Message: "a user named " + name + " already exists"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// EnsureAdmin creates an admin named "admin" with a new random password when
+// the database has no users yet, and returns the password; it returns "" when
+// users exist. The password is shown once and never stored in clear.
+func (s *Store) EnsureAdmin(ctx context.Context) (string, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&User{}).Count(&n).Error; err != nil {
+		return "", translate(err)
+	}
+	if n > 0 {
+		return "", nil
+	}
+	password := NewSecret(12)
+	if _, err := s.CreateUser(ctx, 0, "admin", RoleAdmin, password); err != nil {
+		return "", err
+	}
+	return password, nil
+}
+
+// User returns the user with the given id.
+func (s *Store) User(ctx context.Context, id int64) (*User, error) {
+	var u User
+	if err := s.read(ctx).First(&u, id).Error; err != nil {
+		return nil, notFound(err, "no user with id %d", id)
+	}
+	return &u, nil
+}
+
+// UserByName returns the user with the given name.
+func (s *Store) UserByName(ctx context.Context, name string) (*User, error) {
+	var u User
+	if err := s.read(ctx).Where("name = ?", name).First(&u).Error; err != nil {
+		return nil, notFound(err, "no user named %q", name)
+	}
+	return &u, nil
+}
+
+// Users returns every user, by name.
+func (s *Store) Users(ctx context.Context) ([]User, error) {
+	var out []User
+	err := s.read(ctx).Order("name").Find(&out).Error
+	return out, translate(err)
+}
+
+// SetRole changes a user's role. The last admin cannot be demoted.
+func (s *Store) SetRole(ctx context.Context, by, userID int64, role Role) error {
+	if !role.Valid() {
+		_, err := ParseRole(string(role))
+		return err
+	}
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		var u User
+		if err := tx.First(&u, userID).Error; err != nil {
+			return notFound(err, "no user with id %d", userID)
+		}
+		if u.Role == RoleAdmin && role != RoleAdmin {
+			var admins int64
+			if err := tx.Model(&User{}).Where("role = ? AND disabled_at IS NULL", RoleAdmin).Count(&admins).Error; err != nil {
+				return err
+			}
+			if admins <= 1 {
+				return Invalidf("role", "%s is the last admin; make another user admin first", u.Name)
+			}
+		}
+		if err := tx.Model(&u).Update("role", role).Error; err != nil {
+			return err
+		}
+		return s.record(tx, Change{UserID: by, Entity: "user", EntityID: u.ID, Action: "set-role", Before: toJSON(map[string]any{"role": u.Role}), After: toJSON(map[string]any{"role": role})})
+	})
+}
+
+// SetPassword sets a user's password and ends their browser sessions.
+func (s *Store) SetPassword(ctx context.Context, by, userID int64, password string) error {
+	h, err := hashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&User{}).Where("id = ?", userID).Update("password_hash", h)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return NotFoundf("no user with id %d", userID)
+		}
+		if err := tx.Where("user_id = ?", userID).Delete(&Session{}).Error; err != nil {
+			return err
+		}
+		return s.record(tx, Change{UserID: by, Entity: "user", EntityID: userID, Action: "set-password"})
+	})
+}
+
+// Authenticate returns the user whose name and password match. Every failure
+// returns the same EUNAUTHORIZED error, so a caller cannot tell a wrong name
+// from a wrong password.
+func (s *Store) Authenticate(ctx context.Context, name, password string) (*User, error) {
+	bad := &Error{Code: EUNAUTHORIZED, Message: "wrong user name or password"}
+	u, err := s.UserByName(ctx, name)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			// Spend the same time as a real check.
+			_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
+			return nil, bad
+		}
+		return nil, err
+	}
+	if u.PasswordHash == "" || u.DisabledAt != nil {
+		return nil, bad
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		return nil, bad
+	}
+	return u, nil
+}
+
+// dummyHash is a bcrypt hash to compare against when the user does not
+// exist, so that such a login takes as long as a real one.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte(NewSecret(12)), bcrypt.DefaultCost)
+	return h
+})
+
+// CreateToken makes an API token for a user and returns its secret, which is
+// shown once: only its hash is stored.
+func (s *Store) CreateToken(ctx context.Context, userID int64, name string) (string, *Token, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 100 {
+		return "", nil, Invalidf("name", "a token needs a name of 1–100 characters, such as the script that uses it")
+	}
+	if _, err := s.User(ctx, userID); err != nil {
+		return "", nil, err
+	}
+	secret := "cnc_" + NewSecret(24)
+	t := &Token{UserID: userID, Name: name, Hash: hashSecret(secret)}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(t).Error; err != nil {
+			return err
+		}
+		return s.record(tx, Change{UserID: userID, Entity: "token", EntityID: t.ID, Action: "create", After: toJSON(map[string]any{"name": name})})
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return secret, t, nil
+}
+
+// Tokens returns a user's tokens, revoked ones included.
+func (s *Store) Tokens(ctx context.Context, userID int64) ([]Token, error) {
+	var out []Token
+	err := s.read(ctx).Where("user_id = ?", userID).Order("id").Find(&out).Error
+	return out, translate(err)
+}
+
+// RevokeToken revokes one token of a user for good.
+func (s *Store) RevokeToken(ctx context.Context, by, userID, tokenID int64) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		now := s.now()
+		res := tx.Model(&Token{}).Where("id = ? AND user_id = ? AND revoked_at IS NULL", tokenID, userID).Update("revoked_at", now)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return NotFoundf("no active token %d for user %d", tokenID, userID)
+		}
+		return s.record(tx, Change{UserID: by, Entity: "token", EntityID: tokenID, Action: "revoke"})
+	})
+}
+
+// UserByToken returns the user a bearer token belongs to, or EUNAUTHORIZED.
+func (s *Store) UserByToken(ctx context.Context, secret string) (*User, error) {
+	var t Token
+	err := s.read(ctx).Where("hash = ? AND revoked_at IS NULL", hashSecret(secret)).Limit(1).Find(&t).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	if t.ID == 0 {
+		return nil, &Error{Code: EUNAUTHORIZED, Message: "the API token is unknown or revoked"}
+	}
+	u, err := s.User(ctx, t.UserID)
+	if err != nil || u.DisabledAt != nil {
+		return nil, &Error{Code: EUNAUTHORIZED, Message: "the API token's user no longer exists or is disabled"}
+	}
+	return u, nil
+}
+
+// CreateSession starts a browser session for a user and returns the cookie
+// secret and the session's CSRF token.
+func (s *Store) CreateSession(ctx context.Context, userID int64) (secret, csrf string, err error) {
+	secret = NewSecret(32)
+	csrf = NewSecret(24)
+	now := s.now()
+	sess := &Session{Hash: hashSecret(secret), UserID: userID, CSRF: csrf, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		// Sweep expired sessions while we hold the write lock anyway.
+		if err := tx.Where("expires_at < ?", now).Delete(&Session{}).Error; err != nil {
+			return err
+		}
+		return tx.Create(sess).Error
+	})
+	return secret, csrf, err
+}
+
+// SessionUser returns the user and CSRF token of a live session.
+func (s *Store) SessionUser(ctx context.Context, secret string) (*User, string, error) {
+	var sess Session
+	err := s.read(ctx).Where("hash = ? AND expires_at > ?", hashSecret(secret), s.now()).Limit(1).Find(&sess).Error
+	if err != nil {
+		return nil, "", translate(err)
+	}
+	if sess.ID == 0 {
+		return nil, "", &Error{Code: EUNAUTHORIZED, Message: "your session has ended; log in again"}
+	}
+	u, err := s.User(ctx, sess.UserID)
+	if err != nil || u.DisabledAt != nil {
+		return nil, "", &Error{Code: EUNAUTHORIZED, Message: "your session has ended; log in again"}
+	}
+	return u, sess.CSRF, nil
+}
+
+// DeleteSession ends a browser session.
+func (s *Store) DeleteSession(ctx context.Context, secret string) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		return tx.Where("hash = ?", hashSecret(secret)).Delete(&Session{}).Error
+	})
+}
+
+// SameSecret compares two secrets in constant time.
+func SameSecret(a, b string) bool {
+	return len(a) == len(b) && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
