@@ -1,0 +1,241 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"concord/annotate"
+)
+
+// SessionCookie is the name of the browser session cookie.
+const SessionCookie = "concord_session"
+
+// CSRFHeader carries the CSRF token on state-changing requests made by pages.
+const CSRFHeader = "X-CSRF-Token"
+
+// CSRFField carries the CSRF token in HTML forms.
+const CSRFField = "csrf_token"
+
+const (
+	keyUser    = "concord.user"
+	keyCSRF    = "concord.csrf"
+	keyBearer  = "concord.bearer"
+	keySession = "concord.session"
+)
+
+// authenticate finds who is calling, from a bearer token or a session
+// cookie, and checks the CSRF token on state-changing requests that rely on
+// the cookie. It does not refuse anonymous requests; requireRole does.
+func (s *Server) authenticate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx := c.Request.Context()
+		if h := c.GetHeader("Authorization"); h != "" {
+			secret, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok || strings.TrimSpace(secret) == "" {
+				s.fail(c, &annotate.Error{Code: annotate.EUNAUTHORIZED, Message: "the Authorization header must be \"Bearer TOKEN\"; create a token with: concord tokens create NAME"})
+				return
+			}
+			u, err := s.store.UserByToken(ctx, strings.TrimSpace(secret))
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			c.Set(keyUser, u)
+			c.Set(keyBearer, true)
+			c.Next()
+			return
+		}
+		cookie, err := c.Cookie(SessionCookie)
+		if err != nil || cookie == "" {
+			c.Next()
+			return
+		}
+		u, csrf, err := s.store.SessionUser(ctx, cookie)
+		if err != nil {
+			// A stale cookie is the same as none; clear it.
+			s.clearSessionCookie(c)
+			c.Next()
+			return
+		}
+		c.Set(keyUser, u)
+		c.Set(keyCSRF, csrf)
+		c.Set(keySession, cookie)
+		if !safeMethod(c.Request.Method) {
+			got := c.GetHeader(CSRFHeader)
+			if got == "" {
+				got = c.PostForm(CSRFField)
+			}
+			if !annotate.SameSecret(got, csrf) {
+				s.fail(c, &annotate.Error{Code: annotate.EFORBIDDEN, Message: "missing or wrong CSRF token; reload the page and try again"})
+				return
+			}
+		}
+		c.Next()
+	}
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// currentUser returns the caller, or nil when nobody is logged in.
+func currentUser(c *gin.Context) *annotate.User {
+	if v, ok := c.Get(keyUser); ok {
+		return v.(*annotate.User)
+	}
+	return nil
+}
+
+// csrfToken returns the CSRF token of the caller's session, for pages.
+func csrfToken(c *gin.Context) string {
+	return c.GetString(keyCSRF)
+}
+
+// requireRole refuses callers who are not logged in (401) or whose role is
+// below min (403).
+func (s *Server) requireRole(min annotate.Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u := currentUser(c)
+		if u == nil {
+			if !wantsJSON(c) && safeMethod(c.Request.Method) {
+				c.Redirect(http.StatusSeeOther, "/login?next="+urlQueryEscape(c.Request.URL.RequestURI()))
+				c.Abort()
+				return
+			}
+			s.fail(c, &annotate.Error{Code: annotate.EUNAUTHORIZED, Message: "log in first, or send an API token as \"Authorization: Bearer TOKEN\""})
+			return
+		}
+		if !u.Role.AtLeast(min) {
+			s.fail(c, &annotate.Error{Code: annotate.EFORBIDDEN, Message: "this needs the " + string(min) + " role; you are " + string(u.Role)})
+			return
+		}
+		c.Next()
+	}
+}
+
+// startSession logs a user in: it creates a session and sets its cookie.
+func (s *Server) startSession(c *gin.Context, u *annotate.User) (csrf string, err error) {
+	secret, csrf, err := s.store.CreateSession(c.Request.Context(), u.ID)
+	if err != nil {
+		return "", err
+	}
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: SessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies,
+		SameSite: http.SameSiteStrictMode, MaxAge: int(annotate.SessionTTL / time.Second),
+	})
+	return csrf, nil
+}
+
+// endSession logs the caller out.
+func (s *Server) endSession(c *gin.Context) error {
+	if secret := c.GetString(keySession); secret != "" {
+		if err := s.store.DeleteSession(c.Request.Context(), secret); err != nil {
+			return err
+		}
+	}
+	s.clearSessionCookie(c)
+	return nil
+}
+
+func (s *Server) clearSessionCookie(c *gin.Context) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+}
+
+// login checks a name and password, slowing down repeated failures per
+// account and per client address, and starts a session.
+func (s *Server) login(c *gin.Context, name, password string) (*annotate.User, string, error) {
+	ip := c.ClientIP()
+	if wait := s.logins.wait(name, ip); wait > 0 {
+		return nil, "", &annotate.Error{Code: annotate.EUNAUTHORIZED, Message: "too many failed logins; wait " + wait.Round(time.Second).String() + " and try again"}
+	}
+	u, err := s.store.Authenticate(c.Request.Context(), name, password)
+	if err != nil {
+		s.logins.fail(name, ip)
+		return nil, "", err
+	}
+	s.logins.succeed(name, ip)
+	csrf, err := s.startSession(c, u)
+	if err != nil {
+		return nil, "", err
+	}
+	return u, csrf, nil
+}
+
+// loginLimiter slows down password guessing: after a few failures for an
+// account or an address, each further attempt must wait, doubling up to a
+// ceiling. A success clears the account's and the address's count.
+type loginLimiter struct {
+	mu   sync.Mutex
+	now  func() time.Time
+	seen map[string]*failures
+}
+
+type failures struct {
+	n    int
+	last time.Time
+}
+
+const (
+	freeFailures = 5
+	maxLoginWait = 5 * time.Minute
+)
+
+func newLoginLimiter(now func() time.Time) *loginLimiter {
+	return &loginLimiter{now: now, seen: map[string]*failures{}}
+}
+
+func (l *loginLimiter) keys(name, ip string) []string {
+	return []string{"user:" + strings.ToLower(name), "ip:" + ip}
+}
+
+func (l *loginLimiter) wait(name, ip string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var longest time.Duration
+	for _, k := range l.keys(name, ip) {
+		f := l.seen[k]
+		if f == nil || f.n < freeFailures {
+			continue
+		}
+		d := time.Second << min(f.n-freeFailures, 9)
+		d = min(d, maxLoginWait)
+		if left := f.last.Add(d).Sub(l.now()); left > longest {
+			longest = left
+		}
+	}
+	return longest
+}
+
+func (l *loginLimiter) fail(name, ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if len(l.seen) > 100000 {
+		for k, f := range l.seen {
+			if now.Sub(f.last) > maxLoginWait {
+				delete(l.seen, k)
+			}
+		}
+	}
+	for _, k := range l.keys(name, ip) {
+		f := l.seen[k]
+		if f == nil {
+			f = &failures{}
+			l.seen[k] = f
+		}
+		f.n++
+		f.last = now
+	}
+}
+
+func (l *loginLimiter) succeed(name, ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range l.keys(name, ip) {
+		delete(l.seen, k)
+	}
+}

@@ -1,0 +1,109 @@
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"concord/annotate"
+)
+
+// Config holds what the server needs to know about its surroundings.
+type Config struct {
+	// SecureCookies marks session cookies Secure. Browsers send such cookies
+	// only over HTTPS, except to localhost; keep it on behind a TLS proxy.
+	SecureCookies bool
+	// MaxBodyBytes limits JSON request bodies; 0 means 1 MiB.
+	MaxBodyBytes int64
+	// MaxUploadBytes limits file uploads on the import page; 0 means 64 MiB.
+	MaxUploadBytes int64
+	// Logger receives request errors; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Server serves Concord over HTTP.
+type Server struct {
+	store  *annotate.Store
+	cfg    Config
+	log    *slog.Logger
+	engine *gin.Engine
+	logins *loginLimiter
+}
+
+// New returns a server for the store with every route registered.
+func New(store *annotate.Store, cfg Config) *Server {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = 64 << 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{store: store, cfg: cfg, log: cfg.Logger, engine: gin.New(), logins: newLoginLimiter(time.Now)}
+	s.engine.Use(s.recover(), s.logRequests(), s.securityHeaders(), s.authenticate())
+	s.engine.HandleMethodNotAllowed = true
+	s.engine.NoRoute(func(c *gin.Context) { s.fail(c, annotate.NotFoundf("no such page or endpoint: %s %s", c.Request.Method, c.Request.URL.Path)) })
+	s.engine.NoMethod(func(c *gin.Context) {
+		s.fail(c, &annotate.Error{Code: codeMethod, Message: c.Request.Method + " is not allowed on " + c.Request.URL.Path})
+	})
+	s.engine.GET("/healthz", s.healthz)
+	s.registerRoutes()
+	return s
+}
+
+// Handler returns the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Store returns the store the server works on.
+func (s *Server) Store() *annotate.Store { return s.store }
+
+func (s *Server) healthz(c *gin.Context) {
+	if _, err := s.store.Overlap(c.Request.Context()); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+func (s *Server) recover() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error("panic serving request", "method", c.Request.Method, "path", c.Request.URL.Path, "panic", r)
+				s.fail(c, errPanic)
+				c.Abort()
+			}
+		}()
+		c.Next()
+	}
+}
+
+func (s *Server) logRequests() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		if c.Writer.Status() >= 500 {
+			s.log.Warn("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(), "duration", time.Since(start))
+		} else {
+			s.log.Debug("request", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(), "duration", time.Since(start))
+		}
+	}
+}
+
+func (s *Server) securityHeaders() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		// Pages load only their own scripts and styles: paragraph text that
+		// holds markup can never run, even if it escaped the templates.
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+		c.Next()
+	}
+}
