@@ -11,14 +11,14 @@ func TestMASIDistance(t *testing.T) {
 		a, b      []string
 		masi, jac float64
 	}{
-		{[]string{"a", "b"}, []string{"b", "a"}, 0, 0},                   // identical: M = 1, J = 1
-		{[]string{"a"}, []string{"a", "b"}, 1 - 0.5*2.0/3, 0.5},          // subset: J = 1/2, M = 2/3
+		{[]string{"a", "b"}, []string{"b", "a"}, 0, 0},                        // identical: M = 1, J = 1
+		{[]string{"a"}, []string{"a", "b"}, 1 - 0.5*2.0/3, 0.5},               // subset: J = 1/2, M = 2/3
 		{[]string{"a", "b", "c"}, []string{"a", "b"}, 1 - 2.0/3*2/3, 1.0 / 3}, // subset: J = 2/3, M = 2/3 → 5/9
-		{[]string{"a", "b"}, []string{"b", "c"}, 1 - 1.0/3*1/3, 2.0 / 3}, // overlap: J = 1/3, M = 1/3 → 8/9
-		{[]string{"a"}, []string{"b"}, 1, 1},                             // disjoint: M = 0
-		{nil, nil, 0, 0},                                                 // two empty sets are identical
-		{nil, []string{"a"}, 1, 1},                                       // empty vs non-empty: J = 0
-		{[]string{"a", "a"}, []string{"a"}, 0, 0},                        // repeats count once
+		{[]string{"a", "b"}, []string{"b", "c"}, 1 - 1.0/3*1/3, 2.0 / 3},      // overlap: J = 1/3, M = 1/3 → 8/9
+		{[]string{"a"}, []string{"b"}, 1, 1},                                  // disjoint: M = 0
+		{nil, nil, 0, 0},                                                      // two empty sets are identical
+		{nil, []string{"a"}, 1, 1},                                            // empty vs non-empty: J = 0
+		{[]string{"a", "a"}, []string{"a"}, 0, 0},                             // repeats count once
 	}
 	for _, tc := range tests {
 		if got := MASIDistance(tc.a, tc.b); math.Abs(got-tc.masi) > 1e-15 {

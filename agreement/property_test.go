@@ -1,7 +1,6 @@
 package agreement
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"

@@ -1,0 +1,4 @@
+package web
+
+// registerAgreementRoutes registers the agreement and adjudication API and pages.
+func (s *Server) registerAgreementRoutes() {}

