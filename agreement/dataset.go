@@ -11,10 +11,10 @@ type Unit struct {
 
 // Dataset is the input for one dimension.
 type Dataset struct {
-	Units      []Unit
-	Categories []string // all allowed categories, in scale order when Ordered
-	Ordered    bool     // ordinal scale (order of Categories)
-	Multi      bool     // set-valued labels
+	Units      []Unit   `json:"units"`
+	Categories []string `json:"categories"` // all allowed categories, in scale order when Ordered
+	Ordered    bool     `json:"ordered"`    // ordinal scale (order of Categories)
+	Multi      bool     `json:"multi"`      // set-valued labels
 }
 
 // Options controls the optional, more expensive parts of Compute.

@@ -40,5 +40,18 @@
 // Item and annotator names are mapped to dense integers in one pass, units
 // are grouped by item (without sorting when the input already lists each
 // item's units together) and every coefficient is then computed from
-// integer count arrays, without per-unit allocation.
+// integer count arrays, without per-unit allocation. The benchmarks in
+// bench_test.go run Compute without bootstrap on 1,000,000 items × 5
+// annotators (5,000,000 units, four categories) next to a single pass that
+// maps each unit's item to an index through a map and counts categories per
+// item. Measured on a 2-core AMD EPYC (go test -bench . -benchtime 4x
+// -count 3):
+//
+//	units grouped by item   Compute 0.53–0.72 s   single pass 0.75–1.00 s
+//	units in random order   Compute 1.85–2.58 s   single pass 2.07–2.27 s
+//
+// so Compute costs about as much as the single pass (ratio 0.7–1.2, target
+// ≤ 3): both are dominated by hashing a million item names, which Compute
+// does once into a map sized up front. A bootstrap adds roughly
+// 3 ns × pairable items × resamples.
 package agreement

@@ -54,7 +54,9 @@ type interner struct {
 	has    bool
 }
 
-func newInterner() *interner { return &interner{m: make(map[string]int32)} }
+func newInterner(hint int) *interner {
+	return &interner{m: make(map[string]int32, hint), names: make([]string, 0, hint)}
+}
 
 func (in *interner) id(s string) int32 {
 	if in.has && s == in.last {
@@ -174,9 +176,21 @@ func encode(d Dataset, keep func(string) bool) *encoded {
 	e.k = len(e.cats)
 	cl := newCatLookup(e.cats)
 
-	items := newInterner()
-	anns := newInterner()
+	// The number of runs of consecutive units with the same item bounds the
+	// number of items; sizing the item map from it up front avoids rehashing
+	// when units come grouped by item, the usual case.
 	n := len(d.Units)
+	runs := 0
+	for i := range d.Units {
+		if i == 0 || d.Units[i].Item != d.Units[i-1].Item {
+			runs++
+		}
+	}
+	if runs > n/2 {
+		runs = n / 2
+	}
+	items := newInterner(runs)
+	anns := newInterner(0)
 	itemOf := make([]int32, 0, n)
 	annOf := make([]int32, 0, n)
 	valOf := make([]int32, 0, n)

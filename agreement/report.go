@@ -40,7 +40,9 @@ type Report struct {
 
 // Pairwise is agreement between every pair of annotators, laid out for a
 // heatmap: Values[i][j] is the measure for Annotators[i] and Annotators[j],
-// null on the diagonal and where undefined.
+// null on the diagonal and where undefined. Annotators are sorted by name;
+// Pairs lists every pair i < j in that order, including pairs without shared
+// items, so its size grows with the square of the number of annotators.
 type Pairwise struct {
 	// Measure is "cohen_kappa" for single-choice dimensions and
 	// "alpha_masi" (two-annotator alpha with the MASI distance) for
@@ -150,11 +152,12 @@ type AnnotatorDistribution struct {
 // disagreement, and for the ordinal metric its distances) is recomputed on
 // each resample, and the interval runs between the (1−level)/2 and
 // (1+level)/2 quantiles of the resampled values (linear interpolation
-// between order statistics). Resampling whole units is the simple variant of
-// the bootstrap for alpha; Hayes & Krippendorff (2007) instead resample pairs
-// of values within units against a fixed expected disagreement. The
-// generator is math/rand/v2's PCG seeded from opt.Seed, so results are
-// reproducible.
+// between order statistics). This is the simple unit-resampling variant of
+// the bootstrap for alpha: Hayes & Krippendorff (2007) describe a different
+// bootstrap that resamples pairs of values and keeps the expected
+// disagreement of the full data fixed, which this package does not
+// implement. The generator is math/rand/v2's PCG seeded from opt.Seed, so
+// the same data, Bootstrap and Seed give the same intervals.
 func Compute(d Dataset, opt Options) Report {
 	e := encode(d, nil)
 	r := Report{
