@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -192,30 +193,62 @@ func (s *Store) ImportFS(ctx context.Context, fsys fs.FS, opt ImportOptions) (*I
 
 func (s *Store) importFiles(ctx context.Context, rep *ImportReport, files []string, opt ImportOptions, read func(string) ([]byte, error)) error {
 	sort.Strings(files)
-	for i, name := range files {
+	done := 0
+	progress := func(n int) {
+		done += n
+		if opt.Progress != nil && n > 0 {
+			opt.Progress(done, len(files))
+		}
+	}
+	// Text files are gathered and written several per transaction; the
+	// report keeps the order of the files.
+	var pending []Source
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		r, err := s.ImportDocuments(ctx, opt.By, pending)
+		for _, res := range r.Results {
+			rep.add(res)
+		}
+		n := len(pending)
+		pending = pending[:0]
+		if err != nil {
+			return err
+		}
+		progress(n)
+		return nil
+	}
+	for _, name := range files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		data, err := read(name)
-		if err != nil {
+		switch {
+		case err != nil:
+			if err := flush(); err != nil {
+				return err
+			}
 			rep.add(ImportResult{Origin: name, Status: ImportFailed, Error: pathErr(err)})
-		} else if strings.EqualFold(path.Ext(name), ".jsonl") {
+			progress(1)
+		case strings.EqualFold(path.Ext(name), ".jsonl"):
+			if err := flush(); err != nil {
+				return err
+			}
 			if err := s.importJSONL(ctx, rep, name, data, opt.By); err != nil {
 				return err
 			}
-		} else {
-			src := Source{Key: path.Base(filepath.ToSlash(name)), Source: name, Origin: name, Text: data, Markdown: strings.EqualFold(path.Ext(name), ".md")}
-			res, err := s.ImportDocument(ctx, opt.By, src)
-			if err != nil && !isDomain(err) {
-				return err
+			progress(1)
+		default:
+			pending = append(pending, Source{Key: path.Base(filepath.ToSlash(name)), Source: name, Origin: name, Text: data, Markdown: strings.EqualFold(path.Ext(name), ".md")})
+			if len(pending) >= importBatch {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
-			rep.add(res)
-		}
-		if opt.Progress != nil {
-			opt.Progress(i+1, len(files))
 		}
 	}
-	return nil
+	return flush()
 }
 
 func isDomain(err error) bool {
@@ -267,6 +300,25 @@ func (s *Store) importJSONL(ctx context.Context, rep *ImportReport, name string,
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64*1024), len(data)+1)
 	line := 0
+	// Lines are imported importBatch documents per transaction; a line that
+	// cannot be parsed is reported in its place.
+	var results []ImportResult
+	var docs []Source
+	var slots []int
+	flush := func() error {
+		r, err := s.ImportDocuments(ctx, by, docs)
+		for i, res := range r.Results {
+			results[slots[i]] = res
+		}
+		if err != nil {
+			return err
+		}
+		for _, res := range results {
+			rep.add(res)
+		}
+		results, docs, slots = results[:0], docs[:0], slots[:0]
+		return nil
+	}
 	for sc.Scan() {
 		line++
 		raw := bytes.TrimSpace(sc.Bytes())
@@ -276,17 +328,23 @@ func (s *Store) importJSONL(ctx context.Context, rep *ImportReport, name string,
 		origin := fmt.Sprintf("%s:%d", name, line)
 		src, err := parseJSONLDoc(raw, name)
 		if err != nil {
-			rep.add(ImportResult{Origin: origin, Status: ImportFailed, Error: err.Error()})
+			results = append(results, ImportResult{Origin: origin, Status: ImportFailed, Error: err.Error()})
 			continue
 		}
 		src.Origin = origin
-		res, err := s.ImportDocument(ctx, by, src)
-		if err != nil && !isDomain(err) {
-			return err
+		slots = append(slots, len(results))
+		results = append(results, ImportResult{Origin: origin, Key: src.Key})
+		docs = append(docs, src)
+		if len(docs) >= importBatch {
+			if err := flush(); err != nil {
+				return err
+			}
 		}
-		rep.add(res)
 	}
-	return sc.Err()
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	return flush()
 }
 
 func parseJSONLDoc(raw []byte, name string) (Source, error) {
@@ -349,11 +407,13 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, errors.New("bad time")
 }
 
-// contentHash identifies a source's content: the text and every field that
-// would change what is stored.
+// contentHash identifies a source's content: the text and the fields that
+// describe the document. Source is left out: for a file it is the path it was
+// read from, and the same file imported from another folder (or from the
+// embedded seeds) is the same document, not a new revision.
 func contentHash(src Source) string {
 	h := sha256.New()
-	for _, part := range []string{src.Title, src.Source, src.URL, string(src.Meta)} {
+	for _, part := range []string{src.Title, src.URL, string(src.Meta)} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}
@@ -373,16 +433,270 @@ func contentHash(src Source) string {
 // in; the error is an *Error for a bad document.
 func (s *Store) ImportDocument(ctx context.Context, by int64, src Source) (ImportResult, error) {
 	res := ImportResult{Origin: src.Origin, Key: src.Key}
-	fail := func(err error) (ImportResult, error) {
-		res.Status = ImportFailed
-		res.Error = ErrorMessage(err)
-		if !isDomain(err) {
-			res.Error = err.Error()
-		}
-		return res, err
+	doc, err := prepare(src)
+	if err != nil {
+		return failed(res, err)
 	}
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		return s.importIn(tx, by, doc, &res)
+	})
+	if err != nil {
+		return failed(ImportResult{Origin: src.Origin, Key: src.Key}, err)
+	}
+	return res, nil
+}
+
+// importBatch is how many documents ImportDocuments writes per transaction:
+// enough to spread the cost of a commit, few enough that the write lock is
+// given up often for annotators' saves.
+const importBatch = 200
+
+// ImportDocuments imports many documents, several per transaction, which is
+// many times faster than one ImportDocument call each. Each document is still
+// all or nothing: when one fails, its batch is rolled back and written again
+// one document per transaction, so the bad one is reported alone and the
+// others are imported. Results are in the order of docs.
+// The error is for a failure that stops the whole import, such as a
+// cancelled context or a database that cannot be written.
+func (s *Store) ImportDocuments(ctx context.Context, by int64, docs []Source) (*ImportReport, error) {
+	rep := &ImportReport{}
+	for start := 0; start < len(docs); start += importBatch {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		batch := docs[start:min(start+importBatch, len(docs))]
+		results := make([]ImportResult, len(batch))
+		prepared := make([]*preparedDoc, len(batch))
+		todo := 0
+		for i, src := range batch {
+			results[i] = ImportResult{Origin: src.Origin, Key: src.Key}
+			d, err := prepare(src)
+			if err != nil {
+				results[i], _ = failed(results[i], err)
+				continue
+			}
+			prepared[i] = d
+			todo++
+		}
+		if todo > 0 {
+			out := make([]ImportResult, len(results))
+			copy(out, results)
+			err := s.tx(ctx, func(tx *gorm.DB) error {
+				return s.importBatch(tx, by, prepared, out)
+			})
+			if err == nil {
+				copy(results, out)
+			}
+			if err != nil {
+				if cerr := ctx.Err(); cerr != nil {
+					return rep, cerr
+				}
+				// Something in the batch failed and the whole batch was
+				// rolled back: import its documents one transaction each,
+				// so that the bad one is reported and the rest go in.
+				for i, d := range prepared {
+					if d == nil {
+						continue
+					}
+					res := ImportResult{Origin: d.src.Origin, Key: d.src.Key}
+					err := s.tx(ctx, func(tx *gorm.DB) error {
+						return s.importIn(tx, by, d, &res)
+					})
+					if err != nil {
+						if cerr := ctx.Err(); cerr != nil {
+							return rep, cerr
+						}
+						res, _ = failed(ImportResult{Origin: d.src.Origin, Key: d.src.Key}, err)
+					}
+					results[i] = res
+				}
+			}
+		}
+		for _, r := range results {
+			rep.add(r)
+		}
+	}
+	return rep, nil
+}
+
+// importBatch writes prepared documents (nil ones are passed over) inside
+// tx and fills in their results. Documents new to the database are written
+// together, a few statements for the whole batch; the others (new revisions,
+// unchanged ones, a key repeated in the batch) go through importIn one by one
+// after them, so that they see the new ones as a lone import would.
+func (s *Store) importBatch(tx *gorm.DB, by int64, docs []*preparedDoc, results []ImportResult) error {
+	keys := make([]string, 0, len(docs))
+	for _, d := range docs {
+		if d != nil {
+			keys = append(keys, d.src.Key)
+		}
+	}
+	var known []string
+	if err := tx.Model(&Document{}).Where("doc_key IN ?", keys).Pluck("doc_key", &known).Error; err != nil {
+		return err
+	}
+	seen := make(map[string]bool, len(keys))
+	for _, k := range known {
+		seen[k] = true
+	}
+	var fresh, rest []int
+	for i, d := range docs {
+		switch {
+		case d == nil:
+		case seen[d.src.Key]:
+			rest = append(rest, i)
+		default:
+			seen[d.src.Key] = true
+			fresh = append(fresh, i)
+		}
+	}
+	if len(fresh) > 0 {
+		if err := s.importFresh(tx, by, docs, fresh, results); err != nil {
+			return err
+		}
+	}
+	for _, i := range rest {
+		if err := s.importIn(tx, by, docs[i], &results[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// importFresh writes documents whose keys are not in the database yet, each
+// as its revision 1, with a handful of multi-row statements in all.
+func (s *Store) importFresh(tx *gorm.DB, by int64, docs []*preparedDoc, idx []int, results []ImportResult) error {
+	const rows = 100
+	now := s.now()
+	ds := make([]Document, len(idx))
+	for j, i := range idx {
+		src := docs[i].src
+		ds[j] = Document{Key: src.Key, Title: docs[i].title, Source: src.Source, URL: src.URL, PublishedAt: src.PublishedAt, Meta: src.Meta, Revision: 1, CreatedAt: now, UpdatedAt: now}
+	}
+	if err := tx.CreateInBatches(ds, rows).Error; err != nil {
+		return err
+	}
+	revs := make([]Revision, len(idx))
+	for j, i := range idx {
+		revs[j] = Revision{DocumentID: ds[j].ID, Number: 1, ContentHash: docs[i].hash, Origin: docs[i].src.Origin, CreatedAt: now}
+	}
+	if err := tx.CreateInBatches(revs, rows).Error; err != nil {
+		return err
+	}
+	var paras []Paragraph
+	for j, i := range idx {
+		for _, b := range docs[i].blocks {
+			paras = append(paras, Paragraph{DocumentID: ds[j].ID, RevisionID: revs[j].ID, Current: true, Position: b.Position, Start: b.Start, End: b.End, Text: b.Text, Hash: b.Hash})
+		}
+	}
+	if err := s.insertParagraphs(tx, paras); err != nil {
+		return err
+	}
+	// A paragraph duplicates the current paragraph with the same text that
+	// came first (the lowest id): in another document, or earlier in its
+	// own, as suggest decides for a lone document.
+	hashes := make([]string, 0, len(paras))
+	inBatch := make(map[string]bool, len(paras))
+	for _, p := range paras {
+		if !inBatch[p.Hash] {
+			inBatch[p.Hash] = true
+			hashes = append(hashes, p.Hash)
+		}
+	}
+	first := make(map[string]int64, len(hashes))
+	for start := 0; start < len(hashes); start += 500 {
+		type hit struct {
+			Hash string
+			ID   int64
+		}
+		var hits []hit
+		if err := tx.Model(&Paragraph{}).Select("hash, min(id) AS id").Where("is_current = ? AND hash IN ?", true, hashes[start:min(start+500, len(hashes))]).Group("hash").Find(&hits).Error; err != nil {
+			return err
+		}
+		for _, h := range hits {
+			first[h.Hash] = h.ID
+		}
+	}
+	var curs []Curation
+	suggested := make(map[int64]int, len(idx))
+	for _, p := range paras {
+		if reason := BoilerplateReason(p.Text); reason != "" {
+			curs = append(curs, Curation{ParagraphID: p.ID, Kind: CurationBoilerplate, Status: StatusSuggested, Reason: reason, CreatedAt: now})
+			suggested[p.DocumentID]++
+		}
+		if orig := first[p.Hash]; orig != 0 && orig < p.ID {
+			o := orig
+			curs = append(curs, Curation{ParagraphID: p.ID, Kind: CurationDuplicate, Status: StatusSuggested, Reason: fmt.Sprintf("same text as paragraph %d", orig), DuplicateOf: &o, CreatedAt: now})
+			suggested[p.DocumentID]++
+		}
+	}
+	if len(curs) > 0 {
+		if err := tx.CreateInBatches(curs, rows).Error; err != nil {
+			return err
+		}
+	}
+	changes := make([]Change, len(idx))
+	for j, i := range idx {
+		n := len(docs[i].blocks)
+		changes[j] = Change{At: now, UserID: by, Entity: "document", EntityID: ds[j].ID, Action: "import-" + ImportCreated, After: toJSON(map[string]any{"revision": 1, "origin": docs[i].src.Origin, "paragraphs": n, "carried_over": 0, "left_on_old_revision": 0})}
+		r := &results[i]
+		r.Status, r.DocumentID, r.Revision, r.Paragraphs, r.Suggestions = ImportCreated, ds[j].ID, 1, n, suggested[ds[j].ID]
+	}
+	return tx.CreateInBatches(changes, rows).Error
+}
+
+// insertParagraphs inserts new paragraphs and sets their IDs. On SQLite it
+// runs one prepared single-row statement per paragraph, which SQLite executes
+// several times faster than multi-row INSERT … RETURNING statements built
+// anew for each batch; elsewhere it leaves the work to GORM.
+func (s *Store) insertParagraphs(tx *gorm.DB, paras []Paragraph) error {
+	pool, ok := tx.Statement.ConnPool.(interface {
+		PrepareContext(context.Context, string) (*sql.Stmt, error)
+	})
+	if s.dialect != "sqlite" || !ok {
+		return tx.CreateInBatches(paras, 100).Error
+	}
+	ctx := tx.Statement.Context
+	stmt, err := pool.PrepareContext(ctx, "INSERT INTO paragraphs (document_id, revision_id, is_current, position, start_offset, end_offset, text, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for i := range paras {
+		p := &paras[i]
+		r, err := stmt.ExecContext(ctx, p.DocumentID, p.RevisionID, p.Current, p.Position, p.Start, p.End, p.Text, p.Hash)
+		if err != nil {
+			return err
+		}
+		if p.ID, err = r.LastInsertId(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// failed fills in res for a document that could not be imported.
+func failed(res ImportResult, err error) (ImportResult, error) {
+	res.Status = ImportFailed
+	res.Error = ErrorMessage(err)
+	if !isDomain(err) {
+		res.Error = err.Error()
+	}
+	return res, err
+}
+
+// preparedDoc is a source checked and split, ready to be written.
+type preparedDoc struct {
+	src    Source
+	title  string
+	blocks []Block
+	hash   string
+}
+
+// prepare checks a source and splits it, outside any transaction.
+func prepare(src Source) (*preparedDoc, error) {
 	if src.Key == "" {
-		return fail(Invalidf("key", "document has no key"))
+		return nil, Invalidf("key", "document has no key")
 	}
 	if !utf8.Valid(src.Text) {
 		off := 0
@@ -393,7 +707,7 @@ func (s *Store) ImportDocument(ctx context.Context, by int64, src Source) (Impor
 			}
 			off += size
 		}
-		return fail(Invalidf("text", "not valid UTF-8 (first bad byte at offset %d); convert the file to UTF-8, e.g. with iconv", off))
+		return nil, Invalidf("text", "not valid UTF-8 (first bad byte at offset %d); convert the file to UTF-8, e.g. with iconv", off)
 	}
 	var blocks []Block
 	title := src.Title
@@ -407,77 +721,76 @@ func (s *Store) ImportDocument(ctx context.Context, by int64, src Source) (Impor
 	}
 	if len(blocks) == 0 {
 		if title == "" {
-			return fail(Invalidf("text", "the document is empty"))
+			return nil, Invalidf("text", "the document is empty")
 		}
-		return fail(Invalidf("text", "the document has a title but no paragraphs"))
+		return nil, Invalidf("text", "the document has a title but no paragraphs")
 	}
-	hash := contentHash(src)
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		var doc Document
-		if err := tx.Where("doc_key = ?", src.Key).Limit(1).Find(&doc).Error; err != nil {
+	return &preparedDoc{src: src, title: title, blocks: blocks, hash: contentHash(src)}, nil
+}
+
+// importIn writes one prepared document inside tx and fills in res.
+func (s *Store) importIn(tx *gorm.DB, by int64, d *preparedDoc, res *ImportResult) error {
+	src, title, blocks, hash := d.src, d.title, d.blocks, d.hash
+	var doc Document
+	if err := tx.Where("doc_key = ?", src.Key).Limit(1).Find(&doc).Error; err != nil {
+		return err
+	}
+	var prev Revision
+	if doc.ID != 0 {
+		if err := tx.Where("document_id = ? AND number = ?", doc.ID, doc.Revision).First(&prev).Error; err != nil {
 			return err
 		}
-		var prev Revision
-		if doc.ID != 0 {
-			if err := tx.Where("document_id = ? AND number = ?", doc.ID, doc.Revision).First(&prev).Error; err != nil {
-				return err
-			}
-			if prev.ContentHash == hash {
-				res.Status = ImportUnchanged
-				res.DocumentID = doc.ID
-				res.Revision = doc.Revision
-				return nil
-			}
+		if prev.ContentHash == hash {
+			res.Status = ImportUnchanged
+			res.DocumentID = doc.ID
+			res.Revision = doc.Revision
+			return nil
 		}
-		doc.Key, doc.Title, doc.Source, doc.URL = src.Key, title, src.Source, src.URL
-		doc.PublishedAt, doc.Meta = src.PublishedAt, src.Meta
-		doc.Revision++
-		if err := tx.Save(&doc).Error; err != nil {
+	}
+	doc.Key, doc.Title, doc.Source, doc.URL = src.Key, title, src.Source, src.URL
+	doc.PublishedAt, doc.Meta = src.PublishedAt, src.Meta
+	doc.Revision++
+	if err := tx.Save(&doc).Error; err != nil {
+		return err
+	}
+	rev := Revision{DocumentID: doc.ID, Number: doc.Revision, ContentHash: hash, Origin: src.Origin}
+	if err := tx.Create(&rev).Error; err != nil {
+		return err
+	}
+	var old []Paragraph
+	if prev.ID != 0 {
+		if err := tx.Where("document_id = ? AND is_current = ?", doc.ID, true).Order("position").Find(&old).Error; err != nil {
 			return err
 		}
-		rev := Revision{DocumentID: doc.ID, Number: doc.Revision, ContentHash: hash, Origin: src.Origin}
-		if err := tx.Create(&rev).Error; err != nil {
+		if err := tx.Model(&Paragraph{}).Where("document_id = ? AND is_current = ?", doc.ID, true).Update("is_current", false).Error; err != nil {
 			return err
 		}
-		var old []Paragraph
-		if prev.ID != 0 {
-			if err := tx.Where("document_id = ? AND is_current = ?", doc.ID, true).Order("position").Find(&old).Error; err != nil {
-				return err
-			}
-			if err := tx.Model(&Paragraph{}).Where("document_id = ? AND is_current = ?", doc.ID, true).Update("is_current", false).Error; err != nil {
-				return err
-			}
-		}
-		paras := make([]Paragraph, len(blocks))
-		for i, b := range blocks {
-			paras[i] = Paragraph{DocumentID: doc.ID, RevisionID: rev.ID, Current: true, Position: b.Position, Start: b.Start, End: b.End, Text: b.Text, Hash: b.Hash}
-		}
-		if err := tx.CreateInBatches(paras, 200).Error; err != nil {
-			return err
-		}
-		carried, left, err := s.carryOver(tx, by, old, paras)
-		if err != nil {
-			return err
-		}
-		n, err := s.suggest(tx, doc.ID, paras)
-		if err != nil {
-			return err
-		}
-		action := ImportCreated
-		if prev.ID != 0 {
-			action = ImportRevised
-		}
-		if err := s.record(tx, Change{UserID: by, Entity: "document", EntityID: doc.ID, Action: "import-" + action, After: toJSON(map[string]any{"revision": rev.Number, "origin": src.Origin, "paragraphs": len(paras), "carried_over": carried, "left_on_old_revision": left})}); err != nil {
-			return err
-		}
-		res.Status, res.DocumentID, res.Revision = action, doc.ID, rev.Number
-		res.Paragraphs, res.CarriedOver, res.LeftOnOld, res.Suggestions = len(paras), carried, left, n
-		return nil
-	})
+	}
+	paras := make([]Paragraph, len(blocks))
+	for i, b := range blocks {
+		paras[i] = Paragraph{DocumentID: doc.ID, RevisionID: rev.ID, Current: true, Position: b.Position, Start: b.Start, End: b.End, Text: b.Text, Hash: b.Hash}
+	}
+	if err := tx.CreateInBatches(paras, 200).Error; err != nil {
+		return err
+	}
+	carried, left, err := s.carryOver(tx, by, old, paras)
 	if err != nil {
-		return fail(err)
+		return err
 	}
-	return res, nil
+	n, err := s.suggest(tx, doc.ID, paras)
+	if err != nil {
+		return err
+	}
+	action := ImportCreated
+	if prev.ID != 0 {
+		action = ImportRevised
+	}
+	if err := s.record(tx, Change{UserID: by, Entity: "document", EntityID: doc.ID, Action: "import-" + action, After: toJSON(map[string]any{"revision": rev.Number, "origin": src.Origin, "paragraphs": len(paras), "carried_over": carried, "left_on_old_revision": left})}); err != nil {
+		return err
+	}
+	res.Status, res.DocumentID, res.Revision = action, doc.ID, rev.Number
+	res.Paragraphs, res.CarriedOver, res.LeftOnOld, res.Suggestions = len(paras), carried, left, n
+	return nil
 }
 
 // carryOver copies the labels, gold labels and curation flags of old

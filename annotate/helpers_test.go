@@ -42,3 +42,84 @@ func seededStore(t *testing.T) *annotate.Store {
 	}
 	return s
 }
+
+// schemaStore opens a fresh store with the default schema and no documents.
+func schemaStore(t *testing.T) *annotate.Store {
+	t.Helper()
+	s := newStore(t)
+	data, err := seeds.FS.ReadFile(seeds.SchemaFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := annotate.ParseSchema(data)
+	if err != nil {
+		t.Fatalf("parse default schema: %v", err)
+	}
+	if _, err := s.ApplySchema(context.Background(), 0, sc, nil); err != nil {
+		t.Fatalf("apply default schema: %v", err)
+	}
+	return s
+}
+
+// tables lists every table of the store.
+var tables = []string{
+	"users", "tokens", "sessions", "documents", "revisions", "paragraphs",
+	"annotations", "golds", "skips", "notes", "curations", "history",
+	"schema_versions", "settings", "open_values",
+}
+
+// countRows returns the number of rows of every table.
+func countRows(t *testing.T, s *annotate.Store) map[string]int {
+	t.Helper()
+	db, _ := s.SQLForTest()
+	out := map[string]int{}
+	for _, tb := range tables {
+		var n int
+		if err := db.QueryRow("SELECT count(*) FROM " + tb).Scan(&n); err != nil {
+			t.Fatalf("count %s: %v", tb, err)
+		}
+		out[tb] = n
+	}
+	return out
+}
+
+// count runs a SELECT count(*) query and returns its result.
+func count(t *testing.T, s *annotate.Store, query string, args ...any) int {
+	t.Helper()
+	db, _ := s.SQLForTest()
+	var n int
+	if err := db.QueryRow(query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// mustUser creates a user or fails the test.
+func mustUser(t *testing.T, s *annotate.Store, name string, role annotate.Role) *annotate.User {
+	t.Helper()
+	u, err := s.CreateUser(context.Background(), 0, name, role, "correct horse battery")
+	if err != nil {
+		t.Fatalf("create user %s: %v", name, err)
+	}
+	return u
+}
+
+// mustImport imports one text document or fails the test.
+func mustImport(t *testing.T, s *annotate.Store, key, text string) annotate.ImportResult {
+	t.Helper()
+	res, err := s.ImportDocument(context.Background(), 0, annotate.Source{Key: key, Origin: key, Text: []byte(text)})
+	if err != nil {
+		t.Fatalf("import %s: %v", key, err)
+	}
+	return res
+}
+
+// currentParagraphs returns a document's current paragraphs in order.
+func currentParagraphs(t *testing.T, s *annotate.Store, docID int64) []annotate.ParagraphStatus {
+	t.Helper()
+	ps, err := s.Paragraphs(context.Background(), docID, 0)
+	if err != nil {
+		t.Fatalf("paragraphs of %d: %v", docID, err)
+	}
+	return ps
+}

@@ -29,7 +29,6 @@ type schemaCache struct {
 	schema *Schema
 }
 
-
 func latestSchemaVersion(db *gorm.DB) (int, error) {
 	var v SchemaVersion
 	err := db.Select("version").Order("version DESC").Limit(1).Find(&v).Error

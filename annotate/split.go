@@ -26,10 +26,14 @@ type Block struct {
 //
 // Paragraphs are blocks of lines separated by one or more blank lines (a line
 // holding only white space is blank). Inside a block every run of white space,
-// line breaks included, becomes one space. The title is the first non-empty
-// block that is not a browser or app notice (such as "IE 11 is not
-// supported…"), so that such a notice at the head of a scraped article does
-// not name the document; the title block is not a paragraph. Offsets count
+// line breaks included, becomes one space. A notice, promotion or photo
+// credit line glued under a line that ends a sentence, with no blank line
+// between them (as "Get more news" often is on scraped pages), starts a
+// paragraph of its own, so that it can be flagged without taking the article
+// text with it. The title is the first block that is not a browser or app
+// notice or a navigation line (such as "IE 11 is not supported…"), so that
+// such a notice at the head of a scraped article does not name the document;
+// the title block is not a paragraph. Offsets count
 // bytes of src as given, so src[b.Start:b.End] is the paragraph before
 // normalization. A leading UTF-8 byte-order mark is skipped.
 func Split(src []byte) (title string, blocks []Block) {
@@ -51,6 +55,9 @@ func split(src []byte, wantTitle bool) (title string, blocks []Block) {
 	type span struct{ start, end int }
 	var spans []span
 	blockStart, blockEnd := -1, -1
+	// prevEnds says whether the block's last line ends a sentence, so that a
+	// boilerplate line glued under it ("Get more news") can stand apart.
+	prevEnds := false
 	for i := start; i < len(src); {
 		j := bytes.IndexByte(src[i:], '\n')
 		lineEnd := len(src)
@@ -61,17 +68,28 @@ func split(src []byte, wantTitle bool) (title string, blocks []Block) {
 		}
 		line := src[i:lineEnd]
 		trimmed := bytes.TrimFunc(line, unicode.IsSpace)
-		if len(trimmed) == 0 {
+		switch {
+		case len(trimmed) == 0:
 			if blockStart >= 0 {
 				spans = append(spans, span{blockStart, blockEnd})
 				blockStart = -1
 			}
-		} else {
+		case blockStart >= 0 && prevEnds && boilerplateLine(string(trimmed)):
+			// A scraped page often puts a notice or promotion right under
+			// a paragraph with no blank line: keep it out of the paragraph
+			// so that it can be flagged, and the paragraph stays clean.
+			lead := bytes.Index(line, trimmed)
+			spans = append(spans, span{blockStart, blockEnd})
+			blockStart, blockEnd = i+lead, i+lead+len(trimmed)
+		default:
 			lead := bytes.Index(line, trimmed)
 			if blockStart < 0 {
 				blockStart = i + lead
 			}
 			blockEnd = i + lead + len(trimmed)
+		}
+		if len(trimmed) > 0 {
+			prevEnds = endsSentence(trimmed)
 		}
 		i = next
 	}
@@ -127,11 +145,41 @@ func HashText(text string) string {
 var (
 	noticeRe = regexp.MustCompile(`(?i)^(ie ?\d+ is not supported|your browser is (not supported|out of date)|please (enable javascript|update your browser)|this (site|page) (requires|works best)|for an optimal experience)`)
 	appRe    = regexp.MustCompile(`(?i)^(download|get) the .{1,60}\bapp\b`)
-	creditRe = regexp.MustCompile(`(?i)(^|\s)(photo|image|credit|getty images|ap photo|reuters|afp|flickr|shutterstock)\b.*$|/(flickr|getty images|reuters|ap|afp)$`)
-	moreRe   = regexp.MustCompile(`(?i)^(get more news|read more|advertisement|sign up for|subscribe|related:|share this|click here)`)
+	moreRe   = regexp.MustCompile(`(?i)^(get more news|read more|advertisement$|sign up for|subscribe (now|today|to our)|related:|share this|click here)`)
+	// A photo credit names a photographer or an agency on its own:
+	// "Photo: …", "Image by …", "Dave Hosford/Flickr", "(AP Photo)",
+	// "John Doe / Getty Images". A sentence that mentions Reuters or a
+	// photo in passing is not one.
+	creditLeadRe = regexp.MustCompile(`(?i)^\(?(photo|photograph|image|picture|credit|photo credit|file photo)s?\s*(:|by\b|credit\b|courtesy\b)`)
+	creditTailRe = regexp.MustCompile(`(?i)(/|\||\bvia|^|\()\s*(flickr|getty images|reuters|ap|ap photo|afp|epa|shutterstock|wikimedia commons|unsplash)( photo)?\)?$`)
 )
 
-func isNotice(text string) bool { return noticeRe.MatchString(text) }
+// isNotice reports whether a block is a browser or app notice, or a
+// navigation line, which is never a document's title.
+func isNotice(text string) bool {
+	return noticeRe.MatchString(text) || appRe.MatchString(text) || moreRe.MatchString(text)
+}
+
+// isCredit reports whether text is a photo credit line.
+func isCredit(text string) bool {
+	if utf8.RuneCountInString(text) > 100 || strings.HasSuffix(text, ".") && !creditLeadRe.MatchString(text) {
+		return false
+	}
+	return creditLeadRe.MatchString(text) || creditTailRe.MatchString(text)
+}
+
+// boilerplateLine reports whether one line inside a block is boilerplate
+// strong enough to be cut out of it.
+func boilerplateLine(line string) bool {
+	return utf8.RuneCountInString(line) <= 100 && (isNotice(line) || isCredit(line))
+}
+
+// endsSentence reports whether a line ends with sentence punctuation,
+// possibly followed by a closing quote or bracket.
+func endsSentence(line []byte) bool {
+	s := strings.TrimRight(string(line), "\"'”’)]»")
+	return strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "…")
+}
 
 // BoilerplateReason says why a paragraph looks like boilerplate rather than
 // article text, or returns "" when it does not. It is a suggestion for a
@@ -144,7 +192,7 @@ func BoilerplateReason(text string) string {
 		return "app promotion"
 	case moreRe.MatchString(text):
 		return "navigation or promotion text"
-	case utf8.RuneCountInString(text) <= 80 && creditRe.MatchString(text):
+	case isCredit(text):
 		return "photo credit"
 	case len(strings.Fields(text)) <= 4 && !strings.ContainsAny(text, ".!?\"“”"):
 		return "very short line"

@@ -1,0 +1,228 @@
+package annotate_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"concord/annotate"
+)
+
+func TestCreateUser(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	mustUser(t, s, "alice", annotate.RoleAnnotator)
+	tests := []struct {
+		name     string
+		role     annotate.Role
+		password string
+		code     string
+		field    string
+	}{
+		{"alice", annotate.RoleReviewer, "correct horse battery", annotate.ECONFLICT, "name"},
+		{"", annotate.RoleAnnotator, "", annotate.EINVALID, "name"},
+		{"with space", annotate.RoleAnnotator, "", annotate.EINVALID, "name"},
+		{".dot", annotate.RoleAnnotator, "", annotate.EINVALID, "name"},
+		{strings.Repeat("a", 101), annotate.RoleAnnotator, "", annotate.EINVALID, "name"},
+		{"bob", "owner", "", annotate.EINVALID, "role"},
+		{"bob", annotate.RoleAnnotator, "short", annotate.EINVALID, "password"},
+		{"bob", annotate.RoleAnnotator, strings.Repeat("p", 73), annotate.EINVALID, "password"},
+	}
+	for _, tc := range tests {
+		_, err := s.CreateUser(ctx, 0, tc.name, tc.role, tc.password)
+		var e *annotate.Error
+		if !errors.As(err, &e) || e.Code != tc.code || e.Field != tc.field {
+			t.Errorf("CreateUser(%.20q, %s): %v, want %s on %s", tc.name, tc.role, err, tc.code, tc.field)
+		}
+	}
+	// A user without a password exists but cannot log in.
+	if _, err := s.CreateUser(ctx, 0, "imported.user@x", annotate.RoleAnnotator, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, "imported.user@x", ""); !errors.Is(err, annotate.ErrUnauthorized) {
+		t.Errorf("login without a password: %v, want EUNAUTHORIZED", err)
+	}
+}
+
+func TestAuthenticate(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
+	got, err := s.Authenticate(ctx, "alice", "correct horse battery")
+	if err != nil || got.ID != u.ID {
+		t.Fatalf("good login: %+v %v", got, err)
+	}
+	var msgs []string
+	for _, tc := range []struct{ name, password string }{{"alice", "wrong password!"}, {"nobody", "correct horse battery"}} {
+		_, err := s.Authenticate(ctx, tc.name, tc.password)
+		if !errors.Is(err, annotate.ErrUnauthorized) {
+			t.Errorf("login %s: %v, want EUNAUTHORIZED", tc.name, err)
+		}
+		if err != nil {
+			msgs = append(msgs, err.Error())
+		}
+	}
+	if len(msgs) == 2 && msgs[0] != msgs[1] {
+		t.Errorf("wrong password and unknown user differ: %q vs %q", msgs[0], msgs[1])
+	}
+}
+
+func TestRolesAndPasswords(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	admin := mustUser(t, s, "root", annotate.RoleAdmin)
+	err := s.SetRole(ctx, admin.ID, admin.ID, annotate.RoleReviewer)
+	var e *annotate.Error
+	if !errors.As(err, &e) || e.Code != annotate.EINVALID || e.Field != "role" {
+		t.Errorf("demoting the last admin: %v, want EINVALID on role", err)
+	}
+	second := mustUser(t, s, "second", annotate.RoleAnnotator)
+	if err := s.SetRole(ctx, admin.ID, second.ID, annotate.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetRole(ctx, admin.ID, admin.ID, annotate.RoleReviewer); err != nil {
+		t.Errorf("demoting one of two admins: %v", err)
+	}
+	if u, _ := s.User(ctx, admin.ID); u.Role != annotate.RoleReviewer {
+		t.Errorf("role = %s, want reviewer", u.Role)
+	}
+	if err := s.SetRole(ctx, admin.ID, 9999, annotate.RoleAdmin); !errors.Is(err, annotate.ErrNotFound) {
+		t.Errorf("unknown user: %v, want ENOTFOUND", err)
+	}
+	if err := s.SetRole(ctx, admin.ID, second.ID, "boss"); !errors.Is(err, annotate.ErrInvalid) {
+		t.Errorf("unknown role: %v, want EINVALID", err)
+	}
+
+	// SetPassword ends sessions and changes the password.
+	secret, csrf, err := s.CreateSession(ctx, second.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, gotCSRF, err := s.SessionUser(ctx, secret); err != nil || u.ID != second.ID || gotCSRF != csrf {
+		t.Fatalf("session: %+v %q %v", u, gotCSRF, err)
+	}
+	if err := s.SetPassword(ctx, admin.ID, second.ID, "short"); !errors.Is(err, annotate.ErrInvalid) {
+		t.Errorf("short password: %v, want EINVALID", err)
+	}
+	if err := s.SetPassword(ctx, admin.ID, second.ID, "a new long password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.SessionUser(ctx, secret); !errors.Is(err, annotate.ErrUnauthorized) {
+		t.Errorf("session after a password change: %v, want EUNAUTHORIZED", err)
+	}
+	if _, err := s.Authenticate(ctx, "second", "correct horse battery"); !errors.Is(err, annotate.ErrUnauthorized) {
+		t.Errorf("old password still works: %v", err)
+	}
+	if _, err := s.Authenticate(ctx, "second", "a new long password"); err != nil {
+		t.Errorf("new password: %v", err)
+	}
+	if err := s.SetPassword(ctx, admin.ID, 9999, "a new long password"); !errors.Is(err, annotate.ErrNotFound) {
+		t.Errorf("password of an unknown user: %v, want ENOTFOUND", err)
+	}
+}
+
+func TestSessionsExpire(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+	secret, _, err := s.CreateSession(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		after time.Duration
+		live  bool
+	}{
+		{0, true},
+		{annotate.SessionTTL - time.Minute, true},
+		{annotate.SessionTTL + time.Minute, false},
+	}
+	start := now
+	for _, tc := range tests {
+		now = start.Add(tc.after)
+		_, _, err := s.SessionUser(ctx, secret)
+		if live := err == nil; live != tc.live {
+			t.Errorf("after %v: live = %v (%v), want %v", tc.after, live, err, tc.live)
+		}
+	}
+	// A new session sweeps the expired one away.
+	if _, _, err := s.CreateSession(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(t, s, "SELECT count(*) FROM sessions"); got != 1 {
+		t.Errorf("sessions after the sweep = %d, want 1", got)
+	}
+	if _, _, err := s.SessionUser(ctx, "not a session"); !errors.Is(err, annotate.ErrUnauthorized) {
+		t.Errorf("unknown session: %v, want EUNAUTHORIZED", err)
+	}
+	secret, _, _ = s.CreateSession(ctx, u.ID)
+	if err := s.DeleteSession(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.SessionUser(ctx, secret); !errors.Is(err, annotate.ErrUnauthorized) {
+		t.Errorf("session after logout: %v, want EUNAUTHORIZED", err)
+	}
+}
+
+func TestTokens(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
+	if _, _, err := s.CreateToken(ctx, u.ID, "  "); !errors.Is(err, annotate.ErrInvalid) {
+		t.Errorf("token without a name: %v, want EINVALID", err)
+	}
+	secret, tok, err := s.CreateToken(ctx, u.ID, "export script")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(secret, "cnc_") || strings.Contains(tok.Hash, secret) {
+		t.Errorf("secret %q / hash %q: want a cnc_ secret that is not stored", secret, tok.Hash)
+	}
+	if got, err := s.UserByToken(ctx, secret); err != nil || got.ID != u.ID {
+		t.Errorf("UserByToken: %+v %v", got, err)
+	}
+	if _, err := s.UserByToken(ctx, "cnc_wrong"); !errors.Is(err, annotate.ErrUnauthorized) {
+		t.Errorf("unknown token: %v, want EUNAUTHORIZED", err)
+	}
+	other := mustUser(t, s, "bob", annotate.RoleAnnotator)
+	if err := s.RevokeToken(ctx, other.ID, other.ID, tok.ID); !errors.Is(err, annotate.ErrNotFound) {
+		t.Errorf("revoking someone else's token: %v, want ENOTFOUND", err)
+	}
+	if err := s.RevokeToken(ctx, u.ID, u.ID, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UserByToken(ctx, secret); !errors.Is(err, annotate.ErrUnauthorized) {
+		t.Errorf("revoked token: %v, want EUNAUTHORIZED", err)
+	}
+	toks, err := s.Tokens(ctx, u.ID)
+	if err != nil || len(toks) != 1 || toks[0].RevokedAt == nil {
+		t.Errorf("tokens = %+v %v, want one revoked", toks, err)
+	}
+	if err := s.RevokeToken(ctx, u.ID, u.ID, tok.ID); !errors.Is(err, annotate.ErrNotFound) {
+		t.Errorf("revoking twice: %v, want ENOTFOUND", err)
+	}
+}
+
+func TestEnsureAdmin(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	pw, err := s.EnsureAdmin(ctx)
+	if err != nil || len(pw) < annotate.MinPasswordLen {
+		t.Fatalf("EnsureAdmin on an empty database: %q %v", pw, err)
+	}
+	u, err := s.Authenticate(ctx, "admin", pw)
+	if err != nil || u.Role != annotate.RoleAdmin {
+		t.Errorf("login with the generated password: %+v %v", u, err)
+	}
+	pw, err = s.EnsureAdmin(ctx)
+	if err != nil || pw != "" {
+		t.Errorf("EnsureAdmin with users: %q %v, want nothing", pw, err)
+	}
+	if got := count(t, s, "SELECT count(*) FROM users"); got != 1 {
+		t.Errorf("users = %d, want 1", got)
+	}
+}
