@@ -1,6 +1,6 @@
 # Concord's everyday commands. `make test` is what CI runs.
 
-.PHONY: test lint bench run build
+.PHONY: test test-postgres lint bench run build
 
 # Every test, with the race detector, against real SQLite files and a real
 # headless Chromium (/usr/bin/chromium).
@@ -20,3 +20,9 @@ build:
 
 run:
 	go run ./cmd/concord serve
+
+# The store's tests against PostgreSQL instead of SQLite. Needs a server
+# where the user may create databases, e.g.
+# CONCORD_TEST_POSTGRES=postgres://postgres:secret@127.0.0.1:5432/postgres?sslmode=disable
+test-postgres:
+	go test -tags postgres -count=1 ./annotate/

@@ -421,6 +421,7 @@ func TestImportSuggestions(t *testing.T) {
 // trace: a trigger makes the last write of the import fail.
 func TestImportAtomic(t *testing.T) {
 	s := schemaStore(t)
+	sqliteOnly(t, s)
 	ctx := context.Background()
 	db, _ := s.SQLForTest()
 	exec := func(q string) {

@@ -1,6 +1,10 @@
 package annotate
 
-import "database/sql"
+import (
+	"database/sql"
+
+	"gorm.io/gorm"
+)
 
 // SQLForTest returns the database handles behind the write pool and the
 // read pool, so that tests can look at rows and pragmas directly.
@@ -9,3 +13,7 @@ func (s *Store) SQLForTest() (write, read *sql.DB) {
 	read, _ = s.rdb.DB()
 	return write, read
 }
+
+// GormForTest returns the write pool, which rewrites "?" placeholders for
+// whichever database the store runs on.
+func (s *Store) GormForTest() *gorm.DB { return s.db }

@@ -9,10 +9,16 @@ import (
 	"concord/seeds"
 )
 
-// newStore opens a fresh SQLite file in a temporary folder.
+// testDSN names the database a test opens: a fresh SQLite file in a
+// temporary folder, unless a build tag (see postgres_test.go) replaces it.
+var testDSN = func(t *testing.T) string {
+	return filepath.Join(t.TempDir(), "concord.db")
+}
+
+// newStore opens a fresh, empty database for one test.
 func newStore(t *testing.T) *annotate.Store {
 	t.Helper()
-	s, err := annotate.Open(context.Background(), filepath.Join(t.TempDir(), "concord.db"))
+	s, err := annotate.Open(context.Background(), testDSN(t))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -86,9 +92,8 @@ func countRows(t *testing.T, s *annotate.Store) map[string]int {
 // count runs a SELECT count(*) query and returns its result.
 func count(t *testing.T, s *annotate.Store, query string, args ...any) int {
 	t.Helper()
-	db, _ := s.SQLForTest()
 	var n int
-	if err := db.QueryRow(query, args...).Scan(&n); err != nil {
+	if err := s.GormForTest().Raw(query, args...).Scan(&n).Error; err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n
@@ -122,4 +127,14 @@ func currentParagraphs(t *testing.T, s *annotate.Store, docID int64) []annotate.
 		t.Fatalf("paragraphs of %d: %v", docID, err)
 	}
 	return ps
+}
+
+// sqliteOnly marks a test that checks SQLite itself (pragmas, VACUUM INTO,
+// triggers); the PostgreSQL run of the suite (build tag postgres) leaves it
+// out. On the default SQLite run it always runs.
+func sqliteOnly(t *testing.T, s *annotate.Store) {
+	t.Helper()
+	if s.Dialect() != "sqlite" {
+		t.Skip("checks SQLite itself")
+	}
 }

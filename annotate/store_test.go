@@ -12,6 +12,7 @@ import (
 
 func TestPragmas(t *testing.T) {
 	s := newStore(t)
+	sqliteOnly(t, s)
 	w, r := s.SQLForTest()
 	for name, db := range map[string]*sql.DB{"write": w, "read": r} {
 		var mode string
@@ -67,6 +68,7 @@ func TestOverlap(t *testing.T) {
 
 func TestBackup(t *testing.T) {
 	s := seededStore(t)
+	sqliteOnly(t, s)
 	ctx := context.Background()
 	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
 	q, _ := s.Queue(ctx, u.ID, annotate.QueueOptions{})
