@@ -13,6 +13,10 @@ import (
 // codeMethod marks a request with a method the route does not take.
 const codeMethod = "method_not_allowed"
 
+// codeThrottled marks a request refused because too many came before it,
+// such as failed logins; the client should wait and try again.
+const codeThrottled = "too_many_requests"
+
 var errPanic = errors.New("panic")
 
 // statuses maps each domain error code to its HTTP status.
@@ -24,6 +28,7 @@ var statuses = map[string]int{
 	annotate.EFORBIDDEN:    http.StatusForbidden,
 	annotate.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	codeMethod:             http.StatusMethodNotAllowed,
+	codeThrottled:          http.StatusTooManyRequests,
 }
 
 // ErrorBody is the JSON shape of every API error.

@@ -21,6 +21,9 @@ type Config struct {
 	MaxUploadBytes int64
 	// Logger receives request errors; nil means slog.Default().
 	Logger *slog.Logger
+	// Now is the clock that login throttling runs on; nil means time.Now.
+	// Tests set it to move time forward without waiting.
+	Now func() time.Time
 }
 
 // Server serves Concord over HTTP.
@@ -43,11 +46,16 @@ func New(store *annotate.Store, cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{store: store, cfg: cfg, log: cfg.Logger, engine: gin.New(), logins: newLoginLimiter(time.Now)}
+	s := &Server{store: store, cfg: cfg, log: cfg.Logger, engine: gin.New(), logins: newLoginLimiter(cfg.Now)}
 	s.engine.Use(s.recover(), s.logRequests(), s.securityHeaders(), s.authenticate())
 	s.engine.HandleMethodNotAllowed = true
-	s.engine.NoRoute(func(c *gin.Context) { s.fail(c, annotate.NotFoundf("no such page or endpoint: %s %s", c.Request.Method, c.Request.URL.Path)) })
+	s.engine.NoRoute(func(c *gin.Context) {
+		s.fail(c, annotate.NotFoundf("no such page or endpoint: %s %s", c.Request.Method, c.Request.URL.Path))
+	})
 	s.engine.NoMethod(func(c *gin.Context) {
 		s.fail(c, &annotate.Error{Code: codeMethod, Message: c.Request.Method + " is not allowed on " + c.Request.URL.Path})
 	})

@@ -1,0 +1,182 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"concord/annotate"
+)
+
+// listUsers lists every user (admins).
+func (s *Server) listUsers(c *gin.Context) {
+	us, err := s.store.Users(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"users": nonNil(us)})
+}
+
+// createUserRequest is the body of POST /api/v1/users.
+type createUserRequest struct {
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Password string `json:"password"`
+}
+
+// createUser adds a user. Without a password one is generated and shown in
+// the answer, once.
+func (s *Server) createUser(c *gin.Context) {
+	var req createUserRequest
+	if err := s.bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	role, err := annotate.ParseRole(req.Role)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	password, generated := req.Password, false
+	if password == "" {
+		password, generated = annotate.NewSecret(12), true
+	}
+	u, err := s.store.CreateUser(c.Request.Context(), me(c).ID, req.Name, role, password)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	body := gin.H{"user": u}
+	if generated {
+		body["password"] = password
+	}
+	c.JSON(http.StatusCreated, body)
+}
+
+// updateUserRequest is the body of PATCH /api/v1/users/:id.
+type updateUserRequest struct {
+	Role     *string `json:"role"`
+	Password *string `json:"password"`
+}
+
+// updateUser changes a user's role, password or both. A new password ends
+// the user's browser sessions.
+func (s *Server) updateUser(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req updateUserRequest
+	if err := s.bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if req.Role == nil && req.Password == nil {
+		s.fail(c, &annotate.Error{Code: annotate.EINVALID, Field: "body", Message: "nothing to change; send role, password or both", Allowed: []string{"role", "password"}})
+		return
+	}
+	ctx := c.Request.Context()
+	by := me(c).ID
+	if _, err := s.store.User(ctx, id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if req.Role != nil {
+		role, err := annotate.ParseRole(*req.Role)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if err := s.store.SetRole(ctx, by, id, role); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if req.Password != nil {
+		if err := s.store.SetPassword(ctx, by, id, *req.Password); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	u, err := s.store.User(ctx, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"user": u})
+}
+
+// listUserTokens lists a user's tokens (admins).
+func (s *Server) listUserTokens(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	if _, err := s.store.User(ctx, id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	ts, err := s.store.Tokens(ctx, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"tokens": nonNil(ts)})
+}
+
+// revokeUserToken revokes a token of any user (admins).
+func (s *Server) revokeUserToken(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	tid, err := pathID(c, "token_id")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.store.RevokeToken(c.Request.Context(), me(c).ID, id, tid); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// getSettings returns the project settings every user may read.
+func (s *Server) getSettings(c *gin.Context) {
+	n, err := s.store.Overlap(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"overlap": n})
+}
+
+// settingsRequest is the body of PUT /api/v1/settings.
+type settingsRequest struct {
+	Overlap *int `json:"overlap"`
+}
+
+// updateSettings changes the project settings (admins).
+func (s *Server) updateSettings(c *gin.Context) {
+	var req settingsRequest
+	if err := s.bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if req.Overlap == nil {
+		s.fail(c, &annotate.Error{Code: annotate.EINVALID, Field: "overlap", Message: "nothing to change; send overlap (1 to 50)", Allowed: []string{"overlap"}})
+		return
+	}
+	ctx := c.Request.Context()
+	if err := s.store.SetOverlap(ctx, me(c).ID, *req.Overlap); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.getSettings(c)
+}

@@ -1,0 +1,70 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"concord/annotate"
+)
+
+// curationStatuses lists the statuses a flag can have.
+var curationStatuses = []string{annotate.StatusSuggested, annotate.StatusConfirmed, annotate.StatusDismissed}
+
+// listCurations lists the curation flags on current paragraphs, narrowed by
+// status and kind (reviewers and admins).
+func (s *Server) listCurations(c *gin.Context) {
+	status, err := queryChoice(c, "status", curationStatuses)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	kind, err := queryChoice(c, "kind", annotate.CurationKinds)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	limit, err := queryInt(c, "limit", 1000, 1, 1000)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	offset, err := queryInt(c, "offset", 0, 0, 1<<30)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	cs, err := s.store.Curations(c.Request.Context(), annotate.CurationFilter{Status: status, Kind: kind, Limit: limit, Offset: offset})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"curations": nonNil(cs)})
+}
+
+// decideRequest is the body of POST /api/v1/curations/decide.
+type decideRequest struct {
+	IDs    []int64 `json:"ids"`
+	Status string  `json:"status"`
+}
+
+// decideCurations confirms or dismisses flags; the history records who.
+func (s *Server) decideCurations(c *gin.Context) {
+	var req decideRequest
+	if err := s.bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	for _, id := range req.IDs {
+		if id <= 0 {
+			s.fail(c, annotate.Invalidf("ids", "ids are positive integers, got %d", id))
+			return
+		}
+	}
+	n, err := s.store.DecideCurations(c.Request.Context(), me(c).ID, req.IDs, req.Status)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"changed": n})
+}

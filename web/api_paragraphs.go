@@ -1,0 +1,156 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"concord/annotate"
+)
+
+// getParagraph returns a paragraph in its context: its document, the
+// paragraphs before and after it, and its curation flags.
+func (s *Server) getParagraph(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	pc, err := s.store.Context(c.Request.Context(), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, pc)
+}
+
+// skipRequest is the body of POST …/skip.
+type skipRequest struct {
+	Reason string `json:"reason"`
+}
+
+// skipParagraph takes a paragraph out of the caller's queue, with a reason.
+func (s *Server) skipParagraph(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req skipRequest
+	if err := s.bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	k, err := s.store.SkipParagraph(c.Request.Context(), me(c).ID, id, req.Reason)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, k)
+}
+
+// unskipParagraph puts a skipped paragraph back in the caller's queue.
+func (s *Server) unskipParagraph(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.store.UnskipParagraph(c.Request.Context(), me(c).ID, id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// listNotes returns the notes on a paragraph: the caller's own for
+// annotators, everyone's for reviewers and admins.
+func (s *Server) listNotes(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	u := me(c)
+	ns, err := s.store.Notes(c.Request.Context(), id, u.ID, u.Role.AtLeast(annotate.RoleReviewer))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"notes": nonNil(ns)})
+}
+
+// noteRequest is the body of POST …/notes.
+type noteRequest struct {
+	Body string `json:"body"`
+}
+
+// addNote adds the caller's note to a paragraph.
+func (s *Server) addNote(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req noteRequest
+	if err := s.bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	u := me(c)
+	n, err := s.store.AddNote(c.Request.Context(), u.ID, id, req.Body)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	n.UserName = u.Name
+	c.JSON(http.StatusCreated, n)
+}
+
+// flagRequest is the body of POST …/flags.
+type flagRequest struct {
+	Kind   string `json:"kind"`
+	Reason string `json:"reason"`
+}
+
+// flagParagraph suggests that a paragraph is a duplicate, boilerplate or not
+// relevant.
+func (s *Server) flagParagraph(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req flagRequest
+	if err := s.bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	f, err := s.store.Flag(c.Request.Context(), me(c).ID, id, req.Kind, req.Reason)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, f)
+}
+
+// paragraphHistory returns every change to a paragraph's labels, skips,
+// notes and flags, oldest first. Reviewers and admins only: it holds labels.
+func (s *Server) paragraphHistory(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	if _, err := s.store.Paragraph(ctx, id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	h, err := s.store.History(ctx, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"history": nonNil(h)})
+}

@@ -1,0 +1,57 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"concord/annotate"
+)
+
+// nextInQueue returns the next paragraphs for the caller to label, each in
+// its context, and how many are left in their queue.
+func (s *Server) nextInQueue(c *gin.Context) {
+	limit, err := queryInt(c, "limit", 1, 1, 100)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	doc, err := queryID(c, "document")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	exclude, err := queryIDs(c, "exclude")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	uid := me(c).ID
+	if doc != 0 {
+		if _, err := s.store.Document(ctx, doc); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	ps, err := s.store.Queue(ctx, uid, annotate.QueueOptions{Limit: limit, DocumentID: doc, Exclude: exclude})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items := make([]*annotate.ParagraphContext, 0, len(ps))
+	for _, p := range ps {
+		pc, err := s.store.Context(ctx, p.ID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		items = append(items, pc)
+	}
+	remaining, err := s.store.Remaining(ctx, uid)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "remaining": remaining})
+}

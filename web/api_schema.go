@@ -1,0 +1,92 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"concord/annotate"
+)
+
+// getSchema returns the current label schema and the values annotators added
+// to its open dimensions.
+func (s *Server) getSchema(c *gin.Context) {
+	ctx := c.Request.Context()
+	sc, err := s.store.Schema(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	open := map[string][]string{}
+	for _, d := range sc.Dimensions {
+		if d.Kind != annotate.KindOpen {
+			continue
+		}
+		vs, err := s.store.OpenValues(ctx, d.Name)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		values := make([]string, 0, len(vs))
+		for _, v := range vs {
+			values = append(values, v.Value)
+		}
+		open[d.Name] = values
+	}
+	c.JSON(http.StatusOK, gin.H{"schema": sc, "open_values": open})
+}
+
+// schemaVersionView is one applied schema version as the API shows it.
+type schemaVersionView struct {
+	Version   int       `json:"version"`
+	YAML      string    `json:"yaml"`
+	CreatedBy int64     `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// listSchemaVersions returns every applied schema version, newest first.
+func (s *Server) listSchemaVersions(c *gin.Context) {
+	vs, err := s.store.SchemaVersions(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]schemaVersionView, len(vs))
+	for i, v := range vs {
+		out[i] = schemaVersionView{Version: v.Version, YAML: v.Body, CreatedBy: v.CreatedBy, CreatedAt: v.CreatedAt}
+	}
+	c.JSON(http.StatusOK, gin.H{"versions": out})
+}
+
+// applySchemaRequest is the body of POST /api/v1/schema.
+type applySchemaRequest struct {
+	YAML    string           `json:"yaml"`
+	Mapping annotate.Mapping `json:"mapping"`
+}
+
+// applySchema makes a new schema current. When it would orphan stored
+// labels it changes nothing and answers 409 with the orphans in
+// error.current; send a mapping for them to apply it.
+func (s *Server) applySchema(c *gin.Context) {
+	var req applySchemaRequest
+	if err := s.bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if req.YAML == "" {
+		s.fail(c, annotate.Invalidf("yaml", "send the schema as YAML text in the yaml field"))
+		return
+	}
+	sc, err := annotate.ParseSchema([]byte(req.YAML))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	applied, err := s.store.ApplySchema(c.Request.Context(), me(c).ID, sc, req.Mapping)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"schema": applied})
+}
