@@ -1,0 +1,207 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"concord/annotate"
+)
+
+// Config is everything the commands can be told about their surroundings.
+// It is built from defaults, then CONCORD_* environment variables, then
+// command-line flags, so a flag always wins over the environment.
+type Config struct {
+	// DB is the SQLite file, or a postgres:// URL.
+	DB string
+	// Addr is the host:port the server listens on.
+	Addr string
+	// AddrExplicit records that Addr came from a flag or the environment
+	// rather than the default, which is what allows a non-loopback address.
+	AddrExplicit bool
+	// Seeds is the folder holding the default schema and seed corpus; when it
+	// does not exist the copies built into the binary are used.
+	Seeds string
+	// MaxFileSize is the largest file an import reads, in bytes.
+	MaxFileSize int64
+	// SecureCookies marks session cookies Secure (for HTTPS deployments).
+	SecureCookies bool
+	// LogLevel is the least severe level logged: debug, info, warn or error.
+	LogLevel slog.Level
+}
+
+// defaultConfig returns the configuration before the environment and flags
+// are read.
+func defaultConfig() Config {
+	return Config{
+		DB:          "concord.db",
+		Addr:        "127.0.0.1:8080",
+		Seeds:       "seeds",
+		MaxFileSize: annotate.DefaultMaxFileSize,
+		LogLevel:    slog.LevelInfo,
+	}
+}
+
+// setting ties one Config field to its flag and its environment variable.
+type setting struct {
+	flag    string
+	env     string
+	help    string
+	isBool  bool
+	set     func(c *Config, v string) error
+	get     func(c *Config) string
+	explain string // the value shown as the default in help
+}
+
+// settings lists every configurable field. Each command binds the ones it
+// uses with bindSettings.
+var settings = []setting{
+	{
+		flag: "db", env: "CONCORD_DB", help: "SQLite database `FILE` (or a postgres:// URL)", explain: "concord.db",
+		set: func(c *Config, v string) error {
+			if strings.TrimSpace(v) == "" {
+				return fmt.Errorf("the database path is empty")
+			}
+			c.DB = v
+			return nil
+		},
+		get: func(c *Config) string { return c.DB },
+	},
+	{
+		flag: "addr", env: "CONCORD_ADDR", help: "`HOST:PORT` to listen on; port 0 picks a free port", explain: "127.0.0.1:8080",
+		set: func(c *Config, v string) error {
+			if !strings.Contains(v, ":") {
+				return fmt.Errorf("%q is not HOST:PORT, e.g. 127.0.0.1:8080", v)
+			}
+			c.Addr, c.AddrExplicit = v, true
+			return nil
+		},
+		get: func(c *Config) string { return c.Addr },
+	},
+	{
+		flag: "seeds", env: "CONCORD_SEEDS", help: "`DIR` with schema.yaml and the seed corpus; the built-in copies are used when it does not exist", explain: "seeds",
+		set: func(c *Config, v string) error { c.Seeds = v; return nil },
+		get: func(c *Config) string { return c.Seeds },
+	},
+	{
+		flag: "max-file-size", env: "CONCORD_MAX_FILE_SIZE", help: "largest file to import, in bytes or with a unit: 512KiB, 64MiB, 1GB", explain: "32MiB",
+		set: func(c *Config, v string) error {
+			n, err := parseSize(v)
+			if err != nil {
+				return err
+			}
+			c.MaxFileSize = n
+			return nil
+		},
+		get: func(c *Config) string { return formatSize(c.MaxFileSize) },
+	},
+	{
+		flag: "secure-cookies", env: "CONCORD_SECURE_COOKIES", help: "mark session cookies Secure; turn on when Concord is served over HTTPS", explain: "false", isBool: true,
+		set: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%q is not true or false", v)
+			}
+			c.SecureCookies = b
+			return nil
+		},
+		get: func(c *Config) string { return strconv.FormatBool(c.SecureCookies) },
+	},
+	{
+		flag: "log-level", env: "CONCORD_LOG_LEVEL", help: "least severe `LEVEL` to log: debug, info, warn or error", explain: "info",
+		set: func(c *Config, v string) error {
+			var l slog.Level
+			if err := l.UnmarshalText([]byte(v)); err != nil {
+				return fmt.Errorf("%q is not a log level; use debug, info, warn or error", v)
+			}
+			c.LogLevel = l
+			return nil
+		},
+		get: func(c *Config) string { return strings.ToLower(c.LogLevel.String()) },
+	},
+}
+
+// settingValue adapts one setting to flag.Value.
+type settingValue struct {
+	s   setting
+	cfg *Config
+}
+
+func (v settingValue) String() string {
+	if v.cfg == nil {
+		return ""
+	}
+	return v.s.get(v.cfg)
+}
+func (v settingValue) Set(s string) error { return v.s.set(v.cfg, s) }
+func (v settingValue) IsBoolFlag() bool   { return v.s.isBool }
+
+// bindSettings applies the environment variables of the named settings to
+// cfg and registers their flags on fs. It fails on a malformed variable,
+// naming it.
+func bindSettings(fs *flag.FlagSet, cfg *Config, getenv func(string) string, names ...string) error {
+	for _, name := range names {
+		s, ok := lookupSetting(name)
+		if !ok {
+			panic("unknown setting " + name)
+		}
+		if v := getenv(s.env); v != "" {
+			if err := s.set(cfg, v); err != nil {
+				return fmt.Errorf("environment variable %s: %v", s.env, err)
+			}
+		}
+		fs.Var(settingValue{s: s, cfg: cfg}, s.flag, s.help)
+	}
+	return nil
+}
+
+func lookupSetting(name string) (setting, bool) {
+	for _, s := range settings {
+		if s.flag == name {
+			return s, true
+		}
+	}
+	return setting{}, false
+}
+
+var sizeUnits = []struct {
+	suffix string
+	mult   int64
+}{
+	{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30},
+	{"kb", 1000}, {"mb", 1000 * 1000}, {"gb", 1000 * 1000 * 1000},
+	{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30},
+	{"b", 1},
+}
+
+// parseSize reads a byte count such as 1048576, 512KiB, 64MiB or 1GB.
+func parseSize(s string) (int64, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a size; use a positive number of bytes or a unit, e.g. 512KiB or 64MiB", s)
+	}
+	return n * mult, nil
+}
+
+// formatSize writes n in the largest binary unit that divides it.
+func formatSize(n int64) string {
+	switch {
+	case n > 0 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + "GiB"
+	case n > 0 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + "MiB"
+	case n > 0 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + "KiB"
+	}
+	return strconv.FormatInt(n, 10)
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func TestSettingsFromEnvironmentThenFlags(t *testing.T) {
+	tests := []struct {
+		name  string
+		env   map[string]string
+		args  []string
+		check func(c Config) bool
+		want  string
+	}{
+		{"defaults", nil, nil,
+			func(c Config) bool {
+				return c.DB == "concord.db" && c.Addr == "127.0.0.1:8080" && !c.AddrExplicit && c.Seeds == "seeds" && c.MaxFileSize == 32<<20 && !c.SecureCookies && c.LogLevel == slog.LevelInfo
+			}, "the defaults"},
+		{"env", map[string]string{"CONCORD_DB": "env.db", "CONCORD_ADDR": "127.0.0.1:9000", "CONCORD_SEEDS": "s", "CONCORD_MAX_FILE_SIZE": "1KiB", "CONCORD_SECURE_COOKIES": "true", "CONCORD_LOG_LEVEL": "debug"}, nil,
+			func(c Config) bool {
+				return c.DB == "env.db" && c.Addr == "127.0.0.1:9000" && c.AddrExplicit && c.Seeds == "s" && c.MaxFileSize == 1024 && c.SecureCookies && c.LogLevel == slog.LevelDebug
+			}, "every field from its variable"},
+		{"flags win", map[string]string{"CONCORD_DB": "env.db", "CONCORD_SECURE_COOKIES": "true", "CONCORD_LOG_LEVEL": "debug"}, []string{"--db", "flag.db", "--secure-cookies=false", "--log-level", "error"},
+			func(c Config) bool {
+				return c.DB == "flag.db" && !c.SecureCookies && c.LogLevel == slog.LevelError
+			}, "the flags over the variables"},
+		{"bool flag alone", nil, []string{"--secure-cookies"},
+			func(c Config) bool { return c.SecureCookies }, "secure cookies on"},
+	}
+	names := []string{"db", "addr", "seeds", "max-file-size", "secure-cookies", "log-level"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := defaultConfig()
+			fs := flag.NewFlagSet("test", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			getenv := func(k string) string { return tt.env[k] }
+			if err := bindSettings(fs, &cfg, getenv, names...); err != nil {
+				t.Fatalf("bindSettings: %v", err)
+			}
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatalf("parse %v: %v", tt.args, err)
+			}
+			if !tt.check(cfg) {
+				t.Errorf("got %+v, want %s", cfg, tt.want)
+			}
+		})
+	}
+}
+
+func TestMalformedVariablesAreNamed(t *testing.T) {
+	tests := []struct{ env, value, want string }{
+		{"CONCORD_SECURE_COOKIES", "maybe", `"maybe" is not true or false`},
+		{"CONCORD_LOG_LEVEL", "loud", `"loud" is not a log level`},
+		{"CONCORD_ADDR", "8080", `"8080" is not HOST:PORT`},
+		{"CONCORD_MAX_FILE_SIZE", "big", `"big" is not a size`},
+	}
+	for _, tt := range tests {
+		cfg := defaultConfig()
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		getenv := func(k string) string {
+			if k == tt.env {
+				return tt.value
+			}
+			return ""
+		}
+		err := bindSettings(fs, &cfg, getenv, "addr", "max-file-size", "secure-cookies", "log-level")
+		if err == nil || !strings.Contains(err.Error(), "environment variable "+tt.env) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s=%s: got %v, want an error naming the variable and %q", tt.env, tt.value, err, tt.want)
+		}
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	var buf bytes.Buffer
+	if bar := newProgressBar(&buf); bar != nil {
+		t.Errorf("newProgressBar(buffer): got a bar, want none when not writing to a terminal")
+	}
+	bar := &progressBar{w: &buf}
+	bar.update(5, progressThreshold)
+	if buf.Len() != 0 {
+		t.Errorf("update with %d files: got %q, want no bar for a small import", progressThreshold, buf.String())
+	}
+	bar.update(10, 40)
+	if got, want := buf.String(), "\rimporting [#######.......................] 10/40 files"; got != want {
+		t.Errorf("update(10, 40): got %q, want %q", got, want)
+	}
+	bar.clear()
+	if !strings.HasSuffix(buf.String(), "\r\033[K") {
+		t.Errorf("clear: got %q, want the line erased", buf.String())
+	}
+}
+
+func TestParseMixesFlagsAndArguments(t *testing.T) {
+	tests := []struct {
+		args     []string
+		wantPos  string
+		wantRole string
+	}{
+		{[]string{"maria", "--role", "admin"}, "maria", "admin"},
+		{[]string{"--role", "admin", "maria"}, "maria", "admin"},
+		{[]string{"a", "--role=reviewer", "b"}, "a b", "reviewer"},
+		{[]string{"--role", "admin", "--", "-dash", "--role"}, "-dash --role", "admin"},
+		{[]string{"-"}, "-", "annotator"},
+	}
+	for _, tt := range tests {
+		e := &env{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }, cmd: commands["users"], cfg: defaultConfig()}
+		fs := e.flags("add")
+		role := fs.String("role", "annotator", "")
+		pos, code, ok := e.parse(fs, tt.args)
+		if !ok || strings.Join(pos, " ") != tt.wantPos || *role != tt.wantRole {
+			t.Errorf("parse(%q): got %q, role %q, ok %v (exit %d); want %q, role %q", tt.args, pos, *role, ok, code, tt.wantPos, tt.wantRole)
+		}
+	}
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"concord/annotate"
+)
+
+func init() {
+	register(&command{
+		name:    "import",
+		summary: "import .txt, .md and .jsonl documents",
+		usage: `Usage:
+  concord import [--db FILE] [--max-file-size N] [--json] [-v] PATH...
+
+Imports documents from files and folders (searched recursively; hidden
+folders are skipped):
+  .txt, .md   one document per file, keyed by the file name; blank lines
+              separate paragraphs and the first one is the title
+  .jsonl      one document per line: {"id", "title", "text", "source",
+              "url", "published_at", "meta"}; only "text" is required
+
+Importing the same file again changes nothing. A file whose content changed
+becomes a new revision of its document: labels on unchanged paragraphs are
+carried over, labels on changed paragraphs stay with the old revision.
+
+A file that cannot be imported (not UTF-8, empty, too large, bad JSON on a
+line) is reported with its path and the reason, and the rest are imported;
+the exit code is then 1. A database without a label schema gets the default
+schema first (see 'concord help serve').
+
+Flags:
+  --json      print the whole report as JSON instead of lines
+  -v          also list every document created or unchanged
+
+Examples:
+  concord import articles/
+  concord import --max-file-size 64MiB dump.jsonl extra/*.txt
+  CONCORD_DB=project.db concord import --json corpus/ > report.json`,
+		settings: []string{"db", "max-file-size", "seeds"},
+		run:      runImport,
+	})
+}
+
+func runImport(ctx context.Context, e *env, args []string) int {
+	fs := e.flags("")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	verbose := fs.Bool("v", false, "list every document")
+	paths, code, ok := e.parse(fs, args)
+	if !ok {
+		return code
+	}
+	if len(paths) == 0 {
+		return e.usageError("give at least one file or folder to import, e.g. concord import articles/")
+	}
+	store, err := e.openStore(ctx, true)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer store.Close()
+	applied, from, err := e.ensureSchema(ctx, store)
+	if err != nil {
+		return e.fail(err)
+	}
+	if applied {
+		fmt.Fprintf(e.stderr, "concord import: the database had no label schema; applied the default one (%s)\n", from)
+	}
+
+	opt := annotate.ImportOptions{MaxFileSize: e.cfg.MaxFileSize}
+	bar := newProgressBar(e.stderr)
+	if bar != nil {
+		opt.Progress = bar.update
+	}
+	rep, err := store.ImportPaths(ctx, paths, opt)
+	if bar != nil {
+		bar.clear()
+	}
+	if rep != nil {
+		if *asJSON {
+			enc := json.NewEncoder(e.stdout)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(rep); err != nil {
+				return e.fail(err)
+			}
+		} else {
+			printImportReport(e.stdout, e.stderr, rep, *verbose)
+		}
+	}
+	if err != nil {
+		return e.fail(fmt.Errorf("import stopped: %w", err))
+	}
+	if rep.Failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+// printImportReport writes one line per failure (to errw), one per revision
+// and, when verbose, one per other document, then the totals.
+func printImportReport(w, errw io.Writer, rep *annotate.ImportReport, verbose bool) {
+	for _, r := range rep.Results {
+		switch r.Status {
+		case annotate.ImportFailed:
+			fmt.Fprintf(errw, "concord import: %s: %s\n", r.Origin, r.Error)
+		case annotate.ImportRevised:
+			line := fmt.Sprintf("revised    %s: now revision %d, %d paragraph(s)", r.Origin, r.Revision, r.Paragraphs)
+			if r.CarriedOver > 0 || r.LeftOnOld > 0 {
+				line += fmt.Sprintf("; %d label(s) carried over, %d kept with revision %d", r.CarriedOver, r.LeftOnOld, r.Revision-1)
+			}
+			fmt.Fprintln(w, line)
+		case annotate.ImportCreated:
+			if verbose {
+				fmt.Fprintf(w, "created    %s: %d paragraph(s)\n", r.Origin, r.Paragraphs)
+			}
+		case annotate.ImportUnchanged:
+			if verbose {
+				fmt.Fprintf(w, "unchanged  %s\n", r.Origin)
+			}
+		}
+	}
+	fmt.Fprintf(w, "%d created, %d revised, %d unchanged, %d failed\n", rep.Created, rep.Revised, rep.Unchanged, rep.Failed)
+}
+
+// progressThreshold is the number of files above which an import shows a
+// progress bar; smaller imports finish before one would be read.
+const progressThreshold = 20
+
+// progressBar draws an import's progress on one terminal line.
+type progressBar struct {
+	w     io.Writer
+	drawn bool
+}
+
+// newProgressBar returns a bar drawing on w when w is a terminal, or nil.
+func newProgressBar(w io.Writer) *progressBar {
+	f, ok := w.(*os.File)
+	if !ok {
+		return nil
+	}
+	info, err := f.Stat()
+	if err != nil || info.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return &progressBar{w: w}
+}
+
+func (p *progressBar) update(done, total int) {
+	if total <= progressThreshold {
+		return
+	}
+	const width = 30
+	filled := done * width / total
+	fmt.Fprintf(p.w, "\rimporting [%s%s] %d/%d files", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total)
+	p.drawn = true
+}
+
+// clear erases the bar so that the report starts on a clean line.
+func (p *progressBar) clear() {
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
