@@ -2,6 +2,7 @@ package annotate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -113,11 +114,113 @@ func conflict(current any, format string, args ...any) error {
 // retries a save whose answer it never got does not see a false conflict.
 // Each accepted write is recorded in the history in the same transaction.
 func (s *Store) SaveAnnotation(ctx context.Context, userID, paragraphID int64, version int, labels Labels) (*Annotation, error) {
+	a, _, err := s.PutAnnotation(ctx, userID, paragraphID, version, labels)
+	return a, err
+}
+
+// PutAnnotation is SaveAnnotation that also reports whether the write
+// created the annotation.
+func (s *Store) PutAnnotation(ctx context.Context, userID, paragraphID int64, version int, labels Labels) (a *Annotation, created bool, err error) {
 	if version < 0 {
-		return nil, Invalidf("version", "version must be 0 (new) or the version you last read")
+		return nil, false, Invalidf("version", "version must be 0 (new) or the version you last read")
 	}
+	a, created, err = s.putFast(ctx, userID, paragraphID, version, labels)
+	if !errors.Is(err, errStale) {
+		return a, created, err
+	}
+	return s.putChecked(ctx, userID, paragraphID, version, labels)
+}
+
+// errStale says the snapshot putFast read no longer holds.
+var errStale = errors.New("annotate: snapshot changed")
+
+// putFast is the common case of a save, built to hold the single write lock
+// as briefly as it can: it reads the paragraph, the stored annotation and the
+// schema outside the lock, then writes with statements guarded by what it
+// read (the stored version, the paragraph still current, the schema version
+// unchanged). When a guard fails it returns errStale and putChecked redoes
+// the save with every check inside the transaction.
+func (s *Store) putFast(ctx context.Context, userID, paragraphID int64, version int, labels Labels) (*Annotation, bool, error) {
+	sc, err := s.Schema(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	canon, err := sc.Canonical(labels)
+	if err != nil {
+		return nil, false, err
+	}
+	db := s.read(ctx)
+	var p Paragraph
+	if err := db.Select("id", "is_current").Where("id = ?", paragraphID).Limit(1).Find(&p).Error; err != nil {
+		return nil, false, translate(err)
+	}
+	if p.ID == 0 || !p.Current {
+		return nil, false, errStale
+	}
+	var cur Annotation
+	if err := db.Where("paragraph_id = ? AND user_id = ?", paragraphID, userID).Limit(1).Find(&cur).Error; err != nil {
+		return nil, false, translate(err)
+	}
+	if cur.ID != 0 && cur.Labels.Equal(canon) {
+		return &cur, false, nil
+	}
+	if (cur.ID == 0) != (version == 0) || (cur.ID != 0 && cur.Version != version) {
+		return nil, false, errStale
+	}
+	var skipped int64
+	if err := db.Model(&Skip{}).Where("paragraph_id = ? AND user_id = ?", paragraphID, userID).Count(&skipped).Error; err != nil {
+		return nil, false, translate(err)
+	}
+	now := s.now()
+	const guard = "EXISTS (SELECT 1 FROM paragraphs WHERE id = ? AND is_current = ?) AND (SELECT max(version) FROM schema_versions) = ?"
+	out := Annotation{ID: cur.ID, ParagraphID: paragraphID, UserID: userID, Labels: canon, Version: cur.Version + 1, SchemaVersion: sc.Version, CreatedAt: cur.CreatedAt, UpdatedAt: now}
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		if cur.ID == 0 {
+			out.CreatedAt = now
+			var ids []int64
+			err := tx.Raw("INSERT INTO annotations (paragraph_id, user_id, labels, version, schema_version, created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE "+guard+" RETURNING id",
+				paragraphID, userID, canon, 1, sc.Version, now, now, paragraphID, true, sc.Version).Scan(&ids).Error
+			if errors.Is(translate(err), ErrConflict) || (err == nil && len(ids) == 0) {
+				return errStale
+			}
+			if err != nil {
+				return err
+			}
+			out.ID = ids[0]
+		} else {
+			res := tx.Exec("UPDATE annotations SET labels = ?, version = ?, schema_version = ?, updated_at = ? WHERE id = ? AND version = ? AND "+guard,
+				canon, out.Version, sc.Version, now, cur.ID, cur.Version, paragraphID, true, sc.Version)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected != 1 {
+				return errStale
+			}
+		}
+		if skipped > 0 {
+			if err := tx.Where("paragraph_id = ? AND user_id = ?", paragraphID, userID).Delete(&Skip{}).Error; err != nil {
+				return err
+			}
+		}
+		if err := s.rememberOpenValues(tx, sc, userID, canon); err != nil {
+			return err
+		}
+		action, before := "create", JSON("")
+		if cur.ID != 0 {
+			action, before = "update", toJSON(cur.Labels)
+		}
+		return s.record(tx, Change{At: now, UserID: userID, Entity: "annotation", EntityID: out.ID, ParagraphID: paragraphID, Action: action, Before: before, After: toJSON(canon)})
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return &out, cur.ID == 0, nil
+}
+
+// putChecked saves with every check made inside the write transaction.
+func (s *Store) putChecked(ctx context.Context, userID, paragraphID int64, version int, labels Labels) (a *Annotation, created bool, err error) {
 	var out Annotation
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
 		sc, err := s.schemaIn(tx)
 		if err != nil {
 			return err
@@ -127,7 +230,7 @@ func (s *Store) SaveAnnotation(ctx context.Context, userID, paragraphID int64, v
 			return err
 		}
 		var p Paragraph
-		if err := tx.First(&p, paragraphID).Error; err != nil {
+		if err := tx.Select("id", "is_current").First(&p, paragraphID).Error; err != nil {
 			return notFound(err, "no paragraph with id %d", paragraphID)
 		}
 		if !p.Current {
@@ -152,6 +255,7 @@ func (s *Store) SaveAnnotation(ctx context.Context, userID, paragraphID int64, v
 		action := "create"
 		if cur.ID == 0 {
 			cur = Annotation{ParagraphID: paragraphID, UserID: userID, CreatedAt: now}
+			created = true
 		} else {
 			before = toJSON(cur.Labels)
 			action = "update"
@@ -170,9 +274,9 @@ func (s *Store) SaveAnnotation(ctx context.Context, userID, paragraphID int64, v
 		return s.record(tx, Change{At: now, UserID: userID, Entity: "annotation", EntityID: cur.ID, ParagraphID: paragraphID, Action: action, Before: before, After: toJSON(canon)})
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return &out, nil
+	return &out, created, nil
 }
 
 // rememberOpenValues keeps the values annotators add to open dimensions.

@@ -216,15 +216,18 @@ type Curation struct {
 // the value before and after, as JSON.
 type Change struct {
 	ID          int64     `gorm:"primaryKey" json:"id"`
-	At          time.Time `gorm:"not null;index" json:"at"`
+	At          time.Time `gorm:"not null" json:"at"`
 	UserID      int64     `gorm:"not null" json:"user_id"`
-	Entity      string    `gorm:"size:20;not null;index:idx_change_entity" json:"entity"`
-	EntityID    int64     `gorm:"not null;index:idx_change_entity" json:"entity_id"`
+	Entity      string    `gorm:"size:20;not null" json:"entity"`
+	EntityID    int64     `gorm:"not null" json:"entity_id"`
 	ParagraphID int64     `gorm:"index" json:"paragraph_id,omitempty"`
 	Action      string    `gorm:"size:40;not null" json:"action"`
 	Before      JSON      `gorm:"column:before_value;type:text" json:"before,omitempty"`
 	After       JSON      `gorm:"column:after_value;type:text" json:"after,omitempty"`
 }
+
+// The history is written on every save and read by paragraph, so it carries
+// one index only: each further index is more pages written per commit.
 
 // TableName keeps the history in a table called history.
 func (Change) TableName() string { return "history" }

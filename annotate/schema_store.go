@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -25,9 +26,16 @@ func init() { models = append(models, &OpenValue{}) }
 // newest version number on every use, so a schema applied by another process
 // is picked up.
 type schemaCache struct {
-	mu     sync.Mutex
-	schema *Schema
+	mu      sync.Mutex
+	schema  *Schema
+	checked time.Time
 }
+
+// schemaFreshness is how long Schema trusts its cached copy before asking
+// the database for the newest version again. Writes check the version inside
+// their transaction, so a stale read can never store labels against an old
+// schema.
+const schemaFreshness = time.Second
 
 func latestSchemaVersion(db *gorm.DB) (int, error) {
 	var v SchemaVersion
@@ -61,18 +69,27 @@ func (s *Store) schemaIn(db *gorm.DB) (*Schema, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.schema != nil && c.schema.Version == latest {
+		c.checked = time.Now()
 		return c.schema, nil
 	}
 	sc, err := loadSchema(db)
 	if err != nil {
 		return nil, translate(err)
 	}
-	c.schema = sc
+	c.schema, c.checked = sc, time.Now()
 	return sc, nil
 }
 
 // Schema returns the current label schema. Callers must not modify it.
 func (s *Store) Schema(ctx context.Context) (*Schema, error) {
+	c := &s.schemas
+	c.mu.Lock()
+	if c.schema != nil && time.Since(c.checked) < schemaFreshness {
+		sc := c.schema
+		c.mu.Unlock()
+		return sc, nil
+	}
+	c.mu.Unlock()
 	return s.schemaIn(s.read(ctx))
 }
 
@@ -151,6 +168,10 @@ func (s *Store) ApplySchema(ctx context.Context, by int64, sc *Schema, m Mapping
 	if err != nil {
 		return nil, err
 	}
+	c := &s.schemas
+	c.mu.Lock()
+	c.schema, c.checked = applied, time.Now()
+	c.mu.Unlock()
 	return applied, nil
 }
 

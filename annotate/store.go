@@ -30,6 +30,8 @@ type Store struct {
 	dialect string
 	now     func() time.Time
 	schemas schemaCache
+	// writer (SQLite only) runs every write transaction; see writer.go.
+	writer *writer
 }
 
 // Open opens the database named by dsn and brings its tables up to date. A
@@ -40,6 +42,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		Logger:         logger.Discard,
 		TranslateError: true,
 		NowFunc:        func() time.Time { return time.Now().UTC() },
+		// Every request runs the same few statements; preparing each once
+		// per connection saves SQLite parsing them again on every call.
+		PrepareStmt: true,
 	}
 	s := &Store{now: func() time.Time { return time.Now().UTC() }}
 	switch {
@@ -88,6 +93,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		rsql, _ := rdb.DB()
 		rsql.SetMaxOpenConns(4)
 		s.rdb = rdb
+		s.writer = startWriter(wdb)
 		return s, nil
 	}
 	if err := s.migrate(ctx); err != nil {
@@ -108,6 +114,9 @@ func (s *Store) Dialect() string { return s.dialect }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.writer != nil {
+		s.writer.stop()
+	}
 	var errs []error
 	for _, g := range []*gorm.DB{s.db, s.rdb} {
 		if g == nil {
@@ -128,6 +137,9 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 // tx runs fn in one write transaction.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if s.writer != nil {
+		return translate(s.writer.run(ctx, fn))
+	}
 	return translate(s.db.WithContext(ctx).Transaction(fn))
 }
 

@@ -125,25 +125,13 @@ func (s *Server) saveAnnotation(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	uid := me(c).ID
-	// Only a save with version 0 can create; it did when nothing was stored
-	// before it (a retry of a create finds its own earlier write).
-	existed := true
-	if *req.Version == 0 {
-		_, err := s.store.Annotation(ctx, id, uid)
-		if err != nil && !errors.Is(err, annotate.ErrNotFound) {
-			s.fail(c, err)
-			return
-		}
-		existed = err == nil
-	}
-	a, err := s.store.SaveAnnotation(ctx, uid, id, *req.Version, labels)
+	a, created, err := s.store.PutAnnotation(ctx, me(c).ID, id, *req.Version, labels)
 	if err != nil {
 		s.fail(c, encodeCurrent(err, sc))
 		return
 	}
 	st := http.StatusOK
-	if !existed && a.Version == 1 {
+	if created {
 		st = http.StatusCreated
 	}
 	c.JSON(st, viewAnnotation(sc, a))
