@@ -128,7 +128,15 @@ func (s *Store) PutAnnotation(ctx context.Context, userID, paragraphID int64, ve
 	if !errors.Is(err, errStale) {
 		return a, created, err
 	}
-	return s.putChecked(ctx, userID, paragraphID, version, labels)
+	// On PostgreSQL two first saves of the same annotation can run at once;
+	// the one whose insert loses finds the winner on its next try.
+	for range 3 {
+		a, created, err = s.putChecked(ctx, userID, paragraphID, version, labels)
+		if !errors.Is(err, errStale) {
+			break
+		}
+	}
+	return a, created, err
 }
 
 // errStale says the snapshot putFast read no longer holds.
@@ -180,7 +188,7 @@ func (s *Store) putFast(ctx context.Context, userID, paragraphID int64, version 
 			var ids []int64
 			err := tx.Raw("INSERT INTO annotations (paragraph_id, user_id, labels, version, schema_version, created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE "+guard+" RETURNING id",
 				paragraphID, userID, canon, 1, sc.Version, now, now, paragraphID, true, sc.Version).Scan(&ids).Error
-			if errors.Is(translate(err), ErrConflict) || (err == nil && len(ids) == 0) {
+			if isUniqueViolation(err) || (err == nil && len(ids) == 0) {
 				return errStale
 			}
 			if err != nil {
@@ -262,6 +270,9 @@ func (s *Store) putChecked(ctx context.Context, userID, paragraphID int64, versi
 		}
 		cur.Labels, cur.Version, cur.SchemaVersion, cur.UpdatedAt = canon, cur.Version+1, sc.Version, now
 		if err := tx.Save(&cur).Error; err != nil {
+			if isUniqueViolation(err) {
+				return errStale
+			}
 			return err
 		}
 		if err := tx.Where("paragraph_id = ? AND user_id = ?", paragraphID, userID).Delete(&Skip{}).Error; err != nil {

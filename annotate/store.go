@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/mattn/go-sqlite3"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -156,12 +158,33 @@ func translate(err error) error {
 		return err
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return &Error{Code: ENOTFOUND, Message: "not found"}
-	case errors.Is(err, gorm.ErrDuplicatedKey):
+	case errors.Is(err, gorm.ErrDuplicatedKey), isUniqueViolation(err):
 		return &Error{Code: ECONFLICT, Message: "already exists"}
 	case errors.Is(err, gorm.ErrForeignKeyViolated):
 		return &Error{Code: EINVALID, Message: "refers to something that does not exist"}
 	}
 	return err
+}
+
+// isUniqueViolation reports whether err is a unique-constraint violation
+// from either database driver, also where GORM did not translate it (raw
+// statements).
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
+	}
+	return false
 }
 
 // notFound returns err translated, with "not found" worded for what.
