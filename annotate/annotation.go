@@ -32,18 +32,9 @@ func (s *Store) Queue(ctx context.Context, userID int64, opt QueueOptions) ([]Pa
 	if opt.Limit > 100 {
 		opt.Limit = 100
 	}
-	overlap, err := s.Overlap(ctx)
+	q, err := s.queue(ctx, userID, opt.DocumentID)
 	if err != nil {
 		return nil, err
-	}
-	q := s.read(ctx).Model(&Paragraph{}).
-		Where("is_current = ?", true).
-		Where("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.paragraph_id = paragraphs.id AND a.user_id = ?)", userID).
-		Where("NOT EXISTS (SELECT 1 FROM skips k WHERE k.paragraph_id = paragraphs.id AND k.user_id = ?)", userID).
-		Where("NOT EXISTS (SELECT 1 FROM curations c WHERE c.paragraph_id = paragraphs.id AND c.status = ?)", StatusConfirmed).
-		Where("(SELECT count(*) FROM annotations a2 WHERE a2.paragraph_id = paragraphs.id) < ?", overlap)
-	if opt.DocumentID != 0 {
-		q = q.Where("document_id = ?", opt.DocumentID)
 	}
 	if len(opt.Exclude) > 0 {
 		q = q.Where("id NOT IN ?", opt.Exclude)
@@ -55,21 +46,39 @@ func (s *Store) Queue(ctx context.Context, userID int64, opt QueueOptions) ([]Pa
 	return out, nil
 }
 
-// Remaining counts the paragraphs left in a user's queue.
-func (s *Store) Remaining(ctx context.Context, userID int64) (int64, error) {
+// queue selects the paragraphs in a user's queue, of one document when
+// documentID is not 0.
+func (s *Store) queue(ctx context.Context, userID, documentID int64) (*gorm.DB, error) {
 	overlap, err := s.Overlap(ctx)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	var n int64
-	err = s.read(ctx).Model(&Paragraph{}).
+	q := s.read(ctx).Model(&Paragraph{}).
 		Where("is_current = ?", true).
 		Where("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.paragraph_id = paragraphs.id AND a.user_id = ?)", userID).
 		Where("NOT EXISTS (SELECT 1 FROM skips k WHERE k.paragraph_id = paragraphs.id AND k.user_id = ?)", userID).
 		Where("NOT EXISTS (SELECT 1 FROM curations c WHERE c.paragraph_id = paragraphs.id AND c.status = ?)", StatusConfirmed).
-		Where("(SELECT count(*) FROM annotations a2 WHERE a2.paragraph_id = paragraphs.id) < ?", overlap).
-		Count(&n).Error
-	return n, translate(err)
+		Where("(SELECT count(*) FROM annotations a2 WHERE a2.paragraph_id = paragraphs.id) < ?", overlap)
+	if documentID != 0 {
+		q = q.Where("document_id = ?", documentID)
+	}
+	return q, nil
+}
+
+// Remaining counts the paragraphs left in a user's queue.
+func (s *Store) Remaining(ctx context.Context, userID int64) (int64, error) {
+	return s.RemainingIn(ctx, userID, 0)
+}
+
+// RemainingIn counts the paragraphs left in a user's queue within one
+// document, or in all of them when documentID is 0.
+func (s *Store) RemainingIn(ctx context.Context, userID, documentID int64) (int64, error) {
+	q, err := s.queue(ctx, userID, documentID)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	return n, translate(q.Count(&n).Error)
 }
 
 // Annotation returns a user's annotation of a paragraph.

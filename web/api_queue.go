@@ -48,7 +48,7 @@ func (s *Server) nextInQueue(c *gin.Context) {
 		}
 		items = append(items, pc)
 	}
-	remaining, err := s.store.Remaining(ctx, uid)
+	remaining, err := s.store.RemainingIn(ctx, uid, doc)
 	if err != nil {
 		s.fail(c, err)
 		return
