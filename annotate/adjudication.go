@@ -1,0 +1,354 @@
+package annotate
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"sort"
+	"time"
+)
+
+// Majority is the answer most annotators of a paragraph gave on one
+// dimension, and how strong it is.
+//
+// For a single or open dimension it is the most frequent value, where
+// leaving the dimension unanswered counts as a value of its own (Labels
+// empty); when two values tie for the most votes Tie is set and Labels is
+// empty. For a multi dimension it is the set of labels that more than half
+// of the annotators applied, and Support counts the annotators who chose
+// exactly that set.
+type Majority struct {
+	Dimension string   `json:"dimension"`
+	Labels    []string `json:"labels"`
+	// Support annotators out of Of gave the majority answer (for a tie, the
+	// tied answers' count).
+	Support int  `json:"support"`
+	Of      int  `json:"of"`
+	Tie     bool `json:"tie"`
+}
+
+// Unanimous reports whether every annotator gave the same answer.
+func (m Majority) Unanimous() bool { return !m.Tie && m.Support == m.Of }
+
+// Strength returns Support/Of, 0 when there is no annotator.
+func (m Majority) Strength() float64 {
+	if m.Of == 0 {
+		return 0
+	}
+	return float64(m.Support) / float64(m.Of)
+}
+
+// Majorities returns the majority answer of each dimension of the schema,
+// in schema order, over the given annotators' labels of one paragraph.
+func Majorities(sc *Schema, labels []Labels) []Majority {
+	out := make([]Majority, 0, len(sc.Dimensions))
+	n := len(labels)
+	for _, d := range sc.Dimensions {
+		m := Majority{Dimension: d.Name, Labels: []string{}, Of: n}
+		if d.Kind == KindMulti {
+			counts := map[string]int{}
+			for _, l := range labels {
+				for _, v := range l[d.Name] {
+					counts[v]++
+				}
+			}
+			for v, c := range counts {
+				if 2*c > n {
+					m.Labels = append(m.Labels, v)
+				}
+			}
+			sort.Strings(m.Labels)
+			for _, l := range labels {
+				if slices.Equal(l[d.Name], m.Labels) || len(l[d.Name]) == 0 && len(m.Labels) == 0 {
+					m.Support++
+				}
+			}
+			out = append(out, m)
+			continue
+		}
+		counts := map[string]int{}
+		for _, l := range labels {
+			v := ""
+			if vs := l[d.Name]; len(vs) > 0 {
+				v = vs[0]
+			}
+			counts[v]++
+		}
+		best, bestN, tie := "", 0, false
+		for v, c := range counts {
+			switch {
+			case c > bestN:
+				best, bestN, tie = v, c, false
+			case c == bestN:
+				tie = true
+			}
+		}
+		m.Support, m.Tie = bestN, tie
+		if !tie && best != "" {
+			m.Labels = []string{best}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// Disputed is how contested a paragraph is: 1 − Support/Of averaged over the
+// dimensions. It is 0 when everyone agrees on everything and grows towards 1
+// as the annotators spread over more answers; a two-way split of two
+// annotators on one of three dimensions gives (1 − 1/2)/3 ≈ 0.17.
+func Disputed(ms []Majority) float64 {
+	if len(ms) == 0 {
+		return 0
+	}
+	var sum float64
+	for _, m := range ms {
+		sum += 1 - m.Strength()
+	}
+	return sum / float64(len(ms))
+}
+
+// DisagreementFilter narrows the disagreement queue.
+type DisagreementFilter struct {
+	// Documents keeps the paragraphs of these documents.
+	Documents []int64
+	// IncludeResolved keeps paragraphs that already have a gold label.
+	IncludeResolved bool
+	// Limit is the most items returned (1 to 100; default 20); Offset skips
+	// that many items of the queue first.
+	Limit  int
+	Offset int
+}
+
+// GoldRevision is one entry of a gold label's history.
+type GoldRevision struct {
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`
+	Action string    `json:"action"`
+	Labels Labels    `json:"labels"`
+	Method string    `json:"method,omitempty"`
+}
+
+// Disagreement is a paragraph whose annotators disagree, with everything a
+// reviewer needs to decide its gold label: the text and document, every
+// annotator's labels and notes side by side, the majority answer of each
+// dimension, and the current gold label with its history.
+type Disagreement struct {
+	Paragraph   Paragraph        `json:"paragraph"`
+	Document    Document         `json:"document"`
+	Annotations []UserAnnotation `json:"annotations"`
+	Notes       []Note           `json:"notes"`
+	Majority    []Majority       `json:"majority"`
+	Disputed    float64          `json:"disputed"`
+	Gold        *Gold            `json:"gold"`
+	// GoldBy is the name of who decided the gold label.
+	GoldBy      string         `json:"gold_by,omitempty"`
+	GoldHistory []GoldRevision `json:"gold_history"`
+}
+
+// ranked is one paragraph of the queue before its details are loaded.
+type ranked struct {
+	id, doc  int64
+	pos      int
+	disputed float64
+}
+
+// disagreementQueue returns the paragraphs the filter keeps, most disputed
+// first (then in reading order): current paragraphs, not taken out by
+// curation, with two or more annotations whose labels differ on some
+// dimension of the schema.
+func (s *Store) disagreementQueue(ctx context.Context, f DisagreementFilter) (*Schema, []ranked, error) {
+	db := s.read(ctx)
+	sc, err := s.schemaIn(db)
+	if err != nil {
+		return nil, nil, err
+	}
+	q := db.Table("annotations a").
+		Select("a.paragraph_id, a.labels, p.document_id, p.position").
+		Joins("JOIN paragraphs p ON p.id = a.paragraph_id").
+		Where("p.is_current = ? AND p.id NOT IN ("+excludedSQL+")", true).
+		Where("a.paragraph_id IN (SELECT paragraph_id FROM annotations GROUP BY paragraph_id HAVING count(*) >= 2)")
+	if len(f.Documents) > 0 {
+		q = q.Where("p.document_id IN ?", f.Documents)
+	}
+	if !f.IncludeResolved {
+		q = q.Where("NOT EXISTS (SELECT 1 FROM golds g WHERE g.paragraph_id = a.paragraph_id)")
+	}
+	var rows []struct {
+		ParagraphID int64
+		Labels      Labels
+		DocumentID  int64
+		Position    int
+	}
+	if err := q.Order("a.paragraph_id").Scan(&rows).Error; err != nil {
+		return nil, nil, translate(err)
+	}
+	var out []ranked
+	for i := 0; i < len(rows); {
+		j := i
+		var labels []Labels
+		for ; j < len(rows) && rows[j].ParagraphID == rows[i].ParagraphID; j++ {
+			labels = append(labels, rows[j].Labels)
+		}
+		if d := Disputed(Majorities(sc, labels)); d > 0 {
+			out = append(out, ranked{id: rows[i].ParagraphID, doc: rows[i].DocumentID, pos: rows[i].Position, disputed: d})
+		}
+		i = j
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.disputed != b.disputed {
+			return a.disputed > b.disputed
+		}
+		if a.doc != b.doc {
+			return a.doc < b.doc
+		}
+		return a.pos < b.pos
+	})
+	return sc, out, nil
+}
+
+// Disagreements returns one page of the disagreement queue: paragraphs with
+// two or more annotations whose labels differ on some dimension, most
+// disputed first (see Disputed), each with everyone's labels and notes, the
+// majority answers and the gold label, if any, with its history. Without
+// f.IncludeResolved, paragraphs that have a gold label are left out.
+func (s *Store) Disagreements(ctx context.Context, f DisagreementFilter) ([]Disagreement, error) {
+	out, _, err := s.DisagreementQueue(ctx, f)
+	return out, err
+}
+
+// DisagreementQueue returns what Disagreements returns and the number of
+// paragraphs in the whole queue (Limit and Offset aside).
+func (s *Store) DisagreementQueue(ctx context.Context, f DisagreementFilter) ([]Disagreement, int, error) {
+	if f.Limit <= 0 {
+		f.Limit = 20
+	}
+	if f.Limit > 100 {
+		return nil, 0, Invalidf("limit", "limit must be from 1 to 100, got %d", f.Limit)
+	}
+	if f.Offset < 0 {
+		return nil, 0, Invalidf("offset", "offset must be 0 or more, got %d", f.Offset)
+	}
+	sc, q, err := s.disagreementQueue(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	total := len(q)
+	if f.Offset >= total {
+		return []Disagreement{}, total, nil
+	}
+	q = q[f.Offset:min(total, f.Offset+f.Limit)]
+	ids := make([]int64, len(q))
+	for i, r := range q {
+		ids[i] = r.id
+	}
+	out, err := s.disagreementDetails(ctx, sc, q, ids)
+	return out, total, err
+}
+
+// disagreementDetails loads what a reviewer sees of each ranked paragraph,
+// a fixed number of queries for the whole page.
+func (s *Store) disagreementDetails(ctx context.Context, sc *Schema, q []ranked, ids []int64) ([]Disagreement, error) {
+	db := s.read(ctx)
+	var paras []Paragraph
+	if err := db.Where("id IN ?", ids).Find(&paras).Error; err != nil {
+		return nil, translate(err)
+	}
+	docIDs := make([]int64, 0, len(paras))
+	for _, p := range paras {
+		docIDs = append(docIDs, p.DocumentID)
+	}
+	var docs []Document
+	if err := db.Where("id IN ?", uniq(docIDs)).Find(&docs).Error; err != nil {
+		return nil, translate(err)
+	}
+	var anns []UserAnnotation
+	if err := db.Table("annotations").Select("annotations.*, users.name AS user_name").
+		Joins("JOIN users ON users.id = annotations.user_id").
+		Where("annotations.paragraph_id IN ?", ids).Order("users.name").Scan(&anns).Error; err != nil {
+		return nil, translate(err)
+	}
+	var notes []Note
+	if err := db.Table("notes").Select("notes.*, users.name AS user_name").
+		Joins("JOIN users ON users.id = notes.user_id").
+		Where("notes.paragraph_id IN ?", ids).Order("notes.id").Scan(&notes).Error; err != nil {
+		return nil, translate(err)
+	}
+	var golds []Gold
+	if err := db.Where("paragraph_id IN ?", ids).Find(&golds).Error; err != nil {
+		return nil, translate(err)
+	}
+	var changes []Change
+	if err := db.Where("entity = ? AND paragraph_id IN ?", "gold", ids).Order("id").Find(&changes).Error; err != nil {
+		return nil, translate(err)
+	}
+	names, err := s.userNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	byID := make(map[int64]*Disagreement, len(q))
+	out := make([]Disagreement, len(q))
+	for i, r := range q {
+		out[i] = Disagreement{Disputed: r.disputed, Annotations: []UserAnnotation{}, Notes: []Note{}, GoldHistory: []GoldRevision{}}
+		byID[r.id] = &out[i]
+	}
+	docByID := map[int64]Document{}
+	for _, d := range docs {
+		docByID[d.ID] = d
+	}
+	for _, p := range paras {
+		byID[p.ID].Paragraph = p
+		byID[p.ID].Document = docByID[p.DocumentID]
+	}
+	for _, a := range anns {
+		byID[a.ParagraphID].Annotations = append(byID[a.ParagraphID].Annotations, a)
+	}
+	for _, n := range notes {
+		byID[n.ParagraphID].Notes = append(byID[n.ParagraphID].Notes, n)
+	}
+	for i := range golds {
+		d := byID[golds[i].ParagraphID]
+		d.Gold, d.GoldBy = &golds[i], names[golds[i].DecidedBy]
+	}
+	for _, c := range changes {
+		byID[c.ParagraphID].GoldHistory = append(byID[c.ParagraphID].GoldHistory, goldRevision(c, names))
+	}
+	for i := range out {
+		labels := make([]Labels, len(out[i].Annotations))
+		for j, a := range out[i].Annotations {
+			labels[j] = a.Labels
+		}
+		out[i].Majority = Majorities(sc, labels)
+	}
+	return out, nil
+}
+
+// goldRevision reads a gold history row. SetGold and ApplyGold record
+// {"labels", "method"}; a schema migration records the labels alone.
+func goldRevision(c Change, names map[int64]string) GoldRevision {
+	r := GoldRevision{At: c.At, By: names[c.UserID], Action: c.Action, Labels: Labels{}}
+	var v struct {
+		Labels Labels `json:"labels"`
+		Method string `json:"method"`
+	}
+	if err := json.Unmarshal([]byte(c.After), &v); err == nil && v.Labels != nil {
+		r.Labels, r.Method = v.Labels, v.Method
+	} else {
+		_ = json.Unmarshal([]byte(c.After), &r.Labels)
+	}
+	return r
+}
+
+// userNames maps every user id to its name.
+func (s *Store) userNames(ctx context.Context) (map[int64]string, error) {
+	users, err := s.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]string, len(users))
+	for _, u := range users {
+		out[u.ID] = u.Name
+	}
+	return out, nil
+}

@@ -1,0 +1,442 @@
+package annotate
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"concord/agreement"
+)
+
+// LabelRow is one annotator's labels for one item, as the agreement report
+// reads them: from the database (Item is the paragraph id) or from a file
+// (Item is whatever the file calls it). At orders repeated rows of the same
+// item and annotator; the latest wins.
+type LabelRow struct {
+	Item      string
+	Annotator string
+	Labels    Labels
+	At        time.Time
+}
+
+// AgreementReport is inter-annotator agreement over a set of labels, one
+// entry per dimension of the schema, with each annotator's agreement with
+// the gold labels. web/AGREEMENT.md documents its JSON shape.
+type AgreementReport struct {
+	// SchemaVersion is the version of the schema the labels were read with.
+	SchemaVersion int `json:"schema_version"`
+	// Options are the bootstrap options the intervals were computed with.
+	Options agreement.Options `json:"options"`
+	// Items counts the items with at least one label, Labels the label rows
+	// (one per annotator and item), GoldItems the items with a gold label.
+	Items     int `json:"items"`
+	Labels    int `json:"labels"`
+	GoldItems int `json:"gold_items"`
+	// Annotators lists everyone who labelled at least one item, sorted.
+	Annotators []string             `json:"annotators"`
+	Dimensions []DimensionAgreement `json:"dimensions"`
+}
+
+// DimensionAgreement is the agreement on one dimension: the full report of
+// the agreement package, the coefficient the reading is based on, the
+// reading itself and each annotator's agreement with the gold labels.
+type DimensionAgreement struct {
+	Name  string `json:"name"`
+	Title string `json:"title"`
+	Kind  Kind   `json:"kind"`
+	// Primary names the coefficient of Report the reading is about:
+	// "alpha_ordinal" for ordered dimensions, "alpha_masi" for multi ones
+	// and "alpha_nominal" otherwise.
+	Primary string `json:"primary"`
+	// Reading says in one line what the numbers mean.
+	Reading string           `json:"reading"`
+	Report  agreement.Report `json:"report"`
+	// Gold has one entry per annotator, in the order of Report.Pairwise.
+	Gold []GoldAgreement `json:"gold"`
+}
+
+// PrimaryMetric returns the coefficient Primary names.
+func (d *DimensionAgreement) PrimaryMetric() agreement.Metric {
+	switch d.Primary {
+	case "alpha_ordinal":
+		return d.Report.AlphaOrdinal
+	case "alpha_masi":
+		return d.Report.AlphaMASI
+	}
+	return d.Report.AlphaNominal
+}
+
+// GoldAgreement is how well one annotator's labels on one dimension match
+// the gold labels, over the items that have both.
+type GoldAgreement struct {
+	Annotator string `json:"annotator"`
+	// Items counts the items with both the annotator's label and a gold
+	// label on the dimension; Matches those where they are equal (the same
+	// set, for a multi dimension).
+	Items   int `json:"items"`
+	Matches int `json:"matches"`
+	// Accuracy is Matches/Items, null when Items is 0.
+	Accuracy *float64 `json:"accuracy"`
+	// Kappa is Cohen's kappa between the annotator and the gold labels. For
+	// a multi dimension each distinct label set counts as one category.
+	Kappa   agreement.Metric `json:"kappa"`
+	Reading string           `json:"reading"`
+}
+
+// BuildAgreement computes the agreement report of rows against schema: one
+// agreement.Dataset per dimension, computed with opt, and each annotator's
+// agreement with gold (labels by item). A single dimension's categories are
+// its option keys, in order when it is ordered; a multi dimension is
+// set-valued; an open dimension is nominal, with the option keys and every
+// value seen as categories. A dimension absent from a row's labels is one
+// the annotator did not answer and counts nowhere. Values outside the
+// schema are counted in the report's unknown_values and left out.
+func BuildAgreement(schema *Schema, rows []LabelRow, gold map[string]Labels, opt agreement.Options) *AgreementReport {
+	rows = latestRows(rows)
+	rep := &AgreementReport{SchemaVersion: schema.Version, Options: opt, Labels: len(rows), Annotators: []string{}, Dimensions: []DimensionAgreement{}}
+	items := map[string]bool{}
+	anns := map[string]bool{}
+	for _, r := range rows {
+		items[r.Item] = true
+		anns[r.Annotator] = true
+	}
+	rep.Items = len(items)
+	for a := range anns {
+		rep.Annotators = append(rep.Annotators, a)
+	}
+	sort.Strings(rep.Annotators)
+	for _, g := range gold {
+		if len(g) > 0 {
+			rep.GoldItems++
+		}
+	}
+	for i := range schema.Dimensions {
+		d := &schema.Dimensions[i]
+		ds := dimensionDataset(d, rows)
+		da := DimensionAgreement{Name: d.Name, Title: d.Title, Kind: d.Kind, Primary: "alpha_nominal", Report: agreement.Compute(ds, opt)}
+		switch {
+		case d.Kind == KindMulti:
+			da.Primary = "alpha_masi"
+		case d.Ordered:
+			da.Primary = "alpha_ordinal"
+		}
+		da.Reading = reading(&da)
+		da.Gold = goldAgreement(d, rows, gold, da.Report.Pairwise.Annotators)
+		rep.Dimensions = append(rep.Dimensions, da)
+	}
+	return rep
+}
+
+// latestRows returns rows grouped by item, keeping only the latest row of
+// each item and annotator. Grouping by item is also the order
+// agreement.Compute reads fastest.
+func latestRows(rows []LabelRow) []LabelRow {
+	out := slices.Clone(rows)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Item != out[j].Item {
+			return out[i].Item < out[j].Item
+		}
+		if out[i].Annotator != out[j].Annotator {
+			return out[i].Annotator < out[j].Annotator
+		}
+		return out[i].At.Before(out[j].At)
+	})
+	w := 0
+	for i, r := range out {
+		if i+1 < len(out) && out[i+1].Item == r.Item && out[i+1].Annotator == r.Annotator {
+			continue
+		}
+		out[w] = r
+		w++
+	}
+	return out[:w]
+}
+
+// dimensionDataset turns the rows' values of one dimension into the input
+// of agreement.Compute.
+func dimensionDataset(d *Dimension, rows []LabelRow) agreement.Dataset {
+	ds := agreement.Dataset{Categories: d.Keys(), Ordered: d.Ordered && d.Kind == KindSingle, Multi: d.Kind == KindMulti}
+	var extra []string
+	seen := map[string]bool{}
+	for _, k := range ds.Categories {
+		seen[k] = true
+	}
+	for _, r := range rows {
+		vs := r.Labels[d.Name]
+		if len(vs) == 0 {
+			continue
+		}
+		ds.Units = append(ds.Units, agreement.Unit{Item: r.Item, Annotator: r.Annotator, Values: vs})
+		if d.Kind == KindOpen {
+			for _, v := range vs {
+				if !seen[v] {
+					seen[v] = true
+					extra = append(extra, v)
+				}
+			}
+		}
+	}
+	sort.Strings(extra)
+	ds.Categories = append(ds.Categories, extra...)
+	return ds
+}
+
+// reading is the one-line summary of a dimension's agreement.
+func reading(d *DimensionAgreement) string {
+	m := d.PrimaryMetric()
+	name := map[string]string{"alpha_nominal": "nominal α", "alpha_ordinal": "ordinal α", "alpha_masi": "MASI α"}[d.Primary]
+	if !m.Defined() {
+		return fmt.Sprintf("%s is undefined: %s.", name, m.Reason)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s = %s", name, FormatMetric(m.Float()))
+	if m.CI != nil {
+		fmt.Fprintf(&b, " (%g%% CI %s to %s)", math.Round(m.CI.Level*1000)/10, FormatMetric(m.CI.Lower), FormatMetric(m.CI.Upper))
+	}
+	fmt.Fprintf(&b, ": %s, over %d items labelled by two or more annotators", agreement.Interpret(m.Float()), d.Report.PairableItems)
+	if m.CI != nil && m.CI.Lower < 0.667 && m.Float() >= 0.667 {
+		b.WriteString("; the interval reaches below .667, so more items are needed to be sure")
+	}
+	b.WriteString(".")
+	return b.String()
+}
+
+// FormatMetric writes a coefficient with three decimals, as "0.712" or
+// "-0.050".
+func FormatMetric(v float64) string {
+	if math.IsNaN(v) {
+		return "—"
+	}
+	return strconv.FormatFloat(v, 'f', 3, 64)
+}
+
+// setCategory names a label set as one nominal category, for kappa against
+// gold on a multi dimension. Option keys never hold "|" or "{".
+func setCategory(vs []string) string {
+	if len(vs) == 0 {
+		return "{}"
+	}
+	return strings.Join(vs, "|")
+}
+
+// goldAgreement compares each annotator with the gold labels on one
+// dimension.
+func goldAgreement(d *Dimension, rows []LabelRow, gold map[string]Labels, annotators []string) []GoldAgreement {
+	type pair struct{ ann, gold string }
+	byAnn := map[string][]agreement.Unit{}
+	out := make([]GoldAgreement, 0, len(annotators))
+	for _, r := range rows {
+		vs := r.Labels[d.Name]
+		g, ok := gold[r.Item]
+		if len(vs) == 0 || !ok || len(g[d.Name]) == 0 {
+			continue
+		}
+		a, gv := setCategory(vs), setCategory(g[d.Name])
+		byAnn[r.Annotator] = append(byAnn[r.Annotator],
+			agreement.Unit{Item: r.Item, Annotator: "a", Values: []string{a}},
+			agreement.Unit{Item: r.Item, Annotator: "g", Values: []string{gv}})
+	}
+	for _, name := range annotators {
+		units := byAnn[name]
+		ga := GoldAgreement{Annotator: name, Items: len(units) / 2}
+		for i := 0; i < len(units); i += 2 {
+			if units[i].Values[0] == units[i+1].Values[0] {
+				ga.Matches++
+			}
+		}
+		if ga.Items > 0 {
+			acc := float64(ga.Matches) / float64(ga.Items)
+			ga.Accuracy = &acc
+			r := agreement.Compute(agreement.Dataset{Units: units}, agreement.Options{})
+			if len(r.Pairwise.Pairs) == 1 {
+				ga.Kappa = r.Pairwise.Pairs[0].Value
+			} else {
+				ga.Kappa = agreement.Metric{Reason: "only one category in use"}
+			}
+		} else {
+			ga.Kappa = agreement.Metric{Reason: "no item has both this annotator's label and a gold label"}
+		}
+		ga.Reading = goldReading(ga)
+		out = append(out, ga)
+	}
+	return out
+}
+
+func goldReading(g GoldAgreement) string {
+	if g.Items == 0 {
+		return "no adjudicated item to compare with"
+	}
+	if !g.Kappa.Defined() {
+		return fmt.Sprintf("%d of %d match gold; kappa undefined: %s", g.Matches, g.Items, g.Kappa.Reason)
+	}
+	return fmt.Sprintf("%d of %d match gold; %s", g.Matches, g.Items, agreement.InterpretKappa(g.Kappa.Float()))
+}
+
+// AgreementFilter narrows the labels an agreement report reads. Empty fields
+// match everything.
+type AgreementFilter struct {
+	// Documents keeps the paragraphs of these documents.
+	Documents []int64 `json:"documents,omitempty"`
+	// Annotators keeps these annotators' labels, by user name. An unknown
+	// name is an EINVALID error.
+	Annotators []string `json:"annotators,omitempty"`
+	// From and To keep the annotations last updated in [From, To).
+	From time.Time `json:"from,omitzero"`
+	To   time.Time `json:"to,omitzero"`
+}
+
+// Check reports a filter that can match nothing by construction.
+func (f AgreementFilter) Check() error {
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		return Invalidf("to", "the end of the date range (%s) must come after its start (%s)", f.To.Format(time.DateOnly), f.From.Format(time.DateOnly))
+	}
+	return nil
+}
+
+// LabelSet is what an agreement report is computed from: the labels, the
+// schema they were read with and the gold labels by item.
+type LabelSet struct {
+	Schema *Schema
+	Rows   []LabelRow
+	Gold   map[string]Labels
+}
+
+// AgreementLabels loads the labels of the current paragraphs the filter
+// keeps, with their gold labels, for BuildAgreement and BuildConfusion.
+// Paragraphs taken out by curation are left out, as they are from the
+// dataset.
+func (s *Store) AgreementLabels(ctx context.Context, f AgreementFilter) (*LabelSet, error) {
+	sc, rows, gold, err := s.labelRows(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return &LabelSet{Schema: sc, Rows: rows, Gold: gold}, nil
+}
+
+func (s *Store) labelRows(ctx context.Context, f AgreementFilter) (*Schema, []LabelRow, map[string]Labels, error) {
+	if err := f.Check(); err != nil {
+		return nil, nil, nil, err
+	}
+	db := s.read(ctx)
+	sc, err := s.schemaIn(db)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	users, err := annotatorIDs(db, f.Annotators)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(f.Documents) > 0 {
+		var known []int64
+		if err := db.Model(&Document{}).Where("id IN ?", f.Documents).Pluck("id", &known).Error; err != nil {
+			return nil, nil, nil, translate(err)
+		}
+		for _, id := range f.Documents {
+			if !slices.Contains(known, id) {
+				return nil, nil, nil, Invalidf("document", "no document with id %d", id)
+			}
+		}
+	}
+	q := db.Table("annotations a").
+		Select("a.paragraph_id, u.name AS user_name, a.labels, a.updated_at").
+		Joins("JOIN users u ON u.id = a.user_id").
+		Joins("JOIN paragraphs p ON p.id = a.paragraph_id").
+		Where("p.is_current = ? AND p.id NOT IN ("+excludedSQL+")", true)
+	if len(f.Documents) > 0 {
+		q = q.Where("p.document_id IN ?", f.Documents)
+	}
+	if len(f.Annotators) > 0 {
+		q = q.Where("a.user_id IN ?", users)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("a.updated_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("a.updated_at < ?", f.To.UTC())
+	}
+	var raw []struct {
+		ParagraphID int64
+		UserName    string
+		Labels      Labels
+		UpdatedAt   time.Time
+	}
+	if err := q.Order("a.paragraph_id, u.name").Scan(&raw).Error; err != nil {
+		return nil, nil, nil, translate(err)
+	}
+	rows := make([]LabelRow, len(raw))
+	for i, r := range raw {
+		rows[i] = LabelRow{Item: strconv.FormatInt(r.ParagraphID, 10), Annotator: r.UserName, Labels: r.Labels, At: r.UpdatedAt}
+	}
+	gq := db.Table("golds g").Select("g.paragraph_id, g.labels").
+		Joins("JOIN paragraphs p ON p.id = g.paragraph_id").
+		Where("p.is_current = ? AND p.id NOT IN ("+excludedSQL+")", true)
+	if len(f.Documents) > 0 {
+		gq = gq.Where("p.document_id IN ?", f.Documents)
+	}
+	var golds []struct {
+		ParagraphID int64
+		Labels      Labels
+	}
+	if err := gq.Scan(&golds).Error; err != nil {
+		return nil, nil, nil, translate(err)
+	}
+	gold := make(map[string]Labels, len(golds))
+	for _, g := range golds {
+		gold[strconv.FormatInt(g.ParagraphID, 10)] = g.Labels
+	}
+	return sc, rows, gold, nil
+}
+
+// Agreement computes the agreement report of the labels on current
+// paragraphs that f keeps (see BuildAgreement).
+func (s *Store) Agreement(ctx context.Context, f AgreementFilter, opt agreement.Options) (*AgreementReport, error) {
+	ls, err := s.AgreementLabels(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return BuildAgreement(ls.Schema, ls.Rows, ls.Gold, opt), nil
+}
+
+// Confusion returns the confusion matrix of annotators a (rows) and b
+// (columns) on one dimension, over the labels f keeps.
+func (s *Store) Confusion(ctx context.Context, f AgreementFilter, dimension, a, b string) (*agreement.Matrix, error) {
+	ls, err := s.AgreementLabels(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return BuildConfusion(ls.Schema, ls.Rows, dimension, a, b)
+}
+
+// BuildConfusion returns the confusion matrix of annotators a (rows) and b
+// (columns) on one dimension of rows. An unknown dimension or an annotator
+// with no label in rows is an EINVALID error naming the field.
+func BuildConfusion(schema *Schema, rows []LabelRow, dimension, a, b string) (*agreement.Matrix, error) {
+	d, ok := schema.Dimension(dimension)
+	if !ok {
+		return nil, &Error{Code: EINVALID, Field: "dimension", Message: fmt.Sprintf("unknown dimension %q", dimension), Allowed: schema.Names()}
+	}
+	rows = latestRows(rows)
+	var names []string
+	for _, r := range rows {
+		if !slices.Contains(names, r.Annotator) {
+			names = append(names, r.Annotator)
+		}
+	}
+	sort.Strings(names)
+	for _, x := range [][2]string{{"a", a}, {"b", b}} {
+		field, name := x[0], x[1]
+		if name == "" {
+			return nil, &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf("name the annotator %s of the pair", field), Allowed: names}
+		}
+		if !slices.Contains(names, name) {
+			return nil, &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf("%q has no labels here", name), Allowed: names}
+		}
+	}
+	m := agreement.Confusion(dimensionDataset(d, rows), a, b)
+	return &m, nil
+}
