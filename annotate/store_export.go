@@ -1,0 +1,785 @@
+package annotate
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// DefaultExportBatch is how many paragraphs EachParagraph reads per query.
+const DefaultExportBatch = 1000
+
+// ParagraphFilter narrows EachParagraph to what an export needs.
+type ParagraphFilter struct {
+	// Annotators keeps only these annotators' annotations (by user name);
+	// empty keeps everyone's. An unknown name is an EINVALID error.
+	Annotators []string
+	// BatchSize is how many paragraphs are read per query; 0 means
+	// DefaultExportBatch.
+	BatchSize int
+}
+
+// RecordAnnotation is one annotator's labels in a ParagraphRecord.
+type RecordAnnotation struct {
+	UserID    int64
+	UserName  string
+	Labels    Labels
+	UpdatedAt time.Time
+}
+
+// ParagraphRecord is a current paragraph with everything an export writes
+// about it: its document, every (selected) annotator's labels ordered by
+// name, its gold label and its curation flags.
+type ParagraphRecord struct {
+	Paragraph   Paragraph
+	Document    *Document
+	Annotations []RecordAnnotation
+	Gold        *Gold
+	Flags       []Curation
+}
+
+// ConfirmedFlags returns the kinds of the paragraph's confirmed curation
+// flags, sorted.
+func (r *ParagraphRecord) ConfirmedFlags() []string {
+	out := []string{}
+	for _, f := range r.Flags {
+		if f.Status == StatusConfirmed {
+			out = append(out, f.Kind)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// annotatorIDs resolves names to user ids, naming the first unknown one.
+func annotatorIDs(db *gorm.DB, names []string) ([]int64, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	var users []User
+	if err := db.Where("name IN ?", names).Find(&users).Error; err != nil {
+		return nil, translate(err)
+	}
+	ids := make([]int64, 0, len(users))
+	known := map[string]bool{}
+	for _, u := range users {
+		known[u.Name] = true
+		ids = append(ids, u.ID)
+	}
+	for _, n := range names {
+		if !known[n] {
+			return nil, Invalidf("annotators", "no user named %q", n)
+		}
+	}
+	return ids, nil
+}
+
+// CountParagraphs counts the current paragraphs, for progress reports.
+func (s *Store) CountParagraphs(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.read(ctx).Model(&Paragraph{}).Where("is_current = ?", true).Count(&n).Error
+	return n, translate(err)
+}
+
+// Annotators returns the names of the users who labelled at least one
+// current paragraph, sorted, restricted to names when names is not empty.
+func (s *Store) Annotators(ctx context.Context, names []string) ([]string, error) {
+	db := s.read(ctx)
+	if _, err := annotatorIDs(db, names); err != nil {
+		return nil, err
+	}
+	q := db.Table("users").Select("users.name").
+		Where("EXISTS (SELECT 1 FROM annotations a JOIN paragraphs p ON p.id = a.paragraph_id WHERE a.user_id = users.id AND p.is_current = ?)", true)
+	if len(names) > 0 {
+		q = q.Where("users.name IN ?", names)
+	}
+	var out []string
+	err := q.Order("users.name").Pluck("users.name", &out).Error
+	return out, translate(err)
+}
+
+// DocumentSize is a document's key and how many current paragraphs it has.
+type DocumentSize struct {
+	ID         int64
+	Key        string
+	Paragraphs int
+}
+
+// DocumentSizes returns every document that has current paragraphs, with
+// their number, in id order.
+func (s *Store) DocumentSizes(ctx context.Context) ([]DocumentSize, error) {
+	var out []DocumentSize
+	err := s.read(ctx).Table("documents d").
+		Select("d.id AS id, d.doc_key AS key, count(*) AS paragraphs").
+		Joins("JOIN paragraphs p ON p.document_id = d.id AND p.is_current = ?", true).
+		Group("d.id, d.doc_key").Order("d.id").Scan(&out).Error
+	return out, translate(err)
+}
+
+// EachParagraph calls fn for every current paragraph, document by document
+// in import order and paragraph by paragraph in reading order. It reads in
+// batches inside one read transaction, so the export sees one consistent
+// state of the database and never holds more than one batch in memory. fn
+// must not keep the record after it returns; an error from fn stops the walk
+// and is returned as is.
+func (s *Store) EachParagraph(ctx context.Context, f ParagraphFilter, fn func(*ParagraphRecord) error) error {
+	batch := f.BatchSize
+	if batch <= 0 {
+		batch = DefaultExportBatch
+	}
+	return s.rdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		users, err := annotatorIDs(tx, f.Annotators)
+		if err != nil {
+			return err
+		}
+		w := &paragraphWalker{tx: tx, users: users, docs: map[int64]*Document{}}
+		lastDoc, lastPos := int64(-1), -1
+		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			recs, err := w.batch(lastDoc, lastPos, batch)
+			if err != nil {
+				return err
+			}
+			for i := range recs {
+				if err := fn(&recs[i]); err != nil {
+					return err
+				}
+			}
+			if len(recs) < batch {
+				return nil
+			}
+			last := recs[len(recs)-1].Paragraph
+			lastDoc, lastPos = last.DocumentID, last.Position
+		}
+	}, &sql.TxOptions{ReadOnly: s.dialect == "postgres"})
+}
+
+type paragraphWalker struct {
+	tx    *gorm.DB
+	users []int64
+	docs  map[int64]*Document
+}
+
+func idList(ids []int64) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprint(&b, id)
+	}
+	return b.String()
+}
+
+// batch reads the next n current paragraphs after (doc, pos) with their
+// annotations, gold labels, flags and documents.
+func (w *paragraphWalker) batch(doc int64, pos, n int) ([]ParagraphRecord, error) {
+	rows, err := w.tx.Raw(`SELECT id, document_id, revision_id, position, start_offset, end_offset, text, hash
+FROM paragraphs WHERE is_current = ? AND (document_id > ? OR (document_id = ? AND position > ?))
+ORDER BY document_id, position LIMIT ?`, true, doc, doc, pos, n).Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	recs := make([]ParagraphRecord, 0, n)
+	for rows.Next() {
+		var p Paragraph
+		if err := rows.Scan(&p.ID, &p.DocumentID, &p.RevisionID, &p.Position, &p.Start, &p.End, &p.Text, &p.Hash); err != nil {
+			rows.Close()
+			return nil, translate(err)
+		}
+		p.Current = true
+		recs = append(recs, ParagraphRecord{Paragraph: p})
+	}
+	if err := rows.Close(); err != nil {
+		return nil, translate(err)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	if len(recs) == 0 {
+		return recs, nil
+	}
+	// Ids are integers from the database, so listing them inline is safe,
+	// and it keeps the query clear of SQLite's limit on bound parameters.
+	ids := make([]int64, len(recs))
+	idx := make(map[int64]int, len(recs))
+	var docIDs []int64
+	for i, r := range recs {
+		ids[i] = r.Paragraph.ID
+		idx[r.Paragraph.ID] = i
+		if _, ok := w.docs[r.Paragraph.DocumentID]; !ok {
+			w.docs[r.Paragraph.DocumentID] = nil
+			docIDs = append(docIDs, r.Paragraph.DocumentID)
+		}
+	}
+	in := idList(ids)
+	if err := w.documents(docIDs); err != nil {
+		return nil, err
+	}
+	for i := range recs {
+		recs[i].Document = w.docs[recs[i].Paragraph.DocumentID]
+	}
+	// Only the last batch's last document can appear again.
+	lastDoc := recs[len(recs)-1].Paragraph.DocumentID
+	for id := range w.docs {
+		if id != lastDoc {
+			delete(w.docs, id)
+		}
+	}
+	q := `SELECT a.paragraph_id, a.user_id, u.name, a.labels, a.updated_at FROM annotations a JOIN users u ON u.id = a.user_id
+WHERE a.paragraph_id IN (` + in + `)`
+	if len(w.users) > 0 {
+		q += ` AND a.user_id IN (` + idList(w.users) + `)`
+	}
+	rows, err = w.tx.Raw(q).Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	var raw []byte
+	for rows.Next() {
+		var pid int64
+		var a RecordAnnotation
+		if err := rows.Scan(&pid, &a.UserID, &a.UserName, &raw, &a.UpdatedAt); err != nil {
+			rows.Close()
+			return nil, translate(err)
+		}
+		if a.Labels, err = parseLabels(raw); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		r := &recs[idx[pid]]
+		r.Annotations = append(r.Annotations, a)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, translate(err)
+	}
+	for i := range recs {
+		if as := recs[i].Annotations; len(as) > 1 {
+			sort.Slice(as, func(x, y int) bool { return as[x].UserName < as[y].UserName })
+		}
+	}
+	rows, err = w.tx.Raw(`SELECT id, paragraph_id, labels, version, method, decided_by, decided_at FROM golds WHERE paragraph_id IN (` + in + `)`).Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	for rows.Next() {
+		g := &Gold{}
+		var method sql.NullString
+		if err := rows.Scan(&g.ID, &g.ParagraphID, &raw, &g.Version, &method, &g.DecidedBy, &g.DecidedAt); err != nil {
+			rows.Close()
+			return nil, translate(err)
+		}
+		g.Method = method.String
+		if g.Labels, err = parseLabels(raw); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		recs[idx[g.ParagraphID]].Gold = g
+	}
+	if err := rows.Close(); err != nil {
+		return nil, translate(err)
+	}
+	var flags []Curation
+	if err := w.tx.Raw(`SELECT * FROM curations WHERE paragraph_id IN (` + in + `) ORDER BY id`).Scan(&flags).Error; err != nil {
+		return nil, translate(err)
+	}
+	for _, c := range flags {
+		r := &recs[idx[c.ParagraphID]]
+		r.Flags = append(r.Flags, c)
+	}
+	return recs, nil
+}
+
+// parseLabels reads stored labels, {"dim":["v",...],...} as written by
+// Labels.Value. Plain strings are read directly; anything with an escape
+// goes through encoding/json. An export reads millions of these.
+func parseLabels(b []byte) (Labels, error) {
+	out := Labels{}
+	if bytes.IndexByte(b, '\\') >= 0 {
+		return out, out.Scan(b)
+	}
+	i := 0
+	skip := func() {
+		for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+			i++
+		}
+	}
+	str := func() (string, bool) {
+		skip()
+		if i >= len(b) || b[i] != '"' {
+			return "", false
+		}
+		j := bytes.IndexByte(b[i+1:], '"')
+		if j < 0 {
+			return "", false
+		}
+		s := string(b[i+1 : i+1+j])
+		i += j + 2
+		return s, true
+	}
+	slow := func() (Labels, error) {
+		l := Labels{}
+		return l, l.Scan(b)
+	}
+	skip()
+	if i >= len(b) || b[i] != '{' {
+		return slow()
+	}
+	i++
+	for {
+		skip()
+		if i < len(b) && b[i] == '}' {
+			return out, nil
+		}
+		key, ok := str()
+		skip()
+		if !ok || i >= len(b) || b[i] != ':' {
+			return slow()
+		}
+		i++
+		skip()
+		if i >= len(b) || b[i] != '[' {
+			return slow()
+		}
+		i++
+		vs := []string{}
+		for {
+			skip()
+			if i < len(b) && b[i] == ']' {
+				i++
+				break
+			}
+			v, ok := str()
+			if !ok {
+				return slow()
+			}
+			vs = append(vs, v)
+			skip()
+			if i < len(b) && b[i] == ',' {
+				i++
+			}
+		}
+		out[key] = vs
+		skip()
+		if i < len(b) && b[i] == ',' {
+			i++
+		}
+	}
+}
+
+func (w *paragraphWalker) documents(ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var docs []Document
+	if err := w.tx.Where("id IN (" + idList(ids) + ")").Find(&docs).Error; err != nil {
+		return translate(err)
+	}
+	for i := range docs {
+		w.docs[docs[i].ID] = &docs[i]
+	}
+	return nil
+}
+
+// LabelledDocument is a document read from a labelled dataset: its identity,
+// its paragraphs in order and their labels.
+type LabelledDocument struct {
+	Key    string
+	Title  string
+	Source string
+	URL    string
+	Meta   JSON
+	// Origin says where it came from, such as "file.jsonl:12", for the
+	// history and for messages.
+	Origin     string
+	Paragraphs []LabelledParagraph
+}
+
+// LabelledParagraph is one paragraph of a LabelledDocument.
+type LabelledParagraph struct {
+	Text string
+	// Annotations are the annotators' labels, one per annotator.
+	Annotations []NamedLabels
+	// Gold is the adjudicated label, nil when there is none; GoldMethod
+	// says how it was decided (default "import").
+	Gold       Labels
+	GoldMethod string
+	// GoldAt is when the gold label was decided; zero means now.
+	GoldAt time.Time
+	// Flags are curation kinds the dataset marks as confirmed.
+	Flags []string
+}
+
+// NamedLabels is one annotator's labels, by user name.
+type NamedLabels struct {
+	Annotator string
+	Labels    Labels
+	// At is when the labels were made; zero means now.
+	At time.Time
+}
+
+// LabelledResult is what ImportLabelled did with one document.
+type LabelledResult struct {
+	ImportResult
+	// Annotations counts the annotations created, Unchanged those already
+	// stored with the same labels; Gold counts gold labels set; Users lists
+	// the annotators created.
+	Annotations int      `json:"annotations"`
+	Unchanged   int      `json:"unchanged_annotations"`
+	Gold        int      `json:"gold"`
+	Users       []string `json:"users_created,omitempty"`
+}
+
+// ImportLabelled stores one labelled document in one transaction: the
+// document and its paragraphs exactly as given (they are not split again),
+// the annotators as users without a password and the annotator role when
+// they do not exist yet, their annotations, the gold labels and the confirmed
+// flags, each in the history. Labels are checked against the current schema.
+//
+// When a document with the same key exists and its current paragraphs have
+// the same texts, the labels are added to it: annotations already stored
+// with the same labels are left alone, and a stored annotation or gold label
+// with different labels fails the whole document with ECONFLICT, so nothing
+// stored is overwritten. A document with the same key but other texts fails
+// with ECONFLICT too.
+func (s *Store) ImportLabelled(ctx context.Context, by int64, doc LabelledDocument) (LabelledResult, error) {
+	res := LabelledResult{ImportResult: ImportResult{Origin: doc.Origin, Key: doc.Key}}
+	fail := func(err error) (LabelledResult, error) {
+		res.Status, res.Error = ImportFailed, ErrorMessage(err)
+		if !isDomain(err) {
+			res.Error = err.Error()
+		}
+		res.Annotations, res.Unchanged, res.Gold, res.Users = 0, 0, 0, nil
+		return res, err
+	}
+	if doc.Key == "" {
+		return fail(Invalidf("document_key", "document has no key"))
+	}
+	if len(doc.Paragraphs) == 0 {
+		return fail(Invalidf("text", "document %q has no paragraphs", doc.Key))
+	}
+	for i, p := range doc.Paragraphs {
+		if strings.TrimSpace(p.Text) == "" {
+			return fail(Invalidf("text", "paragraph %d of document %q is empty", i, doc.Key))
+		}
+	}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		sc, err := s.schemaIn(tx)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		var d Document
+		if err := tx.Where("doc_key = ?", doc.Key).Limit(1).Find(&d).Error; err != nil {
+			return err
+		}
+		var paras []Paragraph
+		if d.ID != 0 {
+			if err := tx.Where("document_id = ? AND is_current = ?", d.ID, true).Order("position").Find(&paras).Error; err != nil {
+				return err
+			}
+			same := len(paras) == len(doc.Paragraphs)
+			for i := 0; same && i < len(paras); i++ {
+				same = paras[i].Text == doc.Paragraphs[i].Text
+			}
+			if !same {
+				return &Error{Code: ECONFLICT, Field: "document_key", Message: fmt.Sprintf("document %q already exists with other paragraphs; import it under another key, or import its new text as a revision first", doc.Key)}
+			}
+			res.Status, res.DocumentID, res.Revision = ImportUnchanged, d.ID, d.Revision
+		} else {
+			var text strings.Builder
+			paras = make([]Paragraph, len(doc.Paragraphs))
+			for i, p := range doc.Paragraphs {
+				if i > 0 {
+					text.WriteString("\n\n")
+				}
+				paras[i] = Paragraph{Current: true, Position: i, Start: text.Len(), Text: p.Text, Hash: HashText(p.Text)}
+				text.WriteString(p.Text)
+				paras[i].End = text.Len()
+			}
+			d = Document{Key: doc.Key, Title: doc.Title, Source: doc.Source, URL: doc.URL, Meta: doc.Meta, Revision: 1}
+			if err := tx.Create(&d).Error; err != nil {
+				return err
+			}
+			src := Source{Title: doc.Title, Source: doc.Source, URL: doc.URL, Meta: doc.Meta, Text: []byte(text.String())}
+			rev := Revision{DocumentID: d.ID, Number: 1, ContentHash: contentHash(src), Origin: doc.Origin, CreatedAt: now}
+			if err := tx.Create(&rev).Error; err != nil {
+				return err
+			}
+			for i := range paras {
+				paras[i].DocumentID, paras[i].RevisionID = d.ID, rev.ID
+			}
+			if err := tx.CreateInBatches(paras, 200).Error; err != nil {
+				return err
+			}
+			if err := s.record(tx, Change{At: now, UserID: by, Entity: "document", EntityID: d.ID, Action: "import-labelled", After: toJSON(map[string]any{"revision": 1, "origin": doc.Origin, "paragraphs": len(paras)})}); err != nil {
+				return err
+			}
+			res.Status, res.DocumentID, res.Revision, res.Paragraphs = ImportCreated, d.ID, 1, len(paras)
+		}
+		users := map[string]int64{}
+		for i, lp := range doc.Paragraphs {
+			p := paras[i]
+			field := fmt.Sprintf("paragraphs[%d]", i)
+			for _, nl := range lp.Annotations {
+				uid, created, err := s.ensureAnnotator(tx, by, users, nl.Annotator)
+				if err != nil {
+					return err
+				}
+				if created {
+					res.Users = append(res.Users, nl.Annotator)
+				}
+				canon, err := sc.Canonical(nl.Labels)
+				if err != nil {
+					return prefixField(err, field+".annotations."+nl.Annotator)
+				}
+				var cur Annotation
+				if err := tx.Where("paragraph_id = ? AND user_id = ?", p.ID, uid).Limit(1).Find(&cur).Error; err != nil {
+					return err
+				}
+				if cur.ID != 0 {
+					if cur.Labels.Equal(canon) {
+						res.Unchanged++
+						continue
+					}
+					return &Error{Code: ECONFLICT, Field: field + ".annotations." + nl.Annotator, Message: fmt.Sprintf("%s already labelled paragraph %d of %q differently; nothing of this document was imported", nl.Annotator, i, doc.Key), Current: sc.Encode(cur.Labels)}
+				}
+				at := nl.At
+				if at.IsZero() {
+					at = now
+				}
+				a := Annotation{ParagraphID: p.ID, UserID: uid, Labels: canon, Version: 1, SchemaVersion: sc.Version, CreatedAt: at, UpdatedAt: at}
+				if err := tx.Create(&a).Error; err != nil {
+					return err
+				}
+				if err := s.rememberOpenValues(tx, sc, uid, canon); err != nil {
+					return err
+				}
+				if err := s.record(tx, Change{At: now, UserID: by, Entity: "annotation", EntityID: a.ID, ParagraphID: p.ID, Action: "import", After: toJSON(map[string]any{"annotator": nl.Annotator, "labels": canon, "origin": doc.Origin})}); err != nil {
+					return err
+				}
+				res.Annotations++
+			}
+			if lp.Gold != nil {
+				canon, err := sc.Canonical(lp.Gold)
+				if err != nil {
+					return prefixField(err, field+".gold")
+				}
+				method := lp.GoldMethod
+				if method == "" {
+					method = "import"
+				}
+				var g Gold
+				if err := tx.Where("paragraph_id = ?", p.ID).Limit(1).Find(&g).Error; err != nil {
+					return err
+				}
+				if g.ID != 0 && !g.Labels.Equal(canon) {
+					return &Error{Code: ECONFLICT, Field: field + ".gold", Message: fmt.Sprintf("paragraph %d of %q already has another gold label; nothing of this document was imported", i, doc.Key), Current: sc.Encode(g.Labels)}
+				}
+				if g.ID == 0 {
+					at := lp.GoldAt
+					if at.IsZero() {
+						at = now
+					}
+					g = Gold{ParagraphID: p.ID, Labels: canon, Version: 1, Method: method, DecidedBy: by, DecidedAt: at}
+					if err := tx.Create(&g).Error; err != nil {
+						return err
+					}
+					if err := s.record(tx, Change{At: now, UserID: by, Entity: "gold", EntityID: g.ID, ParagraphID: p.ID, Action: "create", After: toJSON(map[string]any{"labels": canon, "method": method})}); err != nil {
+						return err
+					}
+					res.Gold++
+				}
+			}
+			for _, kind := range lp.Flags {
+				if err := checkKind(kind); err != nil {
+					return prefixField(err, field+".flags")
+				}
+				var c Curation
+				if err := tx.Where("paragraph_id = ? AND kind = ?", p.ID, kind).Limit(1).Find(&c).Error; err != nil {
+					return err
+				}
+				if c.ID != 0 && c.Status == StatusConfirmed {
+					continue
+				}
+				before := JSON("")
+				if c.ID != 0 {
+					before = toJSON(map[string]string{"status": c.Status})
+				} else {
+					c = Curation{ParagraphID: p.ID, Kind: kind, CreatedAt: now, Reason: "imported as confirmed"}
+				}
+				uid := by
+				c.Status, c.DecidedBy, c.DecidedAt = StatusConfirmed, &uid, &now
+				if err := tx.Save(&c).Error; err != nil {
+					return err
+				}
+				if err := s.record(tx, Change{At: now, UserID: by, Entity: "curation", EntityID: c.ID, ParagraphID: p.ID, Action: "import", Before: before, After: toJSON(map[string]string{"kind": kind, "status": StatusConfirmed})}); err != nil {
+					return err
+				}
+			}
+		}
+		if res.Status == ImportCreated {
+			n, err := s.suggest(tx, d.ID, paras)
+			if err != nil {
+				return err
+			}
+			res.Suggestions = n
+		}
+		return nil
+	})
+	if err != nil {
+		return fail(err)
+	}
+	return res, nil
+}
+
+// prefixField puts prefix in front of the field of a domain error.
+func prefixField(err error, prefix string) error {
+	if e, ok := err.(*Error); ok {
+		c := *e
+		if c.Field != "" {
+			c.Field = prefix + "." + strings.TrimPrefix(c.Field, "labels.")
+		} else {
+			c.Field = prefix
+		}
+		return &c
+	}
+	return err
+}
+
+// ensureAnnotator returns the id of the user called name, creating an
+// annotator without a password when there is none.
+func (s *Store) ensureAnnotator(tx *gorm.DB, by int64, cache map[string]int64, name string) (int64, bool, error) {
+	if id, ok := cache[name]; ok {
+		return id, false, nil
+	}
+	if err := checkUserName(name); err != nil {
+		return 0, false, prefixField(err, "annotator")
+	}
+	var u User
+	if err := tx.Where("name = ?", name).Limit(1).Find(&u).Error; err != nil {
+		return 0, false, err
+	}
+	created := false
+	if u.ID == 0 {
+		u = User{Name: name, Role: RoleAnnotator}
+		if err := tx.Create(&u).Error; err != nil {
+			return 0, false, err
+		}
+		if err := s.record(tx, Change{UserID: by, Entity: "user", EntityID: u.ID, Action: "create", After: toJSON(map[string]any{"name": name, "role": RoleAnnotator, "origin": "labelled import"})}); err != nil {
+			return 0, false, err
+		}
+		created = true
+	}
+	cache[name] = u.ID
+	return u.ID, created, nil
+}
+
+// GoldDecision is a gold label decided outside Concord, such as in an
+// exported spreadsheet, to be stored by ApplyGold.
+type GoldDecision struct {
+	ParagraphID int64
+	// TextHash, when set, must equal the paragraph's hash: the decision was
+	// made on that text.
+	TextHash string
+	// Version is the gold version the decision replaces (0 for none).
+	Version int
+	Labels  Labels
+	Method  string
+	// Origin says where the decision came from, such as "Paragraphs!A12".
+	Origin string
+}
+
+// GoldChange is one gold label ApplyGold stored.
+type GoldChange struct {
+	ParagraphID int64  `json:"paragraph_id"`
+	Origin      string `json:"origin,omitempty"`
+	Before      Labels `json:"before"`
+	After       Labels `json:"after"`
+}
+
+// ApplyGold stores gold decisions all or nothing, in one transaction: every
+// paragraph must exist and be current, its text must match TextHash, its
+// gold label must still be at Version, and the labels must fit the schema,
+// or nothing is written and the error names the first decision at fault.
+// A decision equal to the stored gold label changes nothing. With dryRun
+// the changes are computed and reported but not kept.
+func (s *Store) ApplyGold(ctx context.Context, by int64, decisions []GoldDecision, dryRun bool) ([]GoldChange, error) {
+	var out []GoldChange
+	errDry := &Error{Code: "dry_run"}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		sc, err := s.schemaIn(tx)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		for _, dcs := range decisions {
+			where := dcs.Origin
+			if where == "" {
+				where = fmt.Sprintf("paragraph %d", dcs.ParagraphID)
+			}
+			canon, err := sc.Canonical(dcs.Labels)
+			if err != nil {
+				return prefixField(err, where)
+			}
+			var p Paragraph
+			if err := tx.Limit(1).Find(&p, dcs.ParagraphID).Error; err != nil {
+				return err
+			}
+			if p.ID == 0 {
+				return Invalidf(where, "no paragraph with id %d in this database; was the file exported from another one?", dcs.ParagraphID)
+			}
+			if !p.Current {
+				return &Error{Code: ECONFLICT, Field: where, Message: fmt.Sprintf("paragraph %d belongs to an older revision of its document; export again", p.ID)}
+			}
+			if dcs.TextHash != "" && dcs.TextHash != p.Hash {
+				return &Error{Code: ECONFLICT, Field: where, Message: fmt.Sprintf("the text of paragraph %d differs from the database (edited in the file, or the document changed); export again", p.ID)}
+			}
+			var g Gold
+			if err := tx.Where("paragraph_id = ?", p.ID).Limit(1).Find(&g).Error; err != nil {
+				return err
+			}
+			method := dcs.Method
+			if method == "" {
+				method = "import"
+			}
+			if g.ID != 0 && g.Labels.Equal(canon) {
+				continue
+			}
+			if g.Version != dcs.Version {
+				return &Error{Code: ECONFLICT, Field: where, Message: fmt.Sprintf("the gold label of paragraph %d changed since the file was exported (version %d, now %d); export again", p.ID, dcs.Version, g.Version), Current: sc.Encode(g.Labels)}
+			}
+			before, beforeJSON, action := g.Labels, toJSON(g.Labels), "update"
+			if g.ID == 0 {
+				before, beforeJSON, action = nil, "", "create"
+			}
+			g.ParagraphID, g.Labels, g.Version, g.Method, g.DecidedBy, g.DecidedAt = p.ID, canon, g.Version+1, method, by, now
+			if err := tx.Save(&g).Error; err != nil {
+				return err
+			}
+			if err := s.record(tx, Change{At: now, UserID: by, Entity: "gold", EntityID: g.ID, ParagraphID: p.ID, Action: action, Before: beforeJSON, After: toJSON(map[string]any{"labels": canon, "method": method})}); err != nil {
+				return err
+			}
+			out = append(out, GoldChange{ParagraphID: p.ID, Origin: dcs.Origin, Before: before, After: canon})
+		}
+		if dryRun {
+			return errDry
+		}
+		return nil
+	})
+	if err == errDry {
+		err = nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
