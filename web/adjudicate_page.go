@@ -1,0 +1,79 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"concord/annotate"
+)
+
+// adjudicateBoot is what the adjudication page's script starts from,
+// embedded in the page as JSON: the schema with each option's colour, and
+// the first page of the disagreement queue.
+type adjudicateBoot struct {
+	Dimensions []bootDimension     `json:"dimensions"`
+	Items      []disagreementView  `json:"items"`
+	Total      int                 `json:"total"`
+	PageSize   int                 `json:"page_size"`
+	OpenValues map[string][]string `json:"open_values"`
+	// User is the reviewer's name, shown as the decider of new gold labels.
+	User string `json:"user"`
+}
+
+// bootDimension is a dimension as the adjudication page draws it.
+type bootDimension struct {
+	Name     string        `json:"name"`
+	Title    string        `json:"title"`
+	Kind     annotate.Kind `json:"kind"`
+	Required bool          `json:"required"`
+	Options  []bootOption  `json:"options"`
+}
+
+type bootOption struct {
+	Key   string `json:"key"`
+	Name  string `json:"name"`
+	Class string `json:"class"`
+}
+
+// adjudicatePageSize is how many paragraphs the page loads at a time.
+const adjudicatePageSize = 20
+
+// showAdjudicate serves the adjudication page: the most disputed paragraph
+// first, one at a time, decided with the keyboard.
+func (s *Server) showAdjudicate(c *gin.Context) {
+	f, err := parseDisagreementFilter(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f.Limit = adjudicatePageSize
+	page, sc, err := s.loadAdjudication(c, f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	boot := adjudicateBoot{Items: page.Items, Total: page.Total, PageSize: adjudicatePageSize, OpenValues: map[string][]string{}, User: me(c).Name}
+	for i := range sc.Dimensions {
+		d := &sc.Dimensions[i]
+		bd := bootDimension{Name: d.Name, Title: d.Title, Kind: d.Kind, Required: d.Required, Options: []bootOption{}}
+		for _, o := range d.Options {
+			class, _, _ := optionClass(d, o.Key)
+			bd.Options = append(bd.Options, bootOption{Key: o.Key, Name: o.Name, Class: class})
+		}
+		boot.Dimensions = append(boot.Dimensions, bd)
+		if d.Kind == annotate.KindOpen {
+			vs, err := s.store.OpenValues(c.Request.Context(), d.Name)
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			values := []string{}
+			for _, v := range vs {
+				values = append(values, v.Value)
+			}
+			boot.OpenValues[d.Name] = values
+		}
+	}
+	s.render(c, http.StatusOK, "adjudicate", boot)
+}

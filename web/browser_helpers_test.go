@@ -1,0 +1,261 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"concord/annotate"
+	"concord/seeds"
+	"concord/web"
+)
+
+// browserExec is Debian's chromium, which CI installs with apt.
+const browserExec = "/usr/bin/chromium"
+
+// browserShared is the one browser all tests of the package share; each
+// test opens its own tab.
+var browserShared struct {
+	once   sync.Once
+	ctx    context.Context
+	err    error
+	tmpDir string
+}
+
+// browserAllocator starts chromium on first use. Its profile lives in a
+// folder named after the test process; folders left by earlier runs, whose
+// process is gone, are removed here (there is no TestMain to do it at exit).
+func browserAllocator(t testing.TB) context.Context {
+	t.Helper()
+	b := &browserShared
+	b.once.Do(func() {
+		if _, err := os.Stat(browserExec); err != nil {
+			b.err = fmt.Errorf("chromium is needed for the browser tests (apt-get install chromium): %w", err)
+			return
+		}
+		old, _ := filepath.Glob(filepath.Join(os.TempDir(), "concord-browser-*"))
+		for _, dir := range old {
+			pid, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(dir), "concord-browser-"))
+			if err == nil && pid != os.Getpid() {
+				if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid))); os.IsNotExist(err) {
+					os.RemoveAll(dir)
+				}
+			}
+		}
+		b.tmpDir = filepath.Join(os.TempDir(), "concord-browser-"+strconv.Itoa(os.Getpid()))
+		if err := os.MkdirAll(b.tmpDir, 0o700); err != nil {
+			b.err = err
+			return
+		}
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(browserExec),
+			chromedp.Headless,
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.NoFirstRun,
+			chromedp.UserDataDir(b.tmpDir),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.Flag("disable-renderer-backgrounding", true),
+			chromedp.WindowSize(1440, 1000),
+		)
+		b.ctx, _ = chromedp.NewExecAllocator(context.Background(), opts...)
+		// Start the browser itself now, with a first tab that stays open.
+		bctx, _ := chromedp.NewContext(b.ctx)
+		if err := chromedp.Do(bctx); err != nil {
+			b.err = fmt.Errorf("start chromium: %w", err)
+			return
+		}
+		b.ctx = bctx
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.ctx
+}
+
+// browserTab opens a new tab for one test with a time limit. The tab closes
+// when the test ends.
+func browserTab(t testing.TB, timeout time.Duration) context.Context {
+	t.Helper()
+	parent := browserAllocator(t)
+	// Each tab has its own browser context: its own cookies and storage.
+	ctx, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancel()
+	})
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatalf("open tab: %v", err)
+	}
+	return ctx
+}
+
+// browserEnv is a Concord server over a real SQLite file with the seed
+// corpus and the default schema, reachable over HTTP. APIDown makes the API
+// answer 503, as a server that is restarting does, while pages still load.
+type browserEnv struct {
+	URL     string
+	Store   *annotate.Store
+	APIDown atomic.Bool
+	// APICalls counts API requests, Refused those answered 503.
+	APICalls, Refused atomic.Int64
+	srv               *httptest.Server
+}
+
+// browserServer starts a seeded server for one test.
+func browserServer(t testing.TB) *browserEnv {
+	t.Helper()
+	ctx := context.Background()
+	st, err := annotate.Open(ctx, filepath.Join(t.TempDir(), "concord.db"))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	data, err := seeds.FS.ReadFile(seeds.SchemaFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := annotate.ParseSchema(data)
+	if err != nil {
+		t.Fatalf("parse default schema: %v", err)
+	}
+	if _, err := st.ApplySchema(ctx, 0, sc, nil); err != nil {
+		t.Fatalf("apply default schema: %v", err)
+	}
+	rep, err := st.ImportFS(ctx, seeds.FS, annotate.ImportOptions{})
+	if err != nil || rep.Err() != nil {
+		t.Fatalf("import seeds: %v %v", err, rep.Err())
+	}
+	env := &browserEnv{Store: st}
+	h := web.New(st, web.Config{Logger: slog.New(slog.NewTextHandler(browserLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))}).Handler()
+	env.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			env.APICalls.Add(1)
+			if env.APIDown.Load() {
+				env.Refused.Add(1)
+				http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(env.srv.Close)
+	env.URL = env.srv.URL
+	return env
+}
+
+// browserUser adds a user whose password is "password-" + name.
+func browserUser(t testing.TB, env *browserEnv, name string, role annotate.Role) *annotate.User {
+	t.Helper()
+	u, err := env.Store.CreateUser(context.Background(), 0, name, role, "password-"+name)
+	if err != nil {
+		t.Fatalf("create user %s: %v", name, err)
+	}
+	return u
+}
+
+// browserLogin logs a user in through the login form, typing like a person.
+func browserLogin(t testing.TB, ctx context.Context, env *browserEnv, name string) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(env.URL+"/login"),
+		chromedp.WaitVisible(chromedp.ID("login-name")),
+		chromedp.Focus(chromedp.ID("login-name")),
+		chromedp.KeyEvent(name),
+		chromedp.KeyEvent(kb.Tab),
+		chromedp.KeyEvent("password-"+name),
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitReady(chromedp.CSS(`body[data-user]:not([data-user=""])`)),
+	)
+	if err != nil {
+		t.Fatalf("log in as %s: %v", name, err)
+	}
+}
+
+// browserKeys presses keys one after the other on the focused element.
+func browserKeys(keys ...string) chromedp.Action[chromedp.Void] {
+	var acts []chromedp.Action[chromedp.Void]
+	for _, k := range keys {
+		acts = append(acts, chromedp.KeyEvent(k))
+	}
+	return chromedp.Steps(acts...)
+}
+
+// browserWait waits until a JavaScript expression is true in the page.
+func browserWait(t testing.TB, ctx context.Context, what, expr string) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		dump, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 1500) : ''`))
+		t.Fatalf("waiting for %s (%s): %v\npage text:\n%s", what, expr, err, dump)
+	}
+}
+
+// browserEval evaluates expr in the page and returns its value.
+func browserEval[T any](t testing.TB, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// browserDo runs actions and fails the test on error.
+func browserDo(t testing.TB, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// browserParagraph returns the id of the paragraph on screen.
+func browserParagraph(t testing.TB, ctx context.Context) int64 {
+	t.Helper()
+	id := browserEval[int64](t, ctx, `Number(document.getElementById('para-box').dataset.paragraph || 0)`)
+	if id == 0 {
+		t.Fatal("no paragraph on screen")
+	}
+	return id
+}
+
+// browserPendingDone waits until the outbox has sent everything.
+func browserPendingDone(t testing.TB, ctx context.Context) {
+	t.Helper()
+	browserWait(t, ctx, "every save to reach the server", `(function(){var c = window.Concord && Concord.outbox && Concord.outbox.counts(); return !!c && c.queued === 0 && c.attention === 0;})()`)
+}
+
+// browserScheme switches prefers-color-scheme between "light" and "dark".
+func browserScheme(scheme string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+		return err
+	})
+}
+
+func strconvFormat(n int64) string { return strconv.FormatInt(n, 10) }
+
+// browserLogWriter sends the server's error log to the test log.
+type browserLogWriter struct{ t testing.TB }
+
+func (w browserLogWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}

@@ -1,0 +1,188 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"concord/annotate"
+)
+
+// prefetch is how many paragraphs the annotation page starts with and
+// fetches at a time, so the next one is always in memory.
+const prefetch = 5
+
+// annotateBoot is what the annotation page's script starts from, embedded in
+// the page as JSON so that the first paragraph shows without a round trip.
+type annotateBoot struct {
+	User       bootUser                     `json:"user"`
+	Schema     *annotate.Schema             `json:"schema"`
+	OpenValues map[string][]string          `json:"open_values"`
+	Items      []*annotate.ParagraphContext `json:"items"`
+	Remaining  int64                        `json:"remaining"`
+	Document   int64                        `json:"document,omitempty"`
+	Prefetch   int                          `json:"prefetch"`
+	// Recent holds the caller's last labelled or skipped paragraphs of the
+	// document they are in, so that going back works after a reload.
+	Recent []recentItem `json:"recent"`
+}
+
+// recentItem is a paragraph the caller already labelled or skipped, with
+// their labels (in the API's JSON shape) and version.
+type recentItem struct {
+	Context *annotate.ParagraphContext `json:"context"`
+	Labels  map[string]any             `json:"labels,omitempty"`
+	Version int                        `json:"version,omitempty"`
+	Skipped bool                       `json:"skipped,omitempty"`
+}
+
+// maxRecent is how far back the annotation page can go after a reload.
+const maxRecent = 10
+
+type bootUser struct {
+	ID   int64         `json:"id"`
+	Name string        `json:"name"`
+	Role annotate.Role `json:"role"`
+}
+
+// annotatePage is the data of the annotation page.
+type annotatePage struct {
+	Boot     annotateBoot
+	Schema   *annotate.Schema
+	Document *annotate.Document
+}
+
+// showAnnotate serves the annotation page with the first paragraphs of the
+// caller's queue (of one document with ?document=ID).
+func (s *Server) showAnnotate(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	var doc *annotate.Document
+	if v := c.Query("document"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			s.fail(c, annotate.Invalidf("document", "document must be a document id, such as ?document=3"))
+			return
+		}
+		if doc, err = s.store.Document(ctx, id); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	sc, err := s.store.Schema(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	open := map[string][]string{}
+	for _, d := range sc.Dimensions {
+		if d.Kind != annotate.KindOpen {
+			continue
+		}
+		vs, err := s.store.OpenValues(ctx, d.Name)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		values := make([]string, 0, len(vs))
+		for _, v := range vs {
+			values = append(values, v.Value)
+		}
+		open[d.Name] = values
+	}
+	opt := annotate.QueueOptions{Limit: prefetch}
+	if doc != nil {
+		opt.DocumentID = doc.ID
+	}
+	ps, err := s.store.Queue(ctx, u.ID, opt)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items := make([]*annotate.ParagraphContext, 0, len(ps))
+	for _, p := range ps {
+		pc, err := s.store.Context(ctx, p.ID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		items = append(items, pc)
+	}
+	left, err := s.store.Remaining(ctx, u.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	recent, err := s.recentWork(c, sc, u.ID, doc, items)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	boot := annotateBoot{Recent: recent,
+		User:   bootUser{ID: u.ID, Name: u.Name, Role: u.Role},
+		Schema: sc, OpenValues: open, Items: items, Remaining: left, Prefetch: prefetch,
+	}
+	if doc != nil {
+		boot.Document = doc.ID
+	}
+	s.render(c, http.StatusOK, "annotate", annotatePage{Boot: boot, Schema: sc, Document: doc})
+}
+
+// recentWork returns the caller's labelled or skipped paragraphs just before
+// the first one of their queue in the same document (or, when the queue is
+// empty, at the end of the document they worked on last), oldest first.
+func (s *Server) recentWork(c *gin.Context, sc *annotate.Schema, uid int64, doc *annotate.Document, items []*annotate.ParagraphContext) ([]recentItem, error) {
+	ctx := c.Request.Context()
+	var docID int64
+	before := -1
+	switch {
+	case len(items) > 0:
+		docID, before = items[0].Paragraph.DocumentID, items[0].Paragraph.Position
+	case doc != nil:
+		docID = doc.ID
+	default:
+		docs, err := s.store.Documents(ctx, uid)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range docs {
+			if d.Mine+d.Skipped > 0 {
+				docID = d.ID
+			}
+		}
+	}
+	out := []recentItem{}
+	if docID == 0 {
+		return out, nil
+	}
+	ps, err := s.store.Paragraphs(ctx, docID, uid)
+	if err != nil {
+		return nil, err
+	}
+	var mine []annotate.ParagraphStatus
+	for _, p := range ps {
+		if (p.Labelled || p.Skipped) && (before < 0 || p.Position < before) {
+			mine = append(mine, p)
+		}
+	}
+	if len(mine) > maxRecent {
+		mine = mine[len(mine)-maxRecent:]
+	}
+	for _, p := range mine {
+		pc, err := s.store.Context(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		it := recentItem{Context: pc, Skipped: p.Skipped && !p.Labelled}
+		if p.Labelled {
+			a, err := s.store.Annotation(ctx, p.ID, uid)
+			if err != nil {
+				return nil, err
+			}
+			it.Labels, it.Version = sc.Encode(a.Labels), a.Version
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
