@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"concord/export"
+)
+
+func init() {
+	register(&command{
+		name:    "export",
+		summary: "export the labelled paragraphs as JSONL or Excel",
+		usage: `Usage:
+  concord export [--db FILE] --format jsonl|xlsx [--shape SHAPE] [options] -o FILE
+
+Writes the current paragraphs with their labels to FILE ("-o -" writes to
+standard output). The file is written under a temporary name and renamed
+when complete, so a failed export never leaves half a file behind.
+
+Formats and shapes (export/FORMATS.md has an example of each):
+  --format jsonl --shape dataset       one line per paragraph: text, gold
+                                       label (adjudicated, else majority)
+                                       with its support, every annotator's
+                                       labels, flags, split (the default)
+  --format jsonl --shape annotations   one line per annotator, paragraph and
+                                       dimension: item, annotator,
+                                       dimension, value
+  --format jsonl --shape label-studio  Label Studio tasks with annotations
+  --format jsonl --shape doccano       doccano text classification lines,
+                                       labels as "dimension:value"
+  --format xlsx                        a workbook for review: Paragraphs,
+                                       Annotations, Agreement, Schema, About;
+                                       reviewers can adjudicate in the gold
+                                       columns and bring the decisions back
+                                       with 'concord import-labels --gold'
+
+Options:
+  --dimensions a,b      only these dimensions (default: all)
+  --annotators a,b      only these annotators' labels (default: all)
+  --gold-only           only paragraphs with a gold label
+  --min-agreement X     drop paragraphs whose majority label has a support
+                        below X (0 to 1) in some dimension; adjudicated
+                        paragraphs always stay
+  --include-flagged     keep paragraphs confirmed as duplicate, boilerplate
+                        or not relevant (left out by default)
+  --split 80/10/10      train/dev/test shares by paragraphs, whole documents
+                        per split; "none" for no split (default 80/10/10)
+  --seed N              seed of the split (default 0)
+  --stratify DIM        follow DIM's label distribution in every split
+  -o FILE               where to write; "-" for standard output (required)
+  -q                    no progress bar and no summary
+
+Examples:
+  concord export --format jsonl -o dataset.jsonl
+  concord export --format jsonl --shape annotations --annotators alice,bob -o - | head
+  concord export --format jsonl --gold-only --min-agreement 0.66 --stratify stance --seed 7 -o train.jsonl
+  concord export --format xlsx -o review.xlsx`,
+		settings: []string{"db"},
+		run:      runExport,
+	})
+}
+
+func runExport(ctx context.Context, e *env, args []string) int {
+	fs := e.flags("")
+	format := fs.String("format", "jsonl", "jsonl or xlsx")
+	shape := fs.String("shape", "dataset", "JSONL shape")
+	out := fs.String("o", "", "output file, - for stdout")
+	dims := fs.String("dimensions", "", "dimensions to keep")
+	anns := fs.String("annotators", "", "annotators to keep")
+	goldOnly := fs.Bool("gold-only", false, "only paragraphs with a gold label")
+	minAgree := fs.Float64("min-agreement", 0, "minimum support of a majority label")
+	flagged := fs.Bool("include-flagged", false, "keep flagged paragraphs")
+	split := fs.String("split", "80/10/10", "train/dev/test shares or none")
+	seed := fs.Uint64("seed", 0, "split seed")
+	stratify := fs.String("stratify", "", "dimension to stratify the split on")
+	quiet := fs.Bool("q", false, "no progress and no summary")
+	rest, code, ok := e.parse(fs, args)
+	if !ok {
+		return code
+	}
+	if len(rest) > 0 {
+		return e.usageError("unexpected argument %q; export takes only flags", rest[0])
+	}
+	if *out == "" {
+		return e.usageError("give the file to write with -o FILE, or -o - for standard output")
+	}
+	sp, err := export.ParseRatios(*split)
+	if err != nil {
+		return e.usageError("%s", errorText(err))
+	}
+	sp.Seed, sp.Stratify = *seed, *stratify
+	opt := export.Options{
+		Format: export.Format(*format), Shape: export.Shape(*shape),
+		Dimensions: splitList(*dims), Annotators: splitList(*anns),
+		GoldOnly: *goldOnly, MinAgreement: *minAgree, IncludeFlagged: *flagged, Split: sp,
+	}
+	if opt.Format == export.FormatXLSX && *shape != "dataset" {
+		return e.usageError("--shape applies to --format jsonl; an Excel export always has the same sheets")
+	}
+	store, err := e.openStore(ctx, false)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer store.Close()
+	if err := export.Check(ctx, store, opt); err != nil {
+		return e.fail(err)
+	}
+	var bar *exportBar
+	if !*quiet {
+		bar = newExportBar(e.stderr)
+		if bar != nil {
+			opt.Progress = bar.update
+		}
+	}
+	var sum *export.Summary
+	if *out == "-" {
+		sum, err = export.Write(ctx, store, e.stdout, opt)
+	} else {
+		sum, err = writeAtomically(*out, func(w io.Writer) (*export.Summary, error) {
+			return export.Write(ctx, store, w, opt)
+		})
+	}
+	if bar != nil {
+		bar.clear()
+	}
+	if err != nil {
+		return e.fail(err)
+	}
+	if !*quiet {
+		printExportSummary(e.stderr, *out, sum)
+	}
+	return 0
+}
+
+// splitList splits a comma-separated flag value.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// writeAtomically writes a file through a temporary file in the same folder
+// and renames it into place only when write succeeded.
+func writeAtomically(path string, write func(io.Writer) (*export.Summary, error)) (*export.Summary, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	sum, err := write(tmp)
+	if err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return nil, err
+	}
+	return sum, os.Rename(tmp.Name(), path)
+}
+
+func printExportSummary(w io.Writer, out string, sum *export.Summary) {
+	where := out
+	if out == "-" {
+		where = "standard output"
+	}
+	fmt.Fprintf(w, "concord export: %d paragraph(s) written to %s", sum.Paragraphs, where)
+	if sum.Lines > 0 && sum.Lines != sum.Paragraphs {
+		fmt.Fprintf(w, " (%d lines)", sum.Lines)
+	}
+	fmt.Fprintln(w)
+	reasons := make([]string, 0, len(sum.Skipped))
+	for r := range sum.Skipped {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	for _, r := range reasons {
+		fmt.Fprintf(w, "concord export: %d paragraph(s) left out: %s\n", sum.Skipped[r], r)
+	}
+	if sum.Truncated > 0 {
+		fmt.Fprintf(w, "concord export: %d cell(s) longer than Excel allows were cut; the About sheet says which columns\n", sum.Truncated)
+	}
+}
+
+// exportBar draws an export's progress on one terminal line.
+type exportBar struct {
+	w     io.Writer
+	drawn bool
+}
+
+// newExportBar returns a bar drawing on w when w is a terminal, or nil.
+func newExportBar(w io.Writer) *exportBar {
+	f, ok := w.(*os.File)
+	if !ok {
+		return nil
+	}
+	info, err := f.Stat()
+	if err != nil || info.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return &exportBar{w: w}
+}
+
+func (b *exportBar) update(done, total int64) {
+	if total <= 0 {
+		return
+	}
+	const width = 30
+	filled := int(min(done, total) * width / total)
+	fmt.Fprintf(b.w, "\rexporting [%s%s] %d/%d paragraphs", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total)
+	b.drawn = true
+}
+
+func (b *exportBar) clear() {
+	if b.drawn {
+		fmt.Fprint(b.w, "\r\033[K")
+	}
+}
