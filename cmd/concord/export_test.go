@@ -125,3 +125,45 @@ func TestImportLabelsRefusesBadLines(t *testing.T) {
 		t.Errorf("got %s; want exit 1 naming bad.jsonl:1 and the field", r)
 	}
 }
+
+// TestImportRoutesLabelledFiles checks that 'concord import' hands labelled
+// JSONL to the labelled import, documents to the document import, and a
+// workbook given with --gold to the gold import.
+func TestImportRoutesLabelledFiles(t *testing.T) {
+	db := labelledDB(t)
+	dir := t.TempDir()
+	ds := filepath.Join(dir, "dataset.jsonl")
+	mustRun(t, "", "export", "--db", db, "--format", "jsonl", "--gold-only", "-o", ds)
+	doc := writeFile(t, dir, "fresh.txt", []byte("A fresh article\n\nIts only paragraph.\n"))
+
+	db2 := tempDB(t)
+	r := mustRun(t, "", "import", "--db", db2, "--seeds", "", ds, doc)
+	if !strings.Contains(r.stdout, "5 paragraph(s), 10 annotation(s)") {
+		t.Errorf("labelled part of the import: got %q", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "1 created, 0 revised, 0 unchanged, 0 failed") {
+		t.Errorf("document part of the import: got %q", r.stdout)
+	}
+	s := openDB(t, db2)
+	u, err := s.UserByName(context.Background(), "alice")
+	if err != nil {
+		t.Fatalf("annotator alice was not created: %v", err)
+	}
+	if u.PasswordHash != "" {
+		t.Errorf("imported annotator has a password")
+	}
+	s.Close()
+
+	book := filepath.Join(dir, "review.xlsx")
+	mustRun(t, "", "export", "--db", db, "--format", "xlsx", "-o", book)
+	r = mustRun(t, "", "import", "--db", db, "--gold", book)
+	if !strings.Contains(r.stdout, "0 gold label(s) stored") {
+		t.Errorf("gold import of an unchanged workbook: got %q", r.stdout)
+	}
+	if r := concord(t, "", "import", "--db", db, "--gold", book, doc); r.code != 2 {
+		t.Errorf("--gold with other paths: got %s, want exit 2", r)
+	}
+	if r := concord(t, "", "import", "--db", db, "--gold", filepath.Join(dir, "missing.xlsx")); r.code != 1 || !strings.Contains(r.stderr, "missing.xlsx") {
+		t.Errorf("--gold with a missing workbook: got %s, want exit 1 naming the file", r)
+	}
+}

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"concord/annotate"
+	"concord/export"
 )
 
 func init() {
@@ -17,6 +19,7 @@ func init() {
 		summary: "import .txt, .md and .jsonl documents",
 		usage: `Usage:
   concord import [--db FILE] [--max-file-size N] [--json] [-v] PATH...
+  concord import [--db FILE] --gold FILE.xlsx
 
 Imports documents from files and folders (searched recursively; hidden
 folders are skipped):
@@ -24,6 +27,13 @@ folders are skipped):
               separate paragraphs and the first one is the title
   .jsonl      one document per line: {"id", "title", "text", "source",
               "url", "published_at", "meta"}; only "text" is required
+
+A labelled file named on the command line — JSONL in the shape 'concord
+export --shape dataset' writes, or Label Studio or doccano exports (.jsonl or
+.json) — brings in its documents, annotators and labels as 'concord
+import-labels' does (see 'concord help import-labels'). With --gold, an Excel
+workbook written by 'concord export --format xlsx' brings a reviewer's gold
+decisions back, all or nothing.
 
 Importing the same file again changes nothing. A file whose content changed
 becomes a new revision of its document: labels on unchanged paragraphs are
@@ -35,12 +45,15 @@ the exit code is then 1. A database without a label schema gets the default
 schema first (see 'concord help serve').
 
 Flags:
+  --gold F    import the gold decisions in workbook F
   --json      print the whole report as JSON instead of lines
   -v          also list every document created or unchanged
 
 Examples:
   concord import articles/
   concord import --max-file-size 64MiB dump.jsonl extra/*.txt
+  concord import labelled-dataset.jsonl
+  concord import --gold review.xlsx
   CONCORD_DB=project.db concord import --json corpus/ > report.json`,
 		settings: []string{"db", "max-file-size", "seeds"},
 		run:      runImport,
@@ -51,9 +64,21 @@ func runImport(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	verbose := fs.Bool("v", false, "list every document")
+	gold := fs.String("gold", "", "workbook with gold decisions")
 	paths, code, ok := e.parse(fs, args)
 	if !ok {
 		return code
+	}
+	if *gold != "" {
+		if len(paths) > 0 {
+			return e.usageError("--gold takes the workbook as its value and no other paths")
+		}
+		store, err := e.openStore(ctx, false)
+		if err != nil {
+			return e.fail(err)
+		}
+		defer store.Close()
+		return importGold(ctx, e, store, 0, []string{*gold}, false, *asJSON)
 	}
 	if len(paths) == 0 {
 		return e.usageError("give at least one file or folder to import, e.g. concord import articles/")
@@ -70,6 +95,41 @@ func runImport(ctx context.Context, e *env, args []string) int {
 	if applied {
 		fmt.Fprintf(e.stderr, "concord import: the database had no label schema; applied the default one (%s)\n", from)
 	}
+
+	// Labelled files named on the command line go to the labelled import;
+	// the rest are documents.
+	status := 0
+	var docs []string
+	for _, p := range paths {
+		ext := strings.ToLower(filepath.Ext(p))
+		if ext != ".jsonl" && ext != ".json" {
+			docs = append(docs, p)
+			continue
+		}
+		shape, labelled, err := export.DetectShape(p)
+		if err != nil || !labelled {
+			docs = append(docs, p)
+			continue
+		}
+		rep, err := export.ImportFile(ctx, store, p, export.ImportOptions{Shape: shape})
+		if err != nil {
+			return e.fail(fmt.Errorf("%s: %s", p, errorText(err)))
+		}
+		if *asJSON {
+			if err := writeJSON(e.stdout, rep); err != nil {
+				return e.fail(err)
+			}
+		} else {
+			printLabelsReport(e.stdout, e.stderr, rep)
+		}
+		if rep.Err() != nil {
+			status = 1
+		}
+	}
+	if len(docs) == 0 {
+		return status
+	}
+	paths = docs
 
 	opt := annotate.ImportOptions{MaxFileSize: e.cfg.MaxFileSize}
 	bar := newProgressBar(e.stderr)
@@ -97,7 +157,7 @@ func runImport(ctx context.Context, e *env, args []string) int {
 	if rep.Failed > 0 {
 		return 1
 	}
-	return 0
+	return status
 }
 
 // printImportReport writes one line per failure (to errw), one per revision
