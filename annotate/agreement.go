@@ -227,7 +227,6 @@ func setCategory(vs []string) string {
 // goldAgreement compares each annotator with the gold labels on one
 // dimension.
 func goldAgreement(d *Dimension, rows []LabelRow, gold map[string]Labels, annotators []string) []GoldAgreement {
-	type pair struct{ ann, gold string }
 	byAnn := map[string][]agreement.Unit{}
 	out := make([]GoldAgreement, 0, len(annotators))
 	for _, r := range rows {
