@@ -139,26 +139,55 @@ func (s *Store) EachParagraph(ctx context.Context, f ParagraphFilter, fn func(*P
 			return err
 		}
 		w := &paragraphWalker{tx: tx, users: users, docs: map[int64]*Document{}}
-		lastDoc, lastPos := int64(-1), -1
-		for {
-			if err := ctx.Err(); err != nil {
-				return err
+		// The next batch is read while fn handles the current one, so the
+		// database and the encoder each keep a core busy. At most two
+		// batches are in memory.
+		type result struct {
+			recs []ParagraphRecord
+			err  error
+		}
+		stop := make(chan struct{})
+		batches := make(chan result, 1)
+		go func() {
+			defer close(batches)
+			lastDoc, lastPos := int64(-1), -1
+			for {
+				if err := ctx.Err(); err != nil {
+					batches <- result{err: err}
+					return
+				}
+				recs, err := w.batch(lastDoc, lastPos, batch)
+				select {
+				case batches <- result{recs, err}:
+				case <-stop:
+					return
+				}
+				if err != nil || len(recs) < batch {
+					return
+				}
+				last := recs[len(recs)-1].Paragraph
+				lastDoc, lastPos = last.DocumentID, last.Position
 			}
-			recs, err := w.batch(lastDoc, lastPos, batch)
-			if err != nil {
-				return err
+		}()
+		// finish stops the reader and waits for it, so that the
+		// transaction ends only after its last query.
+		finish := func(err error) error {
+			close(stop)
+			for range batches {
 			}
-			for i := range recs {
-				if err := fn(&recs[i]); err != nil {
-					return err
+			return err
+		}
+		for r := range batches {
+			if r.err != nil {
+				return finish(r.err)
+			}
+			for i := range r.recs {
+				if err := fn(&r.recs[i]); err != nil {
+					return finish(err)
 				}
 			}
-			if len(recs) < batch {
-				return nil
-			}
-			last := recs[len(recs)-1].Paragraph
-			lastDoc, lastPos = last.DocumentID, last.Position
 		}
+		return nil
 	}, &sql.TxOptions{ReadOnly: s.dialect == "postgres"})
 }
 
