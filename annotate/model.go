@@ -115,12 +115,12 @@ type Revision struct {
 // older revisions are kept with their labels.
 type Paragraph struct {
 	ID         int64     `gorm:"primaryKey" json:"id"`
-	DocumentID int64     `gorm:"not null;index:idx_paragraph_document,priority:1" json:"document_id"`
+	DocumentID int64     `gorm:"not null;index:idx_paragraph_reading,priority:2" json:"document_id"`
 	Document   *Document `gorm:"constraint:OnDelete:CASCADE" json:"-"`
 	RevisionID int64     `gorm:"not null;index" json:"revision_id"`
 	Revision   *Revision `gorm:"constraint:OnDelete:CASCADE" json:"-"`
-	Current    bool      `gorm:"column:is_current;not null;index:idx_paragraph_document,priority:2" json:"current"`
-	Position   int       `gorm:"not null;index:idx_paragraph_document,priority:3" json:"position"`
+	Current    bool      `gorm:"column:is_current;not null;index:idx_paragraph_reading,priority:1" json:"current"`
+	Position   int       `gorm:"not null;index:idx_paragraph_reading,priority:3" json:"position"`
 	Start      int       `gorm:"column:start_offset;not null" json:"start"`
 	End        int       `gorm:"column:end_offset;not null" json:"end"`
 	Text       string    `gorm:"type:text;not null" json:"text"`

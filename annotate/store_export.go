@@ -212,8 +212,8 @@ func idList(ids []int64) string {
 // annotations, gold labels, flags and documents.
 func (w *paragraphWalker) batch(doc int64, pos, n int) ([]ParagraphRecord, error) {
 	rows, err := w.tx.Raw(`SELECT id, document_id, revision_id, position, start_offset, end_offset, text, hash
-FROM paragraphs WHERE is_current = ? AND (document_id > ? OR (document_id = ? AND position > ?))
-ORDER BY document_id, position LIMIT ?`, true, doc, doc, pos, n).Rows()
+FROM paragraphs WHERE is_current = ? AND (document_id, position) > (?, ?)
+ORDER BY document_id, position LIMIT ?`, true, doc, pos, n).Rows()
 	if err != nil {
 		return nil, translate(err)
 	}
