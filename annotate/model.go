@@ -119,12 +119,12 @@ type Paragraph struct {
 	Document   *Document `gorm:"constraint:OnDelete:CASCADE" json:"-"`
 	RevisionID int64     `gorm:"not null;index" json:"revision_id"`
 	Revision   *Revision `gorm:"constraint:OnDelete:CASCADE" json:"-"`
-	Current    bool      `gorm:"column:is_current;not null;index:idx_paragraph_reading,priority:1" json:"current"`
+	Current    bool      `gorm:"column:is_current;not null;index:idx_paragraph_reading,priority:1;index:idx_paragraph_hash,priority:2" json:"current"`
 	Position   int       `gorm:"not null;index:idx_paragraph_reading,priority:3" json:"position"`
 	Start      int       `gorm:"column:start_offset;not null" json:"start"`
 	End        int       `gorm:"column:end_offset;not null" json:"end"`
 	Text       string    `gorm:"type:text;not null" json:"text"`
-	Hash       string    `gorm:"size:64;not null;index" json:"hash"`
+	Hash       string    `gorm:"size:64;not null;index:idx_paragraph_hash,priority:1" json:"hash"`
 }
 
 // Annotation is one annotator's labels for one paragraph. Version counts the
