@@ -26,7 +26,7 @@ type LabelRow struct {
 
 // AgreementReport is inter-annotator agreement over a set of labels, one
 // entry per dimension of the schema, with each annotator's agreement with
-// the gold labels. web/AGREEMENT.md documents its JSON shape.
+// the gold labels. The README documents its JSON shape.
 type AgreementReport struct {
 	// SchemaVersion is the version of the schema the labels were read with.
 	SchemaVersion int `json:"schema_version"`

@@ -2,5 +2,5 @@
 // Lines (a dataset shape for training, a long shape with one label per line,
 // and the task shapes Label Studio and doccano import) and as Excel
 // workbooks for review, and reads labelled datasets and reviewed workbooks
-// back into the store. FORMATS.md describes every shape.
+// back into the store. The README describes every shape.
 package export

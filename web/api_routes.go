@@ -3,7 +3,7 @@ package web
 import "concord/annotate"
 
 // registerAPIRoutes registers the JSON API under /api/v1, grouped by
-// resource and by the least role each route needs. web/API.md documents
+// resource and by the least role each route needs. The README documents
 // every route.
 func (s *Server) registerAPIRoutes() {
 	api := s.engine.Group("/api/v1")

@@ -34,7 +34,7 @@ interval for ordered dimensions; MASI and Jaccard for multi-label ones),
 Fleiss' and Light's kappa, with 95% bootstrap intervals for alpha and a
 one-line reading, then Cohen's kappa for every pair of annotators and each
 annotator's agreement with the gold labels. With --json it prints the report
-as one JSON object (web/AGREEMENT.md documents its shape).
+as one JSON object (the README documents its shape).
 
 The first form reads the labels of the current paragraphs in the database.
 The second needs no database: it reads labels from a JSONL file in the long

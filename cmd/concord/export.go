@@ -23,7 +23,7 @@ Writes the current paragraphs with their labels to FILE ("-o -" writes to
 standard output). The file is written under a temporary name and renamed
 when complete, so a failed export never leaves half a file behind.
 
-Formats and shapes (export/FORMATS.md has an example of each):
+Formats and shapes (the README has an example of each):
   --format jsonl --shape dataset       one line per paragraph: text, gold
                                        label (adjudicated, else majority)
                                        with its support, every annotator's
