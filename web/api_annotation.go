@@ -91,40 +91,50 @@ type saveAnnotationRequest struct {
 	Labels  map[string]json.RawMessage `json:"labels"`
 }
 
+// bindLabels reads a versioned labels write into req, whose version and
+// labels fields are at version and raw, and checks the labels against the
+// current schema. It answers the request itself and returns ok false when
+// something is wrong; noVersion is the message for a body without a version.
+func (s *Server) bindLabels(c *gin.Context, req any, version **int, raw *map[string]json.RawMessage, noVersion string) (id int64, sc *annotate.Schema, labels annotate.Labels, ok bool) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		s.fail(c, err)
+		return 0, nil, nil, false
+	}
+	if err := s.bindJSON(c, req); err != nil {
+		s.fail(c, err)
+		return 0, nil, nil, false
+	}
+	if *version == nil {
+		s.fail(c, annotate.Invalidf("version", "%s", noVersion))
+		return 0, nil, nil, false
+	}
+	if *raw == nil {
+		s.fail(c, annotate.Invalidf("labels", "give the labels as an object of dimension: value"))
+		return 0, nil, nil, false
+	}
+	sc, err = s.store.Schema(c.Request.Context())
+	if err == nil {
+		labels, err = sc.Decode(*raw)
+	}
+	if err != nil {
+		s.fail(c, err)
+		return 0, nil, nil, false
+	}
+	return id, sc, labels, true
+}
+
 // saveAnnotation creates (version 0, 201) or replaces (the version last
 // read, 200) the caller's labels for a paragraph. Labels equal to the stored
 // ones answer 200 with the stored annotation whatever the version, so that a
 // retried save never reports a false conflict.
 func (s *Server) saveAnnotation(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req saveAnnotationRequest
-	if err := s.bindJSON(c, &req); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if req.Version == nil {
-		s.fail(c, annotate.Invalidf("version", "give the version you last read, or 0 to create"))
-		return
-	}
-	if req.Labels == nil {
-		s.fail(c, annotate.Invalidf("labels", "give the labels as an object of dimension: value"))
+	id, sc, labels, ok := s.bindLabels(c, &req, &req.Version, &req.Labels, "give the version you last read, or 0 to create")
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	sc, err := s.store.Schema(ctx)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	labels, err := sc.Decode(req.Labels)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	a, created, err := s.store.PutAnnotation(ctx, me(c).ID, id, *req.Version, labels)
 	if err != nil {
 		s.fail(c, encodeCurrent(err, sc))
@@ -247,35 +257,12 @@ type saveGoldRequest struct {
 // saveGold records a reviewer's decision as the gold label of a paragraph,
 // apart from the annotators' labels. Conflicts work as for annotations.
 func (s *Server) saveGold(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req saveGoldRequest
-	if err := s.bindJSON(c, &req); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if req.Version == nil {
-		s.fail(c, annotate.Invalidf("version", "give the gold version you last read, or 0 for the first decision"))
-		return
-	}
-	if req.Labels == nil {
-		s.fail(c, annotate.Invalidf("labels", "give the labels as an object of dimension: value"))
+	id, sc, labels, ok := s.bindLabels(c, &req, &req.Version, &req.Labels, "give the gold version you last read, or 0 for the first decision")
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	sc, err := s.store.Schema(ctx)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	labels, err := sc.Decode(req.Labels)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	g, err := s.store.SetGold(ctx, me(c).ID, id, *req.Version, labels, req.Method)
 	if err != nil {
 		s.fail(c, encodeCurrent(err, sc))

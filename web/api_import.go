@@ -40,15 +40,30 @@ func (s *Server) importDocuments(c *gin.Context) {
 		s.fail(c, annotate.Invalidf(importField, "no files sent; attach one or more .txt, .md or .jsonl files in the field %q", importField))
 		return
 	}
-	dir, err := os.MkdirTemp("", "concord-import-")
+	rep, err := s.importUploads(c, files)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	defer os.RemoveAll(dir)
-	// The files keep their own names, which become the document keys, so a
-	// file imported again from the command line revises the same document.
+	if rep.Created+rep.Revised+rep.Unchanged == 0 {
+		s.fail(c, &annotate.Error{Code: annotate.EINVALID, Field: importField, Message: fmt.Sprintf("none of the %d files could be imported; see the reasons in current", len(files)), Current: rep})
+		return
+	}
+	c.JSON(http.StatusOK, rep)
+}
+
+// importUploads writes uploaded files to a temporary folder under their own
+// names, which become the document keys (so that a file imported again from
+// the command line revises the same document), and imports them. Files
+// refused before the import are in the report with their reason. On an
+// error the report holds what was done before it.
+func (s *Server) importUploads(c *gin.Context, files []*multipart.FileHeader) (*annotate.ImportReport, error) {
 	rep := &annotate.ImportReport{}
+	dir, err := os.MkdirTemp("", "concord-import-")
+	if err != nil {
+		return rep, err
+	}
+	defer os.RemoveAll(dir)
 	written := 0
 	seen := map[string]bool{}
 	for _, fh := range files {
@@ -64,28 +79,21 @@ func (s *Server) importDocuments(c *gin.Context) {
 		seen[name] = true
 		written++
 	}
-	if written > 0 {
-		// ImportFS over the folder, rather than ImportPaths over its files,
-		// records each document under its own file name, not the temporary
-		// path, as the seed import does.
-		got, err := s.store.ImportFS(c.Request.Context(), os.DirFS(dir), annotate.ImportOptions{By: me(c).ID})
-		if got != nil {
-			rep.Results = append(rep.Results, got.Results...)
-			rep.Created += got.Created
-			rep.Revised += got.Revised
-			rep.Unchanged += got.Unchanged
-			rep.Failed += got.Failed
-		}
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
+	if written == 0 {
+		return rep, nil
 	}
-	if rep.Created+rep.Revised+rep.Unchanged == 0 {
-		s.fail(c, &annotate.Error{Code: annotate.EINVALID, Field: importField, Message: fmt.Sprintf("none of the %d files could be imported; see the reasons in current", len(files)), Current: rep})
-		return
+	// ImportFS over the folder, rather than ImportPaths over its files,
+	// records each document under its own file name, not the temporary
+	// path, as the seed import does.
+	got, err := s.store.ImportFS(c.Request.Context(), os.DirFS(dir), annotate.ImportOptions{By: currentUser(c).ID})
+	if got != nil {
+		rep.Results = append(rep.Results, got.Results...)
+		rep.Created += got.Created
+		rep.Revised += got.Revised
+		rep.Unchanged += got.Unchanged
+		rep.Failed += got.Failed
 	}
-	c.JSON(http.StatusOK, rep)
+	return rep, err
 }
 
 // uploadName checks the name a client gave an uploaded file and returns it,

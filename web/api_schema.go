@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -9,14 +10,12 @@ import (
 	"concord/annotate"
 )
 
-// getSchema returns the current label schema and the values annotators added
-// to its open dimensions.
-func (s *Server) getSchema(c *gin.Context) {
-	ctx := c.Request.Context()
+// schemaWithOpenValues returns the current schema and, for each open
+// dimension, the values annotators added to it.
+func (s *Server) schemaWithOpenValues(ctx context.Context) (*annotate.Schema, map[string][]string, error) {
 	sc, err := s.store.Schema(ctx)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return nil, nil, err
 	}
 	open := map[string][]string{}
 	for _, d := range sc.Dimensions {
@@ -25,14 +24,24 @@ func (s *Server) getSchema(c *gin.Context) {
 		}
 		vs, err := s.store.OpenValues(ctx, d.Name)
 		if err != nil {
-			s.fail(c, err)
-			return
+			return nil, nil, err
 		}
 		values := make([]string, 0, len(vs))
 		for _, v := range vs {
 			values = append(values, v.Value)
 		}
 		open[d.Name] = values
+	}
+	return sc, open, nil
+}
+
+// getSchema returns the current label schema and the values annotators added
+// to its open dimensions.
+func (s *Server) getSchema(c *gin.Context) {
+	sc, open, err := s.schemaWithOpenValues(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
 	c.JSON(http.StatusOK, gin.H{"schema": sc, "open_values": open})
 }

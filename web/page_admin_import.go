@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 
 	"github.com/gin-gonic/gin"
 
@@ -45,42 +44,11 @@ func (s *Server) submitAdminImport(c *gin.Context) {
 		fail(http.StatusBadRequest, "Choose one or more .txt, .md or .jsonl files to import.", nil)
 		return
 	}
-	dir, err := os.MkdirTemp("", "concord-import-")
+	rep, err := s.importUploads(c, files)
 	if err != nil {
-		s.fail(c, err)
+		st, msg := s.formFailure(c, err)
+		fail(st, msg, rep)
 		return
-	}
-	defer os.RemoveAll(dir)
-	rep := &annotate.ImportReport{}
-	written := 0
-	seen := map[string]bool{}
-	for _, fh := range files {
-		name, reason := uploadName(fh.Filename, seen)
-		if reason == "" {
-			reason = saveUpload(fh, dir+string(os.PathSeparator)+name)
-		}
-		if reason != "" {
-			rep.Results = append(rep.Results, annotate.ImportResult{Origin: fh.Filename, Status: annotate.ImportFailed, Error: reason})
-			rep.Failed++
-			continue
-		}
-		seen[name] = true
-		written++
-	}
-	if written > 0 {
-		got, err := s.store.ImportFS(c.Request.Context(), os.DirFS(dir), annotate.ImportOptions{By: currentUser(c).ID})
-		if got != nil {
-			rep.Results = append(rep.Results, got.Results...)
-			rep.Created += got.Created
-			rep.Revised += got.Revised
-			rep.Unchanged += got.Unchanged
-			rep.Failed += got.Failed
-		}
-		if err != nil {
-			st, msg := s.formFailure(c, err)
-			fail(st, msg, rep)
-			return
-		}
 	}
 	p := Page{Data: &adminImportPage{Report: rep}}
 	st := http.StatusOK

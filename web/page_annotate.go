@@ -70,26 +70,10 @@ func (s *Server) showAnnotate(c *gin.Context) {
 			return
 		}
 	}
-	sc, err := s.store.Schema(ctx)
+	sc, open, err := s.schemaWithOpenValues(ctx)
 	if err != nil {
 		s.fail(c, err)
 		return
-	}
-	open := map[string][]string{}
-	for _, d := range sc.Dimensions {
-		if d.Kind != annotate.KindOpen {
-			continue
-		}
-		vs, err := s.store.OpenValues(ctx, d.Name)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		values := make([]string, 0, len(vs))
-		for _, v := range vs {
-			values = append(values, v.Value)
-		}
-		open[d.Name] = values
 	}
 	opt := annotate.QueueOptions{Limit: prefetch}
 	if doc != nil {
