@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -184,10 +185,6 @@ func (s *Store) putFast(ctx context.Context, userID, paragraphID int64, version 
 	if (cur.ID == 0) != (version == 0) || (cur.ID != 0 && cur.Version != version) {
 		return nil, false, errStale
 	}
-	var skipped int64
-	if err := db.Model(&Skip{}).Where("paragraph_id = ? AND user_id = ?", paragraphID, userID).Count(&skipped).Error; err != nil {
-		return nil, false, translate(err)
-	}
 	now := s.now()
 	const guard = "EXISTS (SELECT 1 FROM paragraphs WHERE id = ? AND is_current = ?) AND (SELECT max(version) FROM schema_versions) = ?"
 	out := Annotation{ID: cur.ID, ParagraphID: paragraphID, UserID: userID, Labels: canon, Version: cur.Version + 1, SchemaVersion: sc.Version, CreatedAt: cur.CreatedAt, UpdatedAt: now}
@@ -214,10 +211,8 @@ func (s *Store) putFast(ctx context.Context, userID, paragraphID int64, version 
 				return errStale
 			}
 		}
-		if skipped > 0 {
-			if err := tx.Where("paragraph_id = ? AND user_id = ?", paragraphID, userID).Delete(&Skip{}).Error; err != nil {
-				return err
-			}
+		if err := s.dropSkip(tx, userID, paragraphID, now); err != nil {
+			return err
 		}
 		if err := s.rememberOpenValues(tx, sc, userID, canon); err != nil {
 			return err
@@ -284,7 +279,7 @@ func (s *Store) putChecked(ctx context.Context, userID, paragraphID int64, versi
 			}
 			return err
 		}
-		if err := tx.Where("paragraph_id = ? AND user_id = ?", paragraphID, userID).Delete(&Skip{}).Error; err != nil {
+		if err := s.dropSkip(tx, userID, paragraphID, now); err != nil {
 			return err
 		}
 		if err := s.rememberOpenValues(tx, sc, userID, canon); err != nil {
@@ -297,6 +292,16 @@ func (s *Store) putChecked(ctx context.Context, userID, paragraphID int64, versi
 		return nil, false, err
 	}
 	return &out, created, nil
+}
+
+// dropSkip takes back a user's skip of a paragraph they have now labelled,
+// and records it.
+func (s *Store) dropSkip(tx *gorm.DB, userID, paragraphID int64, now time.Time) error {
+	res := tx.Where("paragraph_id = ? AND user_id = ?", paragraphID, userID).Delete(&Skip{})
+	if res.Error != nil || res.RowsAffected == 0 {
+		return res.Error
+	}
+	return s.record(tx, Change{At: now, UserID: userID, Entity: "skip", ParagraphID: paragraphID, Action: "unskip", After: toJSON(map[string]string{"reason": "labelled"})})
 }
 
 // rememberOpenValues keeps the values annotators add to open dimensions.

@@ -3,6 +3,7 @@ package annotate_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"concord/annotate"
@@ -401,5 +402,21 @@ func TestOpenValues(t *testing.T) {
 	// Options are not added; a value is kept once, normalized.
 	if len(got) != 1 || got[0] != "A brand new event" {
 		t.Errorf("open values = %q, want [A brand new event]", got)
+	}
+}
+
+// TestSetGoldRefusesOldRevision checks that a gold label cannot be set on a
+// paragraph of a revision that has been replaced: it would be invisible to
+// exports and agreement.
+func TestSetGoldRefusesOldRevision(t *testing.T) {
+	s := schemaStore(t)
+	ctx := context.Background()
+	first := mustImport(t, s, "doc.txt", "Title\n\nOne paragraph.\n\nAnother one.\n")
+	old := currentParagraphs(t, s, first.DocumentID)
+	mustImport(t, s, "doc.txt", "Title\n\nOne paragraph, changed.\n\nAnother one.\n")
+	reviewer := mustUser(t, s, "rita", annotate.RoleReviewer)
+	_, err := s.SetGold(ctx, reviewer.ID, old[0].ID, 0, annotate.Labels{"stance": {"agree"}, "topic": {"strike"}}, "own")
+	if !errors.Is(err, annotate.ErrConflict) || !strings.Contains(err.Error(), "older revision") {
+		t.Errorf("SetGold on an old revision: got %v, want a conflict naming the older revision", err)
 	}
 }

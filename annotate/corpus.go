@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -358,6 +359,12 @@ func parseJSONLDoc(raw []byte, name string) (Source, error) {
 	}
 	if d.Text == nil {
 		return Source{}, errors.New(`missing "text": each line needs at least {"text": "..."}`)
+	}
+	if d.URL != "" {
+		u, err := url.Parse(d.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Source{}, fmt.Errorf(`"url" %q must be an http:// or https:// address`, d.URL)
+		}
 	}
 	src := Source{Title: Normalize(d.Title), Source: d.Source, URL: d.URL, Text: []byte(*d.Text)}
 	if src.Source == "" {
@@ -849,16 +856,24 @@ func (s *Store) carryOver(tx *gorm.DB, by int64, old, paras []Paragraph) (carrie
 	}
 	for _, g := range golds {
 		if to, ok := successor[g.ParagraphID]; ok {
+			from := g.ParagraphID
 			g.ID, g.ParagraphID = 0, to
 			if err := tx.Create(&g).Error; err != nil {
+				return 0, 0, err
+			}
+			if err := s.record(tx, Change{At: now, UserID: by, Entity: "gold", EntityID: g.ID, ParagraphID: to, Action: "carry-over", Before: toJSON(map[string]any{"paragraph_id": from}), After: toJSON(map[string]any{"labels": g.Labels, "method": g.Method})}); err != nil {
 				return 0, 0, err
 			}
 		}
 	}
 	for _, c := range curs {
 		if to, ok := successor[c.ParagraphID]; ok {
+			from := c.ParagraphID
 			c.ID, c.ParagraphID = 0, to
 			if err := tx.Create(&c).Error; err != nil {
+				return 0, 0, err
+			}
+			if err := s.record(tx, Change{At: now, UserID: by, Entity: "curation", EntityID: c.ID, ParagraphID: to, Action: "carry-over", Before: toJSON(map[string]any{"paragraph_id": from}), After: toJSON(map[string]string{"kind": c.Kind, "status": c.Status})}); err != nil {
 				return 0, 0, err
 			}
 		}

@@ -152,7 +152,7 @@ func TestImportRevision(t *testing.T) {
 		}
 		carry := 0
 		for _, c := range h {
-			if c.Action == "carry-over" {
+			if c.Action == "carry-over" && c.Entity == "annotation" {
 				carry++
 			}
 		}
@@ -189,6 +189,12 @@ func TestImportRevision(t *testing.T) {
 	}
 	if !g.Labels.Equal(labels[0]) || g.Method != "majority" {
 		t.Errorf("carried gold = %v %q, want %v majority", g.Labels, g.Method, labels[0])
+	}
+	if got := count(t, s, "SELECT count(*) FROM history WHERE entity = 'gold' AND action = 'carry-over' AND paragraph_id = ?", cur[0].ID); got != 1 {
+		t.Errorf("history rows for the carried gold = %d, want 1", got)
+	}
+	if got := count(t, s, "SELECT count(*) FROM history WHERE entity = 'curation' AND action = 'carry-over' AND paragraph_id = ?", cur[2].ID); got != 1 {
+		t.Errorf("history rows for the carried flag = %d, want 1", got)
 	}
 	if got := count(t, s, "SELECT count(*) FROM curations WHERE paragraph_id = ? AND kind = 'not_relevant' AND status = 'confirmed'", cur[2].ID); got != 1 {
 		t.Errorf("confirmed flags on the carried paragraph = %d, want 1", got)
@@ -487,4 +493,31 @@ func sameCounts(a, b map[string]int) bool {
 		}
 	}
 	return true
+}
+
+// TestImportRefusesNonWebURL checks that a document's url must be an http or
+// https address, since pages link to it.
+func TestImportRefusesNonWebURL(t *testing.T) {
+	s := schemaStore(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "docs.jsonl")
+	lines := `{"id": "a", "text": "Title\n\nBody.", "url": "https://example.com/a"}
+{"id": "b", "text": "Title\n\nBody.", "url": "javascript:alert(1)"}
+{"id": "c", "text": "Title\n\nBody.", "url": "example.com/c"}
+`
+	if err := os.WriteFile(path, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.ImportPaths(context.Background(), []string{path}, annotate.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Created != 1 || rep.Failed != 2 {
+		t.Fatalf("created %d, failed %d; want 1 and 2 (%+v)", rep.Created, rep.Failed, rep.Results)
+	}
+	for _, r := range rep.Results {
+		if r.Status == annotate.ImportFailed && !strings.Contains(r.Error, "http:// or https://") {
+			t.Errorf("%s: error %q does not say what a url must be", r.Origin, r.Error)
+		}
+	}
 }

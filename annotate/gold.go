@@ -2,6 +2,7 @@ package annotate
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"gorm.io/gorm"
@@ -39,6 +40,9 @@ func (s *Store) SetGold(ctx context.Context, userID, paragraphID int64, version 
 		var p Paragraph
 		if err := tx.First(&p, paragraphID).Error; err != nil {
 			return notFound(err, "no paragraph with id %d", paragraphID)
+		}
+		if !p.Current {
+			return &Error{Code: ECONFLICT, Field: "paragraph", Message: fmt.Sprintf("paragraph %d belongs to an older revision of its document; reload to decide on the current text", paragraphID)}
 		}
 		if err := tx.Where("paragraph_id = ?", paragraphID).Limit(1).Find(&out).Error; err != nil {
 			return err

@@ -27,6 +27,9 @@ var errClosed = errors.New("annotate: the store is closed")
 // them. Nobody's answer comes before the commit that makes their write
 // durable. Alone, a request gets a transaction of its own, with no waiting.
 //
+// A write whose caller gives up before it starts is not run; one that has
+// started runs to its end, so that it is committed or rolled back whole.
+//
 // A single goroutine taking requests from a channel also serves writers
 // first come, first served; database/sql hands a freed connection to a
 // random waiter, which under load leaves some writers waiting far longer
@@ -108,7 +111,12 @@ func (w *writer) loop() {
 func (w *writer) commit(group []*writeJob) {
 	if len(group) == 1 {
 		j := group[0]
-		j.errc <- w.db.WithContext(j.ctx).Transaction(j.call)
+		if err := j.ctx.Err(); err != nil {
+			j.errc <- err
+			return
+		}
+		// As in a group, a job that has started runs to its end.
+		j.errc <- w.db.WithContext(context.WithoutCancel(j.ctx)).Transaction(j.call)
 		return
 	}
 	errs := make([]error, len(group))
@@ -119,8 +127,11 @@ func (w *writer) commit(group []*writeJob) {
 				continue
 			}
 			// A nested transaction is a savepoint: a job that fails is
-			// rolled back to it and leaves the others' work in place.
-			errs[i] = tx.WithContext(j.ctx).Transaction(j.call)
+			// rolled back to it and leaves the others' work in place. A job
+			// that has started runs to its end even if its caller gives up:
+			// a cancelled context would make the rollback to the savepoint
+			// fail and leave half a job in the group's commit.
+			errs[i] = tx.WithContext(context.WithoutCancel(j.ctx)).Transaction(j.call)
 		}
 		return nil
 	})

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strings"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 
@@ -18,7 +19,9 @@ type loginPage struct {
 // localPath returns next when it is a path on this site, and "/" otherwise,
 // so that a crafted login link cannot send people elsewhere.
 func localPath(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	// Browsers drop tabs and line breaks from URLs, so "/\t/evil.example"
+	// would become "//evil.example": any control character is refused.
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsFunc(next, unicode.IsControl) {
 		return "/"
 	}
 	return next

@@ -74,7 +74,7 @@
     prevEl.textContent = ctx.previous ? ctx.previous.text : '';
     nextEl.textContent = ctx.next ? ctx.next.text : '';
     titleEl.textContent = d.title || d.key;
-    if (d.url) titleEl.href = d.url; else titleEl.removeAttribute('href');
+    if (d.url && /^https?:\/\//i.test(d.url)) titleEl.href = d.url; else titleEl.removeAttribute('href');
     sourceEl.textContent = d.source && d.source !== d.key ? d.source : '';
     var e = shown.entry;
     labels = e ? copy(e.labels || {}) : copy(ctx._draft || {});

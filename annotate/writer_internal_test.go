@@ -1,0 +1,91 @@
+package annotate
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// TestWriterGroupKeepsJobsWhole queues two jobs behind a busy one so that
+// they commit as one group. The first cancels its own context halfway: it
+// must still run to its end, and a job that fails must leave nothing behind,
+// while the other job's work is committed.
+func TestWriterGroupKeepsJobsWhole(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.db.Exec("CREATE TABLE marks (name TEXT NOT NULL)").Error; err != nil {
+		t.Fatal(err)
+	}
+	mark := func(tx *gorm.DB, name string) error {
+		return tx.Exec("INSERT INTO marks (name) VALUES (?)", name).Error
+	}
+	release := make(chan struct{})
+	busy := make(chan error, 1)
+	go func() {
+		busy <- s.tx(ctx, func(tx *gorm.DB) error { <-release; return mark(tx, "a") })
+	}()
+	time.Sleep(50 * time.Millisecond) // let the busy job reach the writer
+
+	bctx, cancel := context.WithCancel(ctx)
+	results := make(chan [2]any, 3)
+	run := func(name string, c context.Context, fn func(tx *gorm.DB) error) {
+		go func() { results <- [2]any{name, s.tx(c, fn)} }()
+	}
+	run("b", bctx, func(tx *gorm.DB) error {
+		if err := mark(tx, "b1"); err != nil {
+			return err
+		}
+		cancel()
+		return mark(tx, "b2")
+	})
+	run("c", ctx, func(tx *gorm.DB) error { return mark(tx, "c") })
+	run("d", ctx, func(tx *gorm.DB) error {
+		if err := mark(tx, "d1"); err != nil {
+			return err
+		}
+		return errors.New("d fails after one write")
+	})
+	time.Sleep(50 * time.Millisecond) // let them queue behind the busy job
+	close(release)
+	if err := <-busy; err != nil {
+		t.Fatalf("busy job: %v", err)
+	}
+	got := map[string]error{}
+	for range 3 {
+		r := <-results
+		err, _ := r[1].(error)
+		got[r[0].(string)] = err
+	}
+	if got["b"] != nil || got["c"] != nil {
+		t.Errorf("b and c: got %v and %v, want both to succeed", got["b"], got["c"])
+	}
+	if got["d"] == nil {
+		t.Errorf("d: got success, want its error")
+	}
+	var names []string
+	if err := s.db.Raw("SELECT name FROM marks ORDER BY name").Scan(&names).Error; err != nil {
+		t.Fatal(err)
+	}
+	if want := "a b1 b2 c"; joinNames(names) != want {
+		t.Errorf("committed marks = %q, want %q", joinNames(names), want)
+	}
+}
+
+func joinNames(ns []string) string {
+	out := ""
+	for i, n := range ns {
+		if i > 0 {
+			out += " "
+		}
+		out += n
+	}
+	return out
+}
