@@ -165,6 +165,7 @@ func TestBrowserScreenshots(t *testing.T) {
 		{"admin-schema", "/admin/schema", "textarea", nil},
 		{"admin-settings", "/admin/settings", "#overlap", nil},
 		{"admin-curation", "/admin/curation", "table", nil},
+		{"export", "/export", "#export-form", nil},
 		{"not-found", "/no/such/page", ".error-page", nil},
 	}
 	for _, v := range variants {
