@@ -31,6 +31,11 @@ func TestBrowserSaveWhileServerDown(t *testing.T) {
 	if _, err := env.Store.Annotation(context.Background(), pid, u.ID); err == nil {
 		t.Fatal("the save reached the store while the server was down")
 	}
+	// The pending count shows as soon as the save is queued; the first
+	// attempt may reach the server a moment later.
+	for deadline := time.Now().Add(30 * time.Second); env.Refused.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if env.Refused.Load() == 0 {
 		t.Fatal("the page did not try to save while the server was down")
 	}

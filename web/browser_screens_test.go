@@ -166,6 +166,7 @@ func TestBrowserScreenshots(t *testing.T) {
 		{"admin-settings", "/admin/settings", "#overlap", nil},
 		{"admin-curation", "/admin/curation", "table", nil},
 		{"export", "/export", "#export-form", nil},
+		{"account", "/account", "#a-current", nil},
 		{"not-found", "/no/such/page", ".error-page", nil},
 	}
 	for _, v := range variants {

@@ -45,6 +45,10 @@ func (s *Server) registerPageRoutes() {
 
 	s.engine.GET("/", anyone, s.showHome)
 	s.engine.GET("/annotate", anyone, s.showAnnotate)
+	s.engine.GET("/account", anyone, s.showAccount)
+	s.engine.POST("/account/password", anyone, s.submitAccountPassword)
+	s.engine.POST("/account/tokens", anyone, s.submitAccountToken)
+	s.engine.POST("/account/tokens/:token_id/revoke", anyone, s.submitAccountRevokeToken)
 
 	s.engine.GET("/review", reviewer, s.showReview)
 	s.engine.GET("/review/documents/:id", reviewer, s.showReviewDocument)
