@@ -2,6 +2,7 @@ package annotate
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -167,17 +168,29 @@ func (s *Store) putFast(ctx context.Context, userID, paragraphID int64, version 
 	if err != nil {
 		return nil, false, err
 	}
-	db := s.read(ctx)
-	var p Paragraph
-	if err := db.Select("id", "is_current").Where("id = ?", paragraphID).Limit(1).Find(&p).Error; err != nil {
+	// One read for the paragraph's state and the stored annotation.
+	var (
+		current bool
+		annID   sql.NullInt64
+		stored  sql.NullInt64
+		created sql.NullTime
+		cur     Annotation
+	)
+	row := s.read(ctx).Raw(`SELECT p.is_current, a.id, a.labels, a.version, a.created_at
+FROM paragraphs p LEFT JOIN annotations a ON a.paragraph_id = p.id AND a.user_id = ?
+WHERE p.id = ?`, userID, paragraphID).Row()
+	if err := row.Scan(&current, &annID, &cur.Labels, &stored, &created); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, false, errStale
+		}
 		return nil, false, translate(err)
 	}
-	if p.ID == 0 || !p.Current {
+	if !current {
 		return nil, false, errStale
 	}
-	var cur Annotation
-	if err := db.Where("paragraph_id = ? AND user_id = ?", paragraphID, userID).Limit(1).Find(&cur).Error; err != nil {
-		return nil, false, translate(err)
+	if annID.Valid {
+		cur.ID, cur.ParagraphID, cur.UserID = annID.Int64, paragraphID, userID
+		cur.Version, cur.CreatedAt = int(stored.Int64), created.Time
 	}
 	if cur.ID != 0 && cur.Labels.Equal(canon) {
 		return &cur, false, nil
@@ -191,16 +204,14 @@ func (s *Store) putFast(ctx context.Context, userID, paragraphID int64, version 
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if cur.ID == 0 {
 			out.CreatedAt = now
-			var ids []int64
 			err := tx.Raw("INSERT INTO annotations (paragraph_id, user_id, labels, version, schema_version, created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE "+guard+" RETURNING id",
-				paragraphID, userID, canon, 1, sc.Version, now, now, paragraphID, true, sc.Version).Scan(&ids).Error
-			if isUniqueViolation(err) || (err == nil && len(ids) == 0) {
+				paragraphID, userID, canon, 1, sc.Version, now, now, paragraphID, true, sc.Version).Row().Scan(&out.ID)
+			if isUniqueViolation(err) || errors.Is(err, sql.ErrNoRows) {
 				return errStale
 			}
 			if err != nil {
 				return err
 			}
-			out.ID = ids[0]
 		} else {
 			res := tx.Exec("UPDATE annotations SET labels = ?, version = ?, schema_version = ?, updated_at = ? WHERE id = ? AND version = ? AND "+guard,
 				canon, out.Version, sc.Version, now, cur.ID, cur.Version, paragraphID, true, sc.Version)

@@ -46,7 +46,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		NowFunc:        func() time.Time { return time.Now().UTC() },
 		// Every request runs the same few statements; preparing each once
 		// per connection saves SQLite parsing them again on every call.
-		PrepareStmt: true,
+		// Statements with id lists differ from call to call, so the cache
+		// is bounded and forgets what is not reused.
+		PrepareStmt:        true,
+		PrepareStmtMaxSize: 512,
+		PrepareStmtTTL:     time.Hour,
 	}
 	s := &Store{now: func() time.Time { return time.Now().UTC() }}
 	switch {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -264,15 +265,15 @@ func (s *Store) RevokeToken(ctx context.Context, by, userID, tokenID int64) erro
 // It is one query: every API call from a script makes it.
 func (s *Store) UserByToken(ctx context.Context, secret string) (*User, error) {
 	var u User
-	err := s.read(ctx).Table("users").Select("users.*").
-		Joins("JOIN tokens ON tokens.user_id = users.id").
-		Where("tokens.hash = ? AND tokens.revoked_at IS NULL AND users.disabled_at IS NULL", hashSecret(secret)).
-		Limit(1).Scan(&u).Error
+	err := s.read(ctx).Raw(`SELECT users.id, users.name, users.role, users.password_hash, users.created_at, users.updated_at, users.disabled_at
+FROM users JOIN tokens ON tokens.user_id = users.id
+WHERE tokens.hash = ? AND tokens.revoked_at IS NULL AND users.disabled_at IS NULL`, hashSecret(secret)).Row().
+		Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &u.DisabledAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, &Error{Code: EUNAUTHORIZED, Message: "the API token is unknown or revoked, or its user is disabled"}
+	}
 	if err != nil {
 		return nil, translate(err)
-	}
-	if u.ID == 0 {
-		return nil, &Error{Code: EUNAUTHORIZED, Message: "the API token is unknown or revoked, or its user is disabled"}
 	}
 	return &u, nil
 }
