@@ -2,10 +2,12 @@ package annotate
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -72,7 +74,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		// transactions never deadlock upgrading from read to write.
 		// synchronous=NORMAL is durable in WAL mode except on power loss.
 		params := "_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL"
-		wdb, err := gorm.Open(sqlite.Open("file:"+path+"?"+params+"&_txlock=immediate"), cfg)
+		wdb, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: sqliteDriver(), DSN: "file:" + path + "?" + params + "&_txlock=immediate"}), cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
@@ -91,7 +93,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			_ = sqlDB.Close()
 			return nil, err
 		}
-		rdb, err := gorm.Open(sqlite.Open("file:"+path+"?_foreign_keys=on&_busy_timeout=10000&_query_only=1"), cfg)
+		rdb, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: sqliteDriver(), DSN: "file:" + path + "?_foreign_keys=on&_busy_timeout=10000&_query_only=1"}), cfg)
 		if err != nil {
 			_ = sqlDB.Close()
 			return nil, fmt.Errorf("open %s: %w", path, err)
@@ -113,6 +115,21 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate database: %w", err)
 	}
 	return nil
+}
+
+var registerDriver sync.Once
+
+// sqliteDriver returns the name of the SQLite driver Concord registers: the
+// usual one, with temporary storage (the journals of savepoints inside a
+// transaction among it) kept in memory rather than in temporary files.
+func sqliteDriver() string {
+	registerDriver.Do(func() {
+		sql.Register("concord_sqlite3", &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
+			return err
+		}})
+	})
+	return "concord_sqlite3"
 }
 
 // Dialect returns "sqlite" or "postgres".
