@@ -204,8 +204,24 @@ WHERE p.id = ?`, userID, paragraphID).Row()
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if cur.ID == 0 {
 			out.CreatedAt = now
-			err := tx.Raw("INSERT INTO annotations (paragraph_id, user_id, labels, version, schema_version, created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE "+guard+" RETURNING id",
-				paragraphID, userID, canon, 1, sc.Version, now, now, paragraphID, true, sc.Version).Row().Scan(&out.ID)
+			const insert = "INSERT INTO annotations (paragraph_id, user_id, labels, version, schema_version, created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE " + guard
+			args := []any{paragraphID, userID, canon, 1, sc.Version, now, now, paragraphID, true, sc.Version}
+			var err error
+			if s.dialect == "sqlite" {
+				// SQLite reports the new id without RETURNING, which costs
+				// it a temporary result table.
+				var res sql.Result
+				if res, err = tx.Statement.ConnPool.ExecContext(tx.Statement.Context, insert, args...); err == nil {
+					var n int64
+					if n, err = res.RowsAffected(); err == nil && n == 0 {
+						err = sql.ErrNoRows
+					} else if err == nil {
+						out.ID, err = res.LastInsertId()
+					}
+				}
+			} else {
+				err = tx.Raw(insert+" RETURNING id", args...).Row().Scan(&out.ID)
+			}
 			if isUniqueViolation(err) || errors.Is(err, sql.ErrNoRows) {
 				return errStale
 			}
