@@ -168,18 +168,20 @@ func (s *Store) putFast(ctx context.Context, userID, paragraphID int64, version 
 	if err != nil {
 		return nil, false, err
 	}
-	// One read for the paragraph's state and the stored annotation.
+	// One read for the paragraph's state, the stored annotation and
+	// whether the user skipped the paragraph.
 	var (
 		current bool
+		skipped bool
 		annID   sql.NullInt64
 		stored  sql.NullInt64
 		created sql.NullTime
 		cur     Annotation
 	)
-	row := s.read(ctx).Raw(`SELECT p.is_current, a.id, a.labels, a.version, a.created_at
+	row := s.read(ctx).Raw(`SELECT p.is_current, EXISTS (SELECT 1 FROM skips k WHERE k.paragraph_id = p.id AND k.user_id = ?), a.id, a.labels, a.version, a.created_at
 FROM paragraphs p LEFT JOIN annotations a ON a.paragraph_id = p.id AND a.user_id = ?
-WHERE p.id = ?`, userID, paragraphID).Row()
-	if err := row.Scan(&current, &annID, &cur.Labels, &stored, &created); err != nil {
+WHERE p.id = ?`, userID, userID, paragraphID).Row()
+	if err := row.Scan(&current, &skipped, &annID, &cur.Labels, &stored, &created); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, false, errStale
 		}
@@ -199,13 +201,21 @@ WHERE p.id = ?`, userID, paragraphID).Row()
 		return nil, false, errStale
 	}
 	now := s.now()
-	const guard = "EXISTS (SELECT 1 FROM paragraphs WHERE id = ? AND is_current = ?) AND (SELECT max(version) FROM schema_versions) = ?"
+	// The writes are guarded by what was read: the paragraph still current,
+	// the schema unchanged, and no skip appeared since (one that was there
+	// is taken back below).
+	guard := "EXISTS (SELECT 1 FROM paragraphs WHERE id = ? AND is_current = ?) AND (SELECT max(version) FROM schema_versions) = ?"
+	guardArgs := []any{paragraphID, true, sc.Version}
+	if !skipped {
+		guard += " AND NOT EXISTS (SELECT 1 FROM skips WHERE paragraph_id = ? AND user_id = ?)"
+		guardArgs = append(guardArgs, paragraphID, userID)
+	}
 	out := Annotation{ID: cur.ID, ParagraphID: paragraphID, UserID: userID, Labels: canon, Version: cur.Version + 1, SchemaVersion: sc.Version, CreatedAt: cur.CreatedAt, UpdatedAt: now}
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if cur.ID == 0 {
 			out.CreatedAt = now
-			const insert = "INSERT INTO annotations (paragraph_id, user_id, labels, version, schema_version, created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE " + guard
-			args := []any{paragraphID, userID, canon, 1, sc.Version, now, now, paragraphID, true, sc.Version}
+			insert := "INSERT INTO annotations (paragraph_id, user_id, labels, version, schema_version, created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE " + guard
+			args := append([]any{paragraphID, userID, canon, 1, sc.Version, now, now}, guardArgs...)
 			var err error
 			if s.dialect == "sqlite" {
 				// SQLite reports the new id without RETURNING, which costs
@@ -230,7 +240,7 @@ WHERE p.id = ?`, userID, paragraphID).Row()
 			}
 		} else {
 			res := tx.Exec("UPDATE annotations SET labels = ?, version = ?, schema_version = ?, updated_at = ? WHERE id = ? AND version = ? AND "+guard,
-				canon, out.Version, sc.Version, now, cur.ID, cur.Version, paragraphID, true, sc.Version)
+				append([]any{canon, out.Version, sc.Version, now, cur.ID, cur.Version}, guardArgs...)...)
 			if res.Error != nil {
 				return res.Error
 			}
@@ -238,8 +248,10 @@ WHERE p.id = ?`, userID, paragraphID).Row()
 				return errStale
 			}
 		}
-		if err := s.dropSkip(tx, userID, paragraphID, now); err != nil {
-			return err
+		if skipped {
+			if err := s.dropSkip(tx, userID, paragraphID, now); err != nil {
+				return err
+			}
 		}
 		if err := s.rememberOpenValues(tx, sc, userID, canon); err != nil {
 			return err
