@@ -126,6 +126,9 @@ func TestSkipAndNotes(t *testing.T) {
 	if got := count(t, s, "SELECT count(*) FROM skips WHERE paragraph_id = ? AND user_id = ?", pid, alice.ID); got != 0 {
 		t.Errorf("skips after labelling = %d, want 0", got)
 	}
+	if got := count(t, s, "SELECT count(*) FROM history WHERE entity = 'skip' AND action = 'unskip' AND paragraph_id = ?", pid); got != 1 {
+		t.Errorf("history rows for the skip taken back on labelling = %d, want 1", got)
+	}
 	// Unskip puts a paragraph back.
 	if _, err := s.SkipParagraph(ctx, alice.ID, q[1].ID, "later"); err != nil {
 		t.Fatal(err)
