@@ -186,14 +186,7 @@ func (e *lineEncoder) labelStudioLine(b []byte, it *Item) []byte {
 	b = strconv.AppendInt(b, r.Paragraph.ID, 10)
 	b = append(b, `,"data":{"text":`...)
 	b = appendString(b, r.Paragraph.Text)
-	b = append(b, `,"concord_id":`...)
-	b = appendString(b, it.ID())
-	b = append(b, `,"paragraph_id":`...)
-	b = strconv.AppendInt(b, r.Paragraph.ID, 10)
-	b = append(b, `,"document_key":`...)
-	b = appendString(b, r.Document.Key)
-	b = append(b, `,"title":`...)
-	b = appendString(b, r.Document.Title)
+	b = appendOrigin(b, it)
 	b = append(b, `,"source":`...)
 	b = appendString(b, r.Document.Source)
 	b = append(b, `,"position":`...)
@@ -279,14 +272,8 @@ func (e *lineEncoder) doccanoLine(b []byte, it *Item) []byte {
 			b = appendString(b, d.Name+":"+v)
 		}
 	}
-	b = append(b, `],"concord_id":`...)
-	b = appendString(b, it.ID())
-	b = append(b, `,"paragraph_id":`...)
-	b = strconv.AppendInt(b, r.Paragraph.ID, 10)
-	b = append(b, `,"document_key":`...)
-	b = appendString(b, r.Document.Key)
-	b = append(b, `,"title":`...)
-	b = appendString(b, r.Document.Title)
+	b = append(b, ']')
+	b = appendOrigin(b, it)
 	b = append(b, `,"position":`...)
 	b = strconv.AppendInt(b, int64(r.Paragraph.Position), 10)
 	b = append(b, `,"gold_source":`...)
@@ -294,6 +281,21 @@ func (e *lineEncoder) doccanoLine(b []byte, it *Item) []byte {
 	b = append(b, `,"split":`...)
 	b = appendNullable(b, it.Split)
 	return append(b, "}\n"...)
+}
+
+// appendOrigin appends the fields that lead a Label Studio or doccano line
+// back to Concord: the paragraph's stable id, its database id, its
+// document's key and title.
+func appendOrigin(b []byte, it *Item) []byte {
+	r := it.Record
+	b = append(b, `,"concord_id":`...)
+	b = appendString(b, it.ID())
+	b = append(b, `,"paragraph_id":`...)
+	b = strconv.AppendInt(b, r.Paragraph.ID, 10)
+	b = append(b, `,"document_key":`...)
+	b = appendString(b, r.Document.Key)
+	b = append(b, `,"title":`...)
+	return appendString(b, r.Document.Title)
 }
 
 // appendLabels appends labels in the schema's JSON shape: every selected

@@ -60,18 +60,28 @@ func encodeCurrent(err error, sc *annotate.Schema) error {
 	return err
 }
 
-// getAnnotation returns the caller's own annotation of a paragraph.
-func (s *Server) getAnnotation(c *gin.Context) {
+// pathParagraph reads the :id of a paragraph route and checks that the
+// paragraph exists, so that "no such paragraph" is told apart from "nothing
+// stored for it yet". It answers the request itself when either fails.
+func (s *Server) pathParagraph(c *gin.Context) (int64, bool) {
 	id, err := pathID(c, "id")
+	if err == nil {
+		_, err = s.store.Paragraph(c.Request.Context(), id)
+	}
 	if err != nil {
 		s.fail(c, err)
+		return 0, false
+	}
+	return id, true
+}
+
+// getAnnotation returns the caller's own annotation of a paragraph.
+func (s *Server) getAnnotation(c *gin.Context) {
+	id, ok := s.pathParagraph(c)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	if _, err := s.store.Paragraph(ctx, id); err != nil {
-		s.fail(c, err)
-		return
-	}
 	a, err := s.store.Annotation(ctx, id, me(c).ID)
 	if err != nil {
 		s.fail(c, err)
@@ -224,16 +234,11 @@ func viewGold(sc *annotate.Schema, g *annotate.Gold) goldView {
 
 // getGold returns the gold label of a paragraph (reviewers and admins).
 func (s *Server) getGold(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		s.fail(c, err)
+	id, ok := s.pathParagraph(c)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	if _, err := s.store.Paragraph(ctx, id); err != nil {
-		s.fail(c, err)
-		return
-	}
 	g, err := s.store.GoldLabel(ctx, id)
 	if err != nil {
 		s.fail(c, err)

@@ -40,14 +40,9 @@ var apiUsers = map[string]annotate.Role{
 	"ann2":  annotate.RoleAnnotator,
 }
 
-// newAPIEnv opens a fresh store with the default schema and the seed corpus
-// and serves it over HTTP.
-func newAPIEnv(t *testing.T) *apiEnv {
-	t.Helper()
-	return newAPIEnvConfig(t, web.Config{})
-}
-
-func newAPIEnvConfig(t *testing.T, cfg web.Config) *apiEnv {
+// seededTestStore opens a fresh SQLite file with the default schema and
+// the seed corpus, closed when the test ends.
+func seededTestStore(t testing.TB) *annotate.Store {
 	t.Helper()
 	ctx := context.Background()
 	st, err := annotate.Open(ctx, filepath.Join(t.TempDir(), "concord.db"))
@@ -61,15 +56,29 @@ func newAPIEnvConfig(t *testing.T, cfg web.Config) *apiEnv {
 	}
 	sc, err := annotate.ParseSchema(data)
 	if err != nil {
-		t.Fatalf("parse schema: %v", err)
+		t.Fatalf("parse default schema: %v", err)
 	}
 	if _, err := st.ApplySchema(ctx, 0, sc, nil); err != nil {
-		t.Fatalf("apply schema: %v", err)
+		t.Fatalf("apply default schema: %v", err)
 	}
 	rep, err := st.ImportFS(ctx, seeds.FS, annotate.ImportOptions{})
 	if err != nil || rep.Err() != nil {
 		t.Fatalf("import seeds: %v %v", err, rep.Err())
 	}
+	return st
+}
+
+// newAPIEnv opens a fresh store with the default schema and the seed corpus
+// and serves it over HTTP.
+func newAPIEnv(t *testing.T) *apiEnv {
+	t.Helper()
+	return newAPIEnvConfig(t, web.Config{})
+}
+
+func newAPIEnvConfig(t *testing.T, cfg web.Config) *apiEnv {
+	t.Helper()
+	ctx := context.Background()
+	st := seededTestStore(t)
 	e := &apiEnv{t: t, store: st, users: map[string]*annotate.User{}, tokens: map[string]string{}, now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	for name, role := range apiUsers {
 		u, err := st.CreateUser(ctx, 0, name, role, "")

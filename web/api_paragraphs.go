@@ -137,16 +137,11 @@ func (s *Server) flagParagraph(c *gin.Context) {
 // paragraphHistory returns every change to a paragraph's labels, skips,
 // notes and flags, oldest first. Reviewers and admins only: it holds labels.
 func (s *Server) paragraphHistory(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		s.fail(c, err)
+	id, ok := s.pathParagraph(c)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	if _, err := s.store.Paragraph(ctx, id); err != nil {
-		s.fail(c, err)
-		return
-	}
 	h, err := s.store.History(ctx, id)
 	if err != nil {
 		s.fail(c, err)

@@ -21,7 +21,6 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"concord/annotate"
-	"concord/seeds"
 	"concord/web"
 )
 
@@ -123,27 +122,7 @@ type browserEnv struct {
 // browserServer starts a seeded server for one test.
 func browserServer(t testing.TB) *browserEnv {
 	t.Helper()
-	ctx := context.Background()
-	st, err := annotate.Open(ctx, filepath.Join(t.TempDir(), "concord.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	data, err := seeds.FS.ReadFile(seeds.SchemaFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := annotate.ParseSchema(data)
-	if err != nil {
-		t.Fatalf("parse default schema: %v", err)
-	}
-	if _, err := st.ApplySchema(ctx, 0, sc, nil); err != nil {
-		t.Fatalf("apply default schema: %v", err)
-	}
-	rep, err := st.ImportFS(ctx, seeds.FS, annotate.ImportOptions{})
-	if err != nil || rep.Err() != nil {
-		t.Fatalf("import seeds: %v %v", err, rep.Err())
-	}
+	st := seededTestStore(t)
 	env := &browserEnv{Store: st}
 	h := web.New(st, web.Config{Logger: slog.New(slog.NewTextHandler(browserLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))}).Handler()
 	env.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
