@@ -690,7 +690,7 @@ func (s *Store) ensureAnnotator(tx *gorm.DB, by int64, cache map[string]int64, n
 	if id, ok := cache[name]; ok {
 		return id, false, nil
 	}
-	if err := checkUserName(name); err != nil {
+	if err := CheckUserName(name); err != nil {
 		return 0, false, prefixField(err, "annotator")
 	}
 	var u User

@@ -43,7 +43,8 @@ func hashSecret(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func checkUserName(name string) error {
+// CheckUserName reports whether name can be a user's name, and if not, why.
+func CheckUserName(name string) error {
 	if !userNameRe.MatchString(name) {
 		return Invalidf("name", "user name %q must be 1–100 letters, digits, '.', '_', '@' or '-', starting with a letter or digit", name)
 	}
@@ -64,7 +65,7 @@ func hashPassword(password string) (string, error) {
 // CreateUser adds a user. An empty password leaves the user unable to log in
 // (as for annotators who came with imported labels) until one is set.
 func (s *Store) CreateUser(ctx context.Context, by int64, name string, role Role, password string) (*User, error) {
-	if err := checkUserName(name); err != nil {
+	if err := CheckUserName(name); err != nil {
 		return nil, err
 	}
 	if !role.Valid() {

@@ -86,6 +86,11 @@ func usersAdd(ctx context.Context, e *env, args []string) int {
 	if len(pos) != 1 {
 		return e.usageError("give the new user's name, e.g. concord users add maria --role reviewer")
 	}
+	// Check what can be checked before the database is touched, so that a
+	// refused command changes nothing (not even the first-admin step below).
+	if err := annotate.CheckUserName(pos[0]); err != nil {
+		return e.fail(err)
+	}
 	r, err := annotate.ParseRole(*role)
 	if err != nil {
 		return e.fail(err)

@@ -127,3 +127,23 @@ func TestUsersErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestUsersAddRefusedChangesNothing checks that a refused 'users add' on a
+// new database creates no user at all, not even the first admin.
+func TestUsersAddRefusedChangesNothing(t *testing.T) {
+	clearConcordEnv(t)
+	db := tempDB(t)
+	r := concord(t, "", "users", "add", "no spaces", "--db", db)
+	if r.code != 1 || strings.Contains(r.stderr, "password:") {
+		t.Fatalf("got %s; want exit 1 and no admin password printed", r)
+	}
+	s := openDB(t, db)
+	defer s.Close()
+	users, err := s.Users(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 0 {
+		t.Errorf("a refused users add left %d user(s) behind", len(users))
+	}
+}
