@@ -3,6 +3,7 @@ package annotate_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -421,5 +422,41 @@ func TestSetGoldRefusesOldRevision(t *testing.T) {
 	_, err := s.SetGold(ctx, reviewer.ID, old[0].ID, 0, annotate.Labels{"stance": {"agree"}, "topic": {"strike"}}, "own")
 	if !errors.Is(err, annotate.ErrConflict) || !strings.Contains(err.Error(), "older revision") {
 		t.Errorf("SetGold on an old revision: got %v, want a conflict naming the older revision", err)
+	}
+}
+
+// TestContextsMatchContext checks that the batch form gives, in order, the
+// same paragraph contexts as asking one by one, across documents and at the
+// first and last paragraph of each.
+func TestContextsMatchContext(t *testing.T) {
+	s := seededStore(t)
+	ctx := context.Background()
+	docs, err := s.Documents(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch []annotate.Paragraph
+	for _, d := range docs {
+		ps := currentParagraphs(t, s, d.ID)
+		batch = append(batch, ps[len(ps)-1].Paragraph, ps[0].Paragraph, ps[1].Paragraph)
+	}
+	got, err := s.Contexts(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(batch) {
+		t.Fatalf("got %d contexts, want %d", len(got), len(batch))
+	}
+	for i, p := range batch {
+		want, err := s.Context(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got[i], want) {
+			t.Errorf("context %d (paragraph %d): got %+v, want %+v", i, p.ID, got[i], want)
+		}
+	}
+	if got[0].Next != nil || got[1].Previous != nil || got[1].Next == nil || got[1].Next.ID != batch[2].ID {
+		t.Errorf("neighbours at the document's ends are wrong: %+v %+v", got[0], got[1])
 	}
 }

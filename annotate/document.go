@@ -179,25 +179,67 @@ func (s *Store) Context(ctx context.Context, id int64) (*ParagraphContext, error
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.Document(ctx, p.DocumentID)
+	out, err := s.Contexts(ctx, []Paragraph{*p})
 	if err != nil {
 		return nil, err
 	}
-	out := &ParagraphContext{Paragraph: *p, Document: *d, Flags: []Curation{}}
+	return out[0], nil
+}
+
+// Contexts returns paragraphs in their context, in the order given, with
+// three queries whatever their number: their documents, their neighbours
+// and their flags.
+func (s *Store) Contexts(ctx context.Context, ps []Paragraph) ([]*ParagraphContext, error) {
+	out := make([]*ParagraphContext, len(ps))
+	if len(ps) == 0 {
+		return out, nil
+	}
+	var docIDs, revIDs, ids []int64
+	var positions []int
+	for _, p := range ps {
+		docIDs, revIDs, ids = append(docIDs, p.DocumentID), append(revIDs, p.RevisionID), append(ids, p.ID)
+		positions = append(positions, p.Position-1, p.Position+1)
+	}
 	db := s.read(ctx)
+	var docs []Document
+	if err := db.Where("id IN ?", uniq(docIDs)).Find(&docs).Error; err != nil {
+		return nil, translate(err)
+	}
 	var around []Paragraph
-	if err := db.Where("revision_id = ? AND position IN ?", p.RevisionID, []int{p.Position - 1, p.Position + 1}).Find(&around).Error; err != nil {
+	if err := db.Where("revision_id IN ? AND position IN ?", uniq(revIDs), positions).Find(&around).Error; err != nil {
 		return nil, translate(err)
 	}
+	var flags []Curation
+	if err := db.Where("paragraph_id IN ?", ids).Order("id").Find(&flags).Error; err != nil {
+		return nil, translate(err)
+	}
+	docByID := make(map[int64]*Document, len(docs))
+	for i := range docs {
+		docByID[docs[i].ID] = &docs[i]
+	}
+	type slot struct {
+		rev int64
+		pos int
+	}
+	bySlot := make(map[slot]*Paragraph, len(around))
 	for i := range around {
-		if around[i].Position < p.Position {
-			out.Previous = &around[i]
-		} else {
-			out.Next = &around[i]
-		}
+		bySlot[slot{around[i].RevisionID, around[i].Position}] = &around[i]
 	}
-	if err := db.Where("paragraph_id = ?", id).Order("id").Find(&out.Flags).Error; err != nil {
-		return nil, translate(err)
+	flagsOf := map[int64][]Curation{}
+	for _, f := range flags {
+		flagsOf[f.ParagraphID] = append(flagsOf[f.ParagraphID], f)
+	}
+	for i, p := range ps {
+		d, ok := docByID[p.DocumentID]
+		if !ok {
+			return nil, NotFoundf("no document with id %d", p.DocumentID)
+		}
+		pc := &ParagraphContext{Paragraph: p, Document: *d, Flags: flagsOf[p.ID]}
+		if pc.Flags == nil {
+			pc.Flags = []Curation{}
+		}
+		pc.Previous, pc.Next = bySlot[slot{p.RevisionID, p.Position - 1}], bySlot[slot{p.RevisionID, p.Position + 1}]
+		out[i] = pc
 	}
 	return out, nil
 }

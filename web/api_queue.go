@@ -39,14 +39,10 @@ func (s *Server) nextInQueue(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items := make([]*annotate.ParagraphContext, 0, len(ps))
-	for _, p := range ps {
-		pc, err := s.store.Context(ctx, p.ID)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		items = append(items, pc)
+	items, err := s.store.Contexts(ctx, ps)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
 	remaining, err := s.store.RemainingIn(ctx, uid, doc)
 	if err != nil {

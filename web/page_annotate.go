@@ -84,14 +84,10 @@ func (s *Server) showAnnotate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items := make([]*annotate.ParagraphContext, 0, len(ps))
-	for _, p := range ps {
-		pc, err := s.store.Context(ctx, p.ID)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		items = append(items, pc)
+	items, err := s.store.Contexts(ctx, ps)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
 	left, err := s.store.Remaining(ctx, u.ID)
 	if err != nil {
@@ -153,12 +149,16 @@ func (s *Server) recentWork(c *gin.Context, sc *annotate.Schema, uid int64, doc 
 	if len(mine) > maxRecent {
 		mine = mine[len(mine)-maxRecent:]
 	}
-	for _, p := range mine {
-		pc, err := s.store.Context(ctx, p.ID)
-		if err != nil {
-			return nil, err
-		}
-		it := recentItem{Context: pc, Skipped: p.Skipped && !p.Labelled}
+	paras := make([]annotate.Paragraph, len(mine))
+	for i, p := range mine {
+		paras[i] = p.Paragraph
+	}
+	pcs, err := s.store.Contexts(ctx, paras)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range mine {
+		it := recentItem{Context: pcs[i], Skipped: p.Skipped && !p.Labelled}
 		if p.Labelled {
 			a, err := s.store.Annotation(ctx, p.ID, uid)
 			if err != nil {
