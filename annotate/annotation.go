@@ -211,11 +211,20 @@ WHERE p.id = ?`, userID, userID, paragraphID).Row()
 		guardArgs = append(guardArgs, paragraphID, userID)
 	}
 	out := Annotation{ID: cur.ID, ParagraphID: paragraphID, UserID: userID, Labels: canon, Version: cur.Version + 1, SchemaVersion: sc.Version, CreatedAt: cur.CreatedAt, UpdatedAt: now}
+	// Everything that can be done before taking the write lock is: the
+	// JSON of the labels and of the history row, and whether the labels
+	// bring a new value to an open dimension.
+	labelsJSON := string(toJSON(canon))
+	action, before := "create", ""
+	if cur.ID != 0 {
+		action, before = "update", string(toJSON(cur.Labels))
+	}
+	newOpen := hasOpenValues(sc, canon)
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if cur.ID == 0 {
 			out.CreatedAt = now
 			insert := "INSERT INTO annotations (paragraph_id, user_id, labels, version, schema_version, created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE " + guard
-			args := append([]any{paragraphID, userID, canon, 1, sc.Version, now, now}, guardArgs...)
+			args := append([]any{paragraphID, userID, labelsJSON, 1, sc.Version, now, now}, guardArgs...)
 			var err error
 			if s.dialect == "sqlite" {
 				// SQLite reports the new id without RETURNING, which costs
@@ -239,12 +248,12 @@ WHERE p.id = ?`, userID, userID, paragraphID).Row()
 				return err
 			}
 		} else {
-			res := tx.Exec("UPDATE annotations SET labels = ?, version = ?, schema_version = ?, updated_at = ? WHERE id = ? AND version = ? AND "+guard,
-				append([]any{canon, out.Version, sc.Version, now, cur.ID, cur.Version}, guardArgs...)...)
-			if res.Error != nil {
-				return res.Error
+			n, err := s.exec(tx, "UPDATE annotations SET labels = ?, version = ?, schema_version = ?, updated_at = ? WHERE id = ? AND version = ? AND "+guard,
+				append([]any{labelsJSON, out.Version, sc.Version, now, cur.ID, cur.Version}, guardArgs...)...)
+			if err != nil {
+				return err
 			}
-			if res.RowsAffected != 1 {
+			if n != 1 {
 				return errStale
 			}
 		}
@@ -253,14 +262,12 @@ WHERE p.id = ?`, userID, userID, paragraphID).Row()
 				return err
 			}
 		}
-		if err := s.rememberOpenValues(tx, sc, userID, canon); err != nil {
-			return err
+		if newOpen {
+			if err := s.rememberOpenValues(tx, sc, userID, canon); err != nil {
+				return err
+			}
 		}
-		action, before := "create", JSON("")
-		if cur.ID != 0 {
-			action, before = "update", toJSON(cur.Labels)
-		}
-		return s.record(tx, Change{At: now, UserID: userID, Entity: "annotation", EntityID: out.ID, ParagraphID: paragraphID, Action: action, Before: before, After: toJSON(canon)})
+		return s.record(tx, Change{At: now, UserID: userID, Entity: "annotation", EntityID: out.ID, ParagraphID: paragraphID, Action: action, Before: JSON(before), After: JSON(labelsJSON)})
 	})
 	if err != nil {
 		return nil, false, err
@@ -343,14 +350,36 @@ func (s *Store) dropSkip(tx *gorm.DB, userID, paragraphID int64, now time.Time) 
 	return s.record(tx, Change{At: now, UserID: userID, Entity: "skip", ParagraphID: paragraphID, Action: "unskip", After: toJSON(map[string]string{"reason": "labelled"})})
 }
 
+// openValue returns l's value of d if d is an open dimension and the value
+// is not one of d's options.
+func openValue(d *Dimension, l Labels) (string, bool) {
+	if d.Kind != KindOpen || len(l[d.Name]) == 0 {
+		return "", false
+	}
+	v := l[d.Name][0]
+	if _, isOption := d.Resolve(v); isOption && contains(d.Keys(), v) {
+		return "", false
+	}
+	return v, true
+}
+
+// hasOpenValues reports whether l holds a value outside the options of an
+// open dimension.
+func hasOpenValues(sc *Schema, l Labels) bool {
+	for i := range sc.Dimensions {
+		if _, ok := openValue(&sc.Dimensions[i], l); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // rememberOpenValues keeps the values annotators add to open dimensions.
 func (s *Store) rememberOpenValues(tx *gorm.DB, sc *Schema, userID int64, l Labels) error {
-	for _, d := range sc.Dimensions {
-		if d.Kind != KindOpen || len(l[d.Name]) == 0 {
-			continue
-		}
-		v := l[d.Name][0]
-		if _, isOption := d.Resolve(v); isOption && contains(d.Keys(), v) {
+	for i := range sc.Dimensions {
+		d := &sc.Dimensions[i]
+		v, ok := openValue(d, l)
+		if !ok {
 			continue
 		}
 		var n int64

@@ -13,7 +13,7 @@ import (
 )
 
 // defaultSchema parses seeds/schema.yaml afresh, so callers may change it.
-func defaultSchema(t *testing.T) *annotate.Schema {
+func defaultSchema(t testing.TB) *annotate.Schema {
 	t.Helper()
 	data, err := seeds.FS.ReadFile(seeds.SchemaFile)
 	if err != nil {

@@ -36,7 +36,18 @@ type Store struct {
 	schemas schemaCache
 	// writer (SQLite only) runs every write transaction; see writer.go.
 	writer *writer
+	// wpool and rpool (SQLite only) keep prepared statements for db and
+	// rdb; see stmtpool.go.
+	wpool, rpool *stmtPool
 }
+
+// readConns is how many query-only connections serve reads: enough for a
+// long export to leave the annotators' reads room, and each costs a page
+// cache of its own.
+const readConns = 4
+
+// stmtCacheSize is how many prepared statements each SQLite pool keeps.
+const stmtCacheSize = 512
 
 // Open opens the database named by dsn and brings its tables up to date. A
 // dsn starting with postgres:// or postgresql:// opens PostgreSQL; anything
@@ -46,17 +57,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		Logger:         logger.Discard,
 		TranslateError: true,
 		NowFunc:        func() time.Time { return time.Now().UTC() },
-		// Every request runs the same few statements; preparing each once
-		// per connection saves SQLite parsing them again on every call.
-		// Statements with id lists differ from call to call, so the cache
-		// is bounded and forgets what is not reused.
-		PrepareStmt:        true,
-		PrepareStmtMaxSize: 512,
-		PrepareStmtTTL:     time.Hour,
 	}
 	s := &Store{now: func() time.Time { return time.Now().UTC() }}
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		// pgx prepares and caches each statement per connection itself.
 		db, err := gorm.Open(postgres.Open(dsn), cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
@@ -74,16 +79,18 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		// transactions never deadlock upgrading from read to write.
 		// synchronous=NORMAL is durable in WAL mode except on power loss.
 		params := "_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL"
-		wdb, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: sqliteDriver(), DSN: "file:" + path + "?" + params + "&_txlock=immediate"}), cfg)
+		sqlDB, err := sql.Open(sqliteDriver(), "file:"+path+"?"+params+"&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
-		sqlDB, err := wdb.DB()
-		if err != nil {
-			return nil, err
-		}
 		sqlDB.SetMaxOpenConns(1)
 		if err := sqlDB.PingContext(ctx); err != nil {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		s.wpool = newStmtPool(sqlDB, stmtCacheSize)
+		wdb, err := gorm.Open(sqlite.New(sqlite.Config{Conn: s.wpool}), cfg)
+		if err != nil {
 			_ = sqlDB.Close()
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
@@ -93,13 +100,22 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			_ = sqlDB.Close()
 			return nil, err
 		}
-		rdb, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: sqliteDriver(), DSN: "file:" + path + "?_foreign_keys=on&_busy_timeout=10000&_query_only=1"}), cfg)
+		rsql, err := sql.Open(sqliteDriver(), "file:"+path+"?_foreign_keys=on&_busy_timeout=10000&_query_only=1")
 		if err != nil {
 			_ = sqlDB.Close()
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
-		rsql, _ := rdb.DB()
-		rsql.SetMaxOpenConns(4)
+		// Keep every reader open: a closed one would be opened again and its
+		// prepared statements prepared again.
+		rsql.SetMaxOpenConns(readConns)
+		rsql.SetMaxIdleConns(readConns)
+		s.rpool = newStmtPool(rsql, stmtCacheSize)
+		rdb, err := gorm.Open(sqlite.New(sqlite.Config{Conn: s.rpool}), cfg)
+		if err != nil {
+			_ = sqlDB.Close()
+			_ = rsql.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
 		s.rdb = rdb
 		s.writer = startWriter(wdb)
 		return s, nil
@@ -139,6 +155,11 @@ func (s *Store) Dialect() string { return s.dialect }
 func (s *Store) Close() error {
 	if s.writer != nil {
 		s.writer.stop()
+	}
+	for _, p := range []*stmtPool{s.wpool, s.rpool} {
+		if p != nil {
+			p.close()
+		}
 	}
 	var errs []error
 	for _, g := range []*gorm.DB{s.db, s.rdb} {
@@ -224,8 +245,26 @@ func (s *Store) record(tx *gorm.DB, c Change) error {
 	// A plain statement rather than tx.Create: every write makes one, and
 	// the model's reflection-driven insert costs several times as much
 	// while holding the write lock.
-	return tx.Exec("INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		c.At, c.UserID, c.Entity, c.EntityID, c.ParagraphID, c.Action, c.Before, c.After).Error
+	_, err := s.exec(tx, "INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		c.At, c.UserID, c.Entity, c.EntityID, c.ParagraphID, c.Action, c.Before, c.After)
+	return err
+}
+
+// exec runs a statement in tx and returns how many rows it changed. On
+// SQLite the statement goes to the transaction's connection as written,
+// without GORM building it again: on the write path, which holds the single
+// write lock, GORM's building cost more than SQLite's running it. Elsewhere
+// GORM rewrites the "?" placeholders for the database.
+func (s *Store) exec(tx *gorm.DB, query string, args ...any) (int64, error) {
+	if s.dialect != "sqlite" {
+		res := tx.Exec(query, args...)
+		return res.RowsAffected, res.Error
+	}
+	res, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // Setting names.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"gorm.io/gorm"
@@ -30,22 +31,27 @@ var errClosed = errors.New("annotate: the store is closed")
 // A write whose caller gives up before it starts is not run; one that has
 // started runs to its end, so that it is committed or rolled back whole.
 //
-// A single goroutine taking requests from a channel also serves writers
-// first come, first served; database/sql hands a freed connection to a
-// random waiter, which under load leaves some writers waiting far longer
-// than the rest.
+// Writers are served first come, first served from one queue; database/sql
+// hands a freed connection to a random waiter, which under load leaves some
+// writers waiting far longer than the rest. Whoever finds the queue idle
+// runs it (see run), so no goroutine has to be woken to start a write.
 type writer struct {
-	db    *gorm.DB
-	jobs  chan *writeJob
-	quit  chan struct{}
-	done  chan struct{}
-	close sync.Once
+	db *gorm.DB
+
+	mu     sync.Mutex
+	queue  []*writeJob // waiting to run, in arrival order
+	busy   bool        // a caller is leading: running the queue's groups
+	closed bool
+	idle   sync.Cond // signalled when busy turns false
 }
 
 type writeJob struct {
 	ctx  context.Context
 	fn   func(tx *gorm.DB) error
 	errc chan error
+	// lead is closed when the job's caller is to take over running the
+	// queue.
+	lead chan struct{}
 }
 
 // call runs the job's work, turning a panic into an error so that one bad
@@ -60,50 +66,87 @@ func (j *writeJob) call(tx *gorm.DB) (err error) {
 }
 
 func startWriter(db *gorm.DB) *writer {
-	w := &writer{db: db, jobs: make(chan *writeJob), quit: make(chan struct{}), done: make(chan struct{})}
-	go w.loop()
+	w := &writer{db: db}
+	w.idle.L = &w.mu
 	return w
 }
 
 // run queues fn and waits for its transaction to commit or fail.
+//
+// There is no writer goroutine: the caller that finds nobody writing runs
+// the queue itself (it "leads") and the callers that arrive meanwhile wait
+// for it. A dedicated goroutine would have to be woken for every write
+// that finds it idle, and under load a woken goroutine waits for a CPU
+// behind every request in flight, while the write lock stays unused.
 func (w *writer) run(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	j := &writeJob{ctx: ctx, fn: fn, errc: make(chan error, 1)}
-	select {
-	case w.jobs <- j:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-w.quit:
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
 		return errClosed
 	}
+	w.queue = append(w.queue, j)
+	if w.busy {
+		j.lead = make(chan struct{})
+		w.mu.Unlock()
+		select {
+		case err := <-j.errc:
+			return err
+		case <-j.lead:
+			w.mu.Lock()
+		}
+	} else {
+		w.busy = true
+	}
+	w.leadGroups(j)
 	return <-j.errc
 }
 
-// stop ends the loop after the group in progress.
-func (w *writer) stop() {
-	w.close.Do(func() { close(w.quit) })
-	<-w.done
+// maxLead is how many groups a caller runs after its own before it hands
+// the queue to the next caller waiting, so that no caller's answer waits
+// on others' writes for long.
+const maxLead = 4
+
+// leadGroups runs the queue's groups, first to last, with w.mu held on
+// entry and released on return. It stops when the queue is empty or, once
+// own has been answered, after maxLead more groups, handing the queue to
+// the caller of the job now first in it.
+func (w *writer) leadGroups(own *writeJob) {
+	after := -1
+	for len(w.queue) > 0 {
+		if after >= maxLead {
+			next := w.queue[0]
+			close(next.lead)
+			w.mu.Unlock()
+			return
+		}
+		n := min(len(w.queue), maxGroup)
+		group := make([]*writeJob, n)
+		copy(group, w.queue)
+		// Move the rest down, so the queue's array does not grow.
+		w.queue = w.queue[:copy(w.queue, w.queue[n:])]
+		w.mu.Unlock()
+		w.commit(group)
+		if after >= 0 || slices.Contains(group, own) {
+			after++
+		}
+		w.mu.Lock()
+	}
+	w.busy = false
+	w.idle.Broadcast()
+	w.mu.Unlock()
 }
 
-func (w *writer) loop() {
-	defer close(w.done)
-	group := make([]*writeJob, 0, maxGroup)
-	for {
-		select {
-		case <-w.quit:
-			return
-		case j := <-w.jobs:
-			group = append(group[:0], j)
-		}
-	gather:
-		for len(group) < maxGroup {
-			select {
-			case j := <-w.jobs:
-				group = append(group, j)
-			default:
-				break gather
-			}
-		}
-		w.commit(group)
+// stop refuses new writes and waits for those queued to finish.
+func (w *writer) stop() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closed = true
+	for w.busy {
+		w.idle.Wait()
 	}
 }
 
@@ -120,18 +163,18 @@ func (w *writer) commit(group []*writeJob) {
 		return
 	}
 	errs := make([]error, len(group))
-	err := w.db.Transaction(func(tx *gorm.DB) error {
+	err := w.db.Transaction(func(tx *gorm.DB) (err error) {
 		for i, j := range group {
 			if err := j.ctx.Err(); err != nil {
 				errs[i] = err
 				continue
 			}
-			// A nested transaction is a savepoint: a job that fails is
-			// rolled back to it and leaves the others' work in place. A job
-			// that has started runs to its end even if its caller gives up:
-			// a cancelled context would make the rollback to the savepoint
-			// fail and leave half a job in the group's commit.
-			errs[i] = tx.WithContext(context.WithoutCancel(j.ctx)).Transaction(j.call)
+			// A job that has started runs to its end even if its caller
+			// gives up: a cancelled context would make the rollback to the
+			// savepoint fail and leave half a job in the group's commit.
+			if errs[i], err = inSavepoint(tx.WithContext(context.WithoutCancel(j.ctx)), j); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -142,4 +185,23 @@ func (w *writer) commit(group []*writeJob) {
 		}
 		j.errc <- errs[i]
 	}
+}
+
+// inSavepoint runs j inside a savepoint of tx: a job that fails is rolled
+// back to it and leaves the others' work in place. It returns the job's
+// error, and separately an error of the savepoint itself, which ends the
+// whole group. The statements go to the connection directly; GORM's nested
+// transactions cost more than the savepoints themselves.
+func inSavepoint(tx *gorm.DB, j *writeJob) (jobErr, err error) {
+	pool, ctx := tx.Statement.ConnPool, tx.Statement.Context
+	if _, err := pool.ExecContext(ctx, "SAVEPOINT job"); err != nil {
+		return nil, err
+	}
+	if jobErr = j.call(tx); jobErr != nil {
+		if _, err := pool.ExecContext(ctx, "ROLLBACK TO SAVEPOINT job"); err != nil {
+			return jobErr, err
+		}
+	}
+	_, err = pool.ExecContext(ctx, "RELEASE SAVEPOINT job")
+	return jobErr, err
 }
