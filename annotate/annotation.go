@@ -178,9 +178,9 @@ func (s *Store) putFast(ctx context.Context, userID, paragraphID int64, version 
 		created sql.NullTime
 		cur     Annotation
 	)
-	row := s.read(ctx).Raw(`SELECT p.is_current, EXISTS (SELECT 1 FROM skips k WHERE k.paragraph_id = p.id AND k.user_id = ?), a.id, a.labels, a.version, a.created_at
+	row := s.readRow(ctx, `SELECT p.is_current, EXISTS (SELECT 1 FROM skips k WHERE k.paragraph_id = p.id AND k.user_id = ?), a.id, a.labels, a.version, a.created_at
 FROM paragraphs p LEFT JOIN annotations a ON a.paragraph_id = p.id AND a.user_id = ?
-WHERE p.id = ?`, userID, userID, paragraphID).Row()
+WHERE p.id = ?`, userID, userID, paragraphID)
 	if err := row.Scan(&current, &skipped, &annID, &cur.Labels, &stored, &created); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, false, errStale

@@ -190,6 +190,17 @@ func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 // read returns the read pool bound to ctx.
 func (s *Store) read(ctx context.Context) *gorm.DB { return s.rdb.WithContext(ctx) }
 
+// readRow runs a one-row query on the read pool. On SQLite it goes to the
+// pool's cached statement as written, which on the paths every request
+// takes (the token check, the read before a save) saves GORM building the
+// statement again each time; elsewhere GORM rewrites the "?" placeholders.
+func (s *Store) readRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if s.rpool != nil {
+		return s.rpool.QueryRowContext(ctx, query, args...)
+	}
+	return s.read(ctx).Raw(query, args...).Row()
+}
+
 // translate turns database errors into domain errors and leaves others alone.
 func translate(err error) error {
 	var de *Error

@@ -266,9 +266,9 @@ func (s *Store) RevokeToken(ctx context.Context, by, userID, tokenID int64) erro
 // It is one query: every API call from a script makes it.
 func (s *Store) UserByToken(ctx context.Context, secret string) (*User, error) {
 	var u User
-	err := s.read(ctx).Raw(`SELECT users.id, users.name, users.role, users.password_hash, users.created_at, users.updated_at, users.disabled_at
+	err := s.readRow(ctx, `SELECT users.id, users.name, users.role, users.password_hash, users.created_at, users.updated_at, users.disabled_at
 FROM users JOIN tokens ON tokens.user_id = users.id
-WHERE tokens.hash = ? AND tokens.revoked_at IS NULL AND users.disabled_at IS NULL`, hashSecret(secret)).Row().
+WHERE tokens.hash = ? AND tokens.revoked_at IS NULL AND users.disabled_at IS NULL`, hashSecret(secret)).
 		Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &u.DisabledAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, &Error{Code: EUNAUTHORIZED, Message: "the API token is unknown or revoked, or its user is disabled"}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -122,6 +123,15 @@ func (w *writer) leadGroups(own *writeJob) {
 			close(next.lead)
 			w.mu.Unlock()
 			return
+		}
+		if len(w.queue) == 1 {
+			// Alone in the queue: let the goroutines ready to run go
+			// first, as under load they are mostly requests on their way
+			// to write, which then join this group and share its commit.
+			// With nothing else to run this returns at once.
+			w.mu.Unlock()
+			runtime.Gosched()
+			w.mu.Lock()
 		}
 		n := min(len(w.queue), maxGroup)
 		group := make([]*writeJob, n)
