@@ -173,16 +173,17 @@ func (w *writer) commit(group []*writeJob) {
 		return
 	}
 	errs := make([]error, len(group))
-	err := w.db.Transaction(func(tx *gorm.DB) (err error) {
+	// The group's transaction runs without a deadline: a job that has
+	// started runs to its end even if its caller gives up, as a cancelled
+	// context would make the rollback to the savepoint fail and leave half
+	// a job in the group's commit.
+	err := w.db.WithContext(context.Background()).Transaction(func(tx *gorm.DB) (err error) {
 		for i, j := range group {
 			if err := j.ctx.Err(); err != nil {
 				errs[i] = err
 				continue
 			}
-			// A job that has started runs to its end even if its caller
-			// gives up: a cancelled context would make the rollback to the
-			// savepoint fail and leave half a job in the group's commit.
-			if errs[i], err = inSavepoint(tx.WithContext(context.WithoutCancel(j.ctx)), j); err != nil {
+			if errs[i], err = inSavepoint(tx, j); err != nil {
 				return err
 			}
 		}
