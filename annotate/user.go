@@ -144,6 +144,7 @@ func (s *Store) SetRole(ctx context.Context, by, userID int64, role Role) error 
 		_, err := ParseRole(string(role))
 		return err
 	}
+	defer s.tokens.clear()
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		var u User
 		if err := tx.First(&u, userID).Error; err != nil {
@@ -171,6 +172,7 @@ func (s *Store) SetPassword(ctx context.Context, by, userID int64, password stri
 	if err != nil {
 		return err
 	}
+	defer s.tokens.clear()
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&User{}).Where("id = ?", userID).Update("password_hash", h)
 		if res.Error != nil {
@@ -249,6 +251,7 @@ func (s *Store) Tokens(ctx context.Context, userID int64) ([]Token, error) {
 
 // RevokeToken revokes one token of a user for good.
 func (s *Store) RevokeToken(ctx context.Context, by, userID, tokenID int64) error {
+	defer s.tokens.clear()
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		now := s.now()
 		res := tx.Model(&Token{}).Where("id = ? AND user_id = ? AND revoked_at IS NULL", tokenID, userID).Update("revoked_at", now)
@@ -263,12 +266,19 @@ func (s *Store) RevokeToken(ctx context.Context, by, userID, tokenID int64) erro
 }
 
 // UserByToken returns the user a bearer token belongs to, or EUNAUTHORIZED.
-// It is one query: every API call from a script makes it.
+// Every API call from a script makes it, so it is one query, and a token
+// found is trusted for a second without asking again (see tokenCache).
 func (s *Store) UserByToken(ctx context.Context, secret string) (*User, error) {
-	var u User
+	hash := hashSecret(secret)
+	now := s.now()
+	u, gen, ok := s.tokens.get(hash, now)
+	if ok {
+		return u, nil
+	}
+	u = new(User)
 	err := s.readRow(ctx, `SELECT users.id, users.name, users.role, users.password_hash, users.created_at, users.updated_at, users.disabled_at
 FROM users JOIN tokens ON tokens.user_id = users.id
-WHERE tokens.hash = ? AND tokens.revoked_at IS NULL AND users.disabled_at IS NULL`, hashSecret(secret)).
+WHERE tokens.hash = ? AND tokens.revoked_at IS NULL AND users.disabled_at IS NULL`, hash).
 		Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &u.DisabledAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, &Error{Code: EUNAUTHORIZED, Message: "the API token is unknown or revoked, or its user is disabled"}
@@ -276,7 +286,8 @@ WHERE tokens.hash = ? AND tokens.revoked_at IS NULL AND users.disabled_at IS NUL
 	if err != nil {
 		return nil, translate(err)
 	}
-	return &u, nil
+	s.tokens.put(hash, u, now, gen)
+	return u, nil
 }
 
 // CreateSession starts a browser session for a user and returns the cookie

@@ -207,6 +207,54 @@ func TestTokens(t *testing.T) {
 	}
 }
 
+// TestTokenChangesReachTheCache checks that a looked-up token is not
+// trusted past a change: one made through the same store takes effect at
+// once, one made by another process sharing the database once the token's
+// second of trust has passed.
+func TestTokenChangesReachTheCache(t *testing.T) {
+	ctx := context.Background()
+	dsn := testDSN(t)
+	s, err := annotate.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
+	mustUser(t, s, "root", annotate.RoleAdmin)
+	secret, tok, err := s.CreateToken(ctx, u.ID, "script")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.UserByToken(ctx, secret); err != nil || got.Role != annotate.RoleAnnotator {
+		t.Fatalf("UserByToken: %+v %v", got, err)
+	}
+	if err := s.SetRole(ctx, u.ID, u.ID, annotate.RoleReviewer); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.UserByToken(ctx, secret); err != nil || got.Role != annotate.RoleReviewer {
+		t.Errorf("after a role change in the same store: %+v %v, want the reviewer role at once", got, err)
+	}
+
+	// Another process revokes the token.
+	other, err := annotate.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.RevokeToken(ctx, u.ID, u.ID, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.UserByToken(ctx, secret); !errors.Is(err, annotate.ErrUnauthorized) {
+		t.Errorf("revoked token in the revoking store: %v, want EUNAUTHORIZED", err)
+	}
+	now = now.Add(1100 * time.Millisecond)
+	if _, err := s.UserByToken(ctx, secret); !errors.Is(err, annotate.ErrUnauthorized) {
+		t.Errorf("token revoked by another process, a second later: %v, want EUNAUTHORIZED", err)
+	}
+}
+
 func TestEnsureAdmin(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
