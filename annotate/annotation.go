@@ -204,10 +204,11 @@ WHERE p.id = ?`, userID, userID, paragraphID)
 	// The writes are guarded by what was read: the paragraph still current,
 	// the schema unchanged, and no skip appeared since (one that was there
 	// is taken back below).
-	guard := "EXISTS (SELECT 1 FROM paragraphs WHERE id = ? AND is_current = ?) AND (SELECT max(version) FROM schema_versions) = ?"
 	guardArgs := []any{paragraphID, true, sc.Version}
-	if !skipped {
-		guard += " AND NOT EXISTS (SELECT 1 FROM skips WHERE paragraph_id = ? AND user_id = ?)"
+	insert, update := putInsert, putUpdate
+	if skipped {
+		insert, update = putInsertSkipped, putUpdateSkipped
+	} else {
 		guardArgs = append(guardArgs, paragraphID, userID)
 	}
 	out := Annotation{ID: cur.ID, ParagraphID: paragraphID, UserID: userID, Labels: canon, Version: cur.Version + 1, SchemaVersion: sc.Version, CreatedAt: cur.CreatedAt, UpdatedAt: now}
@@ -220,11 +221,15 @@ WHERE p.id = ?`, userID, userID, paragraphID)
 		action, before = "update", string(toJSON(cur.Labels))
 	}
 	newOpen := hasOpenValues(sc, canon)
+	var args []any
+	if cur.ID == 0 {
+		out.CreatedAt = now
+		args = append([]any{paragraphID, userID, labelsJSON, 1, sc.Version, now, now}, guardArgs...)
+	} else {
+		args = append([]any{labelsJSON, out.Version, sc.Version, now, cur.ID, cur.Version}, guardArgs...)
+	}
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if cur.ID == 0 {
-			out.CreatedAt = now
-			insert := "INSERT INTO annotations (paragraph_id, user_id, labels, version, schema_version, created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE " + guard
-			args := append([]any{paragraphID, userID, labelsJSON, 1, sc.Version, now, now}, guardArgs...)
 			var err error
 			if s.dialect == "sqlite" {
 				// SQLite reports the new id without RETURNING, which costs
@@ -248,8 +253,7 @@ WHERE p.id = ?`, userID, userID, paragraphID)
 				return err
 			}
 		} else {
-			n, err := s.exec(tx, "UPDATE annotations SET labels = ?, version = ?, schema_version = ?, updated_at = ? WHERE id = ? AND version = ? AND "+guard,
-				append([]any{labelsJSON, out.Version, sc.Version, now, cur.ID, cur.Version}, guardArgs...)...)
+			n, err := s.exec(tx, update, args...)
 			if err != nil {
 				return err
 			}
@@ -274,6 +278,20 @@ WHERE p.id = ?`, userID, userID, paragraphID)
 	}
 	return &out, cur.ID == 0, nil
 }
+
+// The statements of putFast. Each is guarded by what was read before it:
+// the paragraph still current, the schema version unchanged and, unless the
+// read found a skip (which the save then takes back), no skip since.
+const (
+	putGuard         = "EXISTS (SELECT 1 FROM paragraphs WHERE id = ? AND is_current = ?) AND (SELECT max(version) FROM schema_versions) = ?"
+	putGuardNoSkip   = putGuard + " AND NOT EXISTS (SELECT 1 FROM skips WHERE paragraph_id = ? AND user_id = ?)"
+	putInsertColumns = "INSERT INTO annotations (paragraph_id, user_id, labels, version, schema_version, created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE "
+	putInsert        = putInsertColumns + putGuardNoSkip
+	putInsertSkipped = putInsertColumns + putGuard
+	putUpdateColumns = "UPDATE annotations SET labels = ?, version = ?, schema_version = ?, updated_at = ? WHERE id = ? AND version = ? AND "
+	putUpdate        = putUpdateColumns + putGuardNoSkip
+	putUpdateSkipped = putUpdateColumns + putGuard
+)
 
 // putChecked saves with every check made inside the write transaction.
 func (s *Store) putChecked(ctx context.Context, userID, paragraphID int64, version int, labels Labels) (a *Annotation, created bool, err error) {
