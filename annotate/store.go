@@ -40,6 +40,9 @@ type Store struct {
 	// wpool and rpool (SQLite only) keep prepared statements for db and
 	// rdb; see stmtpool.go.
 	wpool, rpool *stmtPool
+	// checkpoints (SQLite only) moves committed pages from the WAL into
+	// the database file; see checkpoint.go.
+	checkpoints *checkpointer
 }
 
 // readConns is how many query-only connections serve reads: enough for a
@@ -80,7 +83,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		// transactions never deadlock upgrading from read to write.
 		// synchronous=NORMAL is durable in WAL mode except on power loss.
 		params := "_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL"
-		sqlDB, err := sql.Open(sqliteDriver(), "file:"+path+"?"+params+"&_txlock=immediate")
+		sqlDB, err := sql.Open(sqliteWriteDriver(), "file:"+path+"?"+params+"&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
@@ -118,7 +121,16 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 		s.rdb = rdb
+		csql, err := sql.Open(sqliteDriver(), "file:"+path+"?_busy_timeout=10000")
+		if err != nil {
+			_ = sqlDB.Close()
+			_ = rsql.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		csql.SetMaxOpenConns(1)
+		s.checkpoints = startCheckpointer(csql)
 		s.writer = startWriter(wdb)
+		s.writer.committed = s.checkpoints.committed
 		return s, nil
 	}
 	if err := s.migrate(ctx); err != nil {
@@ -134,19 +146,30 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-var registerDriver sync.Once
+var registerDrivers = sync.OnceFunc(func() {
+	sql.Register("concord_sqlite3", &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
+		return err
+	}})
+	sql.Register("concord_sqlite3_writer", &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0", nil)
+		return err
+	}})
+})
 
 // sqliteDriver returns the name of the SQLite driver Concord registers: the
 // usual one, with temporary storage (the journals of savepoints inside a
 // transaction among it) kept in memory rather than in temporary files.
 func sqliteDriver() string {
-	registerDriver.Do(func() {
-		sql.Register("concord_sqlite3", &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-			_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
-			return err
-		}})
-	})
+	registerDrivers()
 	return "concord_sqlite3"
+}
+
+// sqliteWriteDriver is sqliteDriver for the write connection, which leaves
+// checkpoints to the checkpointer (see checkpoint.go).
+func sqliteWriteDriver() string {
+	registerDrivers()
+	return "concord_sqlite3_writer"
 }
 
 // Dialect returns "sqlite" or "postgres".
@@ -157,12 +180,15 @@ func (s *Store) Close() error {
 	if s.writer != nil {
 		s.writer.stop()
 	}
+	var errs []error
+	if s.checkpoints != nil {
+		errs = append(errs, s.checkpoints.close())
+	}
 	for _, p := range []*stmtPool{s.wpool, s.rpool} {
 		if p != nil {
 			p.close()
 		}
 	}
-	var errs []error
 	for _, g := range []*gorm.DB{s.db, s.rdb} {
 		if g == nil {
 			continue

@@ -27,6 +27,21 @@ func TestPragmas(t *testing.T) {
 			t.Errorf("%s pool: journal_mode %q foreign_keys %d, want wal and 1", name, mode, fk)
 		}
 	}
+	// The write connection leaves checkpoints to the checkpointer; the
+	// others keep SQLite's default.
+	for name, want := range map[string]int{"write": 0, "read": 1000} {
+		db := map[string]*sql.DB{"write": w, "read": r}[name]
+		var acp, temp int
+		if err := db.QueryRow("PRAGMA wal_autocheckpoint").Scan(&acp); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow("PRAGMA temp_store").Scan(&temp); err != nil {
+			t.Fatal(err)
+		}
+		if acp != want || temp != 2 {
+			t.Errorf("%s pool: wal_autocheckpoint %d temp_store %d, want %d and 2 (memory)", name, acp, temp, want)
+		}
+	}
 	var ro int
 	if err := r.QueryRow("PRAGMA query_only").Scan(&ro); err != nil || ro != 1 {
 		t.Errorf("read pool query_only = %d %v, want 1", ro, err)

@@ -38,6 +38,8 @@ var errClosed = errors.New("annotate: the store is closed")
 // runs it (see run), so no goroutine has to be woken to start a write.
 type writer struct {
 	db *gorm.DB
+	// committed, if set, is called after each group's commit.
+	committed func()
 
 	mu     sync.Mutex
 	queue  []*writeJob // waiting to run, in arrival order
@@ -140,6 +142,9 @@ func (w *writer) leadGroups(own *writeJob) {
 		w.queue = w.queue[:copy(w.queue, w.queue[n:])]
 		w.mu.Unlock()
 		w.commit(group)
+		if w.committed != nil {
+			w.committed()
+		}
 		if after >= 0 || slices.Contains(group, own) {
 			after++
 		}
