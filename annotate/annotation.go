@@ -93,6 +93,24 @@ func (s *Store) Annotation(ctx context.Context, paragraphID, userID int64) (*Ann
 	return &a, nil
 }
 
+// AnnotationsOf returns a user's annotations of the given paragraphs, by
+// paragraph id, in one query. Paragraphs the user has not labelled are
+// absent from the map.
+func (s *Store) AnnotationsOf(ctx context.Context, userID int64, paragraphIDs []int64) (map[int64]*Annotation, error) {
+	out := make(map[int64]*Annotation, len(paragraphIDs))
+	if len(paragraphIDs) == 0 {
+		return out, nil
+	}
+	var as []Annotation
+	if err := s.read(ctx).Where("user_id = ? AND paragraph_id IN ?", userID, paragraphIDs).Find(&as).Error; err != nil {
+		return nil, translate(err)
+	}
+	for i := range as {
+		out[as[i].ParagraphID] = &as[i]
+	}
+	return out, nil
+}
+
 // UserAnnotation is an annotation with its annotator's name.
 type UserAnnotation struct {
 	Annotation

@@ -460,3 +460,45 @@ func TestContextsMatchContext(t *testing.T) {
 		t.Errorf("neighbours at the document's ends are wrong: %+v %+v", got[0], got[1])
 	}
 }
+
+// TestAnnotationsOf reads one user's annotations of several paragraphs at
+// once: the same as reading each, without other users' labels or the
+// paragraphs the user has not labelled.
+func TestAnnotationsOf(t *testing.T) {
+	s := seededStore(t)
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice", annotate.RoleAnnotator)
+	bob := mustUser(t, s, "bob", annotate.RoleAnnotator)
+	q, err := s.Queue(ctx, alice.ID, annotate.QueueOptions{Limit: 3})
+	if err != nil || len(q) < 3 {
+		t.Fatalf("queue: %d %v", len(q), err)
+	}
+	if _, err := s.SaveAnnotation(ctx, alice.ID, q[0].ID, 0, agree); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SaveAnnotation(ctx, alice.ID, q[1].ID, 0, discuss); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SaveAnnotation(ctx, bob.ID, q[2].ID, 0, agree); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.AnnotationsOf(ctx, alice.ID, []int64{q[0].ID, q[1].ID, q[2].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[q[2].ID] != nil {
+		t.Fatalf("alice's annotations = %v, want paragraphs %d and %d only", got, q[0].ID, q[1].ID)
+	}
+	for _, pid := range []int64{q[0].ID, q[1].ID} {
+		one, err := s.Annotation(ctx, pid, alice.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got[pid], one) {
+			t.Errorf("paragraph %d: batch %+v, single %+v", pid, got[pid], one)
+		}
+	}
+	if none, err := s.AnnotationsOf(ctx, alice.ID, nil); err != nil || len(none) != 0 {
+		t.Errorf("no paragraphs: %v %v, want an empty map", none, err)
+	}
+}

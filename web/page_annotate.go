@@ -157,13 +157,21 @@ func (s *Server) recentWork(c *gin.Context, sc *annotate.Schema, uid int64, doc 
 	if err != nil {
 		return nil, err
 	}
+	var labelled []int64
+	for _, p := range mine {
+		if p.Labelled {
+			labelled = append(labelled, p.ID)
+		}
+	}
+	anns, err := s.store.AnnotationsOf(ctx, uid, labelled)
+	if err != nil {
+		return nil, err
+	}
 	for i, p := range mine {
 		it := recentItem{Context: pcs[i], Skipped: p.Skipped && !p.Labelled}
-		if p.Labelled {
-			a, err := s.store.Annotation(ctx, p.ID, uid)
-			if err != nil {
-				return nil, err
-			}
+		// An annotation taken back since the paragraphs were listed shows
+		// as neither labelled nor skipped.
+		if a := anns[p.ID]; a != nil {
 			it.Labels, it.Version = sc.Encode(a.Labels), a.Version
 		}
 		out = append(out, it)
