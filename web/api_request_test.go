@@ -3,7 +3,11 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
+	"io"
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -245,4 +249,49 @@ func TestAPIUsersAndTokens(t *testing.T) {
 		t.Errorf("revoking someone else's token: got %d, want 404", got)
 	}
 	e.must("admin", "DELETE", fmt.Sprintf("/api/v1/users/%d/tokens/%d", e.users["ann1"].ID, tok.ID), nil, 204, nil)
+}
+
+// TestAPILabelStudioConfig downloads the Label Studio labelling
+// configuration: XML that names the schema's dimensions, or only those
+// asked for, and a 400 naming the dimensions for an unknown one.
+func TestAPILabelStudioConfig(t *testing.T) {
+	e := newAPIEnv(t)
+	req, err := http.NewRequest("GET", e.server.URL+"/api/v1/schema/label-studio", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.tokens["ann1"])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/xml") ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), "concord-label-studio.xml") {
+		t.Fatalf("status %d, headers %v", resp.StatusCode, resp.Header)
+	}
+	var cfg struct {
+		Choices []struct {
+			Name string `xml:"name,attr"`
+		} `xml:"Choices"`
+		TextAreas []struct {
+			Name string `xml:"name,attr"`
+		} `xml:"TextArea"`
+	}
+	if err := xml.Unmarshal(body, &cfg); err != nil {
+		t.Fatalf("not XML: %v\n%s", err, body)
+	}
+	if len(cfg.Choices) != 2 || cfg.Choices[0].Name != "stance" || cfg.Choices[1].Name != "topic" || len(cfg.TextAreas) != 1 || cfg.TextAreas[0].Name != "event" {
+		t.Errorf("configuration = %+v", cfg)
+	}
+
+	_, only := e.do("ann1", "GET", "/api/v1/schema/label-studio?dimensions=topic,event", nil)
+	if strings.Contains(string(only), `name="stance"`) || !strings.Contains(string(only), `name="topic"`) || !strings.Contains(string(only), `name="event"`) {
+		t.Errorf("dimensions=topic,event gave:\n%s", only)
+	}
+	code, data := e.do("ann1", "GET", "/api/v1/schema/label-studio?dimensions=mood", nil)
+	if ae := apiDecodeError(t, data); code != 400 || ae.Error.Field != "dimensions" || !slices.Contains(ae.Error.Allowed, "stance") {
+		t.Errorf("unknown dimension: %d %s", code, data)
+	}
 }

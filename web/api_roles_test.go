@@ -47,6 +47,7 @@ func TestAPIRoles(t *testing.T) {
 		{"GET", fmt.Sprintf("/api/v1/documents/%d/paragraphs", doc), nil, [4]int{401, 200, 200, 200}},
 		{"GET", "/api/v1/queue/next?limit=5", nil, [4]int{401, 200, 200, 200}},
 		{"GET", "/api/v1/schema", nil, [4]int{401, 200, 200, 200}},
+		{"GET", "/api/v1/schema/label-studio", nil, [4]int{401, 200, 200, 200}},
 		{"GET", "/api/v1/schema/versions", nil, [4]int{401, 403, 403, 200}},
 		{"POST", "/api/v1/schema", map[string]any{"yaml": schemaYAML}, [4]int{401, 403, 403, 200}},
 		{"GET", fmt.Sprintf("/api/v1/paragraphs/%d", p), nil, [4]int{401, 200, 200, 200}},

@@ -27,6 +27,7 @@ func (s *Server) registerAPIRoutes() {
 
 	// The label schema.
 	api.GET("/schema", anyone, s.getSchema)
+	api.GET("/schema/label-studio", anyone, s.getLabelStudioConfig)
 	api.GET("/schema/versions", admin, s.listSchemaVersions)
 	api.POST("/schema", admin, s.applySchema)
 

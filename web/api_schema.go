@@ -3,11 +3,13 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"concord/annotate"
+	"concord/export"
 )
 
 // schemaWithOpenValues returns the current schema and, for each open
@@ -44,6 +46,29 @@ func (s *Server) getSchema(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"schema": sc, "open_values": open})
+}
+
+// getLabelStudioConfig returns, as an XML file, the Label Studio labelling
+// configuration that the label-studio export fits: for every dimension, or
+// those of the dimensions query parameter (a comma-separated list).
+func (s *Server) getLabelStudioConfig(c *gin.Context) {
+	sc, err := s.store.Schema(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	o, err := export.ParseQuery(url.Values{"dimensions": c.QueryArray("dimensions")})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out, err := export.LabelStudioConfig(sc, o.Dimensions)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="concord-label-studio.xml"`)
+	c.Data(http.StatusOK, "application/xml; charset=utf-8", out)
 }
 
 // schemaVersionView is one applied schema version as the API shows it.

@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"concord/annotate"
+	"concord/export"
 )
 
 func init() {
@@ -20,7 +21,7 @@ func init() {
 		name:    "schema",
 		summary: "show, check and apply the label schema",
 		usage: `Usage:
-  concord schema show [--db FILE] [--version N]
+  concord schema show [--db FILE] [--version N] [--label-studio [--dimensions a,b]]
   concord schema versions [--db FILE]
   concord schema check FILE
   concord schema apply [--db FILE] [--mapping MAPPING.yaml] FILE
@@ -29,7 +30,9 @@ The label schema (YAML) lists the dimensions annotators answer for every
 paragraph: single-choice, multiple-choice or open, each with its options,
 hotkeys and guidelines. See seeds/schema.yaml for a commented example.
 
-  show      print the current schema (or version N) as YAML, with its version
+  show      print the current schema (or version N) as YAML, with its version;
+            with --label-studio, the Label Studio labelling configuration
+            (XML) that 'concord export --shape label-studio' fits
   versions  list every applied version
   check     validate a schema file; needs no database
   apply     make FILE the current schema, as a new version
@@ -47,6 +50,7 @@ and "*" for every value of a dimension:
 
 Examples:
   concord schema show > schema.yaml
+  concord schema show --label-studio > label-studio.xml
   concord schema check schema.yaml
   concord schema apply schema.yaml
   concord schema apply --mapping mapping.yaml schema.yaml`,
@@ -78,12 +82,17 @@ func runSchema(ctx context.Context, e *env, args []string) int {
 func schemaShow(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("show")
 	version := fs.Int("version", 0, "version to show; 0 is the current one")
+	labelStudio := fs.Bool("label-studio", false, "print the Label Studio labelling configuration")
+	dims := fs.String("dimensions", "", "with --label-studio: only these dimensions")
 	pos, code, ok := e.parse(fs, args)
 	if !ok {
 		return code
 	}
 	if len(pos) > 0 {
 		return e.usageError("schema show takes no arguments")
+	}
+	if *dims != "" && !*labelStudio {
+		return e.usageError("--dimensions goes with --label-studio")
 	}
 	store, err := e.openStore(ctx, false)
 	if err != nil {
@@ -108,6 +117,21 @@ func schemaShow(ctx context.Context, e *env, args []string) int {
 		if !found {
 			return e.fail(fmt.Errorf("no schema version %d; the versions are 1 to %d", *version, versions[0].Version))
 		}
+	}
+	if *labelStudio {
+		sc, err := annotate.ParseSchema([]byte(v.Body))
+		if err != nil {
+			return e.fail(err)
+		}
+		out, err := export.LabelStudioConfig(sc, splitList(*dims))
+		if err != nil {
+			return e.fail(err)
+		}
+		_, err = e.stdout.Write(out)
+		if err != nil {
+			return e.fail(err)
+		}
+		return 0
 	}
 	current := ""
 	if v.Version == versions[0].Version {

@@ -153,3 +153,29 @@ func TestSchemaShowNeedsADatabase(t *testing.T) {
 		t.Errorf("got %s, want exit 1 naming the missing database", r)
 	}
 }
+
+// TestSchemaShowLabelStudio prints the Label Studio labelling configuration
+// of the current schema, whole or for some dimensions, and refuses an
+// unknown dimension or --dimensions on its own.
+func TestSchemaShowLabelStudio(t *testing.T) {
+	clearConcordEnv(t)
+	db := tempDB(t)
+	v1 := writeFile(t, t.TempDir(), "v1.yaml", []byte(schemaV1))
+	mustRun(t, "", "schema", "apply", "--db", db, v1)
+	r := mustRun(t, "", "schema", "show", "--db", db, "--label-studio")
+	for _, want := range []string{`<View>`, `<Text name="text" value="$text">`, `<Choices name="stance" toName="text" choice="single"`, `<Choice value="Neutral" alias="neutral"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("got stdout %q, want it to contain %q", r.stdout, want)
+		}
+	}
+	r = mustRun(t, "", "schema", "show", "--db", db, "--label-studio", "--dimensions", "stance")
+	if !strings.Contains(r.stdout, `name="stance"`) {
+		t.Errorf("--dimensions stance: got %q", r.stdout)
+	}
+	if r := concord(t, "", "schema", "show", "--db", db, "--label-studio", "--dimensions", "mood"); r.code != 1 || !strings.Contains(r.stderr, `unknown dimension "mood"`) {
+		t.Errorf("unknown dimension: got %s", r)
+	}
+	if r := concord(t, "", "schema", "show", "--db", db, "--dimensions", "stance"); r.code != 2 || !strings.Contains(r.stderr, "--dimensions goes with --label-studio") {
+		t.Errorf("--dimensions alone: got %s", r)
+	}
+}
