@@ -138,8 +138,11 @@ func (w *writer) leadGroups(own *writeJob) {
 		n := min(len(w.queue), maxGroup)
 		group := make([]*writeJob, n)
 		copy(group, w.queue)
-		// Move the rest down, so the queue's array does not grow.
-		w.queue = w.queue[:copy(w.queue, w.queue[n:])]
+		// Move the rest down, so the queue's array does not grow, and
+		// drop the moved-out tail so finished jobs are not kept alive.
+		rest := copy(w.queue, w.queue[n:])
+		clear(w.queue[rest:])
+		w.queue = w.queue[:rest]
 		w.mu.Unlock()
 		w.commit(group)
 		if w.committed != nil {
