@@ -89,3 +89,93 @@ func joinNames(ns []string) string {
 	}
 	return out
 }
+
+// TestWriterHandsTheQueueOnInOrder queues more writes behind a busy one
+// than one caller runs before handing the queue on (maxGroup jobs a group,
+// maxLead groups after its own): every write commits, in the order the
+// writes arrived, and the writer ends idle.
+func TestWriterHandsTheQueueOnInOrder(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.db.Exec("CREATE TABLE marks (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)").Error; err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	busy := make(chan error, 1)
+	go func() {
+		busy <- s.tx(ctx, func(tx *gorm.DB) error { <-release; return nil })
+	}()
+	queued := func() int {
+		s.writer.mu.Lock()
+		defer s.writer.mu.Unlock()
+		return len(s.writer.queue)
+	}
+	waitFor := func(n int) {
+		deadline := time.Now().Add(30 * time.Second)
+		for queued() < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("queue never reached %d jobs", n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	// The busy job has left the queue once it runs.
+	for {
+		s.writer.mu.Lock()
+		running := s.writer.busy && len(s.writer.queue) == 0
+		s.writer.mu.Unlock()
+		if running {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	const n = (maxLead+2)*maxGroup + 7
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			errs <- s.tx(ctx, func(tx *gorm.DB) error {
+				return tx.Exec("INSERT INTO marks (n) VALUES (?)", i).Error
+			})
+		}()
+		waitFor(i + 1) // one at a time, so the arrival order is known
+	}
+	close(release)
+	if err := <-busy; err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []int
+	if err := s.db.Raw("SELECT n FROM marks ORDER BY id").Scan(&got).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n {
+		t.Fatalf("%d rows, want %d", len(got), n)
+	}
+	for i, v := range got {
+		if v != i {
+			t.Fatalf("row %d holds write %d: writes ran out of arrival order", i, v)
+		}
+	}
+	// The last leader answers its group just before it lets go.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s.writer.mu.Lock()
+		idle := !s.writer.busy && len(s.writer.queue) == 0
+		s.writer.mu.Unlock()
+		if idle {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the writer is still busy after every write answered")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
