@@ -60,7 +60,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	cfg := &gorm.Config{
 		Logger:         logger.Discard,
 		TranslateError: true,
-		NowFunc:        func() time.Time { return time.Now().UTC() },
+		// Every write already runs in a transaction (a savepoint within a
+		// group) that fails whole; GORM's own nested transactions, which it
+		// opens around batched inserts, would add a savepoint with a new
+		// random name each time, to be parsed and planned anew.
+		DisableNestedTransaction: true,
+		NowFunc:                  func() time.Time { return time.Now().UTC() },
 	}
 	s := &Store{now: func() time.Time { return time.Now().UTC() }}
 	switch {
