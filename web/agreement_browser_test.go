@@ -197,6 +197,12 @@ func TestBrowserAgreementScreens(t *testing.T) {
 			if over := browserEval[int64](t, ctx, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); over > 1 {
 				t.Errorf("%s %s %d scrolls sideways by %d px", p.name, v.scheme, v.width, over)
 			}
+			// Three annotators and the majority fit side by side on a phone.
+			if strings.HasPrefix(p.name, "adjudicate") {
+				if over := browserEval[int64](t, ctx, `(function () { var w = document.getElementById('adj-cols').parentElement; return w.scrollWidth - w.clientWidth; })()`); over > 1 {
+					t.Errorf("%s %s %d: the annotators' columns scroll sideways by %d px", p.name, v.scheme, v.width, over)
+				}
+			}
 			browserShot(t, ctx, dir, fmt.Sprintf("%s-%s-%d", p.name, v.scheme, v.width))
 		}
 	}
