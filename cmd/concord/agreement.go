@@ -62,8 +62,9 @@ Examples:
   concord agreement --json > agreement.json
   concord export --format jsonl --shape annotations -o labels.jsonl
   concord agreement --schema seeds/schema.yaml labels.jsonl`,
-		settings: []string{"db"},
-		run:      runAgreement,
+		settings:   []string{"db"},
+		envExample: "CONCORD_AGREEMENT_JSON=true",
+		run:        runAgreement,
 	})
 }
 

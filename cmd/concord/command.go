@@ -29,6 +29,9 @@ type command struct {
 	// settings names the Config settings (see settings) the command takes
 	// as flags and environment variables.
 	settings []string
+	// envExample, for a command with options of its own, shows one set
+	// from its environment variable (see optionVar).
+	envExample string
 	// run does the work and returns the exit code.
 	run func(ctx context.Context, e *env, args []string) int
 }
@@ -126,6 +129,9 @@ func (e *env) newFlagSet(sub string) *flag.FlagSet {
 // flags). It returns the arguments, or ok=false with the exit code: 0 after
 // -h printed the help, 2 after a bad flag printed the error and the usage.
 func (e *env) parse(fs *flag.FlagSet, args []string) (pos []string, code int, ok bool) {
+	if e.envErr == nil {
+		e.envErr = e.optionsFromEnv(fs)
+	}
 	if e.envErr != nil {
 		fmt.Fprintf(e.stderr, "concord %s: %v\n", e.cmd.name, e.envErr)
 		return nil, 2, false
@@ -151,6 +157,36 @@ func (e *env) parse(fs *flag.FlagSet, args []string) (pos []string, code int, ok
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// optionVar is the environment variable of a command's own option: for
+// "export" and "format", CONCORD_EXPORT_FORMAT; for "users add" and "role",
+// CONCORD_USERS_ADD_ROLE.
+func optionVar(command, option string) string {
+	name := strings.ToUpper(command + "_" + option)
+	return "CONCORD_" + strings.NewReplacer(" ", "_", "-", "_").Replace(name)
+}
+
+// optionsFromEnv sets the options of fs that have an environment variable
+// (see optionVar), before the command line is parsed, so that a flag wins
+// over its variable. The settings (--db and the like) have variables of
+// their own and are left alone here.
+func (e *env) optionsFromEnv(fs *flag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if _, isSetting := lookupSetting(f.Name); isSetting || err != nil {
+			return
+		}
+		name := optionVar(fs.Name(), f.Name)
+		v := e.getenv(name)
+		if v == "" {
+			return
+		}
+		if serr := fs.Set(f.Name, v); serr != nil {
+			err = fmt.Errorf("environment variable %s=%q: %v", name, v, serr)
+		}
+	})
+	return err
 }
 
 // usageError reports a wrongly called command and returns exit code 2.

@@ -2,11 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"concord/annotate"
 )
 
 func TestSettingsFromEnvironmentThenFlags(t *testing.T) {
@@ -115,5 +120,45 @@ func TestParseMixesFlagsAndArguments(t *testing.T) {
 		if !ok || strings.Join(pos, " ") != tt.wantPos || *role != tt.wantRole {
 			t.Errorf("parse(%q): got %q, role %q, ok %v (exit %d); want %q, role %q", tt.args, pos, *role, ok, code, tt.wantPos, tt.wantRole)
 		}
+	}
+}
+
+// TestOptionsFromEnvironment sets command options from their variables,
+// CONCORD_<COMMAND>_<OPTION>: the flag wins over its variable, and a
+// malformed value is refused with the variable's name.
+func TestOptionsFromEnvironment(t *testing.T) {
+	clearConcordEnv(t)
+	db := tempDB(t)
+	t.Setenv("CONCORD_USERS_ADD_ROLE", "reviewer")
+	t.Setenv("CONCORD_USERS_ADD_PASSWORD_STDIN", "true")
+	mustRun(t, "correct horse battery\n", "users", "add", "maria", "--db", db)
+	mustRun(t, "", "users", "add", "joao", "--role", "annotator", "--password-stdin=false", "--db", db)
+	s := openDB(t, db)
+	ctx := context.Background()
+	if u, err := s.Authenticate(ctx, "maria", "correct horse battery"); err != nil || u.Role != annotate.RoleReviewer {
+		t.Errorf("maria from the variables: %+v %v, want a reviewer with the password from stdin", u, err)
+	}
+	if u, err := s.UserByName(ctx, "joao"); err != nil || u.Role != annotate.RoleAnnotator {
+		t.Errorf("joao with --role over the variable: %+v %v, want an annotator", u, err)
+	}
+	s.Close()
+
+	t.Setenv("CONCORD_USERS_ADD_PASSWORD_STDIN", "maybe")
+	r := concord(t, "", "users", "add", "ines", "--db", db)
+	if r.code != 2 || !strings.Contains(r.stderr, "CONCORD_USERS_ADD_PASSWORD_STDIN") {
+		t.Errorf("malformed variable: got %s, want exit 2 naming it", r)
+	}
+
+	mustRun(t, "", "schema", "apply", "--db", db, writeFile(t, t.TempDir(), "v1.yaml", []byte(schemaV1)))
+	out := filepath.Join(t.TempDir(), "review.xlsx")
+	t.Setenv("CONCORD_EXPORT_FORMAT", "xlsx")
+	t.Setenv("CONCORD_EXPORT_O", out)
+	mustRun(t, "", "export", "-q", "--db", db)
+	data, err := os.ReadFile(out)
+	if err != nil || !bytes.HasPrefix(data, []byte("PK")) {
+		t.Errorf("export with CONCORD_EXPORT_FORMAT=xlsx: %d bytes %v, want a workbook", len(data), err)
+	}
+	if got := optionVar("schema show", "label-studio"); got != "CONCORD_SCHEMA_SHOW_LABEL_STUDIO" {
+		t.Errorf("optionVar = %s", got)
 	}
 }

@@ -61,8 +61,9 @@ Examples:
   concord export --format jsonl --shape annotations --annotators alice,bob -o - | head
   concord export --format jsonl --gold-only --min-agreement 0.66 --stratify stance --seed 7 -o train.jsonl
   concord export --format xlsx -o review.xlsx`,
-		settings: []string{"db"},
-		run:      runExport,
+		settings:   []string{"db"},
+		envExample: "CONCORD_EXPORT_FORMAT=xlsx",
+		run:        runExport,
 	})
 }
 

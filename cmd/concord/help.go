@@ -70,6 +70,9 @@ flags: a flag wins over its variable.
 `)
 	printSettings(w, nil)
 	fmt.Fprint(w, `
+A command's own options have variables too, named after the command, its
+action and the option: CONCORD_EXPORT_FORMAT=xlsx, CONCORD_USERS_ADD_ROLE=reviewer.
+
 Getting started:
   concord serve                  # creates concord.db, loads the seed corpus, prints the admin password
   concord import articles/       # add your own .txt, .md and .jsonl files
@@ -85,6 +88,10 @@ func printHelp(w io.Writer, c *command) {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "Settings (a flag wins over its environment variable):")
 		printSettings(w, c.settings)
+	}
+	if c.envExample != "" {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "Options can also come from environment variables named after the command,\nits action and the option, such as %s.\nA flag wins over its variable.\n", c.envExample)
 	}
 }
 

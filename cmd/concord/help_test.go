@@ -53,6 +53,30 @@ func TestHelpOverview(t *testing.T) {
 	}
 }
 
+// TestHelpNamesOptionVariables checks that the help of every command with
+// options of its own shows how they are set from the environment, with an
+// example that names a real option of the command.
+func TestHelpNamesOptionVariables(t *testing.T) {
+	clearConcordEnv(t)
+	for _, n := range []string{"agreement", "export", "import", "import-labels", "schema", "tokens", "users"} {
+		r := mustRun(t, "", "help", n)
+		c := commands[n]
+		if c.envExample == "" || !strings.Contains(r.stdout, c.envExample) {
+			t.Errorf("help %s: got %q, want an example option variable", n, r.stdout)
+			continue
+		}
+		// The example's option appears among the command's flags.
+		name, _, _ := strings.Cut(c.envExample, "=")
+		option := strings.ToLower(strings.ReplaceAll(name[len(optionVar(n, "")):], "_", "-"))
+		if action, rest, ok := strings.Cut(option, "-"); ok && strings.Contains(c.usage, "concord "+n+" "+action) {
+			option = rest
+		}
+		if !strings.Contains(c.usage, "--"+option) {
+			t.Errorf("help %s: the example %s names no option of the command (looked for --%s)", n, c.envExample, option)
+		}
+	}
+}
+
 func TestActionHelp(t *testing.T) {
 	clearConcordEnv(t)
 	for _, args := range [][]string{{"users", "add", "-h"}, {"schema", "apply", "--help"}, {"tokens", "help"}} {

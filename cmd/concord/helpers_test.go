@@ -108,9 +108,10 @@ func (b *syncBuffer) String() string {
 // environment the tests run in cannot change their outcome.
 func clearConcordEnv(t *testing.T) {
 	t.Helper()
-	for _, s := range settings {
-		if _, ok := os.LookupEnv(s.env); ok {
-			t.Setenv(s.env, "")
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "CONCORD_") && !strings.HasPrefix(name, "CONCORD_TEST_") && !strings.HasPrefix(name, "CONCORD_BENCH_") && name != "CONCORD_SCREENSHOTS" {
+			t.Setenv(name, "")
 		}
 	}
 }

@@ -55,8 +55,9 @@ Examples:
   concord import labelled-dataset.jsonl
   concord import --gold review.xlsx
   CONCORD_DB=project.db concord import --json corpus/ > report.json`,
-		settings: []string{"db", "max-file-size", "seeds"},
-		run:      runImport,
+		settings:   []string{"db", "max-file-size", "seeds"},
+		envExample: "CONCORD_IMPORT_JSON=true",
+		run:        runImport,
 	})
 }
 

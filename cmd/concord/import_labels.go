@@ -58,8 +58,9 @@ Examples:
   concord import-labels --shape label-studio project-3-at-2026-11-22.json
   concord import-labels --shape doccano --annotator maria admin.jsonl
   concord import-labels --gold --by rita --dry-run review.xlsx`,
-		settings: []string{"db", "seeds"},
-		run:      runImportLabels,
+		settings:   []string{"db", "seeds"},
+		envExample: "CONCORD_IMPORT_LABELS_SHAPE=doccano",
+		run:        runImportLabels,
 	})
 }
 

@@ -54,8 +54,9 @@ Examples:
   concord schema check schema.yaml
   concord schema apply schema.yaml
   concord schema apply --mapping mapping.yaml schema.yaml`,
-		settings: []string{"db"},
-		run:      runSchema,
+		settings:   []string{"db"},
+		envExample: "CONCORD_SCHEMA_APPLY_MAPPING=mapping.yaml",
+		run:        runSchema,
 	})
 }
 

@@ -32,8 +32,9 @@ Examples:
   concord tokens create labelling-script --user maria
   concord tokens list --user maria
   concord tokens revoke 3`,
-		settings: []string{"db"},
-		run:      runTokens,
+		settings:   []string{"db"},
+		envExample: "CONCORD_TOKENS_CREATE_USER=alice",
+		run:        runTokens,
 	})
 }
 

@@ -37,8 +37,9 @@ Examples:
   concord users list
   concord users set-role jonas reviewer
   concord users passwd admin --password-stdin < admin-password.txt`,
-		settings: []string{"db"},
-		run:      runUsers,
+		settings:   []string{"db"},
+		envExample: "CONCORD_USERS_ADD_ROLE=reviewer",
+		run:        runUsers,
 	})
 }
 
