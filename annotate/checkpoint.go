@@ -22,8 +22,8 @@ const checkpointEvery = 250 * time.Millisecond
 // connection never checkpoints (wal_autocheckpoint=0), and this goroutine
 // runs a PASSIVE checkpoint, which neither readers nor the writer wait for,
 // a moment after writes were committed. Once a checkpoint has copied the
-// whole log, the next write starts the log again from its beginning, so
-// the WAL file stays small.
+// whole log and no reader holds an older snapshot, the next write starts
+// the log again from its beginning.
 type checkpointer struct {
 	db    *sql.DB
 	dirty atomic.Bool
