@@ -82,13 +82,13 @@ func TestMalformedVariablesAreNamed(t *testing.T) {
 
 func TestProgressBar(t *testing.T) {
 	var buf bytes.Buffer
-	if bar := newProgressBar(&buf); bar != nil {
+	if bar := newProgressBar(&buf, "importing", "files", importBarMin); bar != nil {
 		t.Errorf("newProgressBar(buffer): got a bar, want none when not writing to a terminal")
 	}
-	bar := &progressBar{w: &buf}
-	bar.update(5, progressThreshold)
+	bar := &progressBar{w: &buf, verb: "importing", unit: "files", min: importBarMin}
+	bar.update(5, importBarMin)
 	if buf.Len() != 0 {
-		t.Errorf("update with %d files: got %q, want no bar for a small import", progressThreshold, buf.String())
+		t.Errorf("update with %d files: got %q, want no bar for a small import", importBarMin, buf.String())
 	}
 	bar.update(10, 40)
 	if got, want := buf.String(), "\rimporting [#######.......................] 10/40 files"; got != want {

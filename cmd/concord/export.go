@@ -112,9 +112,9 @@ func runExport(ctx context.Context, e *env, args []string) int {
 	if err := export.Check(ctx, store, opt); err != nil {
 		return e.fail(err)
 	}
-	var bar *exportBar
+	var bar *progressBar
 	if !*quiet {
-		bar = newExportBar(e.stderr)
+		bar = newProgressBar(e.stderr, "exporting", "paragraphs", 0)
 		if bar != nil {
 			opt.Progress = bar.update
 		}
@@ -192,40 +192,5 @@ func printExportSummary(w io.Writer, out string, sum *export.Summary) {
 	}
 	if sum.Truncated > 0 {
 		fmt.Fprintf(w, "concord export: %d cell(s) longer than Excel allows were cut; the About sheet says which columns\n", sum.Truncated)
-	}
-}
-
-// exportBar draws an export's progress on one terminal line.
-type exportBar struct {
-	w     io.Writer
-	drawn bool
-}
-
-// newExportBar returns a bar drawing on w when w is a terminal, or nil.
-func newExportBar(w io.Writer) *exportBar {
-	f, ok := w.(*os.File)
-	if !ok {
-		return nil
-	}
-	info, err := f.Stat()
-	if err != nil || info.Mode()&os.ModeCharDevice == 0 {
-		return nil
-	}
-	return &exportBar{w: w}
-}
-
-func (b *exportBar) update(done, total int64) {
-	if total <= 0 {
-		return
-	}
-	const width = 30
-	filled := int(min(done, total) * width / total)
-	fmt.Fprintf(b.w, "\rexporting [%s%s] %d/%d paragraphs", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total)
-	b.drawn = true
-}
-
-func (b *exportBar) clear() {
-	if b.drawn {
-		fmt.Fprint(b.w, "\r\033[K")
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -133,9 +132,9 @@ func runImport(ctx context.Context, e *env, args []string) int {
 	paths = docs
 
 	opt := annotate.ImportOptions{MaxFileSize: e.cfg.MaxFileSize}
-	bar := newProgressBar(e.stderr)
+	bar := newProgressBar(e.stderr, "importing", "files", importBarMin)
 	if bar != nil {
-		opt.Progress = bar.update
+		opt.Progress = func(done, total int) { bar.update(int64(done), int64(total)) }
 	}
 	rep, err := store.ImportPaths(ctx, paths, opt)
 	if bar != nil {
@@ -185,44 +184,4 @@ func printImportReport(w, errw io.Writer, rep *annotate.ImportReport, verbose bo
 		}
 	}
 	fmt.Fprintf(w, "%d created, %d revised, %d unchanged, %d failed\n", rep.Created, rep.Revised, rep.Unchanged, rep.Failed)
-}
-
-// progressThreshold is the number of files above which an import shows a
-// progress bar; smaller imports finish before one would be read.
-const progressThreshold = 20
-
-// progressBar draws an import's progress on one terminal line.
-type progressBar struct {
-	w     io.Writer
-	drawn bool
-}
-
-// newProgressBar returns a bar drawing on w when w is a terminal, or nil.
-func newProgressBar(w io.Writer) *progressBar {
-	f, ok := w.(*os.File)
-	if !ok {
-		return nil
-	}
-	info, err := f.Stat()
-	if err != nil || info.Mode()&os.ModeCharDevice == 0 {
-		return nil
-	}
-	return &progressBar{w: w}
-}
-
-func (p *progressBar) update(done, total int) {
-	if total <= progressThreshold {
-		return
-	}
-	const width = 30
-	filled := done * width / total
-	fmt.Fprintf(p.w, "\rimporting [%s%s] %d/%d files", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total)
-	p.drawn = true
-}
-
-// clear erases the bar so that the report starts on a clean line.
-func (p *progressBar) clear() {
-	if p.drawn {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
 }
