@@ -111,18 +111,11 @@ func runImport(ctx context.Context, e *env, args []string) int {
 			docs = append(docs, p)
 			continue
 		}
-		rep, err := export.ImportFile(ctx, store, p, export.ImportOptions{Shape: shape})
+		bad, err := e.importLabelsFile(ctx, store, p, export.ImportOptions{Shape: shape}, *asJSON)
 		if err != nil {
-			return e.fail(fmt.Errorf("%s: %s", p, errorText(err)))
+			return e.fail(err)
 		}
-		if *asJSON {
-			if err := writeJSON(e.stdout, rep); err != nil {
-				return e.fail(err)
-			}
-		} else {
-			printLabelsReport(e.stdout, e.stderr, rep)
-		}
-		if rep.Err() != nil {
+		if bad {
 			status = 1
 		}
 	}

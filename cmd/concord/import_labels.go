@@ -108,18 +108,11 @@ func runImportLabels(ctx context.Context, e *env, args []string) int {
 	}
 	status := 0
 	for _, path := range paths {
-		rep, err := export.ImportFile(ctx, store, path, export.ImportOptions{By: byID, Shape: export.Shape(*shape), Annotator: *annotator, DoccanoAsGold: *asGold})
+		bad, err := e.importLabelsFile(ctx, store, path, export.ImportOptions{By: byID, Shape: export.Shape(*shape), Annotator: *annotator, DoccanoAsGold: *asGold}, *asJSON)
 		if err != nil {
-			return e.fail(fmt.Errorf("%s: %s", path, errorText(err)))
+			return e.fail(err)
 		}
-		if *asJSON {
-			if err := writeJSON(e.stdout, rep); err != nil {
-				return e.fail(err)
-			}
-		} else {
-			printLabelsReport(e.stdout, e.stderr, rep)
-		}
-		if rep.Err() != nil {
+		if bad {
 			status = 1
 		}
 	}
@@ -195,4 +188,22 @@ func printLabelsReport(w, errw io.Writer, rep *export.ImportReport) {
 	}
 	fmt.Fprintf(w, "%s (%s): %d document(s) created, %d merged, %d failed; %d paragraph(s), %d annotation(s) (%d already stored), %d gold label(s), %d new annotator(s)\n",
 		rep.File, rep.Shape, rep.Created, rep.Merged, rep.Failed, rep.Paragraphs, rep.Annotations, rep.Unchanged, rep.Gold, len(rep.Users))
+}
+
+// importLabelsFile imports one labelled file and prints its report, as JSON
+// or for people. It reports whether some of the file's lines were refused;
+// an error means the file could not be imported at all.
+func (e *env) importLabelsFile(ctx context.Context, store *annotate.Store, path string, opt export.ImportOptions, asJSON bool) (bad bool, err error) {
+	rep, err := export.ImportFile(ctx, store, path, opt)
+	if err != nil {
+		return false, fmt.Errorf("%s: %s", path, errorText(err))
+	}
+	if asJSON {
+		if err := writeJSON(e.stdout, rep); err != nil {
+			return false, err
+		}
+	} else {
+		printLabelsReport(e.stdout, e.stderr, rep)
+	}
+	return rep.Err() != nil, nil
 }
