@@ -276,19 +276,33 @@ func (s *Store) UserByToken(ctx context.Context, secret string) (*User, error) {
 		return u, nil
 	}
 	u = new(User)
-	err := s.readRow(ctx, `SELECT users.id, users.name, users.role, users.password_hash, users.created_at, users.updated_at, users.disabled_at
+	var tokenID int64
+	var lastUsed sql.NullTime
+	err := s.readRow(ctx, `SELECT users.id, users.name, users.role, users.password_hash, users.created_at, users.updated_at, users.disabled_at, tokens.id, tokens.last_used_at
 FROM users JOIN tokens ON tokens.user_id = users.id
 WHERE tokens.hash = ? AND tokens.revoked_at IS NULL AND users.disabled_at IS NULL`, hash).
-		Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &u.DisabledAt)
+		Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &u.DisabledAt, &tokenID, &lastUsed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, &Error{Code: EUNAUTHORIZED, Message: "the API token is unknown or revoked, or its user is disabled"}
 	}
 	if err != nil {
 		return nil, translate(err)
 	}
+	if !lastUsed.Valid || now.Sub(lastUsed.Time) >= tokenUseGranularity {
+		// Usage, not a change anyone made: it goes to no history row. A
+		// failure to note it does not refuse a token that is valid.
+		_ = s.tx(ctx, func(tx *gorm.DB) error {
+			_, err := s.exec(tx, "UPDATE tokens SET last_used_at = ? WHERE id = ?", now, tokenID)
+			return err
+		})
+	}
 	s.tokens.put(hash, u, now, gen)
 	return u, nil
 }
+
+// tokenUseGranularity is how precisely a token's last use is kept: a script
+// calling the API all day writes it once a minute, not on every call.
+const tokenUseGranularity = time.Minute
 
 // CreateSession starts a browser session for a user and returns the cookie
 // secret and the session's CSRF token.

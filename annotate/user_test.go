@@ -274,3 +274,57 @@ func TestEnsureAdmin(t *testing.T) {
 		t.Errorf("users = %d, want 1", got)
 	}
 }
+
+// TestTokenLastUse checks that a token's last use is noted, to the minute:
+// the first call sets it, calls within the minute leave it, a later call
+// moves it on. Tokens never used show none.
+func TestTokenLastUse(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
+	secret, _, err := s.CreateToken(ctx, u.ID, "script")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CreateToken(ctx, u.ID, "unused"); err != nil {
+		t.Fatal(err)
+	}
+	lastUse := func() map[string]*time.Time {
+		t.Helper()
+		toks, err := s.Tokens(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]*time.Time{}
+		for _, tok := range toks {
+			out[tok.Name] = tok.LastUsedAt
+		}
+		return out
+	}
+	if got := lastUse(); got["script"] != nil || got["unused"] != nil {
+		t.Fatalf("before any use: %v, want none", got)
+	}
+	use := func() {
+		t.Helper()
+		if _, err := s.UserByToken(ctx, secret); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := now
+	use()
+	if got := lastUse(); got["script"] == nil || !got["script"].Equal(first) || got["unused"] != nil {
+		t.Fatalf("after the first use: %v, want script used at %v and unused never", got, first)
+	}
+	now = now.Add(30 * time.Second) // past the cache, within the minute
+	use()
+	if got := lastUse()["script"]; !got.Equal(first) {
+		t.Errorf("a use within the minute moved the last use to %v, want %v", got, first)
+	}
+	now = now.Add(2 * time.Minute)
+	use()
+	if got := lastUse()["script"]; got == nil || !got.Equal(now) {
+		t.Errorf("a use two minutes later: last use %v, want %v", got, now)
+	}
+}

@@ -244,6 +244,27 @@ func TestAPIUsersAndTokens(t *testing.T) {
 	if strings.Contains(string(list), tok.Token) || !strings.Contains(string(list), "nightly export") {
 		t.Errorf("token list shows the secret or lacks the token: %s", list)
 	}
+	// A call with the new token shows as its last use.
+	req, err := http.NewRequest("GET", e.server.URL+"/api/v1/me", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	if code, body := apiSend(t, http.DefaultClient, req); code != 200 {
+		t.Fatalf("call with the new token: %d %s", code, body)
+	}
+	var listed struct {
+		Tokens []struct {
+			ID         int64   `json:"id"`
+			LastUsedAt *string `json:"last_used_at"`
+		} `json:"tokens"`
+	}
+	e.must("ann1", "GET", "/api/v1/tokens", nil, 200, &listed)
+	for _, lt := range listed.Tokens {
+		if lt.ID == tok.ID && lt.LastUsedAt == nil {
+			t.Errorf("token %d used once: no last_used_at in %+v", tok.ID, listed)
+		}
+	}
 	// One user cannot revoke another's token through /tokens.
 	if got, _ := e.do("ann2", "DELETE", fmt.Sprintf("/api/v1/tokens/%d", tok.ID), nil); got != 404 {
 		t.Errorf("revoking someone else's token: got %d, want 404", got)
