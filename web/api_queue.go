@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -34,20 +35,26 @@ func (s *Server) nextInQueue(c *gin.Context) {
 			return
 		}
 	}
-	ps, err := s.store.Queue(ctx, uid, annotate.QueueOptions{Limit: limit, DocumentID: doc, Exclude: exclude})
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	items, err := s.store.Contexts(ctx, ps)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	remaining, err := s.store.RemainingIn(ctx, uid, doc)
+	items, remaining, err := s.queueItems(ctx, uid, annotate.QueueOptions{Limit: limit, DocumentID: doc, Exclude: exclude})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "remaining": remaining})
+}
+
+// queueItems returns the next paragraphs of a user's queue in their
+// context, and how many are left in the queue (within opt's document when
+// it names one): what the annotation page starts from and then fetches.
+func (s *Server) queueItems(ctx context.Context, uid int64, opt annotate.QueueOptions) ([]*annotate.ParagraphContext, int64, error) {
+	ps, err := s.store.Queue(ctx, uid, opt)
+	if err != nil {
+		return nil, 0, err
+	}
+	items, err := s.store.Contexts(ctx, ps)
+	if err != nil {
+		return nil, 0, err
+	}
+	remaining, err := s.store.RemainingIn(ctx, uid, opt.DocumentID)
+	return items, remaining, err
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -59,12 +58,12 @@ func (s *Server) showAnnotate(c *gin.Context) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
 	var doc *annotate.Document
-	if v := c.Query("document"); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 {
-			s.fail(c, annotate.Invalidf("document", "document must be a document id, such as ?document=3"))
-			return
-		}
+	id, err := queryID(c, "document")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if id != 0 {
 		if doc, err = s.store.Document(ctx, id); err != nil {
 			s.fail(c, err)
 			return
@@ -75,21 +74,9 @@ func (s *Server) showAnnotate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	opt := annotate.QueueOptions{Limit: prefetch}
-	if doc != nil {
-		opt.DocumentID = doc.ID
-	}
-	ps, err := s.store.Queue(ctx, u.ID, opt)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	items, err := s.store.Contexts(ctx, ps)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	left, err := s.store.Remaining(ctx, u.ID)
+	// On one document's page the count is of what is left in it, as the
+	// queue's later answers give it.
+	items, left, err := s.queueItems(ctx, u.ID, annotate.QueueOptions{Limit: prefetch, DocumentID: id})
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -3,9 +3,11 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 
 	"concord/annotate"
@@ -47,19 +49,6 @@ func TestAnnotatePageRecentWork(t *testing.T) {
 	}
 
 	client, _ := accountLogin(t, e, "recent1", "recent password")
-	resp, err := client.Get(e.server.URL + "/annotate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /annotate: %d", resp.StatusCode)
-	}
-	m := regexp.MustCompile(`(?s)<script type="application/json" id="boot">(.*?)</script>`).FindSubmatch(body)
-	if m == nil {
-		t.Fatal("no boot data on the annotation page")
-	}
 	var boot struct {
 		Items []struct {
 			Paragraph struct {
@@ -77,9 +66,7 @@ func TestAnnotatePageRecentWork(t *testing.T) {
 			Skipped bool           `json:"skipped"`
 		} `json:"recent"`
 	}
-	if err := json.Unmarshal(m[1], &boot); err != nil {
-		t.Fatalf("boot data: %v", err)
-	}
+	annotateBootData(t, client, e.server.URL+"/annotate", &boot)
 	if len(boot.Items) == 0 || boot.Items[0].Paragraph.ID != q[2].ID {
 		t.Fatalf("first item = %+v, want paragraph %d", boot.Items, q[2].ID)
 	}
@@ -92,5 +79,73 @@ func TestAnnotatePageRecentWork(t *testing.T) {
 	}
 	if second.Context.Paragraph.ID != q[1].ID || !second.Skipped || second.Labels != nil {
 		t.Errorf("recent[1] = %+v, want paragraph %d skipped, without labels", second, q[1].ID)
+	}
+}
+
+// annotateBootData loads an annotation page and decodes the data its script
+// starts from into out.
+func annotateBootData(t *testing.T, client *http.Client, url string, out any) {
+	t.Helper()
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	m := regexp.MustCompile(`(?s)<script type="application/json" id="boot">(.*?)</script>`).FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("no boot data on %s", url)
+	}
+	if err := json.Unmarshal(m[1], out); err != nil {
+		t.Fatalf("boot data: %v", err)
+	}
+}
+
+// TestAnnotatePageRemainingPerDocument checks the count the annotation page
+// starts with: the whole queue, or on one document's page what is left in
+// that document, as the queue's later answers count it. A document that is
+// not an id is refused.
+func TestAnnotatePageRemainingPerDocument(t *testing.T) {
+	e := newAPIEnv(t)
+	ctx := context.Background()
+	u, err := e.store.CreateUser(ctx, 0, "remain1", annotate.RoleAnnotator, "remain password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := e.store.Documents(ctx, u.ID)
+	if err != nil || len(docs) < 2 {
+		t.Fatalf("documents: %d %v", len(docs), err)
+	}
+	all, err := e.store.Remaining(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inFirst, err := e.store.RemainingIn(ctx, u.ID, docs[0].ID)
+	if err != nil || inFirst == 0 || inFirst == all {
+		t.Fatalf("remaining: %d in document %d of %d (%v)", inFirst, docs[0].ID, all, err)
+	}
+	client, _ := accountLogin(t, e, "remain1", "remain password")
+	var boot struct {
+		Remaining int64 `json:"remaining"`
+	}
+	annotateBootData(t, client, e.server.URL+"/annotate", &boot)
+	if boot.Remaining != all {
+		t.Errorf("/annotate: remaining %d, want %d", boot.Remaining, all)
+	}
+	annotateBootData(t, client, fmt.Sprintf("%s/annotate?document=%d", e.server.URL, docs[0].ID), &boot)
+	if boot.Remaining != inFirst {
+		t.Errorf("/annotate?document=%d: remaining %d, want %d (that document's)", docs[0].ID, boot.Remaining, inFirst)
+	}
+	resp, err := client.Get(e.server.URL + "/annotate?document=abc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "not a valid id") {
+		t.Errorf("?document=abc: %d, want 400 saying ids are positive integers", resp.StatusCode)
 	}
 }
