@@ -342,7 +342,7 @@ func (s *Store) putChecked(ctx context.Context, userID, paragraphID int64, versi
 			return conflict(nil, "you have no annotation of paragraph %d any more; save with version 0 to create it", paragraphID)
 		}
 		if cur.ID != 0 && version != cur.Version {
-			return conflict(&cur, "your annotation of paragraph %d changed since version %d (now version %d)", paragraphID, version, cur.Version)
+			return conflict(&cur, "your annotation of paragraph %d changed since version %d (now version %d); read it again, or save with version %d to replace it", paragraphID, version, cur.Version, cur.Version)
 		}
 		now := s.now()
 		before := JSON("")
@@ -450,7 +450,7 @@ func (s *Store) DeleteAnnotation(ctx context.Context, userID, paragraphID int64,
 			return notFound(err, "you have not labelled paragraph %d", paragraphID)
 		}
 		if cur.Version != version {
-			return conflict(&cur, "your annotation of paragraph %d changed since version %d (now version %d)", paragraphID, version, cur.Version)
+			return conflict(&cur, "your annotation of paragraph %d changed since version %d (now version %d); read it again, or remove it with version %d", paragraphID, version, cur.Version, cur.Version)
 		}
 		if err := tx.Delete(&cur).Error; err != nil {
 			return err

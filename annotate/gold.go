@@ -55,7 +55,7 @@ func (s *Store) SetGold(ctx context.Context, userID, paragraphID int64, version 
 			if out.ID != 0 {
 				cur = out
 			}
-			return conflict(cur, "the gold label of paragraph %d changed since version %d (now version %d)", paragraphID, version, out.Version)
+			return conflict(cur, "the gold label of paragraph %d changed since version %d (now version %d); read it again, or save with version %d to replace it", paragraphID, version, out.Version, out.Version)
 		}
 		before := JSON("")
 		action := "create"

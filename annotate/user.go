@@ -283,7 +283,7 @@ FROM users JOIN tokens ON tokens.user_id = users.id
 WHERE tokens.hash = ? AND tokens.revoked_at IS NULL AND users.disabled_at IS NULL`, hash).
 		Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &u.DisabledAt, &tokenID, &lastUsed)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, &Error{Code: EUNAUTHORIZED, Message: "the API token is unknown or revoked, or its user is disabled"}
+		return nil, &Error{Code: EUNAUTHORIZED, Message: "the API token is unknown or revoked, or its user is disabled; create a new one with: concord tokens create NAME (or on your account page)"}
 	}
 	if err != nil {
 		return nil, translate(err)
