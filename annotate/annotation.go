@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // QueueOptions narrows the queue.
@@ -149,36 +150,41 @@ func (s *Store) SaveAnnotation(ctx context.Context, userID, paragraphID int64, v
 
 // PutAnnotation is SaveAnnotation that also reports whether the write
 // created the annotation.
+//
+// There is one way to save: read the paragraph, the stored annotation and
+// the schema outside the write lock, then write with a single statement
+// guarded by what was read (the version, the paragraph still current, the
+// schema still current; see guard.go) and judged by the rows it changed.
+// The same statement runs on SQLite and PostgreSQL. When the guard fails,
+// something changed in between: the save reads again and either finds a
+// conflict to report or tries once more against what is now stored.
 func (s *Store) PutAnnotation(ctx context.Context, userID, paragraphID int64, version int, labels Labels) (a *Annotation, created bool, err error) {
 	if version < 0 {
 		return nil, false, Invalidf("version", "version must be 0 (new) or the version you last read")
 	}
-	a, created, err = s.putFast(ctx, userID, paragraphID, version, labels)
-	if !errors.Is(err, errStale) {
-		return a, created, err
-	}
-	// On PostgreSQL two first saves of the same annotation can run at once;
-	// the one whose insert loses finds the winner on its next try.
-	for range 3 {
-		a, created, err = s.putChecked(ctx, userID, paragraphID, version, labels)
-		if !errors.Is(err, errStale) {
-			break
+	for attempt := range maxGuardRetries {
+		a, created, err = s.putOnce(ctx, userID, paragraphID, version, labels, attempt > 0)
+		if !retryable(err) {
+			return a, created, err
 		}
 	}
-	return a, created, err
+	return nil, false, &Error{Code: ECONFLICT, Field: "paragraph", Message: fmt.Sprintf("paragraph %d kept changing while your save was written (a re-import or schema change); save again", paragraphID)}
 }
 
-// errStale says the snapshot putFast read no longer holds.
+// maxGuardRetries bounds how often a guarded write is tried again after
+// its guard failed. Each retry reads what is stored now, so a retry fails
+// again only if yet another write came in between.
+const maxGuardRetries = 5
+
+// errStale says the snapshot a guarded write read no longer holds.
 var errStale = errors.New("annotate: snapshot changed")
 
-// putFast is the common case of a save, built to hold the single write lock
-// as briefly as it can: it reads the paragraph, the stored annotation and the
-// schema outside the lock, then writes with statements guarded by what it
-// read (the stored version, the paragraph still current, the schema version
-// unchanged). When a guard fails it returns errStale and putChecked redoes
-// the save with every check inside the transaction.
-func (s *Store) putFast(ctx context.Context, userID, paragraphID int64, version int, labels Labels) (*Annotation, bool, error) {
-	sc, err := s.Schema(ctx)
+// putOnce reads what a save depends on, decides from it, and writes with
+// statements guarded by what it read. It returns errStale when a guard
+// fails. fresh asks for the schema from the database rather than the
+// cache, as after a failed guard.
+func (s *Store) putOnce(ctx context.Context, userID, paragraphID int64, version int, labels Labels, fresh bool) (*Annotation, bool, error) {
+	sc, err := s.currentSchema(ctx, fresh)
 	if err != nil {
 		return nil, false, err
 	}
@@ -201,31 +207,35 @@ FROM paragraphs p LEFT JOIN annotations a ON a.paragraph_id = p.id AND a.user_id
 WHERE p.id = ?`, userID, userID, paragraphID)
 	if err := row.Scan(&current, &skipped, &annID, &cur.Labels, &stored, &created); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, false, errStale
+			return nil, false, NotFoundf("no paragraph with id %d", paragraphID)
 		}
 		return nil, false, translate(err)
 	}
 	if !current {
-		return nil, false, errStale
+		return nil, false, staleParagraph(paragraphID, "label")
 	}
 	if annID.Valid {
 		cur.ID, cur.ParagraphID, cur.UserID = annID.Int64, paragraphID, userID
 		cur.Version, cur.CreatedAt = int(stored.Int64), created.Time
 	}
 	if cur.ID != 0 && cur.Labels.Equal(canon) {
+		// A retry of a save whose answer was lost: nothing to write.
 		return &cur, false, nil
 	}
-	if (cur.ID == 0) != (version == 0) || (cur.ID != 0 && cur.Version != version) {
-		return nil, false, errStale
+	if cur.ID == 0 && version != 0 {
+		return nil, false, conflict(nil, "you have no annotation of paragraph %d any more; save with version 0 to create it", paragraphID)
+	}
+	if cur.ID != 0 && version != cur.Version {
+		return nil, false, conflict(&cur, "your annotation of paragraph %d changed since version %d (now version %d); read it again, or save with version %d to replace it", paragraphID, version, cur.Version, cur.Version)
 	}
 	now := s.now()
 	// The writes are guarded by what was read: the paragraph still current,
 	// the schema unchanged, and no skip appeared since (one that was there
 	// is taken back below).
-	guardArgs := []any{paragraphID, true, sc.Version}
-	insert, update := putInsert, putUpdate
+	guardArgs := []any{sc.Version, paragraphID, true}
+	insert, update := s.stmt.putInsert, s.stmt.putUpdate
 	if skipped {
-		insert, update = putInsertSkipped, putUpdateSkipped
+		insert, update = s.stmt.putInsertSkipped, s.stmt.putUpdateSkipped
 	} else {
 		guardArgs = append(guardArgs, paragraphID, userID)
 	}
@@ -248,28 +258,11 @@ WHERE p.id = ?`, userID, userID, paragraphID)
 	}
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if cur.ID == 0 {
-			var err error
-			if s.dialect == "sqlite" {
-				// SQLite reports the new id without RETURNING, which costs
-				// it a temporary result table.
-				var res sql.Result
-				if res, err = tx.Statement.ConnPool.ExecContext(tx.Statement.Context, insert, args...); err == nil {
-					var n int64
-					if n, err = res.RowsAffected(); err == nil && n == 0 {
-						err = sql.ErrNoRows
-					} else if err == nil {
-						out.ID, err = res.LastInsertId()
-					}
-				}
-			} else {
-				err = tx.Raw(insert+" RETURNING id", args...).Row().Scan(&out.ID)
-			}
-			if isUniqueViolation(err) || errors.Is(err, sql.ErrNoRows) {
-				return errStale
-			}
+			id, err := s.insertGuarded(tx, insert, args...)
 			if err != nil {
 				return err
 			}
+			out.ID = id
 		} else {
 			n, err := s.exec(tx, update, args...)
 			if err != nil {
@@ -297,83 +290,10 @@ WHERE p.id = ?`, userID, userID, paragraphID)
 	return &out, cur.ID == 0, nil
 }
 
-// The statements of putFast. Each is guarded by what was read before it:
-// the paragraph still current, the schema version unchanged and, unless the
-// read found a skip (which the save then takes back), no skip since.
-const (
-	putGuard         = "EXISTS (SELECT 1 FROM paragraphs WHERE id = ? AND is_current = ?) AND (SELECT max(version) FROM schema_versions) = ?"
-	putGuardNoSkip   = putGuard + " AND NOT EXISTS (SELECT 1 FROM skips WHERE paragraph_id = ? AND user_id = ?)"
-	putInsertColumns = "INSERT INTO annotations (paragraph_id, user_id, labels, version, schema_version, created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE "
-	putInsert        = putInsertColumns + putGuardNoSkip
-	putInsertSkipped = putInsertColumns + putGuard
-	putUpdateColumns = "UPDATE annotations SET labels = ?, version = ?, schema_version = ?, updated_at = ? WHERE id = ? AND version = ? AND "
-	putUpdate        = putUpdateColumns + putGuardNoSkip
-	putUpdateSkipped = putUpdateColumns + putGuard
-)
-
-// putChecked saves with every check made inside the write transaction.
-func (s *Store) putChecked(ctx context.Context, userID, paragraphID int64, version int, labels Labels) (a *Annotation, created bool, err error) {
-	var out Annotation
-	err = s.tx(ctx, func(tx *gorm.DB) error {
-		sc, err := s.schemaIn(tx)
-		if err != nil {
-			return err
-		}
-		canon, err := sc.Canonical(labels)
-		if err != nil {
-			return err
-		}
-		var p Paragraph
-		if err := tx.Select("id", "is_current").First(&p, paragraphID).Error; err != nil {
-			return notFound(err, "no paragraph with id %d", paragraphID)
-		}
-		if !p.Current {
-			return &Error{Code: ECONFLICT, Field: "paragraph", Message: fmt.Sprintf("paragraph %d belongs to an older revision of its document; reload to label the current text", paragraphID)}
-		}
-		var cur Annotation
-		if err := tx.Where("paragraph_id = ? AND user_id = ?", paragraphID, userID).Limit(1).Find(&cur).Error; err != nil {
-			return err
-		}
-		if cur.ID != 0 && cur.Labels.Equal(canon) {
-			out = cur
-			return nil
-		}
-		if cur.ID == 0 && version != 0 {
-			return conflict(nil, "you have no annotation of paragraph %d any more; save with version 0 to create it", paragraphID)
-		}
-		if cur.ID != 0 && version != cur.Version {
-			return conflict(&cur, "your annotation of paragraph %d changed since version %d (now version %d); read it again, or save with version %d to replace it", paragraphID, version, cur.Version, cur.Version)
-		}
-		now := s.now()
-		before := JSON("")
-		action := "create"
-		if cur.ID == 0 {
-			cur = Annotation{ParagraphID: paragraphID, UserID: userID, CreatedAt: now}
-			created = true
-		} else {
-			before = toJSON(cur.Labels)
-			action = "update"
-		}
-		cur.Labels, cur.Version, cur.SchemaVersion, cur.UpdatedAt = canon, cur.Version+1, sc.Version, now
-		if err := tx.Save(&cur).Error; err != nil {
-			if isUniqueViolation(err) {
-				return errStale
-			}
-			return err
-		}
-		if err := s.dropSkip(tx, userID, paragraphID, now); err != nil {
-			return err
-		}
-		if err := s.rememberOpenValues(tx, sc, userID, canon); err != nil {
-			return err
-		}
-		out = cur
-		return s.record(tx, Change{At: now, UserID: userID, Entity: "annotation", EntityID: cur.ID, ParagraphID: paragraphID, Action: action, Before: before, After: toJSON(canon)})
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	return &out, created, nil
+// staleParagraph is the conflict of a write to a paragraph of an older
+// revision.
+func staleParagraph(paragraphID int64, what string) error {
+	return &Error{Code: ECONFLICT, Field: "paragraph", Message: fmt.Sprintf("paragraph %d belongs to an older revision of its document; reload to %s the current text", paragraphID, what)}
 }
 
 // dropSkip takes back a user's skip of a paragraph they have now labelled,
@@ -410,7 +330,9 @@ func hasOpenValues(sc *Schema, l Labels) bool {
 	return false
 }
 
-// rememberOpenValues keeps the values annotators add to open dimensions.
+// rememberOpenValues keeps the values annotators add to open dimensions. A
+// value already kept, also by a save running at the same time, is left
+// alone.
 func (s *Store) rememberOpenValues(tx *gorm.DB, sc *Schema, userID int64, l Labels) error {
 	for i := range sc.Dimensions {
 		d := &sc.Dimensions[i]
@@ -418,14 +340,8 @@ func (s *Store) rememberOpenValues(tx *gorm.DB, sc *Schema, userID int64, l Labe
 		if !ok {
 			continue
 		}
-		var n int64
-		if err := tx.Model(&OpenValue{}).Where("dimension = ? AND value = ?", d.Name, v).Count(&n).Error; err != nil {
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&OpenValue{Dimension: d.Name, Value: v, CreatedBy: userID}).Error; err != nil {
 			return err
-		}
-		if n == 0 {
-			if err := tx.Create(&OpenValue{Dimension: d.Name, Value: v, CreatedBy: userID}).Error; err != nil {
-				return err
-			}
 		}
 	}
 	return nil
@@ -442,20 +358,59 @@ func contains(xs []string, x string) bool {
 
 // DeleteAnnotation removes a user's annotation of a paragraph, as when they
 // undo their first label of it. version must be the stored version. The
-// history keeps what was removed.
+// history keeps what was removed. Like a save, the removal is one statement
+// guarded by the version and the paragraph still current (see guard.go).
 func (s *Store) DeleteAnnotation(ctx context.Context, userID, paragraphID int64, version int) error {
-	return s.tx(ctx, func(tx *gorm.DB) error {
-		var cur Annotation
-		if err := tx.Where("paragraph_id = ? AND user_id = ?", paragraphID, userID).First(&cur).Error; err != nil {
-			return notFound(err, "you have not labelled paragraph %d", paragraphID)
-		}
-		if cur.Version != version {
-			return conflict(&cur, "your annotation of paragraph %d changed since version %d (now version %d); read it again, or remove it with version %d", paragraphID, version, cur.Version, cur.Version)
-		}
-		if err := tx.Delete(&cur).Error; err != nil {
+	if version <= 0 {
+		return Invalidf("version", "give the version being removed (a positive integer), got %d", version)
+	}
+	for range maxGuardRetries {
+		err := s.deleteOnce(ctx, userID, paragraphID, version)
+		if !retryable(err) {
 			return err
 		}
-		return s.record(tx, Change{UserID: userID, Entity: "annotation", EntityID: cur.ID, ParagraphID: paragraphID, Action: "delete", Before: toJSON(cur.Labels)})
+	}
+	return &Error{Code: ECONFLICT, Field: "paragraph", Message: fmt.Sprintf("paragraph %d kept changing while your removal was written; try again", paragraphID)}
+}
+
+// deleteOnce reads the annotation, checks the version and removes it with a
+// guarded statement; errStale when the guard fails.
+func (s *Store) deleteOnce(ctx context.Context, userID, paragraphID int64, version int) error {
+	var (
+		current bool
+		cur     Annotation
+		annID   sql.NullInt64
+		stored  sql.NullInt64
+	)
+	row := s.readRow(ctx, `SELECT p.is_current, a.id, a.labels, a.version
+FROM paragraphs p LEFT JOIN annotations a ON a.paragraph_id = p.id AND a.user_id = ?
+WHERE p.id = ?`, userID, paragraphID)
+	if err := row.Scan(&current, &annID, &cur.Labels, &stored); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return NotFoundf("no paragraph with id %d", paragraphID)
+		}
+		return translate(err)
+	}
+	if !annID.Valid {
+		return NotFoundf("you have not labelled paragraph %d", paragraphID)
+	}
+	cur.ID, cur.ParagraphID, cur.UserID, cur.Version = annID.Int64, paragraphID, userID, int(stored.Int64)
+	if cur.Version != version {
+		return conflict(&cur, "your annotation of paragraph %d changed since version %d (now version %d); read it again, or remove it with version %d", paragraphID, version, cur.Version, cur.Version)
+	}
+	if !current {
+		return staleParagraph(paragraphID, "label")
+	}
+	before := toJSON(cur.Labels)
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		n, err := s.exec(tx, s.stmt.annotationDelete, cur.ID, version, paragraphID, true)
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			return errStale
+		}
+		return s.record(tx, Change{UserID: userID, Entity: "annotation", EntityID: cur.ID, ParagraphID: paragraphID, Action: "delete", Before: before})
 	})
 }
 

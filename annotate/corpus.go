@@ -740,7 +740,7 @@ func prepare(src Source) (*preparedDoc, error) {
 func (s *Store) importIn(tx *gorm.DB, by int64, d *preparedDoc, res *ImportResult) error {
 	src, title, blocks, hash := d.src, d.title, d.blocks, d.hash
 	var doc Document
-	if err := tx.Where("doc_key = ?", src.Key).Limit(1).Find(&doc).Error; err != nil {
+	if err := s.lockRow(tx, "UPDATE").Where("doc_key = ?", src.Key).Limit(1).Find(&doc).Error; err != nil {
 		return err
 	}
 	var prev Revision
@@ -753,6 +753,13 @@ func (s *Store) importIn(tx *gorm.DB, by int64, d *preparedDoc, res *ImportResul
 			res.DocumentID = doc.ID
 			res.Revision = doc.Revision
 			return nil
+		}
+		// A new revision carries labels over: hold the schema as it is
+		// until they are copied, so that an apply converts the copies too
+		// (see guard.go). The document's row, locked above, keeps two
+		// imports of one document from making the same revision.
+		if err := s.lockRow(tx, "SHARE").Model(&SchemaVersion{}).Select("id").Where("superseded_at IS NULL").Find(&[]int64{}).Error; err != nil {
+			return err
 		}
 	}
 	doc.Key, doc.Title, doc.Source, doc.URL = src.Key, title, src.Source, src.URL

@@ -239,6 +239,10 @@ type SchemaVersion struct {
 	Body      string    `gorm:"type:text;not null"`
 	CreatedBy int64     ``
 	CreatedAt time.Time ``
+	// SupersededAt is when a newer version replaced this one; nil for the
+	// current version. Applying a schema sets it on the current version
+	// first, which is the row the guarded writes check (see guard.go).
+	SupersededAt *time.Time ``
 }
 
 // Setting is one project setting, such as overlap.

@@ -142,14 +142,50 @@ func (s *Store) ApplySchema(ctx context.Context, by int64, sc *Schema, m Mapping
 	}
 	body := string(sc.YAML())
 	var applied *Schema
+	var err error
+	// Applies run one after another: each takes the current version's row
+	// first (see supersede). Only two first applies to an empty database
+	// can collide, on the version's unique key; the loser tries again and
+	// then finds the winner's version to build on.
+	for range maxGuardRetries {
+		applied, err = s.applyOnce(ctx, by, sc, body, m)
+		if !retryable(err) {
+			break
+		}
+	}
+	if retryable(err) {
+		cur, _ := loadSchema(s.read(ctx))
+		return nil, &Error{Code: ECONFLICT, Field: "schema", Message: "other schemas were applied at the same time; read the current schema and apply again", Current: cur}
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := &s.schemas
+	c.mu.Lock()
+	c.schema, c.checked = applied, time.Now()
+	c.mu.Unlock()
+	return applied, nil
+}
+
+// applyOnce is one try of ApplySchema; errStale when another first apply
+// took version 1.
+func (s *Store) applyOnce(ctx context.Context, by int64, sc *Schema, body string, m Mapping) (*Schema, error) {
+	var applied *Schema
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		cur, err := loadSchema(tx)
-		if err != nil && ErrorCode(err) != ENOTFOUND {
+		head, err := s.supersede(tx)
+		if err != nil {
 			return err
 		}
+		var cur *Schema
+		if head != nil {
+			if cur, err = parseVersion(head); err != nil {
+				return err
+			}
+		}
 		if cur != nil && string(cur.YAML()) == body {
+			// Already current: take back the mark supersede set.
 			applied = cur
-			return nil
+			return tx.Model(&SchemaVersion{}).Where("id = ?", head.ID).Update("superseded_at", nil).Error
 		}
 		next := &Schema{Dimensions: sc.Dimensions}
 		next.Version = 1
@@ -160,19 +196,52 @@ func (s *Store) ApplySchema(ctx context.Context, by int64, sc *Schema, m Mapping
 			}
 		}
 		if err := tx.Create(&SchemaVersion{Version: next.Version, Body: body, CreatedBy: by, CreatedAt: s.now()}).Error; err != nil {
+			if isUniqueViolation(err) {
+				return errStale
+			}
 			return err
 		}
 		applied = next
 		return s.record(tx, Change{UserID: by, Entity: "schema", EntityID: int64(next.Version), Action: "apply", After: toJSON(map[string]any{"version": next.Version})})
 	})
-	if err != nil {
-		return nil, err
+	return applied, err
+}
+
+// supersede marks the current schema version superseded, inside the apply's
+// transaction and before any label is read: on PostgreSQL this waits for
+// saves that hold the row (FOR SHARE, see guard.go) and makes later ones
+// wait for the apply, then fail their guard; a second apply waits here for
+// the first. It returns the version it marked, or nil when none is stored.
+func (s *Store) supersede(tx *gorm.DB) (*SchemaVersion, error) {
+	for {
+		var head SchemaVersion
+		if err := tx.Where("superseded_at IS NULL").Order("version DESC").Limit(1).Find(&head).Error; err != nil {
+			return nil, err
+		}
+		if head.ID == 0 {
+			return nil, nil
+		}
+		// Guarded by the row still being current: an apply that waited
+		// here for another finds it superseded (0 rows) and reads the
+		// new current version.
+		n, err := s.exec(tx, "UPDATE schema_versions SET superseded_at = ? WHERE id = ? AND superseded_at IS NULL", s.now(), head.ID)
+		if err != nil {
+			return nil, err
+		}
+		if n == 1 {
+			return &head, nil
+		}
 	}
-	c := &s.schemas
-	c.mu.Lock()
-	c.schema, c.checked = applied, time.Now()
-	c.mu.Unlock()
-	return applied, nil
+}
+
+// parseVersion parses a stored schema version.
+func parseVersion(v *SchemaVersion) (*Schema, error) {
+	sc, err := ParseSchema([]byte(v.Body))
+	if err != nil {
+		return nil, fmt.Errorf("stored schema version %d: %w", v.Version, err)
+	}
+	sc.Version = v.Version
+	return sc, nil
 }
 
 func (s *Store) migrateLabels(tx *gorm.DB, by int64, cur, next *Schema, m Mapping) error {

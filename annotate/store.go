@@ -32,6 +32,8 @@ type Store struct {
 	// export does not stall annotators. For PostgreSQL it is db itself.
 	rdb     *gorm.DB
 	dialect string
+	// stmt holds the guarded write statements for the dialect.
+	stmt    guardStatements
 	now     func() time.Time
 	schemas schemaCache
 	tokens  tokenCache
@@ -76,6 +78,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		s.db, s.rdb, s.dialect = db, db, "postgres"
+		s.stmt = newGuardStatements(s.dialect)
 	default:
 		if dsn == "" {
 			return nil, Invalidf("db", "no database path given")
@@ -104,6 +107,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 		s.db, s.dialect = wdb, "sqlite"
+		s.stmt = newGuardStatements(s.dialect)
 		// Tables must exist before the query-only pool opens.
 		if err := s.migrate(ctx); err != nil {
 			_ = sqlDB.Close()
@@ -145,7 +149,13 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	if err := s.db.WithContext(ctx).AutoMigrate(models...); err != nil {
+	db := s.db.WithContext(ctx)
+	if err := db.AutoMigrate(models...); err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	// Databases made before schema versions knew when they were
+	// superseded: every version but the newest is.
+	if err := db.Exec("UPDATE schema_versions SET superseded_at = created_at WHERE superseded_at IS NULL AND version < (SELECT max(version) FROM schema_versions)").Error; err != nil {
 		return fmt.Errorf("migrate database: %w", err)
 	}
 	return nil
@@ -245,6 +255,9 @@ func translate(err error) error {
 		return &Error{Code: ENOTFOUND, Message: "not found"}
 	case errors.Is(err, gorm.ErrDuplicatedKey), isUniqueViolation(err):
 		return &Error{Code: ECONFLICT, Message: "already exists"}
+	case isTransient(err):
+		// Kept wrapped, so that the guarded writes see it and try again.
+		return fmt.Errorf("%w: %w", &Error{Code: ECONFLICT, Message: "the database ended this write because another one changed the same rows at the same time; try again"}, err)
 	case errors.Is(err, gorm.ErrForeignKeyViolated):
 		return &Error{Code: EINVALID, Message: "refers to something that does not exist"}
 	}

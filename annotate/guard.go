@@ -1,0 +1,138 @@
+package annotate
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Every versioned write in Concord is one statement whose WHERE clause holds
+// what the write depends on — the version being replaced, the paragraph
+// still current, the schema still current — and is judged by the rows it
+// changed: 1 means it applied, 0 that something changed since it was read
+// (errStale), and the caller reads again to report the conflict or try once
+// more. The statements are the same on SQLite and PostgreSQL, with one
+// difference in how the guard's rows are held:
+//
+//   - SQLite runs one write transaction at a time (see writer.go), so a
+//     guard evaluated inside the write is never stale.
+//   - PostgreSQL runs writes side by side under READ COMMITTED. A guard that
+//     only read the paragraph or schema row could pass while a re-import or
+//     schema apply is changing that row, and the write would land after the
+//     other transaction had read the labels it carries over or converts. So
+//     on PostgreSQL the guard's sub-selects lock the rows they read FOR
+//     SHARE. A re-import marks the old paragraphs not current, and a schema
+//     apply marks the current schema version superseded, before reading any
+//     labels; those updates wait for saves that hold the rows and make saves
+//     that come later wait, and a save that waited re-checks the row as the
+//     other transaction left it (PostgreSQL's rule for locked rows under
+//     READ COMMITTED), finds it no longer current and fails its guard.
+//     Either the save lands before the re-import or apply reads the labels,
+//     or it is refused and retried against the new state. Shared row locks
+//     do not make saves wait for each other.
+
+// guardStatements are the guarded statements of the store, written for its
+// dialect.
+type guardStatements struct {
+	putInsert, putInsertSkipped string
+	putUpdate, putUpdateSkipped string
+	annotationDelete            string
+	goldInsert, goldUpdate      string
+}
+
+// newGuardStatements writes the guarded statements for a dialect.
+func newGuardStatements(dialect string) guardStatements {
+	lock := ""
+	if dialect == "postgres" {
+		lock = " FOR SHARE"
+	}
+	// The schema version read is the current one; the paragraph (id, true)
+	// is current. Rows are locked in the same order everywhere — schema,
+	// then document or paragraph — so that writes never wait on each other
+	// in a circle; should the planner evaluate them the other way round,
+	// PostgreSQL's deadlock detection ends one and the write is tried
+	// again (see isTransient).
+	current := "EXISTS (SELECT 1 FROM schema_versions WHERE version = ? AND superseded_at IS NULL" + lock + ")" +
+		" AND EXISTS (SELECT 1 FROM paragraphs WHERE id = ? AND is_current = ?" + lock + ")"
+	// The user has not skipped the paragraph since the save read it.
+	noSkip := current + " AND NOT EXISTS (SELECT 1 FROM skips WHERE paragraph_id = ? AND user_id = ?)"
+	insert := "INSERT INTO annotations (paragraph_id, user_id, labels, version, schema_version, created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE "
+	update := "UPDATE annotations SET labels = ?, version = ?, schema_version = ?, updated_at = ? WHERE id = ? AND version = ? AND "
+	return guardStatements{
+		putInsert:        insert + noSkip,
+		putInsertSkipped: insert + current,
+		putUpdate:        update + noSkip,
+		putUpdateSkipped: update + current,
+		// A removal needs only the paragraph current: the labels it
+		// removes are in the history whatever the schema.
+		annotationDelete: "DELETE FROM annotations WHERE id = ? AND version = ? AND EXISTS (SELECT 1 FROM paragraphs WHERE id = ? AND is_current = ?" + lock + ")",
+		goldInsert:       "INSERT INTO golds (paragraph_id, labels, version, method, decided_by, decided_at) SELECT ?, ?, ?, ?, ?, ? WHERE " + current,
+		goldUpdate:       "UPDATE golds SET labels = ?, version = ?, method = ?, decided_by = ?, decided_at = ? WHERE id = ? AND version = ? AND " + current,
+	}
+}
+
+// insertGuarded runs a guarded INSERT … SELECT … WHERE guard and returns
+// the new row's id. A guard that fails, or a unique key already taken by a
+// write that came first, is errStale.
+func (s *Store) insertGuarded(tx *gorm.DB, insert string, args ...any) (int64, error) {
+	var id int64
+	var err error
+	if s.dialect == "sqlite" {
+		// SQLite reports the new id without RETURNING, which costs it a
+		// temporary result table.
+		var res sql.Result
+		if res, err = tx.Statement.ConnPool.ExecContext(tx.Statement.Context, insert, args...); err == nil {
+			var n int64
+			if n, err = res.RowsAffected(); err == nil && n == 0 {
+				err = sql.ErrNoRows
+			} else if err == nil {
+				id, err = res.LastInsertId()
+			}
+		}
+	} else {
+		err = tx.Raw(insert+" RETURNING id", args...).Row().Scan(&id)
+	}
+	if isUniqueViolation(err) || errors.Is(err, sql.ErrNoRows) {
+		return 0, errStale
+	}
+	return id, err
+}
+
+// lockRow returns tx with its next query locking the rows it reads, in the
+// given strength ("UPDATE" or "SHARE"), on PostgreSQL; SQLite, whose
+// writes run one at a time, needs no row locks.
+func (s *Store) lockRow(tx *gorm.DB, strength string) *gorm.DB {
+	if s.dialect != "postgres" {
+		return tx
+	}
+	return tx.Clauses(clause.Locking{Strength: strength})
+}
+
+// retryable reports whether a guarded write should be tried again: its
+// guard failed, or PostgreSQL ended its transaction to break a deadlock or
+// a serialization failure.
+func retryable(err error) bool {
+	return errors.Is(err, errStale) || isTransient(err)
+}
+
+// isTransient reports whether err is PostgreSQL ending a transaction that
+// may succeed when run again: a deadlock (40P01) or a serialization failure
+// (40001).
+func isTransient(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
+
+// currentSchema returns the current schema: from the cache, or, when fresh
+// is set (after a guard failed), as the database has it now.
+func (s *Store) currentSchema(ctx context.Context, fresh bool) (*Schema, error) {
+	if fresh {
+		return s.schemaIn(s.read(ctx))
+	}
+	return s.Schema(ctx)
+}
