@@ -430,6 +430,9 @@ func (s *Store) SkipParagraph(ctx context.Context, userID, paragraphID int64, re
 	if utf8.RuneCountInString(reason) > MaxReasonLen {
 		return nil, Invalidf("reason", "a reason has at most %d characters", MaxReasonLen)
 	}
+	if err := CheckText("reason", reason, true); err != nil {
+		return nil, err
+	}
 	var out Skip
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var p Paragraph
@@ -480,6 +483,9 @@ func (s *Store) AddNote(ctx context.Context, userID, paragraphID int64, body str
 	}
 	if utf8.RuneCountInString(body) > MaxNoteLen {
 		return nil, Invalidf("body", "a note has at most %d characters", MaxNoteLen)
+	}
+	if err := CheckText("body", body, true); err != nil {
+		return nil, err
 	}
 	n := &Note{ParagraphID: paragraphID, UserID: userID, Body: body}
 	err := s.tx(ctx, func(tx *gorm.DB) error {

@@ -717,6 +717,14 @@ func prepare(src Source) (*preparedDoc, error) {
 		}
 		return nil, Invalidf("text", "not valid UTF-8 (first bad byte at offset %d); convert the file to UTF-8, e.g. with iconv", off)
 	}
+	if err := CheckText("text", string(src.Text), true); err != nil {
+		return nil, err
+	}
+	for _, f := range []struct{ name, value string }{{"key", src.Key}, {"title", src.Title}, {"source", src.Source}, {"url", src.URL}} {
+		if err := CheckText(f.name, f.value, false); err != nil {
+			return nil, err
+		}
+	}
 	var blocks []Block
 	title := src.Title
 	if title != "" {

@@ -3,6 +3,7 @@ package annotate
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -26,6 +27,9 @@ func (s *Store) Flag(ctx context.Context, userID, paragraphID int64, kind, reaso
 	reason = strings.TrimSpace(reason)
 	if utf8.RuneCountInString(reason) > MaxReasonLen {
 		return nil, Invalidf("reason", "a reason has at most %d characters", MaxReasonLen)
+	}
+	if err := CheckText("reason", reason, true); err != nil {
+		return nil, err
 	}
 	var c Curation
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -70,11 +74,20 @@ func (s *Store) DecideCurations(ctx context.Context, userID int64, ids []int64, 
 	if len(ids) == 0 {
 		return 0, Invalidf("ids", "name at least one flag to decide")
 	}
+	if len(ids) > MaxDecideIDs {
+		return 0, Invalidf("ids", "at most %d flags in one decision, got %d; send them in several requests", MaxDecideIDs, len(ids))
+	}
 	n := 0
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		// Read in chunks: a statement binds a bounded number of values
+		// (32,766 on SQLite, 65,535 on PostgreSQL).
 		var cs []Curation
-		if err := tx.Where("id IN ?", ids).Find(&cs).Error; err != nil {
-			return err
+		for chunk := range slices.Chunk(uniq(ids), idChunk) {
+			var part []Curation
+			if err := tx.Where("id IN ?", chunk).Find(&part).Error; err != nil {
+				return err
+			}
+			cs = append(cs, part...)
 		}
 		if len(cs) != len(uniq(ids)) {
 			return NotFoundf("%d of the %d flags do not exist; reload the list", len(uniq(ids))-len(cs), len(uniq(ids)))
@@ -97,6 +110,12 @@ func (s *Store) DecideCurations(ctx context.Context, userID int64, ids []int64, 
 	})
 	return n, err
 }
+
+// MaxDecideIDs is the most flags one decision may name.
+const MaxDecideIDs = 10000
+
+// idChunk is how many ids one statement binds when a list is read in parts.
+const idChunk = 500
 
 func uniq(ids []int64) []int64 {
 	seen := map[int64]bool{}

@@ -267,6 +267,9 @@ func (s *Schema) Canonical(in Labels) (Labels, error) {
 		}
 		keys := make([]string, 0, len(vs))
 		for _, v := range vs {
+			if err := CheckText("labels."+name, v, false); err != nil {
+				return nil, err
+			}
 			k, ok := d.Resolve(v)
 			if !ok {
 				msg := fmt.Sprintf("%q is not a value of %s", v, name)

@@ -255,6 +255,8 @@ func translate(err error) error {
 		return &Error{Code: ENOTFOUND, Message: "not found"}
 	case errors.Is(err, gorm.ErrDuplicatedKey), isUniqueViolation(err):
 		return &Error{Code: ECONFLICT, Message: "already exists"}
+	case isUnstorable(err):
+		return fmt.Errorf("%w: %w", &Error{Code: EINVALID, Message: "the text holds a character the database cannot store (a NUL byte or a broken UTF-8 sequence); remove it and send it again"}, err)
 	case isTransient(err):
 		// Kept wrapped, so that the guarded writes see it and try again.
 		return fmt.Errorf("%w: %w", &Error{Code: ECONFLICT, Message: "the database ended this write because another one changed the same rows at the same time; try again"}, err)
@@ -262,6 +264,15 @@ func translate(err error) error {
 		return &Error{Code: EINVALID, Message: "refers to something that does not exist"}
 	}
 	return err
+}
+
+// isUnstorable reports whether PostgreSQL refused text it cannot store: a
+// NUL byte (22021) or a character outside the encoding (22P05). Inputs are
+// checked before they reach the database (see CheckText); this catches any
+// path that was missed, as a 400 rather than a 500.
+func isUnstorable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "22021" || pe.Code == "22P05")
 }
 
 // isUniqueViolation reports whether err is a unique-constraint violation

@@ -225,6 +225,9 @@ func (s *Store) CreateToken(ctx context.Context, userID int64, name string) (str
 	if name == "" || utf8.RuneCountInString(name) > 100 {
 		return "", nil, Invalidf("name", "a token needs a name of 1–100 characters, such as the script that uses it")
 	}
+	if err := CheckText("name", name, false); err != nil {
+		return "", nil, err
+	}
 	if _, err := s.User(ctx, userID); err != nil {
 		return "", nil, err
 	}

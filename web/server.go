@@ -51,7 +51,7 @@ func New(store *annotate.Store, cfg Config) *Server {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{store: store, cfg: cfg, log: cfg.Logger, engine: gin.New(), logins: newLoginLimiter(cfg.Now)}
-	s.engine.Use(s.recover(), s.logRequests(), s.securityHeaders(), s.authenticate())
+	s.engine.Use(s.recover(), s.logRequests(), s.securityHeaders(), s.checkRequestText(), s.authenticate())
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.NoRoute(func(c *gin.Context) {
 		s.fail(c, annotate.NotFoundf("no such page or endpoint: %s %s", c.Request.Method, c.Request.URL.Path))
