@@ -13,77 +13,6 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// QueueOptions narrows the queue.
-type QueueOptions struct {
-	// Limit is the most paragraphs returned (1 to 100; default 1).
-	Limit int
-	// DocumentID, when set, keeps the queue to one document.
-	DocumentID int64
-	// Exclude leaves out paragraphs the caller already holds, such as the
-	// ones a page has prefetched but not yet saved.
-	Exclude []int64
-}
-
-// Queue returns the next paragraphs for a user to label, in reading order
-// (document by document, paragraph by paragraph): current paragraphs the user
-// has neither labelled nor skipped, that curation has not taken out, and that
-// have fewer annotators than the overlap setting asks for.
-func (s *Store) Queue(ctx context.Context, userID int64, opt QueueOptions) ([]Paragraph, error) {
-	if opt.Limit <= 0 {
-		opt.Limit = 1
-	}
-	if opt.Limit > 100 {
-		opt.Limit = 100
-	}
-	q, err := s.queue(ctx, userID, opt.DocumentID)
-	if err != nil {
-		return nil, err
-	}
-	if len(opt.Exclude) > 0 {
-		q = q.Where("id NOT IN ?", opt.Exclude)
-	}
-	var out []Paragraph
-	if err := q.Order("document_id, position").Limit(opt.Limit).Find(&out).Error; err != nil {
-		return nil, translate(err)
-	}
-	return out, nil
-}
-
-// queue selects the paragraphs in a user's queue, of one document when
-// documentID is not 0.
-func (s *Store) queue(ctx context.Context, userID, documentID int64) (*gorm.DB, error) {
-	overlap, err := s.Overlap(ctx)
-	if err != nil {
-		return nil, err
-	}
-	q := s.read(ctx).Model(&Paragraph{}).
-		Where("is_current = ?", true).
-		Where("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.paragraph_id = paragraphs.id AND a.user_id = ?)", userID).
-		Where("NOT EXISTS (SELECT 1 FROM skips k WHERE k.paragraph_id = paragraphs.id AND k.user_id = ?)", userID).
-		Where("NOT EXISTS (SELECT 1 FROM curations c WHERE c.paragraph_id = paragraphs.id AND c.status = ?)", StatusConfirmed).
-		Where("(SELECT count(*) FROM annotations a2 WHERE a2.paragraph_id = paragraphs.id) < ?", overlap)
-	if documentID != 0 {
-		q = q.Where("document_id = ?", documentID)
-	}
-	return q, nil
-}
-
-// Remaining counts the paragraphs left in a user's queue.
-func (s *Store) Remaining(ctx context.Context, userID int64) (int64, error) {
-	return s.RemainingIn(ctx, userID, 0)
-}
-
-// RemainingIn counts the paragraphs left in a user's queue within one
-// document, or in all of them when documentID is 0.
-func (s *Store) RemainingIn(ctx context.Context, userID, documentID int64) (int64, error) {
-	q, err := s.queue(ctx, userID, documentID)
-	if err != nil {
-		return 0, err
-	}
-	var n int64
-	return n, translate(q.Count(&n).Error)
-}
-
 // Annotation returns a user's annotation of a paragraph.
 func (s *Store) Annotation(ctx context.Context, paragraphID, userID int64) (*Annotation, error) {
 	var a Annotation
@@ -451,6 +380,9 @@ func (s *Store) SkipParagraph(ctx context.Context, userID, paragraphID int64, re
 			out.CreatedAt = s.now()
 		}
 		if err := tx.Save(&out).Error; err != nil {
+			return err
+		}
+		if err := releaseLease(tx, userID, paragraphID); err != nil {
 			return err
 		}
 		return s.record(tx, Change{UserID: userID, Entity: "skip", EntityID: out.ID, ParagraphID: paragraphID, Action: "skip", Before: before, After: toJSON(map[string]string{"reason": reason})})
