@@ -12,6 +12,22 @@ import (
 // to copy from the WAL into the database file.
 const checkpointEvery = 250 * time.Millisecond
 
+// walLimit bounds the WAL file: SQLite cuts it back to this size whenever
+// the log starts again (journal_size_limit, set on the write connection).
+const walLimit = 64 << 20
+
+// walRestartAt is the log size past which the checkpointer stops waiting
+// for the log to start again by itself and makes it: under reads that never
+// pause, some reader always holds a snapshot that needs the log, so SQLite
+// keeps appending to it, as far as the disk allows.
+var walRestartAt int64 = 32 << 20
+
+// walRestartWait is how long a restart waits for readers on older
+// snapshots before giving up until the next tick. Writers wait while it
+// does, so it is short; the checkpointer's connection has it as its busy
+// timeout.
+const walRestartWait = 200 * time.Millisecond
+
 // checkpointer copies committed pages from SQLite's write-ahead log into the
 // database file, on a connection of its own, so that the writes themselves
 // never do it.
@@ -23,18 +39,28 @@ const checkpointEvery = 250 * time.Millisecond
 // runs a PASSIVE checkpoint, which neither readers nor the writer wait for,
 // a moment after writes were committed. Once a checkpoint has copied the
 // whole log and no reader holds an older snapshot, the next write starts
-// the log again from its beginning.
+// the log again from its beginning. When that has not happened and the log
+// has grown past walRestartAt, the checkpointer runs a TRUNCATE checkpoint,
+// which waits up to walRestartWait for the readers to move to the newest
+// snapshot and then empties the log file; if they do not, it tries again
+// at the next tick.
 type checkpointer struct {
-	db    *sql.DB
-	dirty atomic.Bool
-	runs  atomic.Int64 // checkpoints run by the loop
+	db       *sql.DB
+	pageSize int64
+	dirty    atomic.Bool
+	runs     atomic.Int64 // checkpoints run by the loop
+	restarts atomic.Int64 // TRUNCATE checkpoints that emptied the log
 	quit  chan struct{}
 	done  chan struct{}
 	stop  sync.Once
 }
 
 func startCheckpointer(db *sql.DB) *checkpointer {
-	c := &checkpointer{db: db, quit: make(chan struct{}), done: make(chan struct{})}
+	c := &checkpointer{db: db, pageSize: 4096, quit: make(chan struct{}), done: make(chan struct{})}
+	var ps int64
+	if err := db.QueryRow("PRAGMA page_size").Scan(&ps); err == nil && ps > 0 {
+		c.pageSize = ps
+	}
 	go c.loop()
 	return c
 }
@@ -53,15 +79,34 @@ func (c *checkpointer) loop() {
 		case <-t.C:
 			if c.dirty.Swap(false) {
 				// A checkpoint that fails (another process holding the
-				// checkpoint lock, say) is retried at the next tick.
-				if _, _, err := c.checkpoint(context.Background()); err != nil {
+				// checkpoint lock, say), or a log that could not be
+				// started again, is retried at the next tick.
+				if !c.tick(context.Background()) {
 					c.dirty.Store(true)
-				} else {
-					c.runs.Add(1)
 				}
 			}
 		}
 	}
+}
+
+// tick runs one PASSIVE checkpoint and, when the log has grown past
+// walRestartAt, one TRUNCATE checkpoint. It reports whether nothing is left
+// to do until the next write.
+func (c *checkpointer) tick(ctx context.Context) bool {
+	logFrames, _, err := c.checkpoint(ctx)
+	if err != nil {
+		return false
+	}
+	c.runs.Add(1)
+	if int64(logFrames)*(c.pageSize+24) <= walRestartAt {
+		return true
+	}
+	var busy, frames, copied int
+	if err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &copied); err != nil || busy != 0 {
+		return false
+	}
+	c.restarts.Add(1)
+	return true
 }
 
 // checkpoint runs one PASSIVE checkpoint and returns the frames in the log

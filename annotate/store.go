@@ -130,7 +130,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 		s.rdb = rdb
-		csql, err := sql.Open(sqliteDriver(), "file:"+path+"?_busy_timeout=10000")
+		csql, err := sql.Open(sqliteDriver(), "file:"+path+"?_busy_timeout="+strconv.Itoa(int(walRestartWait/time.Millisecond)))
 		if err != nil {
 			_ = sqlDB.Close()
 			_ = rsql.Close()
@@ -167,7 +167,7 @@ var registerDrivers = sync.OnceFunc(func() {
 		return err
 	}})
 	sql.Register("concord_sqlite3_writer", &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-		_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0", nil)
+		_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = "+strconv.Itoa(walLimit), nil)
 		return err
 	}})
 })
