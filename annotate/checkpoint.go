@@ -50,9 +50,9 @@ type checkpointer struct {
 	dirty    atomic.Bool
 	runs     atomic.Int64 // checkpoints run by the loop
 	restarts atomic.Int64 // TRUNCATE checkpoints that emptied the log
-	quit  chan struct{}
-	done  chan struct{}
-	stop  sync.Once
+	quit     chan struct{}
+	done     chan struct{}
+	stop     sync.Once
 }
 
 func startCheckpointer(db *sql.DB) *checkpointer {
