@@ -1,6 +1,7 @@
 package agreement
 
 import (
+	"context"
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
@@ -31,7 +32,7 @@ type singleProfile struct {
 
 // bootstrapSingle returns intervals for nominal, ordinal and interval alpha
 // (the last two nil unless ordered).
-func bootstrapSingle(e *encoded, ordered bool, xs []float64, opt Options) (nom, ord, itv *Interval) {
+func bootstrapSingle(ctx context.Context, e *encoded, ordered bool, xs []float64, opt Options) (nom, ord, itv *Interval, err error) {
 	k := e.k
 	var profiles []singleProfile
 	ids := make(map[string]int32)
@@ -73,10 +74,10 @@ func bootstrapSingle(e *encoded, ordered bool, xs []float64, opt Options) (nom, 
 		profOf = append(profOf, id)
 	}
 	if len(profOf) == 0 {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 
-	B := opt.Bootstrap
+	B := resamples(opt.Bootstrap, len(profOf))
 	nomDelta := nominalDelta(k)
 	itvDelta := intervalDelta(xs)
 	var nomV, ordV, itvV []float64
@@ -87,6 +88,9 @@ func bootstrapSingle(e *encoded, ordered bool, xs []float64, opt Options) (nom, 
 	nc := make([]float64, k)
 	nP := len(profOf)
 	for range B {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, nil, err
+		}
 		clear(w)
 		for range nP {
 			w[profOf[rng.IntN(nP)]]++
@@ -132,7 +136,7 @@ func bootstrapSingle(e *encoded, ordered bool, xs []float64, opt Options) (nom, 
 		ord = percentileInterval(ordV, ordU, B, level)
 		itv = percentileInterval(itvV, itvU, B, level)
 	}
-	return nom, ord, itv
+	return nom, ord, itv, nil
 }
 
 // multiProfile is the content of a pairable multi-label item: its observed
@@ -144,7 +148,7 @@ type multiProfile struct {
 }
 
 // bootstrapMulti returns intervals for MASI, Jaccard and nominal alpha.
-func bootstrapMulti(e *encoded, opt Options) (masi, jac, nom *Interval) {
+func bootstrapMulti(ctx context.Context, e *encoded, opt Options) (masi, jac, nom *Interval, err error) {
 	var profiles []multiProfile
 	ids := make(map[string]int32)
 	var profOf []int32
@@ -191,9 +195,9 @@ func bootstrapMulti(e *encoded, opt Options) (masi, jac, nom *Interval) {
 		profOf = append(profOf, id)
 	}
 	if len(profOf) == 0 {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
-	B := opt.Bootstrap
+	B := resamples(opt.Bootstrap, len(profOf))
 	var mV, jV, nV []float64
 	var mU, jU, nU int
 	rng := newRand(opt.Seed)
@@ -201,6 +205,9 @@ func bootstrapMulti(e *encoded, opt Options) (masi, jac, nom *Interval) {
 	marg := make([]int64, e.nSets())
 	nP := len(profOf)
 	for range B {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, nil, err
+		}
 		clear(w)
 		for range nP {
 			w[profOf[rng.IntN(nP)]]++
@@ -234,11 +241,29 @@ func bootstrapMulti(e *encoded, opt Options) (masi, jac, nom *Interval) {
 		}
 	}
 	level := opt.level()
-	return percentileInterval(mV, mU, B, level), percentileInterval(jV, jU, B, level), percentileInterval(nV, nU, B, level)
+	return percentileInterval(mV, mU, B, level), percentileInterval(jV, jU, B, level), percentileInterval(nV, nU, B, level), nil
 }
 
 // percentileInterval returns the central level interval of vals, or nil
 // when no resample gave a defined value.
+// MaxBootstrapDraws bounds the work of one bootstrap: resamples times
+// resampled items. Past it the number of resamples is cut (to no fewer
+// than MinBootstrapResamples), and the interval's Resamples says how many
+// were drawn. 1,000 resamples stay whole up to 200,000 pairable items.
+const MaxBootstrapDraws = 200_000_000
+
+// MinBootstrapResamples is the fewest resamples a bounded bootstrap draws.
+const MinBootstrapResamples = 200
+
+// resamples returns how many resamples to draw of items items when asked
+// for b.
+func resamples(b, items int) int {
+	if items <= 0 || b*items <= MaxBootstrapDraws {
+		return b
+	}
+	return min(b, max(MinBootstrapResamples, MaxBootstrapDraws/items))
+}
+
 func percentileInterval(vals []float64, undefined, resamples int, level float64) *Interval {
 	if len(vals) == 0 {
 		return nil

@@ -1,5 +1,7 @@
 package agreement
 
+import "context"
+
 // Report is the full agreement report for one dimension. Every coefficient
 // is a Metric, so the report marshals to JSON directly; coefficients that do
 // not apply to the kind of dimension are present with a null value and a
@@ -159,6 +161,17 @@ type AnnotatorDistribution struct {
 // implement. The generator is math/rand/v2's PCG seeded from opt.Seed, so
 // the same data, Bootstrap and Seed give the same intervals.
 func Compute(d Dataset, opt Options) Report {
+	r, _ := ComputeContext(context.Background(), d, opt)
+	return r
+}
+
+// ComputeContext is Compute that stops when ctx is done, returning ctx's
+// error: the bootstrap checks it between resamples, so a caller that goes
+// away stops the work within one resample.
+func ComputeContext(ctx context.Context, d Dataset, opt Options) (Report, error) {
+	if err := ctx.Err(); err != nil {
+		return Report{}, err
+	}
 	e := encode(d, nil)
 	r := Report{
 		Kind:              "single",
@@ -172,16 +185,20 @@ func Compute(d Dataset, opt Options) Report {
 		UnknownValues:     e.unknownValues,
 		UnknownCategories: append([]string{}, e.unknown...),
 	}
+	var err error
 	if d.Multi {
 		r.Kind = "multi"
-		computeMulti(e, &r, opt)
+		err = computeMulti(ctx, e, &r, opt)
 	} else {
-		computeSingle(e, &r, d.Ordered, opt)
+		err = computeSingle(ctx, e, &r, d.Ordered, opt)
 	}
-	return r
+	if err != nil {
+		return Report{}, err
+	}
+	return r, nil
 }
 
-func computeSingle(e *encoded, r *Report, ordered bool, opt Options) {
+func computeSingle(ctx context.Context, e *encoded, r *Report, ordered bool, opt Options) error {
 	k := e.k
 	st := analyzeSingle(e, k, true)
 	r.PairableItems = int(st.pairableItems)
@@ -233,14 +250,18 @@ func computeSingle(e *encoded, r *Report, ordered bool, opt Options) {
 	r.Distribution = buildDistribution(e, st.dist, st.annUnits, r.PerCategory, r.Units)
 
 	if opt.Bootstrap > 0 {
-		nom, ord, itv := bootstrapSingle(e, ordered, xs, opt)
+		nom, ord, itv, err := bootstrapSingle(ctx, e, ordered, xs, opt)
+		if err != nil {
+			return err
+		}
 		attachCI(&r.AlphaNominal, nom)
 		attachCI(&r.AlphaOrdinal, ord)
 		attachCI(&r.AlphaInterval, itv)
 	}
+	return nil
 }
 
-func computeMulti(e *encoded, r *Report, opt Options) {
+func computeMulti(ctx context.Context, e *encoded, r *Report, opt Options) error {
 	k := e.k
 	st := analyzeMulti(e)
 	r.PairableItems = int(st.pairableItems)
@@ -297,11 +318,15 @@ func computeMulti(e *encoded, r *Report, opt Options) {
 	r.Distribution = buildDistribution(e, st.dist, st.annUnits, r.PerCategory, r.Units)
 
 	if opt.Bootstrap > 0 {
-		masi, jac, nom := bootstrapMulti(e, opt)
+		masi, jac, nom, err := bootstrapMulti(ctx, e, opt)
+		if err != nil {
+			return err
+		}
 		attachCI(&r.AlphaMASI, masi)
 		attachCI(&r.AlphaJaccard, jac)
 		attachCI(&r.AlphaNominal, nom)
 	}
+	return nil
 }
 
 func attachCI(m *Metric, ci *Interval) {

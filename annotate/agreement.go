@@ -97,6 +97,13 @@ type GoldAgreement struct {
 // the annotator did not answer and counts nowhere. Values outside the
 // schema are counted in the report's unknown_values and left out.
 func BuildAgreement(schema *Schema, rows []LabelRow, gold map[string]Labels, opt agreement.Options) *AgreementReport {
+	rep, _ := BuildAgreementContext(context.Background(), schema, rows, gold, opt)
+	return rep
+}
+
+// BuildAgreementContext is BuildAgreement that stops when ctx is done and
+// returns its error.
+func BuildAgreementContext(ctx context.Context, schema *Schema, rows []LabelRow, gold map[string]Labels, opt agreement.Options) (*AgreementReport, error) {
 	rows = latestRows(rows)
 	rep := &AgreementReport{SchemaVersion: schema.Version, Options: opt, Labels: len(rows), Annotators: []string{}, Dimensions: []DimensionAgreement{}}
 	items := map[string]bool{}
@@ -118,7 +125,11 @@ func BuildAgreement(schema *Schema, rows []LabelRow, gold map[string]Labels, opt
 	for i := range schema.Dimensions {
 		d := &schema.Dimensions[i]
 		ds := dimensionDataset(d, rows)
-		da := DimensionAgreement{Name: d.Name, Title: d.Title, Kind: d.Kind, Primary: "alpha_nominal", Report: agreement.Compute(ds, opt)}
+		r, err := agreement.ComputeContext(ctx, ds, opt)
+		if err != nil {
+			return nil, err
+		}
+		da := DimensionAgreement{Name: d.Name, Title: d.Title, Kind: d.Kind, Primary: "alpha_nominal", Report: r}
 		switch {
 		case d.Kind == KindMulti:
 			da.Primary = "alpha_masi"
@@ -129,7 +140,7 @@ func BuildAgreement(schema *Schema, rows []LabelRow, gold map[string]Labels, opt
 		da.Gold = goldAgreement(d, rows, gold, da.Report.Pairwise.Annotators)
 		rep.Dimensions = append(rep.Dimensions, da)
 	}
-	return rep
+	return rep, nil
 }
 
 // latestRows returns rows grouped by item, keeping only the latest row of
@@ -389,16 +400,6 @@ func (s *Store) labelRows(ctx context.Context, f AgreementFilter) (*Schema, []La
 		gold[strconv.FormatInt(g.ParagraphID, 10)] = g.Labels
 	}
 	return sc, rows, gold, nil
-}
-
-// Agreement computes the agreement report of the labels on current
-// paragraphs that f keeps (see BuildAgreement).
-func (s *Store) Agreement(ctx context.Context, f AgreementFilter, opt agreement.Options) (*AgreementReport, error) {
-	ls, err := s.AgreementLabels(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	return BuildAgreement(ls.Schema, ls.Rows, ls.Gold, opt), nil
 }
 
 // Confusion returns the confusion matrix of annotators a (rows) and b

@@ -36,6 +36,7 @@ type Store struct {
 	stmt    guardStatements
 	now     func() time.Time
 	schemas schemaCache
+	reports reportCache
 	tokens  tokenCache
 	// writer (SQLite only) runs every write transaction; see writer.go.
 	writer *writer

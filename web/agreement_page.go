@@ -157,7 +157,6 @@ func (s *Server) showAgreement(c *gin.Context) {
 		return
 	}
 	q, err := parseAgreementQuery(c)
-	var ls *annotate.LabelSet
 	if err == nil {
 		for _, id := range q.Filter.Documents {
 			data.Query.Documents[id] = true
@@ -165,7 +164,7 @@ func (s *Server) showAgreement(c *gin.Context) {
 		for _, a := range q.Filter.Annotators {
 			data.Query.Annotators[a] = true
 		}
-		ls, err = s.store.AgreementLabels(ctx, q.Filter)
+		data.Report, err = s.store.Agreement(ctx, q.Filter, q.Options)
 	}
 	if err != nil {
 		if annotate.ErrorCode(err) != annotate.EINVALID {
@@ -175,17 +174,19 @@ func (s *Server) showAgreement(c *gin.Context) {
 		s.render(c, http.StatusBadRequest, "agreement", Page{Error: annotate.ErrorMessage(err) + ". Change the filter and apply it again.", Data: data})
 		return
 	}
-	sc := ls.Schema
-	data.Report = annotate.BuildAgreement(sc, ls.Rows, ls.Gold, q.Options)
 	a, b := pickPair(data.Report, data.Query.A, data.Query.B)
 	data.Query.A, data.Query.B = a, b
 	conf := map[string]*agreement.Matrix{}
 	if a != "" && b != "" {
-		for _, d := range sc.Dimensions {
-			if m, err := annotate.BuildConfusion(sc, ls.Rows, d.Name, a, b); err == nil {
-				conf[d.Name] = m
-			}
+		if conf, err = s.store.Confusions(ctx, q.Filter, a, b); err != nil {
+			s.fail(c, err)
+			return
 		}
+	}
+	sc, err := s.store.Schema(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
 	for i := range data.Report.Dimensions {
 		d := &data.Report.Dimensions[i]

@@ -1,0 +1,129 @@
+package annotate
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+
+	"concord/agreement"
+)
+
+// reportCache keeps the agreement reports and confusion matrices computed
+// lately, each under the data version it was computed at: a repeat view with
+// nothing written since is answered from memory, and any write (every write
+// appends to the history) makes the next view compute afresh. Entries are
+// small — a report is a few kilobytes whatever the corpus — and few are kept.
+type reportCache struct {
+	mu      sync.Mutex
+	entries []cacheEntry // newest last
+}
+
+type cacheEntry struct {
+	key     string
+	version int64
+	value   any
+}
+
+// reportCacheSize is how many reports and matrices the cache keeps.
+const reportCacheSize = 16
+
+func (c *reportCache) get(key string, version int64) (any, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.entries {
+		if e.key == key && e.version == version {
+			return e.value, true
+		}
+	}
+	return nil, false
+}
+
+func (c *reportCache) put(key string, version int64, v any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	kept := c.entries[:0]
+	for _, e := range c.entries {
+		if e.key != key {
+			kept = append(kept, e)
+		}
+	}
+	c.entries = append(kept, cacheEntry{key: key, version: version, value: v})
+	if len(c.entries) > reportCacheSize {
+		c.entries = c.entries[len(c.entries)-reportCacheSize:]
+	}
+}
+
+// DataVersion returns a number that changes whenever labels, gold labels,
+// curation, the schema, users or documents change: the newest history row,
+// which every write appends in its own transaction. One index lookup.
+func (s *Store) DataVersion(ctx context.Context) (int64, error) {
+	var v *int64
+	if err := s.read(ctx).Raw("SELECT max(id) FROM history").Scan(&v).Error; err != nil {
+		return 0, translate(err)
+	}
+	if v == nil {
+		return 0, nil
+	}
+	return *v, nil
+}
+
+// cacheKey names a computation by what it was asked.
+func cacheKey(kind string, parts ...any) string {
+	b, _ := json.Marshal(append([]any{kind}, parts...))
+	return string(b)
+}
+
+// Agreement computes the agreement report of the labels on current
+// paragraphs that f keeps (see BuildAgreement). A report asked for again
+// with nothing written since comes from memory. The computation stops when
+// ctx is done.
+func (s *Store) Agreement(ctx context.Context, f AgreementFilter, opt agreement.Options) (*AgreementReport, error) {
+	version, err := s.DataVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := cacheKey("agreement", f, opt)
+	if v, ok := s.reports.get(key, version); ok {
+		return v.(*AgreementReport), nil
+	}
+	ls, err := s.AgreementLabels(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := BuildAgreementContext(ctx, ls.Schema, ls.Rows, ls.Gold, opt)
+	if err != nil {
+		return nil, err
+	}
+	s.reports.put(key, version, rep)
+	return rep, nil
+}
+
+// Confusions returns the confusion matrices of annotators a (rows) and b
+// (columns) on every single and multi dimension where both have labels,
+// by dimension name, over the labels f keeps; from memory when nothing was
+// written since the same question.
+func (s *Store) Confusions(ctx context.Context, f AgreementFilter, a, b string) (map[string]*agreement.Matrix, error) {
+	version, err := s.DataVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := cacheKey("confusions", f, a, b)
+	if v, ok := s.reports.get(key, version); ok {
+		return v.(map[string]*agreement.Matrix), nil
+	}
+	ls, err := s.AgreementLabels(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*agreement.Matrix{}
+	for _, d := range ls.Schema.Dimensions {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if m, err := BuildConfusion(ls.Schema, ls.Rows, d.Name, a, b); err == nil {
+			out[d.Name] = m
+		}
+	}
+	s.reports.put(key, version, out)
+	return out, nil
+}
