@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 )
 
 func TestMajorities(t *testing.T) {
@@ -43,7 +44,7 @@ func TestMajorities(t *testing.T) {
 }
 
 func TestDisagreementsOrderAndGold(t *testing.T) {
-	s := schemaStore(t)
+	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
 	doc := mustImport(t, s, "a.txt", "A\n\nOne is here.\n\nTwo is here.\n\nThree is here.\n\nFour is here.")
 	ps := currentParagraphs(t, s, doc.DocumentID)

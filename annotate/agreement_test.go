@@ -10,6 +10,7 @@ import (
 
 	"concord/agreement"
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 	"concord/seeds"
 )
 
@@ -182,7 +183,7 @@ type agreeFixture struct {
 
 func newAgreeFixture(t *testing.T) *agreeFixture {
 	t.Helper()
-	s := schemaStore(t)
+	s := annotatetest.WithSchema(t)
 	f := &agreeFixture{s: s}
 	ra := mustImport(t, s, "a.txt", "A\n\nOne is here.\n\nTwo is here.\n\nThree is here.\n\nFour is here.")
 	rb := mustImport(t, s, "b.txt", "B\n\nFive is here.\n\nSix is here.")

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 )
 
 var (
@@ -16,7 +17,7 @@ var (
 )
 
 func TestSaveAnnotationVersions(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
 	q, _ := s.Queue(ctx, u.ID, annotate.QueueOptions{})
@@ -99,7 +100,7 @@ func TestSaveAnnotationVersions(t *testing.T) {
 }
 
 func TestSkipAndNotes(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	alice := mustUser(t, s, "alice", annotate.RoleAnnotator)
 	bob := mustUser(t, s, "bob", annotate.RoleReviewer)
@@ -179,7 +180,7 @@ func TestSkipAndNotes(t *testing.T) {
 }
 
 func TestQueueOverlapAndCuration(t *testing.T) {
-	s := schemaStore(t)
+	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
 	res := mustImport(t, s, "a.txt", "Title\n\nOne is here.\n\nTwo is here.\n\nThree is here.")
 	ps := currentParagraphs(t, s, res.DocumentID)
@@ -269,7 +270,7 @@ func equalIDs(a, b []int64) bool {
 }
 
 func TestDocumentsProgressAndContext(t *testing.T) {
-	s := schemaStore(t)
+	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
 	d1 := mustImport(t, s, "a.txt", "A\n\nOne is here.\n\nTwo is here.\n\nThree is here.\n\nFour is here.")
 	d2 := mustImport(t, s, "b.txt", "B\n\nFive is here.\n\nSix is here.")
@@ -349,7 +350,7 @@ func TestDocumentsProgressAndContext(t *testing.T) {
 }
 
 func TestSetGold(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	r := mustUser(t, s, "rev", annotate.RoleReviewer)
 	q, _ := s.Queue(ctx, r.ID, annotate.QueueOptions{})
@@ -385,7 +386,7 @@ func TestSetGold(t *testing.T) {
 }
 
 func TestOpenValues(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
 	q, _ := s.Queue(ctx, u.ID, annotate.QueueOptions{Limit: 3})
@@ -413,7 +414,7 @@ func TestOpenValues(t *testing.T) {
 // paragraph of a revision that has been replaced: it would be invisible to
 // exports and agreement.
 func TestSetGoldRefusesOldRevision(t *testing.T) {
-	s := schemaStore(t)
+	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
 	first := mustImport(t, s, "doc.txt", "Title\n\nOne paragraph.\n\nAnother one.\n")
 	old := currentParagraphs(t, s, first.DocumentID)
@@ -429,7 +430,7 @@ func TestSetGoldRefusesOldRevision(t *testing.T) {
 // same paragraph contexts as asking one by one, across documents and at the
 // first and last paragraph of each.
 func TestContextsMatchContext(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	docs, err := s.Documents(ctx, 0)
 	if err != nil {
@@ -465,7 +466,7 @@ func TestContextsMatchContext(t *testing.T) {
 // once: the same as reading each, without other users' labels or the
 // paragraphs the user has not labelled.
 func TestAnnotationsOf(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	alice := mustUser(t, s, "alice", annotate.RoleAnnotator)
 	bob := mustUser(t, s, "bob", annotate.RoleAnnotator)

@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 	"concord/seeds"
 )
 
 // TestImportSeedsTwice checks that importing the same corpus again changes
 // nothing: every document is unchanged and no table gains a row.
 func TestImportSeedsTwice(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	before := countRows(t, s)
 	if before["documents"] != 2 || before["revisions"] != 2 || before["paragraphs"] != 12+18 {
@@ -72,7 +73,7 @@ Paragraph three has changed.
 // unchanged paragraphs move to the new revision, the others stay with the
 // old paragraphs, and gold labels and confirmed flags move along.
 func TestImportRevision(t *testing.T) {
-	s := schemaStore(t)
+	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
 	alice := mustUser(t, s, "alice", annotate.RoleAnnotator)
 	bob := mustUser(t, s, "bob", annotate.RoleReviewer)
@@ -230,7 +231,7 @@ func TestImportRevision(t *testing.T) {
 // TestImportBadFiles checks that every bad file is reported with its path
 // and the reason while the good ones import.
 func TestImportBadFiles(t *testing.T) {
-	s := schemaStore(t)
+	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	write := func(name, body string) string {
@@ -326,7 +327,7 @@ func TestImportBadFiles(t *testing.T) {
 // TestImportJSONLFields checks that ids, titles, sources, URLs, dates and
 // metadata from JSONL land in the document.
 func TestImportJSONLFields(t *testing.T) {
-	s := schemaStore(t)
+	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "corpus.jsonl")
@@ -373,7 +374,7 @@ func TestImportJSONLFields(t *testing.T) {
 // exact duplicates across documents, whatever their white space, and
 // boilerplate in the seed articles.
 func TestImportSuggestions(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	a := mustImport(t, s, "a.txt", "Title A\n\nThe police said there was no threat.\n\nOnly in A.")
 	b := mustImport(t, s, "b.txt", "Title B\n\nThe  police said\nthere was   no threat.\n\nOnly in B.")
@@ -426,8 +427,7 @@ func TestImportSuggestions(t *testing.T) {
 // TestImportAtomic checks that a document that fails half way leaves no
 // trace: a trigger makes the last write of the import fail.
 func TestImportAtomic(t *testing.T) {
-	s := schemaStore(t)
-	sqliteOnly(t, s)
+	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
 	db, _ := s.SQLForTest()
 	exec := func(q string) {
@@ -436,8 +436,21 @@ func TestImportAtomic(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
+	// failOn makes every insert into history with the given action fail, in
+	// the dialect's own trigger syntax, and returns the statement that
+	// removes the trigger again.
+	failOn := func(name, action string) string {
+		t.Helper()
+		if s.Dialect() == "postgres" {
+			exec(`CREATE FUNCTION ` + name + `() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.action = '` + action + `' THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$`)
+			exec(`CREATE TRIGGER ` + name + ` BEFORE INSERT ON history FOR EACH ROW EXECUTE FUNCTION ` + name + `()`)
+			return `DROP TRIGGER ` + name + ` ON history`
+		}
+		exec(`CREATE TRIGGER ` + name + ` BEFORE INSERT ON history WHEN NEW.action = '` + action + `' BEGIN SELECT RAISE(ABORT, 'disk full'); END`)
+		return `DROP TRIGGER ` + name
+	}
 	before := countRows(t, s)
-	exec(`CREATE TRIGGER fail_import BEFORE INSERT ON history WHEN NEW.action = 'import-created' BEGIN SELECT RAISE(ABORT, 'disk full'); END`)
+	drop := failOn("fail_import", "import-created")
 	res, err := s.ImportDocument(ctx, 0, annotate.Source{Key: "a.txt", Text: []byte("Title\n\nAdvertisement\n\nBody one.\n\nBody two.")})
 	if err == nil || res.Status != annotate.ImportFailed || !strings.Contains(res.Error, "disk full") {
 		t.Fatalf("import = %+v %v, want a failure", res, err)
@@ -445,7 +458,7 @@ func TestImportAtomic(t *testing.T) {
 	if after := countRows(t, s); !sameCounts(before, after) {
 		t.Errorf("a failed import left rows: before %v, after %v", before, after)
 	}
-	exec(`DROP TRIGGER fail_import`)
+	exec(drop)
 
 	// A revision that fails while carrying labels over leaves revision 1.
 	first := mustImport(t, s, "a.txt", "Title\n\nBody one.\n\nBody two.")
@@ -455,7 +468,7 @@ func TestImportAtomic(t *testing.T) {
 		t.Fatal(err)
 	}
 	before = countRows(t, s)
-	exec(`CREATE TRIGGER fail_carry BEFORE INSERT ON history WHEN NEW.action = 'carry-over' BEGIN SELECT RAISE(ABORT, 'disk full'); END`)
+	drop = failOn("fail_carry", "carry-over")
 	if _, err := s.ImportDocument(ctx, 0, annotate.Source{Key: "a.txt", Text: []byte("Title\n\nBody one.\n\nBody three.")}); err == nil {
 		t.Fatal("revision import succeeded despite the trigger")
 	}
@@ -469,7 +482,7 @@ func TestImportAtomic(t *testing.T) {
 	if cur := currentParagraphs(t, s, first.DocumentID); len(cur) != 2 || cur[0].ID != p[0].ID || cur[1].ID != p[1].ID {
 		t.Errorf("current paragraphs changed after a failed revision: %+v", cur)
 	}
-	exec(`DROP TRIGGER fail_carry`)
+	exec(drop)
 
 	// A cancelled context writes nothing either.
 	cctx, cancel := context.WithCancel(ctx)
@@ -498,7 +511,7 @@ func sameCounts(a, b map[string]int) bool {
 // TestImportRefusesNonWebURL checks that a document's url must be an http or
 // https address, since pages link to it.
 func TestImportRefusesNonWebURL(t *testing.T) {
-	s := schemaStore(t)
+	s := annotatetest.WithSchema(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "docs.jsonl")
 	lines := `{"id": "a", "text": "Title\n\nBody.", "url": "https://example.com/a"}

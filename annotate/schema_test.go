@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 	"concord/seeds"
 )
 
@@ -171,7 +172,7 @@ func withoutOption(t *testing.T, dim, key string) *annotate.Schema {
 }
 
 func TestApplySchema(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	alice := mustUser(t, s, "alice", annotate.RoleAnnotator)
 	bob := mustUser(t, s, "bob", annotate.RoleAnnotator)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 	"concord/seeds"
 )
 
@@ -219,7 +220,7 @@ func TestSplitBody(t *testing.T) {
 // TestImportMarkdownTitle checks that a Markdown heading names the document
 // without its hash marks.
 func TestImportMarkdownTitle(t *testing.T) {
-	s := newStore(t)
+	s := annotatetest.Open(t)
 	ctx := context.Background()
 	tests := []struct {
 		key, text string

@@ -8,10 +8,11 @@ import (
 	"testing"
 
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 )
 
 func TestPragmas(t *testing.T) {
-	s := newStore(t)
+	s := annotatetest.Open(t)
 	sqliteOnly(t, s)
 	w, r := s.SQLForTest()
 	for name, db := range map[string]*sql.DB{"write": w, "read": r} {
@@ -55,7 +56,7 @@ func TestPragmas(t *testing.T) {
 }
 
 func TestOverlap(t *testing.T) {
-	s := newStore(t)
+	s := annotatetest.Open(t)
 	ctx := context.Background()
 	if n, err := s.Overlap(ctx); err != nil || n != annotate.DefaultOverlap {
 		t.Errorf("default overlap = %d %v, want %d", n, err, annotate.DefaultOverlap)
@@ -82,7 +83,7 @@ func TestOverlap(t *testing.T) {
 }
 
 func TestBackup(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	sqliteOnly(t, s)
 	ctx := context.Background()
 	u := mustUser(t, s, "alice", annotate.RoleAnnotator)

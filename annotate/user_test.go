@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 )
 
 func TestCreateUser(t *testing.T) {
-	s := newStore(t)
+	s := annotatetest.Open(t)
 	ctx := context.Background()
 	mustUser(t, s, "alice", annotate.RoleAnnotator)
 	tests := []struct {
@@ -47,7 +48,7 @@ func TestCreateUser(t *testing.T) {
 }
 
 func TestAuthenticate(t *testing.T) {
-	s := newStore(t)
+	s := annotatetest.Open(t)
 	ctx := context.Background()
 	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
 	got, err := s.Authenticate(ctx, "alice", "correct horse battery")
@@ -70,7 +71,7 @@ func TestAuthenticate(t *testing.T) {
 }
 
 func TestRolesAndPasswords(t *testing.T) {
-	s := newStore(t)
+	s := annotatetest.Open(t)
 	ctx := context.Background()
 	admin := mustUser(t, s, "root", annotate.RoleAdmin)
 	err := s.SetRole(ctx, admin.ID, admin.ID, annotate.RoleReviewer)
@@ -124,7 +125,7 @@ func TestRolesAndPasswords(t *testing.T) {
 }
 
 func TestSessionsExpire(t *testing.T) {
-	s := newStore(t)
+	s := annotatetest.Open(t)
 	ctx := context.Background()
 	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
@@ -169,7 +170,7 @@ func TestSessionsExpire(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
-	s := newStore(t)
+	s := annotatetest.Open(t)
 	ctx := context.Background()
 	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
 	if _, _, err := s.CreateToken(ctx, u.ID, "  "); !errors.Is(err, annotate.ErrInvalid) {
@@ -213,7 +214,7 @@ func TestTokens(t *testing.T) {
 // second of trust has passed.
 func TestTokenChangesReachTheCache(t *testing.T) {
 	ctx := context.Background()
-	dsn := testDSN(t)
+	dsn := annotatetest.DSN(t)
 	s, err := annotate.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +257,7 @@ func TestTokenChangesReachTheCache(t *testing.T) {
 }
 
 func TestEnsureAdmin(t *testing.T) {
-	s := newStore(t)
+	s := annotatetest.Open(t)
 	ctx := context.Background()
 	pw, err := s.EnsureAdmin(ctx)
 	if err != nil || len(pw) < annotate.MinPasswordLen {
@@ -279,7 +280,7 @@ func TestEnsureAdmin(t *testing.T) {
 // the first call sets it, calls within the minute leave it, a later call
 // moves it on. Tokens never used show none.
 func TestTokenLastUse(t *testing.T) {
-	s := newStore(t)
+	s := annotatetest.Open(t)
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	s.SetClock(func() time.Time { return now })

@@ -8,13 +8,14 @@ import (
 	"testing"
 
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 )
 
 // TestConcurrentWritesCommitIndependently sends many saves at once, some of
 // them invalid or stale, so that the writer commits them in groups: every
 // valid save lands with its history row, and every failing one fails alone.
 func TestConcurrentWritesCommitIndependently(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	const users = 8
 	var ids []int64
@@ -75,7 +76,7 @@ func TestConcurrentWritesCommitIndependently(t *testing.T) {
 // wins, the other gets a conflict carrying the winner, and the loser's
 // failed insert leaves the rest of its commit group intact.
 func TestConcurrentCreatesOfOneAnnotation(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
 	paras, err := s.Queue(ctx, u.ID, annotate.QueueOptions{Limit: 20})
