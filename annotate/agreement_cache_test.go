@@ -7,10 +7,11 @@ import (
 
 	"concord/agreement"
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 )
 
 func TestAgreementReportIsCachedUntilAWrite(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	a := mustUser(t, s, "alice", annotate.RoleAnnotator)
 	b := mustUser(t, s, "bob", annotate.RoleAnnotator)
@@ -60,7 +61,7 @@ func TestAgreementReportIsCachedUntilAWrite(t *testing.T) {
 }
 
 func TestAgreementStopsWhenTheCallerLeaves(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := s.Agreement(ctx, annotate.AgreementFilter{}, agreement.DefaultOptions())

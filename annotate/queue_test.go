@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 )
 
 // leaseStore is a store with one document of n paragraphs, the given
 // overlap and a clock the test moves.
 func leaseStore(t *testing.T, n, overlap int) (*annotate.Store, func(time.Duration), []annotate.ParagraphStatus) {
 	t.Helper()
-	s := schemaStore(t)
+	s := annotatetest.WithSchema(t)
 	now := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	var mu sync.Mutex
 	s.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 )
 
 // raceRounds is how many rounds each race runs.
@@ -60,7 +61,7 @@ func lastHistory(t *testing.T, s *annotate.Store, paragraphID int64, entity stri
 }
 
 func TestRaceGoldSameVersion(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	rev := mustUser(t, s, "rev1", annotate.RoleReviewer)
 	rev2 := mustUser(t, s, "rev2", annotate.RoleReviewer)
@@ -116,7 +117,7 @@ func TestRaceGoldSameVersion(t *testing.T) {
 }
 
 func TestRaceAnnotationDeleteAndPut(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	ann := mustUser(t, s, "ann", annotate.RoleAnnotator)
 	ps := currentParagraphs(t, s, 1)
@@ -177,7 +178,7 @@ func TestRaceAnnotationDeleteAndPut(t *testing.T) {
 }
 
 func TestRaceFirstSaves(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	ann := mustUser(t, s, "ann", annotate.RoleAnnotator)
 	ps := currentParagraphs(t, s, 2)
@@ -208,7 +209,7 @@ func TestRaceFirstSaves(t *testing.T) {
 }
 
 func TestRaceSaveAndReimport(t *testing.T) {
-	s := schemaStore(t)
+	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
 	ann := mustUser(t, s, "ann", annotate.RoleAnnotator)
 	text := "Title\n\nThe first paragraph.\n\nThe second paragraph."
@@ -309,7 +310,7 @@ func checkLabelsFit(t *testing.T, s *annotate.Store, round int) {
 func TestRaceSaveAndSchemaApply(t *testing.T) {
 	for _, mapped := range []bool{false, true} {
 		t.Run(fmt.Sprintf("mapping=%v", mapped), func(t *testing.T) {
-			s := newStore(t)
+			s := annotatetest.Open(t)
 			ctx := context.Background()
 			ann := mustUser(t, s, "ann", annotate.RoleAnnotator)
 			with, without := raceSchema(t, "a", "b", "x"), raceSchema(t, "a", "b")
@@ -370,7 +371,7 @@ func TestRaceSaveAndSchemaApply(t *testing.T) {
 }
 
 func TestRaceParallelSchemaApplies(t *testing.T) {
-	s := newStore(t)
+	s := annotatetest.Open(t)
 	ctx := context.Background()
 	for round := range 3 {
 		const n = 20

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 )
 
 func TestCheckText(t *testing.T) {
@@ -49,7 +50,7 @@ func TestCheckText(t *testing.T) {
 // store takes and expects a 400 naming the field, on either database, with
 // nothing stored.
 func TestStoreRefusesControlCharacters(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	u := mustUser(t, s, "ann", annotate.RoleAnnotator)
 	p := currentParagraphs(t, s, 1)[0].ID
@@ -98,7 +99,7 @@ func TestStoreRefusesControlCharacters(t *testing.T) {
 }
 
 func TestDecideCurationsManyIDs(t *testing.T) {
-	s := seededStore(t)
+	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	rev := mustUser(t, s, "rev", annotate.RoleReviewer)
 	ids := make([]int64, annotate.MaxDecideIDs+1)
