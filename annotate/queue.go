@@ -126,10 +126,10 @@ func (s *Store) queue(ctx context.Context, userID, documentID int64, overlap int
 // grantLeases gives userID a lease on up to want of the candidates, in
 // their order, that still have room under overlap; renews the user's other
 // leases; and drops expired ones. On PostgreSQL the candidates' rows are
-// locked first (FOR UPDATE SKIP LOCKED: a row another annotator's grant is
-// weighing is passed over rather than waited for), so that two annotators
-// asking at once count each other's new leases; SQLite runs one grant at a
-// time anyway.
+// locked first, in id order (so two grants never wait on each other in a
+// circle), so that two annotators asking at once count each other's new
+// leases: the second waits for the first's grant, a matter of a
+// millisecond, then counts afresh. SQLite runs one grant at a time anyway.
 func (s *Store) grantLeases(ctx context.Context, userID int64, cands []Paragraph, want, overlap int, now time.Time) (map[int64]bool, error) {
 	ids := make([]int64, len(cands))
 	for i, p := range cands {
@@ -139,14 +139,9 @@ func (s *Store) grantLeases(ctx context.Context, userID int64, cands []Paragraph
 	expires := now.Add(LeaseTTL)
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		clear(granted)
-		free := ids
 		if s.dialect == "postgres" {
-			free = nil
-			if err := tx.Raw("SELECT id FROM paragraphs WHERE id IN ? ORDER BY id FOR UPDATE SKIP LOCKED", ids).Scan(&free).Error; err != nil {
+			if err := tx.Raw("SELECT id FROM paragraphs WHERE id IN ? ORDER BY id FOR UPDATE", ids).Scan(&[]int64{}).Error; err != nil {
 				return err
-			}
-			if len(free) == 0 {
-				return nil
 			}
 		}
 		type count struct {
@@ -154,7 +149,7 @@ func (s *Store) grantLeases(ctx context.Context, userID int64, cands []Paragraph
 			N  int
 		}
 		var counts []count
-		if err := tx.Raw("SELECT p.id AS id, "+holders+" AS n FROM paragraphs p WHERE p.id IN ?", userID, now, free).Scan(&counts).Error; err != nil {
+		if err := tx.Raw("SELECT p.id AS id, "+holders+" AS n FROM paragraphs p WHERE p.id IN ?", userID, now, ids).Scan(&counts).Error; err != nil {
 			return err
 		}
 		room := make(map[int64]bool, len(counts))
