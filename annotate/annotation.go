@@ -185,6 +185,21 @@ WHERE p.id = ?`, userID, userID, paragraphID)
 	} else {
 		args = append([]any{labelsJSON, out.Version, sc.Version, now, cur.ID, cur.Version}, guardArgs...)
 	}
+	if s.stmt.putInsertRecorded != "" && !skipped && !newOpen {
+		// PostgreSQL: the guarded write and its history row in one
+		// statement, which commits by itself (see guard.go).
+		histArgs := []any{now, userID, paragraphID, action, JSON(before), JSON(labelsJSON)}
+		stmt := s.stmt.putUpdateRecorded
+		if cur.ID == 0 {
+			stmt = s.stmt.putInsertRecorded
+		}
+		id, err := s.writeRecorded(ctx, stmt, append(args, histArgs...)...)
+		if err != nil {
+			return nil, false, err
+		}
+		out.ID = id
+		return &out, cur.ID == 0, nil
+	}
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if cur.ID == 0 {
 			id, err := s.insertGuarded(tx, insert, args...)

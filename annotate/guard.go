@@ -43,6 +43,13 @@ type guardStatements struct {
 	putUpdate, putUpdateSkipped string
 	annotationDelete            string
 	goldInsert, goldUpdate      string
+	// putInsertRecorded and putUpdateRecorded (PostgreSQL only) are
+	// putInsert and putUpdate with the history row written by the same
+	// statement, through a data-modifying WITH: a save is then one
+	// statement that commits by itself, one round trip where BEGIN, the
+	// write, the history insert and COMMIT would be four. SQLite has no
+	// data-modifying WITH, and there the transaction costs no round trips.
+	putInsertRecorded, putUpdateRecorded string
 }
 
 // newGuardStatements writes the guarded statements for a dialect.
@@ -63,11 +70,22 @@ func newGuardStatements(dialect string) guardStatements {
 	noSkip := current + " AND NOT EXISTS (SELECT 1 FROM skips WHERE paragraph_id = ? AND user_id = ?)"
 	insert := "INSERT INTO annotations (paragraph_id, user_id, labels, version, schema_version, created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE "
 	update := "UPDATE annotations SET labels = ?, version = ?, schema_version = ?, updated_at = ? WHERE id = ? AND version = ? AND "
+	// The history row of a save: at, user, paragraph, action, before,
+	// after, with the annotation's id from the write.
+	recorded := func(write string) string {
+		return "WITH w AS (" + write + " RETURNING id) INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) SELECT ?, ?, 'annotation', w.id, ?, ?, ?, ? FROM w RETURNING entity_id"
+	}
+	var insertRecorded, updateRecorded string
+	if dialect == "postgres" {
+		insertRecorded, updateRecorded = recorded(insert+noSkip), recorded(update+noSkip)
+	}
 	return guardStatements{
-		putInsert:        insert + noSkip,
-		putInsertSkipped: insert + current,
-		putUpdate:        update + noSkip,
-		putUpdateSkipped: update + current,
+		putInsertRecorded: insertRecorded,
+		putUpdateRecorded: updateRecorded,
+		putInsert:         insert + noSkip,
+		putInsertSkipped:  insert + current,
+		putUpdate:         update + noSkip,
+		putUpdateSkipped:  update + current,
 		// A removal needs only the paragraph current: the labels it
 		// removes are in the history whatever the schema.
 		annotationDelete: "DELETE FROM annotations WHERE id = ? AND version = ? AND EXISTS (SELECT 1 FROM paragraphs WHERE id = ? AND is_current = ?" + lock + ")",
@@ -126,6 +144,21 @@ func retryable(err error) bool {
 func isTransient(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
+
+// writeRecorded runs one of the statements that write and record a save at
+// once, outside any transaction, and returns the annotation's id. A guard
+// that fails, or a unique key already taken, is errStale.
+func (s *Store) writeRecorded(ctx context.Context, stmt string, args ...any) (int64, error) {
+	var id int64
+	err := s.db.WithContext(ctx).Raw(stmt, args...).Row().Scan(&id)
+	if isUniqueViolation(err) || errors.Is(err, sql.ErrNoRows) {
+		return 0, errStale
+	}
+	if err != nil {
+		return 0, translate(err)
+	}
+	return id, nil
 }
 
 // currentSchema returns the current schema: from the cache, or, when fresh

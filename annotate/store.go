@@ -53,6 +53,11 @@ type Store struct {
 // cache of its own.
 const readConns = 4
 
+// postgresConns is how many connections a store keeps to PostgreSQL: enough
+// for the requests one server runs at once on two to eight cores, few
+// enough that several servers fit in PostgreSQL's default of 100.
+const postgresConns = 24
+
 // stmtCacheSize is how many prepared statements each SQLite pool keeps.
 const stmtCacheSize = 512
 
@@ -78,6 +83,15 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
+		// PostgreSQL starts a process for every connection, so the pool
+		// keeps the ones it opened: database/sql would otherwise keep two
+		// idle and open a new one for nearly every request under load.
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		sqlDB.SetMaxOpenConns(postgresConns)
+		sqlDB.SetMaxIdleConns(postgresConns)
 		s.db, s.rdb, s.dialect = db, db, "postgres"
 		s.stmt = newGuardStatements(s.dialect)
 	default:

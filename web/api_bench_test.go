@@ -136,8 +136,15 @@ func BenchmarkAnnotationPut(b *testing.B) {
 // paragraphs, alternating the stance, so the writes are creates and then
 // updates.
 func fullPutTarget(b *testing.B) *putTarget {
+	return fullPutTargetOn(b, filepath.Join(b.TempDir(), "bench.db"), 1)
+}
+
+// fullPutTargetOn is fullPutTarget over the database dsn, served by the
+// given number of Concord servers, each with a store of its own; client g
+// sends to server g modulo servers.
+func fullPutTargetOn(b *testing.B, dsn string, servers int) *putTarget {
 	ctx := context.Background()
-	st, err := annotate.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	st, err := annotate.Open(ctx, dsn)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -184,8 +191,19 @@ func fullPutTarget(b *testing.B) *putTarget {
 			b.Fatal(err)
 		}
 	}
-	srv := httptest.NewServer(web.New(st, web.Config{Logger: slog.New(slog.DiscardHandler)}).Handler())
-	b.Cleanup(srv.Close)
+	urls := make([]string, servers)
+	for i := range urls {
+		si := st
+		if i > 0 {
+			if si, err = annotate.Open(ctx, dsn); err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { si.Close() })
+		}
+		srv := httptest.NewServer(web.New(si, web.Config{Logger: slog.New(slog.DiscardHandler)}).Handler())
+		b.Cleanup(srv.Close)
+		urls[i] = srv.URL
+	}
 
 	// Client g is user g%apiBenchUsers and owns the paragraphs whose index
 	// is g/apiBenchUsers modulo the clients per user.
@@ -204,7 +222,7 @@ func fullPutTarget(b *testing.B) *putTarget {
 		// Each write changes the stance, so none is an idempotent no-op.
 		v := versions[g][p]
 		body := fmt.Sprintf(`{"version":%d,"labels":{"stance":%q,"topic":["strike"]}}`, v, stances[v%len(stances)])
-		r, _ := http.NewRequest(http.MethodPut, fmt.Sprintf("%s/api/v1/paragraphs/%d/annotation", srv.URL, p), strings.NewReader(body))
+		r, _ := http.NewRequest(http.MethodPut, fmt.Sprintf("%s/api/v1/paragraphs/%d/annotation", urls[g%servers], p), strings.NewReader(body))
 		r.Header.Set("Authorization", "Bearer "+tokens[g%apiBenchUsers])
 		r.Header.Set("Content-Type", "application/json")
 		return r
