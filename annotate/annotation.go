@@ -91,6 +91,14 @@ func (s *Store) PutAnnotation(ctx context.Context, userID, paragraphID int64, ve
 	if version < 0 {
 		return nil, false, Invalidf("version", "version must be 0 (new) or the version you last read")
 	}
+	if s.stmt.putDirect != "" {
+		// PostgreSQL: first the write alone, guarded by the version the
+		// client names (see putDirect); what it cannot settle goes on below.
+		a, created, err = s.putDirect(ctx, userID, paragraphID, version, labels)
+		if !retryable(err) {
+			return a, created, err
+		}
+	}
 	for attempt := range maxGuardRetries {
 		a, created, err = s.putOnce(ctx, userID, paragraphID, version, labels, attempt > 0)
 		if !retryable(err) {
@@ -232,6 +240,46 @@ WHERE p.id = ?`, userID, userID, paragraphID)
 		return nil, false, err
 	}
 	return &out, cur.ID == 0, nil
+}
+
+// putDirect is the common save on PostgreSQL in one round trip: the write
+// guarded by the version the client names (as well as by the paragraph and
+// schema being current, no skip, and labels that differ from the stored
+// ones), with its history row, in one statement that commits by itself.
+// Whatever it cannot settle — a stale version, a retry of labels already
+// stored, a skip to take back, a guard that failed — it leaves to putOnce,
+// returning errStale, having written nothing.
+func (s *Store) putDirect(ctx context.Context, userID, paragraphID int64, version int, labels Labels) (*Annotation, bool, error) {
+	sc, err := s.Schema(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	canon, err := sc.Canonical(labels)
+	if err != nil {
+		return nil, false, err
+	}
+	if hasOpenValues(sc, canon) {
+		return nil, false, errStale
+	}
+	now := s.now()
+	labelsJSON := string(toJSON(canon))
+	out := Annotation{ParagraphID: paragraphID, UserID: userID, Labels: canon, Version: version + 1, SchemaVersion: sc.Version, UpdatedAt: now}
+	var args []any
+	stmt := s.stmt.putDirect
+	if version == 0 {
+		stmt = s.stmt.putDirectCreate
+		args = []any{paragraphID, userID, labelsJSON, 1, sc.Version, now, now, sc.Version, paragraphID, true, paragraphID, userID, now, userID, paragraphID, JSON(labelsJSON)}
+	} else {
+		args = []any{paragraphID, userID, version, labelsJSON, version + 1, sc.Version, now, version, labelsJSON, sc.Version, paragraphID, true, paragraphID, userID, now, userID, paragraphID, JSON(labelsJSON)}
+	}
+	err = s.db.WithContext(ctx).Raw(stmt, args...).Row().Scan(&out.ID, &out.CreatedAt)
+	if isUniqueViolation(err) || errors.Is(err, sql.ErrNoRows) {
+		return nil, false, errStale
+	}
+	if err != nil {
+		return nil, false, translate(err)
+	}
+	return &out, version == 0, nil
 }
 
 // staleParagraph is the conflict of a write to a paragraph of an older

@@ -50,6 +50,11 @@ type guardStatements struct {
 	// write, the history insert and COMMIT would be four. SQLite has no
 	// data-modifying WITH, and there the transaction costs no round trips.
 	putInsertRecorded, putUpdateRecorded string
+	// putDirect and putDirectCreate (PostgreSQL only) are the one-statement
+	// save of putDirect: an update guarded by the version the client names
+	// and by labels that differ from the stored ones, or a first insert,
+	// each with its history row.
+	putDirect, putDirectCreate string
 }
 
 // newGuardStatements writes the guarded statements for a dialect.
@@ -75,11 +80,22 @@ func newGuardStatements(dialect string) guardStatements {
 	recorded := func(write string) string {
 		return "WITH w AS (" + write + " RETURNING id) INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) SELECT ?, ?, 'annotation', w.id, ?, ?, ?, ? FROM w RETURNING entity_id"
 	}
-	var insertRecorded, updateRecorded string
+	var insertRecorded, updateRecorded, direct, directCreate string
 	if dialect == "postgres" {
 		insertRecorded, updateRecorded = recorded(insert+noSkip), recorded(update+noSkip)
+		// The stored row at the named version gives the history its
+		// "before"; the update's own guard (version, labels differ) decides.
+		direct = "WITH old AS (SELECT id, labels FROM annotations WHERE paragraph_id = ? AND user_id = ? AND version = ?)," +
+			" w AS (UPDATE annotations SET labels = ?, version = ?, schema_version = ?, updated_at = ? FROM old WHERE annotations.id = old.id AND annotations.version = ? AND annotations.labels <> ? AND " + noSkip + " RETURNING annotations.id, annotations.created_at)," +
+			" h AS (INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) SELECT ?, ?, 'annotation', w.id, ?, 'update', old.labels, ? FROM w, old)" +
+			" SELECT id, created_at FROM w"
+		directCreate = "WITH w AS (" + insert + noSkip + " RETURNING id, created_at)," +
+			" h AS (INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) SELECT ?, ?, 'annotation', w.id, ?, 'create', NULL, ? FROM w)" +
+			" SELECT id, created_at FROM w"
 	}
 	return guardStatements{
+		putDirect:         direct,
+		putDirectCreate:   directCreate,
 		putInsertRecorded: insertRecorded,
 		putUpdateRecorded: updateRecorded,
 		putInsert:         insert + noSkip,
