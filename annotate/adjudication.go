@@ -11,17 +11,21 @@ import (
 // Majority is the answer most annotators of a paragraph gave on one
 // dimension, and how strong it is.
 //
-// For a single or open dimension it is the most frequent value, where
+// A majority is strict: more than half of the annotators gave the same
+// answer. For a single or open dimension the answer is a value, where
 // leaving the dimension unanswered counts as a value of its own (Labels
-// empty); when two values tie for the most votes Tie is set and Labels is
-// empty. For a multi dimension it is the set of labels that more than half
-// of the annotators applied, and Support counts the annotators who chose
-// exactly that set.
+// empty). For a multi dimension each label is voted on by itself: the
+// answer is the set of labels that more than half of the annotators
+// applied, and Support counts the annotators who chose exactly that set.
+// When no answer has more than half of the annotators (two annotators who
+// differ, three who all differ, a label applied by exactly half of them)
+// there is no majority: Tie is set, Labels is empty and the paragraph is
+// left for a reviewer.
 type Majority struct {
 	Dimension string   `json:"dimension"`
 	Labels    []string `json:"labels"`
 	// Support annotators out of Of gave the majority answer (for a tie, the
-	// tied answers' count).
+	// count of the most frequent answer).
 	Support int  `json:"support"`
 	Of      int  `json:"of"`
 	Tie     bool `json:"tie"`
@@ -52,16 +56,21 @@ func Majorities(sc *Schema, labels []Labels) []Majority {
 					counts[v]++
 				}
 			}
+			halved := false
 			for v, c := range counts {
 				if 2*c > n {
 					m.Labels = append(m.Labels, v)
 				}
+				halved = halved || 2*c == n
 			}
 			sort.Strings(m.Labels)
 			for _, l := range labels {
 				if slices.Equal(l[d.Name], m.Labels) || len(l[d.Name]) == 0 && len(m.Labels) == 0 {
 					m.Support++
 				}
+			}
+			if halved {
+				m.Tie, m.Labels = true, []string{}
 			}
 			out = append(out, m)
 			continue
@@ -74,15 +83,13 @@ func Majorities(sc *Schema, labels []Labels) []Majority {
 			}
 			counts[v]++
 		}
-		best, bestN, tie := "", 0, false
+		best, bestN := "", 0
 		for v, c := range counts {
-			switch {
-			case c > bestN:
-				best, bestN, tie = v, c, false
-			case c == bestN:
-				tie = true
+			if c > bestN {
+				best, bestN = v, c
 			}
 		}
+		tie := n > 0 && 2*bestN <= n
 		m.Support, m.Tie = bestN, tie
 		if !tie && best != "" {
 			m.Labels = []string{best}

@@ -25,7 +25,7 @@ type QueueOptions struct {
 
 // Queue returns the next paragraphs for a user to label, in reading order
 // (document by document, paragraph by paragraph): current paragraphs the user
-// has neither labelled nor skipped, that curation has not taken out, and that
+// has neither labelled, skipped nor flagged, that curation has not taken out, and that
 // have fewer annotators than the overlap setting asks for.
 func (s *Store) Queue(ctx context.Context, userID int64, opt QueueOptions) ([]Paragraph, error) {
 	if opt.Limit <= 0 {
@@ -60,6 +60,7 @@ func (s *Store) queue(ctx context.Context, userID, documentID int64) (*gorm.DB, 
 		Where("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.paragraph_id = paragraphs.id AND a.user_id = ?)", userID).
 		Where("NOT EXISTS (SELECT 1 FROM skips k WHERE k.paragraph_id = paragraphs.id AND k.user_id = ?)", userID).
 		Where("NOT EXISTS (SELECT 1 FROM curations c WHERE c.paragraph_id = paragraphs.id AND c.status = ?)", StatusConfirmed).
+		Where("NOT "+ownFlagSQL, userID).
 		Where("(SELECT count(*) FROM annotations a2 WHERE a2.paragraph_id = paragraphs.id) < ?", overlap)
 	if documentID != 0 {
 		q = q.Where("document_id = ?", documentID)
@@ -410,20 +411,13 @@ func hasOpenValues(sc *Schema, l Labels) bool {
 	return false
 }
 
-// rememberOpenValues keeps the values annotators add to open dimensions.
+// rememberOpenValues keeps the values annotators add to open dimensions,
+// and who typed each (see rememberOpenValue).
 func (s *Store) rememberOpenValues(tx *gorm.DB, sc *Schema, userID int64, l Labels) error {
 	for i := range sc.Dimensions {
 		d := &sc.Dimensions[i]
-		v, ok := openValue(d, l)
-		if !ok {
-			continue
-		}
-		var n int64
-		if err := tx.Model(&OpenValue{}).Where("dimension = ? AND value = ?", d.Name, v).Count(&n).Error; err != nil {
-			return err
-		}
-		if n == 0 {
-			if err := tx.Create(&OpenValue{Dimension: d.Name, Value: v, CreatedBy: userID}).Error; err != nil {
+		if v, ok := openValue(d, l); ok {
+			if err := rememberOpenValue(tx, d.Name, v, userID); err != nil {
 				return err
 			}
 		}

@@ -16,9 +16,15 @@ func checkKind(kind string) error {
 	return nil
 }
 
-// Flag marks a paragraph as a duplicate, boilerplate or not relevant. The
-// flag is a suggestion until someone confirms it; flagging a paragraph whose
-// flag of that kind was dismissed suggests it again.
+// Flag records a user's flag that a paragraph is a duplicate, boilerplate
+// or not relevant, with their reason. The flag is the user's own: it takes
+// the paragraph out of their queue only (until a reviewer dismisses it),
+// and it suggests the paragraph's curation of that kind to reviewers, who
+// alone can confirm it; only a confirmed flag takes the paragraph out of
+// everyone's queue and out of the exports. Flagging a paragraph whose flag
+// of that kind was dismissed suggests it again; flagging again replaces
+// the reason. Flag returns the user's flag as they may see it: their
+// reason, and the status of the curation of that kind.
 func (s *Store) Flag(ctx context.Context, userID, paragraphID int64, kind, reason string) (*Curation, error) {
 	if err := checkKind(kind); err != nil {
 		return nil, err
@@ -28,41 +34,58 @@ func (s *Store) Flag(ctx context.Context, userID, paragraphID int64, kind, reaso
 		return nil, Invalidf("reason", "a reason has at most %d characters", MaxReasonLen)
 	}
 	var c Curation
+	var own UserFlag
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var p Paragraph
 		if err := tx.First(&p, paragraphID).Error; err != nil {
 			return notFound(err, "no paragraph with id %d", paragraphID)
 		}
+		now := s.now()
+		if err := tx.Where("paragraph_id = ? AND user_id = ? AND kind = ?", paragraphID, userID, kind).Limit(1).Find(&own).Error; err != nil {
+			return err
+		}
+		before := JSON("")
+		if own.ID != 0 {
+			before = toJSON(map[string]string{"kind": kind, "reason": own.Reason})
+		} else {
+			own = UserFlag{ParagraphID: paragraphID, UserID: userID, Kind: kind, CreatedAt: now}
+		}
+		own.Reason = reason
+		if err := tx.Save(&own).Error; err != nil {
+			return err
+		}
 		if err := tx.Where("paragraph_id = ? AND kind = ?", paragraphID, kind).Limit(1).Find(&c).Error; err != nil {
 			return err
 		}
-		if c.ID != 0 && c.Status != StatusDismissed {
-			return nil
+		if c.ID == 0 || c.Status == StatusDismissed {
+			if c.ID != 0 {
+				before = toJSON(map[string]string{"kind": kind, "status": c.Status})
+			}
+			uid := userID
+			c.ParagraphID, c.Kind, c.Status, c.Reason, c.FlaggedBy = paragraphID, kind, StatusSuggested, reason, &uid
+			c.DecidedBy, c.DecidedAt = nil, nil
+			if c.ID == 0 {
+				c.CreatedAt = now
+			}
+			if err := tx.Save(&c).Error; err != nil {
+				return err
+			}
 		}
-		before := JSON("")
-		if c.ID != 0 {
-			before = toJSON(map[string]string{"status": c.Status})
-		}
-		uid := userID
-		c.ParagraphID, c.Kind, c.Status, c.Reason, c.FlaggedBy = paragraphID, kind, StatusSuggested, reason, &uid
-		c.DecidedBy, c.DecidedAt = nil, nil
-		if c.ID == 0 {
-			c.CreatedAt = s.now()
-		}
-		if err := tx.Save(&c).Error; err != nil {
-			return err
-		}
-		return s.record(tx, Change{UserID: userID, Entity: "curation", EntityID: c.ID, ParagraphID: paragraphID, Action: "flag", Before: before, After: toJSON(map[string]string{"kind": kind, "status": StatusSuggested, "reason": reason})})
+		return s.record(tx, Change{At: now, UserID: userID, Entity: "curation", EntityID: c.ID, ParagraphID: paragraphID, Action: "flag", Before: before, After: toJSON(map[string]string{"kind": kind, "status": c.Status, "reason": reason})})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &c, nil
+	uid := userID
+	return &Curation{ID: c.ID, ParagraphID: paragraphID, Kind: kind, Status: c.Status, Reason: own.Reason, FlaggedBy: &uid, CreatedAt: own.CreatedAt}, nil
 }
 
-// DecideCurations confirms or dismisses curation flags in one transaction. A
-// confirmed flag takes its paragraph out of every queue; a dismissed one
-// leaves it in. Either can be reversed later.
+// DecideCurations confirms or dismisses curation flags in one transaction,
+// for reviewers and admins. A confirmed flag takes its paragraph out of
+// every queue and out of the exports; a dismissed one leaves it in, and
+// puts it back in the queues of the users who flagged it. Either can be
+// reversed later. Every id must name a flag on a current paragraph (one
+// Curations lists); otherwise nothing is decided.
 func (s *Store) DecideCurations(ctx context.Context, userID int64, ids []int64, status string) (int, error) {
 	if status != StatusConfirmed && status != StatusDismissed {
 		return 0, &Error{Code: EINVALID, Field: "status", Message: fmt.Sprintf("unknown decision %q", status), Allowed: []string{StatusConfirmed, StatusDismissed}}
@@ -73,11 +96,11 @@ func (s *Store) DecideCurations(ctx context.Context, userID int64, ids []int64, 
 	n := 0
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var cs []Curation
-		if err := tx.Where("id IN ?", ids).Find(&cs).Error; err != nil {
+		if err := tx.Where("id IN ? AND paragraph_id IN (SELECT id FROM paragraphs WHERE is_current = ?)", ids, true).Find(&cs).Error; err != nil {
 			return err
 		}
 		if len(cs) != len(uniq(ids)) {
-			return NotFoundf("%d of the %d flags do not exist; reload the list", len(uniq(ids))-len(cs), len(uniq(ids)))
+			return NotFoundf("%d of the %d flags do not exist or belong to an older revision of their document; reload the list", len(uniq(ids))-len(cs), len(uniq(ids)))
 		}
 		now := s.now()
 		uid := userID

@@ -71,7 +71,7 @@ func schemaStore(t *testing.T) *annotate.Store {
 var tables = []string{
 	"users", "tokens", "sessions", "documents", "revisions", "paragraphs",
 	"annotations", "golds", "skips", "notes", "curations", "history",
-	"schema_versions", "settings", "open_values",
+	"schema_versions", "settings", "open_values", "open_value_users", "user_flags",
 }
 
 // countRows returns the number of rows of every table.

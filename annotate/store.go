@@ -148,6 +148,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := s.db.WithContext(ctx).AutoMigrate(models...); err != nil {
 		return fmt.Errorf("migrate database: %w", err)
 	}
+	if err := s.backfillOpenValueUsers(ctx); err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
 	return nil
 }
 
