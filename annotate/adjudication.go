@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -18,8 +19,8 @@ import (
 // answer is the set of labels that more than half of the annotators
 // applied, and Support counts the annotators who chose exactly that set.
 // When no answer has more than half of the annotators (two annotators who
-// differ, three who all differ, a label applied by exactly half of them)
-// there is no majority: Tie is set, Labels is empty and the paragraph is
+// differ, three who all differ, a label applied by exactly half of them, a
+// set of labels nobody chose) there is no majority: Tie is set, Labels is empty and the paragraph is
 // left for a reviewer.
 type Majority struct {
 	Dimension string   `json:"dimension"`
@@ -69,7 +70,10 @@ func Majorities(sc *Schema, labels []Labels) []Majority {
 					m.Support++
 				}
 			}
-			if halved {
+			// No annotator chose the set of the labels most applied (three
+			// annotators, each with two of three labels): no answer has a
+			// majority either.
+			if halved || m.Support == 0 && len(m.Labels) > 0 {
 				m.Tie, m.Labels = true, []string{}
 			}
 			out = append(out, m)
@@ -358,4 +362,46 @@ func (s *Store) userNames(ctx context.Context) (map[int64]string, error) {
 		out[u.ID] = u.Name
 	}
 	return out, nil
+}
+
+// NoMajority returns the dimensions of sc on which the annotators of a
+// paragraph have no strict majority (see Majority), in schema order; none
+// when there is at most one annotator, or when a majority exists in every
+// dimension.
+func NoMajority(sc *Schema, labels []Labels) []string {
+	var out []string
+	if len(labels) < 2 {
+		return out
+	}
+	for _, m := range Majorities(sc, labels) {
+		if m.Tie {
+			out = append(out, m.Dimension)
+		}
+	}
+	return out
+}
+
+// CheckMajorityMethod refuses a gold decision that says it accepts the
+// majority ("majority") of a paragraph whose annotators have none: with two
+// annotators who differ there is nothing to accept, and the decision must
+// say what the reviewer chose instead.
+func (s *Store) CheckMajorityMethod(ctx context.Context, sc *Schema, paragraphID int64, method string) error {
+	if method != "majority" {
+		return nil
+	}
+	anns, err := s.Annotations(ctx, paragraphID)
+	if err != nil {
+		return err
+	}
+	labels := make([]Labels, len(anns))
+	for i, a := range anns {
+		labels[i] = a.Labels
+	}
+	if len(labels) < 2 {
+		return Invalidf("method", "paragraph %d has %d annotator(s), so no majority; accept an annotator's labels (method accept:NAME) or set your own (method own)", paragraphID, len(labels))
+	}
+	if tied := NoMajority(sc, labels); len(tied) > 0 {
+		return Invalidf("method", "paragraph %d has no majority on %s (no answer has more than half of its %d annotators); accept an annotator's labels (method accept:NAME) or set your own (method own)", paragraphID, strings.Join(tied, ", "), len(labels))
+	}
+	return nil
 }

@@ -82,11 +82,14 @@ type Options struct {
 	// Dimensions keeps only these dimensions; empty keeps all.
 	Dimensions []string
 	// GoldOnly keeps only paragraphs with a gold label: adjudicated, or a
-	// majority in every selected required dimension.
+	// strict majority of two or more annotators in every selected
+	// dimension (and an answer in every required one). A single
+	// annotator's labels and ties are not gold.
 	GoldOnly bool
 	// MinAgreement drops paragraphs whose gold label is a majority with a
-	// support below it in some selected dimension (0 to 1). Adjudicated
-	// paragraphs always pass.
+	// support below it in some selected dimension (0 to 1), and those
+	// labelled by a single annotator or tied. Adjudicated paragraphs
+	// always pass.
 	MinAgreement float64
 	// IncludeFlagged keeps paragraphs with a confirmed duplicate,
 	// boilerplate or not-relevant flag, which are left out by default.
@@ -283,6 +286,19 @@ func (o Options) ContentType() string {
 	return "application/x-ndjson; charset=utf-8"
 }
 
+// Includes says in words what the gold-only and minimum agreement filters
+// keep, when they are on: for the About sheet and the command's summary.
+func (o Options) Includes() []string {
+	var out []string
+	if o.GoldOnly {
+		out = append(out, "gold only keeps adjudicated paragraphs and those where more than half of two or more annotators agree in every dimension; paragraphs labelled by a single annotator and ties are left out")
+	}
+	if o.MinAgreement > 0 {
+		out = append(out, fmt.Sprintf("minimum agreement %g keeps adjudicated paragraphs and majority paragraphs whose support reaches %g in every answered dimension; a paragraph labelled by a single annotator cannot pass it (agreement needs two), nor can a tie", o.MinAgreement, o.MinAgreement))
+	}
+	return out
+}
+
 // Describe lists the options in words, for the About sheet and reports.
 func (o Options) Describe() []string {
 	dims := "all"
@@ -304,8 +320,8 @@ func (o Options) Describe() []string {
 	return []string{
 		"dimensions: " + dims,
 		"annotators: " + anns,
-		fmt.Sprintf("gold only: %t", o.GoldOnly),
-		fmt.Sprintf("minimum agreement: %g", o.MinAgreement),
+		"gold only: " + map[bool]string{true: "yes: adjudicated, or a strict majority of two or more annotators; not single-annotator paragraphs, not ties", false: "no"}[o.GoldOnly],
+		"minimum agreement: " + map[bool]string{true: fmt.Sprintf("%g, for majority labels; adjudicated paragraphs pass, single-annotator paragraphs and ties do not", o.MinAgreement), false: "none"}[o.MinAgreement > 0],
 		fmt.Sprintf("flagged paragraphs (confirmed duplicate, boilerplate, not relevant): %s", map[bool]string{true: "included", false: "excluded"}[o.IncludeFlagged]),
 		"split: " + split,
 	}
