@@ -29,6 +29,20 @@ func TestOwnFlags(t *testing.T) {
 	if mine.Reason != "ann1 own reason" || mine.Status != annotate.StatusSuggested || mine.FlaggedBy == nil || *mine.FlaggedBy != ann1.ID {
 		t.Errorf("Flag returned %+v, want ann1's own reason, suggested, flagged by ann1", mine)
 	}
+	// Reviewers see every flagger with their reason.
+	items, err := s.Curations(ctx, annotate.CurationFilter{Kind: annotate.CurationNotRelevant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fl []annotate.Flagger
+	for _, it := range items {
+		if it.ParagraphID == p {
+			fl = it.Flaggers
+		}
+	}
+	if len(fl) != 2 || fl[0].UserName != "ann2" || fl[0].Reason != "ann2-secret-reason" || fl[1].UserName != "ann1" || fl[1].Reason != "ann1 own reason" {
+		t.Errorf("reviewer's flaggers = %+v, want ann2 then ann1 with their reasons", fl)
+	}
 	ann3 := mustUser(t, s, "ann3", annotate.RoleAnnotator)
 	for _, tc := range []struct {
 		who  *annotate.User

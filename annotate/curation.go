@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -133,13 +134,25 @@ func uniq(ids []int64) []int64 {
 	return out
 }
 
-// CurationItem is a flag with the text of its paragraph and document.
+// CurationItem is a flag with the text of its paragraph and document, and
+// everyone who flagged it, for reviewers.
 type CurationItem struct {
 	Curation
 	Text          string `json:"text"`
 	DocumentID    int64  `json:"document_id"`
 	DocumentTitle string `json:"document_title"`
 	Position      int    `json:"position"`
+	// Flaggers are the users who flagged the paragraph with this kind, with
+	// their reasons, oldest first; empty for a suggestion of the import.
+	Flaggers []Flagger `json:"flaggers" gorm:"-"`
+}
+
+// Flagger is one user's flag behind a curation suggestion.
+type Flagger struct {
+	UserID    int64     `json:"user_id"`
+	UserName  string    `json:"user_name"`
+	Reason    string    `json:"reason"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // CurationFilter narrows Curations. Empty fields match everything.
@@ -170,6 +183,38 @@ func (s *Store) Curations(ctx context.Context, f CurationFilter) ([]CurationItem
 		f.Limit = 1000
 	}
 	var out []CurationItem
-	err := q.Order("p.document_id, p.position, c.kind").Limit(f.Limit).Offset(f.Offset).Scan(&out).Error
-	return out, translate(err)
+	if err := q.Order("p.document_id, p.position, c.kind").Limit(f.Limit).Offset(f.Offset).Scan(&out).Error; err != nil {
+		return nil, translate(err)
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(out))
+	for i := range out {
+		ids[i] = out[i].ParagraphID
+		out[i].Flaggers = []Flagger{}
+	}
+	var rows []struct {
+		ParagraphID int64
+		Kind        string
+		Flagger
+	}
+	if err := s.read(ctx).Table("user_flags f").Select("f.paragraph_id, f.kind, f.user_id, u.name AS user_name, f.reason, f.created_at").
+		Joins("JOIN users u ON u.id = f.user_id").Where("f.paragraph_id IN ?", uniq(ids)).Order("f.id").Scan(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	type key struct {
+		p    int64
+		kind string
+	}
+	at := make(map[key]int, len(out))
+	for i := range out {
+		at[key{out[i].ParagraphID, out[i].Kind}] = i
+	}
+	for _, r := range rows {
+		if i, ok := at[key{r.ParagraphID, r.Kind}]; ok {
+			out[i].Flaggers = append(out[i].Flaggers, r.Flagger)
+		}
+	}
+	return out, nil
 }

@@ -88,6 +88,15 @@ func TestAPIBlindFlagsNotesValues(t *testing.T) {
 			t.Errorf("GET %s as a reviewer lacks %s: %.400s", path, want, body)
 		}
 	}
+	// The curation list and page name every flagger with their reason.
+	for _, path := range []string{"/api/v1/curations?kind=duplicate", "/admin/curation?kind=duplicate"} {
+		body := string(e.must("admin", "GET", path, nil, 200, nil))
+		for _, want := range []string{"zq-ann2-flag-reason", "ann1 reason", "ann2", "ann1"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("GET %s as admin lacks %q", path, want)
+			}
+		}
+	}
 	// ann2 is offered their own value.
 	if body := string(e.must("ann2", "GET", "/api/v1/schema", nil, 200, nil)); !strings.Contains(body, "zq-ann2-typed-event") {
 		t.Errorf("ann2's schema lacks the value they typed: %.400s", body)
