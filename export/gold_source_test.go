@@ -2,6 +2,7 @@ package export_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -114,6 +115,35 @@ func TestGoldFilters(t *testing.T) {
 		if len(sum.Includes) != 1 || !strings.Contains(sum.Includes[0], tc.includes) {
 			t.Errorf("%s: includes %q, want it to say %q", tc.name, sum.Includes, tc.includes)
 		}
+	}
+}
+
+// TestSingleAsGold checks that single as gold makes gold only keep a
+// single annotator's paragraph, never past a minimum agreement, and only
+// with gold only.
+func TestSingleAsGold(t *testing.T) {
+	f := newGoldFixture(t)
+	ctx := context.Background()
+	var buf strings.Builder
+	sum, err := export.Write(ctx, f.store, &buf, export.Options{GoldOnly: true, SingleAsGold: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Paragraphs != 3 || !strings.Contains(buf.String(), "Only alice read") || strings.Contains(buf.String(), "split on this one") {
+		t.Errorf("gold only with single as gold: %d paragraphs, want the single one and the two majorities:\n%s", sum.Paragraphs, buf.String())
+	}
+	if len(sum.Includes) != 1 || !strings.Contains(sum.Includes[0], "(single as gold) those labelled by a single annotator") {
+		t.Errorf("includes %q, want it to say single-annotator paragraphs are kept", sum.Includes)
+	}
+	sum, err = export.Write(ctx, f.store, &buf, export.Options{GoldOnly: true, SingleAsGold: true, MinAgreement: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Paragraphs != 2 {
+		t.Errorf("single as gold with a minimum agreement: %d paragraphs, want the two majorities", sum.Paragraphs)
+	}
+	if _, err := export.Write(ctx, f.store, &buf, export.Options{SingleAsGold: true}); !errors.Is(err, annotate.ErrInvalid) || !strings.Contains(err.Error(), "gold only") {
+		t.Errorf("single as gold without gold only: %v, want EINVALID naming gold only", err)
 	}
 }
 

@@ -176,15 +176,16 @@ func (p *plan) finish() {
 
 // drop returns why the filters leave an item out, or "". Gold only keeps
 // adjudicated paragraphs and majority ones; a single annotator's labels
-// and ties are not gold. Minimum agreement keeps adjudicated paragraphs
+// and ties are not gold (unless SingleAsGold, for the single annotator's
+// labels). Minimum agreement keeps adjudicated paragraphs
 // and majority ones whose support reaches it; a single annotator cannot
 // pass it, since there is no agreement to measure.
 func (p *plan) drop(it *Item) string {
 	if p.opt.GoldOnly || p.opt.MinAgreement > 0 {
-		switch it.Source {
-		case GoldSingle:
+		switch {
+		case it.Source == GoldSingle && (p.opt.MinAgreement > 0 || !p.opt.SingleAsGold):
 			return skipSingle
-		case GoldTie:
+		case it.Source == GoldTie:
 			return skipTie
 		}
 	}

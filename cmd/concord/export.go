@@ -47,6 +47,8 @@ Options:
   --gold-only           only paragraphs with a gold label: adjudicated, or
                         a strict majority of two or more annotators; not
                         paragraphs labelled by one annotator, not ties
+  --single-as-gold      with --gold-only, also keep paragraphs labelled by
+                        one annotator, their labels as gold (overlap 1)
   --min-agreement X     drop paragraphs whose majority label has a support
                         below X (0 to 1) in some dimension, and those
                         labelled by one annotator or tied; adjudicated
@@ -80,6 +82,7 @@ func runExport(ctx context.Context, e *env, args []string) int {
 	dims := fs.String("dimensions", "", "dimensions to keep")
 	anns := fs.String("annotators", "", "annotators to keep")
 	goldOnly := fs.Bool("gold-only", false, "only paragraphs with a gold label")
+	single := fs.Bool("single-as-gold", false, "with --gold-only, keep single-annotator paragraphs")
 	minAgree := fs.Float64("min-agreement", 0, "minimum support of a majority label")
 	flagged := fs.Bool("include-flagged", false, "keep flagged paragraphs")
 	split := fs.String("split", "80/10/10", "train/dev/test shares or none")
@@ -104,7 +107,7 @@ func runExport(ctx context.Context, e *env, args []string) int {
 	opt := export.Options{
 		Format: export.Format(*format), Shape: export.Shape(*shape),
 		Dimensions: splitList(*dims), Annotators: splitList(*anns),
-		GoldOnly: *goldOnly, MinAgreement: *minAgree, IncludeFlagged: *flagged, Split: sp,
+		GoldOnly: *goldOnly, SingleAsGold: *single, MinAgreement: *minAgree, IncludeFlagged: *flagged, Split: sp,
 	}
 	if opt.Format == export.FormatXLSX && *shape != "dataset" {
 		return e.usageError("--shape applies to --format jsonl; an Excel export always has the same sheets")
