@@ -5,23 +5,28 @@ import (
 	"encoding/json"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
 // Majority is the answer most annotators of a paragraph gave on one
 // dimension, and how strong it is.
 //
-// For a single or open dimension it is the most frequent value, where
+// A majority is strict: more than half of the annotators gave the same
+// answer. For a single or open dimension the answer is a value, where
 // leaving the dimension unanswered counts as a value of its own (Labels
-// empty); when two values tie for the most votes Tie is set and Labels is
-// empty. For a multi dimension it is the set of labels that more than half
-// of the annotators applied, and Support counts the annotators who chose
-// exactly that set.
+// empty). For a multi dimension each label is voted on by itself: the
+// answer is the set of labels that more than half of the annotators
+// applied, and Support counts the annotators who chose exactly that set.
+// When no answer has more than half of the annotators (two annotators who
+// differ, three who all differ, a label applied by exactly half of them, a
+// set of labels nobody chose) there is no majority: Tie is set, Labels is empty and the paragraph is
+// left for a reviewer.
 type Majority struct {
 	Dimension string   `json:"dimension"`
 	Labels    []string `json:"labels"`
 	// Support annotators out of Of gave the majority answer (for a tie, the
-	// tied answers' count).
+	// count of the most frequent answer).
 	Support int  `json:"support"`
 	Of      int  `json:"of"`
 	Tie     bool `json:"tie"`
@@ -52,16 +57,24 @@ func Majorities(sc *Schema, labels []Labels) []Majority {
 					counts[v]++
 				}
 			}
+			halved := false
 			for v, c := range counts {
 				if 2*c > n {
 					m.Labels = append(m.Labels, v)
 				}
+				halved = halved || 2*c == n
 			}
 			sort.Strings(m.Labels)
 			for _, l := range labels {
 				if slices.Equal(l[d.Name], m.Labels) || len(l[d.Name]) == 0 && len(m.Labels) == 0 {
 					m.Support++
 				}
+			}
+			// No annotator chose the set of the labels most applied (three
+			// annotators, each with two of three labels): no answer has a
+			// majority either.
+			if halved || m.Support == 0 && len(m.Labels) > 0 {
+				m.Tie, m.Labels = true, []string{}
 			}
 			out = append(out, m)
 			continue
@@ -74,15 +87,13 @@ func Majorities(sc *Schema, labels []Labels) []Majority {
 			}
 			counts[v]++
 		}
-		best, bestN, tie := "", 0, false
+		best, bestN := "", 0
 		for v, c := range counts {
-			switch {
-			case c > bestN:
-				best, bestN, tie = v, c, false
-			case c == bestN:
-				tie = true
+			if c > bestN {
+				best, bestN = v, c
 			}
 		}
+		tie := n > 0 && 2*bestN <= n
 		m.Support, m.Tie = bestN, tie
 		if !tie && best != "" {
 			m.Labels = []string{best}
@@ -351,4 +362,46 @@ func (s *Store) userNames(ctx context.Context) (map[int64]string, error) {
 		out[u.ID] = u.Name
 	}
 	return out, nil
+}
+
+// NoMajority returns the dimensions of sc on which the annotators of a
+// paragraph have no strict majority (see Majority), in schema order; none
+// when there is at most one annotator, or when a majority exists in every
+// dimension.
+func NoMajority(sc *Schema, labels []Labels) []string {
+	var out []string
+	if len(labels) < 2 {
+		return out
+	}
+	for _, m := range Majorities(sc, labels) {
+		if m.Tie {
+			out = append(out, m.Dimension)
+		}
+	}
+	return out
+}
+
+// CheckMajorityMethod refuses a gold decision that says it accepts the
+// majority ("majority") of a paragraph whose annotators have none: with two
+// annotators who differ there is nothing to accept, and the decision must
+// say what the reviewer chose instead.
+func (s *Store) CheckMajorityMethod(ctx context.Context, sc *Schema, paragraphID int64, method string) error {
+	if method != "majority" {
+		return nil
+	}
+	anns, err := s.Annotations(ctx, paragraphID)
+	if err != nil {
+		return err
+	}
+	labels := make([]Labels, len(anns))
+	for i, a := range anns {
+		labels[i] = a.Labels
+	}
+	if len(labels) < 2 {
+		return Invalidf("method", "paragraph %d has %d annotator(s), so no majority; accept an annotator's labels (method accept:NAME) or set your own (method own)", paragraphID, len(labels))
+	}
+	if tied := NoMajority(sc, labels); len(tied) > 0 {
+		return Invalidf("method", "paragraph %d has no majority on %s (no answer has more than half of its %d annotators); accept an annotator's labels (method accept:NAME) or set your own (method own)", paragraphID, strings.Join(tied, ", "), len(labels))
+	}
+	return nil
 }

@@ -29,6 +29,11 @@ func TestMajorities(t *testing.T) {
 		{"two-way tie", []annotate.Labels{l("agree", "strike"), l("discuss", "strike")}, "stance", []string{}, 1, true},
 		{"multi: labels most applied", []annotate.Labels{l("agree", "media", "strike"), l("agree", "strike"), l("agree", "justice", "strike")}, "topic", []string{"strike"}, 1, false},
 		{"open left empty by most", []annotate.Labels{{"event": {"x"}}, {}, {}}, "event", []string{}, 2, false},
+		{"two of five is not a majority", []annotate.Labels{l("agree"), l("agree"), l("disagree"), l("discuss"), l("unrelated")}, "stance", []string{}, 2, true},
+		{"three of five", []annotate.Labels{l("agree"), l("agree"), l("agree"), l("discuss"), l("unrelated")}, "stance", []string{"agree"}, 3, false},
+		{"one annotator left it empty, one answered", []annotate.Labels{{"event": {"x"}}, {}}, "event", []string{}, 1, true},
+		{"multi: a label applied by half", []annotate.Labels{l("agree", "strike"), l("agree", "media", "strike")}, "topic", []string{}, 1, true},
+		{"multi: two annotators, same set", []annotate.Labels{l("agree", "media", "strike"), l("agree", "media", "strike")}, "topic", []string{"media", "strike"}, 2, false},
 	}
 	for _, tc := range cases {
 		var got annotate.Majority

@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Annotation returns a user's annotation of a paragraph.
@@ -322,18 +321,15 @@ func hasOpenValues(sc *Schema, l Labels) bool {
 	return false
 }
 
-// rememberOpenValues keeps the values annotators add to open dimensions. A
-// value already kept, also by a save running at the same time, is left
-// alone.
+// rememberOpenValues keeps the values annotators add to open dimensions,
+// and who typed each (see rememberOpenValue).
 func (s *Store) rememberOpenValues(tx *gorm.DB, sc *Schema, userID int64, l Labels) error {
 	for i := range sc.Dimensions {
 		d := &sc.Dimensions[i]
-		v, ok := openValue(d, l)
-		if !ok {
-			continue
-		}
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&OpenValue{Dimension: d.Name, Value: v, CreatedBy: userID}).Error; err != nil {
-			return err
+		if v, ok := openValue(d, l); ok {
+			if err := rememberOpenValue(tx, d.Name, v, userID); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -229,25 +229,33 @@ func TestQueueOverlapAndCuration(t *testing.T) {
 	if got := ids(c, annotate.QueueOptions{Limit: 10}); !equalIDs(got, []int64{ps[0].ID, ps[1].ID, ps[2].ID}) {
 		t.Errorf("overlap 3: queue = %v, want all three", got)
 	}
-	// A confirmed flag takes a paragraph out; a dismissed one does not.
+	// A flag takes the paragraph out of its flagger's queue only; a
+	// confirmed flag takes it out of everyone's; a dismissed one puts it
+	// back in the flagger's.
 	f, err := s.Flag(ctx, c.ID, ps[2].ID, annotate.CurationBoilerplate, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ids(c, annotate.QueueOptions{Limit: 10}); len(got) != 3 {
-		t.Errorf("a suggested flag changed the queue: %v", got)
+	if got := ids(c, annotate.QueueOptions{Limit: 10}); !equalIDs(got, []int64{ps[0].ID, ps[1].ID}) {
+		t.Errorf("flagger's queue after their flag = %v, want the other two", got)
+	}
+	if got := ids(a, annotate.QueueOptions{Limit: 10}); !equalIDs(got, []int64{ps[2].ID}) {
+		t.Errorf("another annotator's queue after a suggested flag = %v, want %v", got, ps[2].ID)
 	}
 	if n, err := s.DecideCurations(ctx, a.ID, []int64{f.ID}, annotate.StatusConfirmed); err != nil || n != 1 {
 		t.Fatalf("confirm: %d %v", n, err)
 	}
-	if got := ids(c, annotate.QueueOptions{Limit: 10}); !equalIDs(got, []int64{ps[0].ID, ps[1].ID}) {
-		t.Errorf("after confirming: queue = %v", got)
+	if got := ids(a, annotate.QueueOptions{Limit: 10}); len(got) != 0 {
+		t.Errorf("after confirming: another annotator's queue = %v, want empty", got)
 	}
 	if _, err := s.DecideCurations(ctx, a.ID, []int64{f.ID}, annotate.StatusDismissed); err != nil {
 		t.Fatal(err)
 	}
 	if got := ids(c, annotate.QueueOptions{Limit: 10}); len(got) != 3 {
-		t.Errorf("after dismissing: queue = %v, want three", got)
+		t.Errorf("after dismissing: flagger's queue = %v, want three", got)
+	}
+	if got := ids(a, annotate.QueueOptions{Limit: 10}); !equalIDs(got, []int64{ps[2].ID}) {
+		t.Errorf("after dismissing: another annotator's queue = %v, want %v", got, ps[2].ID)
 	}
 	if _, err := s.DecideCurations(ctx, a.ID, []int64{f.ID}, "maybe"); !errors.Is(err, annotate.ErrInvalid) {
 		t.Errorf("unknown decision: %v, want EINVALID", err)

@@ -161,8 +161,9 @@ func TestCheckpointerRestartsAGrowingLog(t *testing.T) {
 	if !s.checkpoints.tick(ctx) {
 		t.Fatalf("tick after the reader let go did not empty the log")
 	}
-	if got := s.checkpoints.restarts.Load(); got != 1 {
-		t.Errorf("%d restarts, want 1", got)
+	// The checkpointer's own loop may have run one as well.
+	if got := s.checkpoints.restarts.Load(); got < 1 {
+		t.Errorf("%d restarts, want at least 1", got)
 	}
 	if size := walSize(t, path); size != 0 {
 		t.Errorf("WAL is %d bytes after the restart, want 0 (it was %d)", size, grown)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -17,9 +18,15 @@ func checkKind(kind string) error {
 	return nil
 }
 
-// Flag marks a paragraph as a duplicate, boilerplate or not relevant. The
-// flag is a suggestion until someone confirms it; flagging a paragraph whose
-// flag of that kind was dismissed suggests it again.
+// Flag records a user's flag that a paragraph is a duplicate, boilerplate
+// or not relevant, with their reason. The flag is the user's own: it takes
+// the paragraph out of their queue only (until a reviewer dismisses it),
+// and it suggests the paragraph's curation of that kind to reviewers, who
+// alone can confirm it; only a confirmed flag takes the paragraph out of
+// everyone's queue and out of the exports. Flagging a paragraph whose flag
+// of that kind was dismissed suggests it again; flagging again replaces
+// the reason. Flag returns the user's flag as they may see it: their
+// reason, and the status of the curation of that kind.
 func (s *Store) Flag(ctx context.Context, userID, paragraphID int64, kind, reason string) (*Curation, error) {
 	if err := checkKind(kind); err != nil {
 		return nil, err
@@ -32,41 +39,58 @@ func (s *Store) Flag(ctx context.Context, userID, paragraphID int64, kind, reaso
 		return nil, err
 	}
 	var c Curation
+	var own UserFlag
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var p Paragraph
 		if err := tx.First(&p, paragraphID).Error; err != nil {
 			return notFound(err, "no paragraph with id %d", paragraphID)
 		}
+		now := s.now()
+		if err := tx.Where("paragraph_id = ? AND user_id = ? AND kind = ?", paragraphID, userID, kind).Limit(1).Find(&own).Error; err != nil {
+			return err
+		}
+		before := JSON("")
+		if own.ID != 0 {
+			before = toJSON(map[string]string{"kind": kind, "reason": own.Reason})
+		} else {
+			own = UserFlag{ParagraphID: paragraphID, UserID: userID, Kind: kind, CreatedAt: now}
+		}
+		own.Reason = reason
+		if err := tx.Save(&own).Error; err != nil {
+			return err
+		}
 		if err := tx.Where("paragraph_id = ? AND kind = ?", paragraphID, kind).Limit(1).Find(&c).Error; err != nil {
 			return err
 		}
-		if c.ID != 0 && c.Status != StatusDismissed {
-			return nil
+		if c.ID == 0 || c.Status == StatusDismissed {
+			if c.ID != 0 {
+				before = toJSON(map[string]string{"kind": kind, "status": c.Status})
+			}
+			uid := userID
+			c.ParagraphID, c.Kind, c.Status, c.Reason, c.FlaggedBy = paragraphID, kind, StatusSuggested, reason, &uid
+			c.DecidedBy, c.DecidedAt = nil, nil
+			if c.ID == 0 {
+				c.CreatedAt = now
+			}
+			if err := tx.Save(&c).Error; err != nil {
+				return err
+			}
 		}
-		before := JSON("")
-		if c.ID != 0 {
-			before = toJSON(map[string]string{"status": c.Status})
-		}
-		uid := userID
-		c.ParagraphID, c.Kind, c.Status, c.Reason, c.FlaggedBy = paragraphID, kind, StatusSuggested, reason, &uid
-		c.DecidedBy, c.DecidedAt = nil, nil
-		if c.ID == 0 {
-			c.CreatedAt = s.now()
-		}
-		if err := tx.Save(&c).Error; err != nil {
-			return err
-		}
-		return s.record(tx, Change{UserID: userID, Entity: "curation", EntityID: c.ID, ParagraphID: paragraphID, Action: "flag", Before: before, After: toJSON(map[string]string{"kind": kind, "status": StatusSuggested, "reason": reason})})
+		return s.record(tx, Change{At: now, UserID: userID, Entity: "curation", EntityID: c.ID, ParagraphID: paragraphID, Action: "flag", Before: before, After: toJSON(map[string]string{"kind": kind, "status": c.Status, "reason": reason})})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &c, nil
+	uid := userID
+	return &Curation{ID: c.ID, ParagraphID: paragraphID, Kind: kind, Status: c.Status, Reason: own.Reason, FlaggedBy: &uid, CreatedAt: own.CreatedAt}, nil
 }
 
-// DecideCurations confirms or dismisses curation flags in one transaction. A
-// confirmed flag takes its paragraph out of every queue; a dismissed one
-// leaves it in. Either can be reversed later.
+// DecideCurations confirms or dismisses curation flags in one transaction,
+// for reviewers and admins. A confirmed flag takes its paragraph out of
+// every queue and out of the exports; a dismissed one leaves it in, and
+// puts it back in the queues of the users who flagged it. Either can be
+// reversed later. Every id must name a flag on a current paragraph (one
+// Curations lists); otherwise nothing is decided.
 func (s *Store) DecideCurations(ctx context.Context, userID int64, ids []int64, status string) (int, error) {
 	if status != StatusConfirmed && status != StatusDismissed {
 		return 0, &Error{Code: EINVALID, Field: "status", Message: fmt.Sprintf("unknown decision %q", status), Allowed: []string{StatusConfirmed, StatusDismissed}}
@@ -84,13 +108,13 @@ func (s *Store) DecideCurations(ctx context.Context, userID int64, ids []int64, 
 		var cs []Curation
 		for chunk := range slices.Chunk(uniq(ids), idChunk) {
 			var part []Curation
-			if err := tx.Where("id IN ?", chunk).Find(&part).Error; err != nil {
+			if err := tx.Where("id IN ? AND paragraph_id IN (SELECT id FROM paragraphs WHERE is_current = ?)", chunk, true).Find(&part).Error; err != nil {
 				return err
 			}
 			cs = append(cs, part...)
 		}
 		if len(cs) != len(uniq(ids)) {
-			return NotFoundf("%d of the %d flags do not exist; reload the list", len(uniq(ids))-len(cs), len(uniq(ids)))
+			return NotFoundf("%d of the %d flags do not exist or belong to an older revision of their document; reload the list", len(uniq(ids))-len(cs), len(uniq(ids)))
 		}
 		now := s.now()
 		uid := userID
@@ -129,13 +153,25 @@ func uniq(ids []int64) []int64 {
 	return out
 }
 
-// CurationItem is a flag with the text of its paragraph and document.
+// CurationItem is a flag with the text of its paragraph and document, and
+// everyone who flagged it, for reviewers.
 type CurationItem struct {
 	Curation
 	Text          string `json:"text"`
 	DocumentID    int64  `json:"document_id"`
 	DocumentTitle string `json:"document_title"`
 	Position      int    `json:"position"`
+	// Flaggers are the users who flagged the paragraph with this kind, with
+	// their reasons, oldest first; empty for a suggestion of the import.
+	Flaggers []Flagger `json:"flaggers" gorm:"-"`
+}
+
+// Flagger is one user's flag behind a curation suggestion.
+type Flagger struct {
+	UserID    int64     `json:"user_id"`
+	UserName  string    `json:"user_name"`
+	Reason    string    `json:"reason"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // CurationFilter narrows Curations. Empty fields match everything.
@@ -166,6 +202,38 @@ func (s *Store) Curations(ctx context.Context, f CurationFilter) ([]CurationItem
 		f.Limit = 1000
 	}
 	var out []CurationItem
-	err := q.Order("p.document_id, p.position, c.kind").Limit(f.Limit).Offset(f.Offset).Scan(&out).Error
-	return out, translate(err)
+	if err := q.Order("p.document_id, p.position, c.kind").Limit(f.Limit).Offset(f.Offset).Scan(&out).Error; err != nil {
+		return nil, translate(err)
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(out))
+	for i := range out {
+		ids[i] = out[i].ParagraphID
+		out[i].Flaggers = []Flagger{}
+	}
+	var rows []struct {
+		ParagraphID int64
+		Kind        string
+		Flagger
+	}
+	if err := s.read(ctx).Table("user_flags f").Select("f.paragraph_id, f.kind, f.user_id, u.name AS user_name, f.reason, f.created_at").
+		Joins("JOIN users u ON u.id = f.user_id").Where("f.paragraph_id IN ?", uniq(ids)).Order("f.id").Scan(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	type key struct {
+		p    int64
+		kind string
+	}
+	at := make(map[key]int, len(out))
+	for i := range out {
+		at[key{out[i].ParagraphID, out[i].Kind}] = i
+	}
+	for _, r := range rows {
+		if i, ok := at[key{r.ParagraphID, r.Kind}]; ok {
+			out[i].Flaggers = append(out[i].Flaggers, r.Flagger)
+		}
+	}
+	return out, nil
 }

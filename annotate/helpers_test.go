@@ -11,7 +11,7 @@ import (
 var tables = []string{
 	"users", "tokens", "sessions", "documents", "revisions", "paragraphs",
 	"annotations", "golds", "skips", "notes", "curations", "history",
-	"schema_versions", "settings", "open_values", "leases",
+	"schema_versions", "settings", "open_values", "open_value_users", "user_flags", "leases",
 }
 
 // countRows returns the number of rows of every table.

@@ -41,7 +41,7 @@ type QueueOptions struct {
 
 // Queue returns the next paragraphs for a user to label, in reading order
 // (document by document, paragraph by paragraph): current paragraphs the user
-// has neither labelled nor skipped, that curation has not taken out, and that
+// has neither labelled, skipped nor flagged, that curation has not taken out, and that
 // fewer annotators than the overlap setting asks for have labelled or hold.
 // The user gets a lease on each paragraph returned (see Lease), and the
 // leases they already hold are renewed.
@@ -116,6 +116,7 @@ func (s *Store) queue(ctx context.Context, userID, documentID int64, overlap int
 		Where("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.paragraph_id = p.id AND a.user_id = ?)", userID).
 		Where("NOT EXISTS (SELECT 1 FROM skips k WHERE k.paragraph_id = p.id AND k.user_id = ?)", userID).
 		Where("NOT EXISTS (SELECT 1 FROM curations c WHERE c.paragraph_id = p.id AND c.status = ?)", StatusConfirmed).
+		Where("NOT "+ownFlagSQL, userID).
 		Where(holders+" < ?", userID, now, overlap)
 	if documentID != 0 {
 		q = q.Where("p.document_id = ?", documentID)

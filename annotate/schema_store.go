@@ -11,13 +11,15 @@ import (
 	"gorm.io/gorm"
 )
 
-// OpenValue is a value an annotator added to an open dimension, kept so that
-// others can pick it from the type-ahead.
+// OpenValue is a value an annotator added to an open dimension, kept for the
+// type-ahead: the annotators who typed it are offered it, and everyone once
+// a reviewer accepts it (Status; see open_value.go).
 type OpenValue struct {
 	ID        int64  `gorm:"primaryKey"`
 	Dimension string `gorm:"size:40;not null;uniqueIndex:idx_open_value"`
 	Value     string `gorm:"size:800;not null;uniqueIndex:idx_open_value"`
 	CreatedBy int64
+	Status    string `gorm:"size:20;not null;default:pending"`
 }
 
 func init() { models = append(models, &OpenValue{}) }
@@ -100,8 +102,9 @@ func (s *Store) SchemaVersions(ctx context.Context) ([]SchemaVersion, error) {
 	return out, translate(err)
 }
 
-// OpenValues returns the values of an open dimension: its options' keys
-// first, then the values annotators added, in the order they were added.
+// OpenValues returns every value annotators added to an open dimension, in
+// the order they were added, whatever their review status: what reviewers
+// see. OpenValuesFor is what one annotator may see.
 func (s *Store) OpenValues(ctx context.Context, dimension string) ([]OpenValue, error) {
 	var out []OpenValue
 	err := s.read(ctx).Where("dimension = ?", dimension).Order("id").Find(&out).Error

@@ -173,6 +173,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := db.Exec("UPDATE schema_versions SET superseded_at = created_at WHERE superseded_at IS NULL AND version < (SELECT max(version) FROM schema_versions)").Error; err != nil {
 		return fmt.Errorf("migrate database: %w", err)
 	}
+	if err := s.backfillOpenValueUsers(ctx); err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
 	return nil
 }
 

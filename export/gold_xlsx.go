@@ -172,11 +172,11 @@ func readGoldSheet(f *excelize.File, sheet string, sc *annotate.Schema) ([]annot
 		}
 		src := get(srcCol)
 		switch src {
-		case "", GoldMajority:
+		case "", GoldMajority, GoldSingle, GoldTie:
 		case GoldAdjudicated:
 			changed = changed || version == 0
 		default:
-			return nil, 0, &annotate.Error{Code: annotate.EINVALID, Field: cellName(sheet, srcCol, r), Message: fmt.Sprintf("unknown gold source %q", src), Allowed: []string{GoldAdjudicated, GoldMajority}}
+			return nil, 0, &annotate.Error{Code: annotate.EINVALID, Field: cellName(sheet, srcCol, r), Message: fmt.Sprintf("unknown gold source %q", src), Allowed: GoldSources}
 		}
 		if !changed {
 			continue

@@ -4,16 +4,27 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 
 	"concord/annotate"
 )
 
-// Gold sources.
+// Gold sources: how an item's gold label was reached.
 const (
+	// GoldAdjudicated is a gold label a reviewer decided.
 	GoldAdjudicated = "adjudicated"
-	GoldMajority    = "majority"
+	// GoldMajority is the answer more than half of two or more annotators
+	// gave, in every dimension.
+	GoldMajority = "majority"
+	// GoldSingle is the labels of the one annotator who labelled the
+	// paragraph: nobody checked them.
+	GoldSingle = "single"
+	// GoldTie is a paragraph whose annotators have no strict majority in
+	// some dimension: it has no gold label until a reviewer decides.
+	GoldTie = "tie"
 )
+
+// GoldSources lists the gold sources, as exports write them.
+var GoldSources = []string{GoldAdjudicated, GoldMajority, GoldSingle, GoldTie}
 
 // Item is one paragraph as an export writes it: the stored record, its gold
 // label over the selected dimensions and where it comes from, the share of
@@ -22,11 +33,13 @@ type Item struct {
 	Record *annotate.ParagraphRecord
 	// Gold holds the gold value of each selected dimension that has one.
 	Gold annotate.Labels
-	// Source is GoldAdjudicated, GoldMajority or "" when there is none.
+	// Source is GoldAdjudicated, GoldMajority, GoldSingle, GoldTie, or ""
+	// when nobody labelled the paragraph.
 	Source string
 	// Support is, per selected dimension, the share of annotators whose
-	// value equals the gold value; absent when there is no gold value or no
-	// annotator.
+	// value equals the gold value; absent when there is no gold value, no
+	// annotator, or one annotator only (GoldSingle: there is no agreement
+	// to measure).
 	Support map[string]float64
 	Flags   []string
 	Split   string
@@ -46,6 +59,8 @@ type plan struct {
 	schema *annotate.Schema
 	dims   []annotate.Dimension
 	splits map[int64]string
+	// labels is goldOf's scratch space, reused from item to item.
+	labels []annotate.Labels
 	total  int64
 	stats  *Summary
 }
@@ -61,6 +76,12 @@ type Summary struct {
 	Truncated int64 `json:"truncated_cells,omitempty"`
 	// Sheets lists the Excel sheets written.
 	Sheets []string `json:"sheets,omitempty"`
+	// Includes says, in words, what the gold-only and minimum agreement
+	// filters kept (Options.Includes).
+	Includes []string `json:"includes,omitempty"`
+	// Warnings are things the reader of the export should know, such as a
+	// split that could not give every part a document.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Skip reasons.
@@ -68,6 +89,8 @@ const (
 	skipFlagged   = "flagged"
 	skipNoGold    = "no gold label"
 	skipAgreement = "below minimum agreement"
+	skipSingle    = "labelled by a single annotator (no agreement; not gold)"
+	skipTie       = "tie: no strict majority (left for a reviewer)"
 )
 
 func newPlan(ctx context.Context, store *annotate.Store, opt Options) (*plan, error) {
@@ -78,7 +101,7 @@ func newPlan(ctx context.Context, store *annotate.Store, opt Options) (*plan, er
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{store: store, opt: opt, stats: &Summary{Skipped: map[string]int64{}}}
+	p := &plan{store: store, opt: opt, stats: &Summary{Skipped: map[string]int64{}, Includes: opt.Includes()}}
 	if len(opt.Dimensions) == 0 {
 		p.dims = append(p.dims, sc.Dimensions...)
 	} else {
@@ -108,8 +131,12 @@ func newPlan(ctx context.Context, store *annotate.Store, opt Options) (*plan, er
 		return nil, err
 	}
 	if !opt.Split.Off {
-		if p.splits, err = assignSplits(ctx, store, sc, opt); err != nil {
+		var sizes []annotate.DocumentSize
+		if p.splits, sizes, err = assignSplits(ctx, store, sc, opt); err != nil {
 			return nil, err
+		}
+		if w := splitWarning(opt, sizes, p.splits); w != "" {
+			p.stats.Warnings = append(p.stats.Warnings, w)
 		}
 	}
 	return p, nil
@@ -130,7 +157,7 @@ func (p *plan) each(ctx context.Context, fn func(*Item) error) error {
 			p.stats.Skipped[skipFlagged]++
 			return nil
 		}
-		goldOf(&it, p.dims)
+		p.labels = goldOf(&it, p.schema, p.labels)
 		if reason := p.drop(&it); reason != "" {
 			p.stats.Skipped[reason]++
 			return nil
@@ -147,8 +174,21 @@ func (p *plan) finish() {
 	}
 }
 
-// drop returns why the filters leave an item out, or "".
+// drop returns why the filters leave an item out, or "". Gold only keeps
+// adjudicated paragraphs and majority ones; a single annotator's labels
+// and ties are not gold (unless SingleAsGold, for the single annotator's
+// labels). Minimum agreement keeps adjudicated paragraphs
+// and majority ones whose support reaches it; a single annotator cannot
+// pass it, since there is no agreement to measure.
 func (p *plan) drop(it *Item) string {
+	if p.opt.GoldOnly || p.opt.MinAgreement > 0 {
+		switch {
+		case it.Source == GoldSingle && (p.opt.MinAgreement > 0 || !p.opt.SingleAsGold):
+			return skipSingle
+		case it.Source == GoldTie:
+			return skipTie
+		}
+	}
 	if p.opt.GoldOnly {
 		switch it.Source {
 		case "":
@@ -187,19 +227,21 @@ func (p *plan) drop(it *Item) string {
 	return ""
 }
 
-// goldOf fills in the gold label of an item: the adjudicated one when there
-// is one, else the majority of the annotators in each dimension. A single
-// or open dimension's majority is the value more than half the annotators
-// chose; a multi dimension's is the set of options more than half chose,
-// as long as at least one annotator chose exactly that set.
-func goldOf(it *Item, dims []annotate.Dimension) {
+// goldOf fills in the gold label of an item and says how it was reached:
+// the adjudicated label when a reviewer decided one (GoldAdjudicated);
+// else, with one annotator, their labels (GoldSingle, without support);
+// else, when every dimension has a strict majority (annotate.Majorities),
+// the majority answers with their support (GoldMajority); else no gold
+// label at all (GoldTie), since a tie is for a reviewer to break. sc holds
+// the selected dimensions. labels is scratch space, returned for reuse.
+func goldOf(it *Item, sc *annotate.Schema, labels []annotate.Labels) []annotate.Labels {
 	anns := it.Record.Annotations
 	it.Gold = annotate.Labels{}
 	it.Support = map[string]float64{}
 	n := len(anns)
 	if g := it.Record.Gold; g != nil {
 		it.Source = GoldAdjudicated
-		for _, d := range dims {
+		for _, d := range sc.Dimensions {
 			if vs := g.Labels[d.Name]; len(vs) > 0 {
 				it.Gold[d.Name] = vs
 			}
@@ -213,55 +255,38 @@ func goldOf(it *Item, dims []annotate.Dimension) {
 				it.Support[d.Name] = float64(agree) / float64(n)
 			}
 		}
-		return
+		return labels
 	}
-	if n == 0 {
-		return
-	}
-	for _, d := range dims {
-		if d.Kind == annotate.KindMulti {
-			counts := map[string]int{}
-			for _, a := range anns {
-				for _, v := range a.Labels[d.Name] {
-					counts[v]++
-				}
-			}
-			var set []string
-			for v, c := range counts {
-				if 2*c > n {
-					set = append(set, v)
-				}
-			}
-			sort.Strings(set)
-			agree := 0
-			for _, a := range anns {
-				if slices.Equal(a.Labels[d.Name], set) {
-					agree++
-				}
-			}
-			if agree == 0 || len(set) == 0 {
-				continue
-			}
-			it.Gold[d.Name] = set
-			it.Support[d.Name] = float64(agree) / float64(n)
-			continue
-		}
-		best, bestN := "", 0
-		counts := map[string]int{}
-		for _, a := range anns {
-			if vs := a.Labels[d.Name]; len(vs) > 0 {
-				counts[vs[0]]++
-				if c := counts[vs[0]]; c > bestN || c == bestN && vs[0] < best {
-					best, bestN = vs[0], c
-				}
+	switch n {
+	case 0:
+		return labels
+	case 1:
+		it.Source = GoldSingle
+		for _, d := range sc.Dimensions {
+			if vs := anns[0].Labels[d.Name]; len(vs) > 0 {
+				it.Gold[d.Name] = vs
 			}
 		}
-		if 2*bestN > n {
-			it.Gold[d.Name] = []string{best}
-			it.Support[d.Name] = float64(bestN) / float64(n)
+		return labels
+	}
+	labels = labels[:0]
+	for _, a := range anns {
+		labels = append(labels, a.Labels)
+	}
+	for _, m := range annotate.Majorities(sc, labels) {
+		if m.Tie {
+			it.Source = GoldTie
+			clear(it.Gold)
+			clear(it.Support)
+			return labels
+		}
+		if len(m.Labels) > 0 {
+			it.Gold[m.Dimension] = m.Labels
+			it.Support[m.Dimension] = m.Strength()
 		}
 	}
 	if len(it.Gold) > 0 {
 		it.Source = GoldMajority
 	}
+	return labels
 }

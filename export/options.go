@@ -82,11 +82,19 @@ type Options struct {
 	// Dimensions keeps only these dimensions; empty keeps all.
 	Dimensions []string
 	// GoldOnly keeps only paragraphs with a gold label: adjudicated, or a
-	// majority in every selected required dimension.
+	// strict majority of two or more annotators in every selected
+	// dimension (and an answer in every required one). A single
+	// annotator's labels and ties are not gold.
 	GoldOnly bool
+	// SingleAsGold makes GoldOnly keep paragraphs labelled by a single
+	// annotator too, with that annotator's labels as gold: for projects
+	// where each paragraph gets one annotator (overlap 1). It never makes
+	// them pass MinAgreement.
+	SingleAsGold bool
 	// MinAgreement drops paragraphs whose gold label is a majority with a
-	// support below it in some selected dimension (0 to 1). Adjudicated
-	// paragraphs always pass.
+	// support below it in some selected dimension (0 to 1), and those
+	// labelled by a single annotator or tied. Adjudicated paragraphs
+	// always pass.
 	MinAgreement float64
 	// IncludeFlagged keeps paragraphs with a confirmed duplicate,
 	// boilerplate or not-relevant flag, which are left out by default.
@@ -129,6 +137,9 @@ func (o *Options) normalize() error {
 	case ShapeDataset, ShapeAnnotations, ShapeLabelStudio, ShapeDoccano:
 	default:
 		return &annotate.Error{Code: annotate.EINVALID, Field: "shape", Message: fmt.Sprintf("unknown shape %q", o.Shape), Allowed: Shapes}
+	}
+	if o.SingleAsGold && !o.GoldOnly {
+		return annotate.Invalidf("single_as_gold", "single as gold says what gold only keeps; turn gold only on too (gold_only=true, --gold-only)")
 	}
 	if o.MinAgreement < 0 || o.MinAgreement > 1 {
 		return annotate.Invalidf("min_agreement", "min agreement must be between 0 and 1, got %g", o.MinAgreement)
@@ -205,7 +216,8 @@ func list(s string) []string {
 }
 
 // ParseQuery reads export options from URL query parameters: format, shape,
-// dimensions (comma-separated), gold_only, min_agreement, include_flagged,
+// dimensions (comma-separated), gold_only, single_as_gold, min_agreement,
+// include_flagged,
 // annotators (comma-separated), split ("80/10/10" or "none"), seed and
 // stratify. Repeated dimensions or annotators parameters add up.
 func ParseQuery(q url.Values) (Options, error) {
@@ -218,6 +230,9 @@ func ParseQuery(q url.Values) (Options, error) {
 	}
 	var err error
 	if o.GoldOnly, err = parseBool(q, "gold_only"); err != nil {
+		return o, err
+	}
+	if o.SingleAsGold, err = parseBool(q, "single_as_gold"); err != nil {
 		return o, err
 	}
 	if o.IncludeFlagged, err = parseBool(q, "include_flagged"); err != nil {
@@ -283,6 +298,22 @@ func (o Options) ContentType() string {
 	return "application/x-ndjson; charset=utf-8"
 }
 
+// Includes says in words what the gold-only and minimum agreement filters
+// keep, when they are on: for the About sheet and the command's summary.
+func (o Options) Includes() []string {
+	var out []string
+	switch {
+	case o.GoldOnly && o.SingleAsGold:
+		out = append(out, "gold only keeps adjudicated paragraphs, those where more than half of two or more annotators agree in every dimension, and (single as gold) those labelled by a single annotator, with that annotator's labels as gold; ties are left out")
+	case o.GoldOnly:
+		out = append(out, "gold only keeps adjudicated paragraphs and those where more than half of two or more annotators agree in every dimension; paragraphs labelled by a single annotator and ties are left out")
+	}
+	if o.MinAgreement > 0 {
+		out = append(out, fmt.Sprintf("minimum agreement %g keeps adjudicated paragraphs and majority paragraphs whose support reaches %g in every answered dimension; a paragraph labelled by a single annotator cannot pass it (agreement needs two), nor can a tie", o.MinAgreement, o.MinAgreement))
+	}
+	return out
+}
+
 // Describe lists the options in words, for the About sheet and reports.
 func (o Options) Describe() []string {
 	dims := "all"
@@ -304,8 +335,8 @@ func (o Options) Describe() []string {
 	return []string{
 		"dimensions: " + dims,
 		"annotators: " + anns,
-		fmt.Sprintf("gold only: %t", o.GoldOnly),
-		fmt.Sprintf("minimum agreement: %g", o.MinAgreement),
+		"gold only: " + map[bool]string{true: "yes: adjudicated, or a strict majority of two or more annotators" + map[bool]string{true: ", or a single annotator's labels; not ties", false: "; not single-annotator paragraphs, not ties"}[o.SingleAsGold], false: "no"}[o.GoldOnly],
+		"minimum agreement: " + map[bool]string{true: fmt.Sprintf("%g, for majority labels; adjudicated paragraphs pass, single-annotator paragraphs and ties do not", o.MinAgreement), false: "none"}[o.MinAgreement > 0],
 		fmt.Sprintf("flagged paragraphs (confirmed duplicate, boilerplate, not relevant): %s", map[bool]string{true: "included", false: "excluded"}[o.IncludeFlagged]),
 		"split: " + split,
 	}

@@ -521,8 +521,10 @@ func (r *reader) datasetRecord(raw []byte) (record, error) {
 			return record{}, err
 		}
 		rec.para.Gold = g
-	} else if l.GoldSource != nil && *l.GoldSource != GoldMajority {
-		return record{}, &annotate.Error{Code: annotate.EINVALID, Field: "gold_source", Message: fmt.Sprintf("unknown gold source %q", *l.GoldSource), Allowed: []string{GoldAdjudicated, GoldMajority}}
+	} else if l.GoldSource != nil && !contains(GoldSources, *l.GoldSource) {
+		// Only an adjudicated label is stored as gold; the others are
+		// worked out again from the annotations.
+		return record{}, &annotate.Error{Code: annotate.EINVALID, Field: "gold_source", Message: fmt.Sprintf("unknown gold source %q", *l.GoldSource), Allowed: GoldSources}
 	}
 	for _, k := range l.Flags {
 		if !contains(annotate.CurationKinds, k) {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"concord/annotate"
 )
@@ -21,15 +23,17 @@ var splitNames = [3]string{SplitTrain, SplitDev, SplitTest}
 // document's paragraphs have as gold label in that dimension), so each
 // split follows the corpus's label distribution as closely as whole
 // documents allow.
-func assignSplits(ctx context.Context, store *annotate.Store, sc *annotate.Schema, opt Options) (map[int64]string, error) {
+//
+// It also returns the documents it split, for splitWarning.
+func assignSplits(ctx context.Context, store *annotate.Store, sc *annotate.Schema, opt Options) (map[int64]string, []annotate.DocumentSize, error) {
 	sizes, err := store.DocumentSizes(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	strata := map[int64]string{}
 	if opt.Split.Stratify != "" {
 		if strata, err = documentStrata(ctx, store, sc, opt); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	type doc struct {
@@ -74,14 +78,83 @@ func assignSplits(ctx context.Context, store *annotate.Store, sc *annotate.Schem
 			out[d.ID] = splitNames[best]
 		}
 	}
-	return out, nil
+	return out, sizes, nil
+}
+
+// splitWarning says which parts of the split got no document, or "" when
+// every part with a share got one. Documents are never divided, so a
+// corpus of two documents cannot fill train, dev and test, and a large
+// document can take the share of a part meant for others.
+func splitWarning(opt Options, sizes []annotate.DocumentSize, splits map[int64]string) string {
+	docs := map[string]int{}
+	for _, s := range splits {
+		docs[s]++
+	}
+	var empty []string
+	for i, r := range opt.Split.Ratios {
+		if r > 0 && docs[splitNames[i]] == 0 {
+			empty = append(empty, splitNames[i])
+		}
+	}
+	if len(empty) == 0 {
+		return ""
+	}
+	r, sum := opt.Split.Ratios, 0.0
+	for _, x := range r {
+		sum += x
+	}
+	for i := range r {
+		r[i] = r[i] / sum * 100
+	}
+	var got []string
+	for _, name := range splitNames {
+		if docs[name] > 0 {
+			got = append(got, fmt.Sprintf("%s %d", name, docs[name]))
+		}
+	}
+	have := "no document has paragraphs"
+	if len(got) > 0 {
+		have = "documents per part: " + strings.Join(got, ", ")
+	}
+	return fmt.Sprintf("the split %.4g/%.4g/%.4g cannot give %s a document: the corpus has %d document(s) and a document is never divided between parts (%s); import more documents, or choose shares for fewer parts, such as %s",
+		r[0], r[1], r[2], strings.Join(empty, " and "), len(sizes), have, fewerParts(len(sizes)))
+}
+
+// fewerParts suggests split shares for a corpus of n documents.
+func fewerParts(n int) string {
+	if n <= 1 {
+		return `100/0/0 or "none"`
+	}
+	return "90/10/0"
+}
+
+// SplitWarning returns what the export with opt would warn about its split
+// (see Summary.Warnings), or "" when the split is off or gives every part
+// a document: what the export page shows before anything is downloaded.
+func SplitWarning(ctx context.Context, store *annotate.Store, opt Options) (string, error) {
+	if err := opt.normalize(); err != nil {
+		return "", err
+	}
+	if opt.Split.Off {
+		return "", nil
+	}
+	sc, err := store.Schema(ctx)
+	if err != nil {
+		return "", err
+	}
+	splits, sizes, err := assignSplits(ctx, store, sc, opt)
+	if err != nil {
+		return "", err
+	}
+	return splitWarning(opt, sizes, splits), nil
 }
 
 // documentStrata returns each document's most common gold value in the
 // stratify dimension ("" when none of its paragraphs has one).
 func documentStrata(ctx context.Context, store *annotate.Store, sc *annotate.Schema, opt Options) (map[int64]string, error) {
 	d, _ := sc.Dimension(opt.Split.Stratify)
-	dims := []annotate.Dimension{*d}
+	one := &annotate.Schema{Version: sc.Version, Dimensions: []annotate.Dimension{*d}}
+	var labels []annotate.Labels
 	out := map[int64]string{}
 	var cur int64 = -1
 	counts := map[string]int{}
@@ -103,7 +176,7 @@ func documentStrata(ctx context.Context, store *annotate.Store, sc *annotate.Sch
 			cur = r.Paragraph.DocumentID
 		}
 		it := Item{Record: r}
-		goldOf(&it, dims)
+		labels = goldOf(&it, one, labels)
 		for _, v := range it.Gold[d.Name] {
 			counts[v]++
 		}

@@ -382,7 +382,7 @@ func (x *xlsxWriter) paragraphColumns(annotators []string, lists map[string]stri
 	cols := []column{
 		{header: colParagraphID, width: 12}, {header: colID, width: 22}, {header: "document_key", width: 20},
 		{header: "title", width: 28, wrap: true}, {header: "position", width: 9}, {header: "split", width: 8},
-		{header: colText, width: 80, wrap: true}, {header: colGoldSource, width: 13, list: `"adjudicated,majority"`, strict: true},
+		{header: colText, width: 80, wrap: true}, {header: colGoldSource, width: 13, list: `"adjudicated,majority,single,tie"`, strict: true},
 	}
 	for _, d := range x.dims {
 		cols = append(cols, column{header: goldPrefix + d.Name, width: 22, list: lists[d.Name], strict: d.Kind == annotate.KindSingle})
@@ -590,7 +590,7 @@ func (x *xlsxWriter) writeAbout(cols []column, annotators []string) error {
 		"position":      "The paragraph's place in its document, from 0.",
 		"split":         "train, dev or test; a whole document is always in one split.",
 		colText:         "The paragraph's text.",
-		colGoldSource:   "adjudicated: a reviewer decided the gold label; majority: more than half the annotators agree; empty: no gold label. Set it to adjudicated to accept the majority label as gold when you import the file back.",
+		colGoldSource:   "adjudicated: a reviewer decided the gold label; majority: more than half of two or more annotators agree in every dimension; single: one annotator labelled the paragraph, nobody checked it; tie: the annotators have no strict majority in some dimension, so there is no gold label until a reviewer decides; empty: nobody labelled it. Set it to adjudicated to accept the gold cells as they are when you import the file back.",
 		"flags":         "Confirmed curation flags: duplicate, boilerplate, not_relevant.",
 		colTextHash:     "Hidden. The SHA-256 of the text, to check the file still matches the database.",
 		colGoldVersion:  "Hidden. The version of the gold label when exported, to detect a decision made since.",
@@ -617,6 +617,16 @@ func (x *xlsxWriter) writeAbout(cols []column, annotators []string) error {
 	sort.Strings(reasons)
 	for _, r := range reasons {
 		if err := put("left out: "+r, sum.Skipped[r]); err != nil {
+			return err
+		}
+	}
+	for _, w := range sum.Warnings {
+		if err := put(excelize.Cell{StyleID: x.st.title, Value: "warning"}, w); err != nil {
+			return err
+		}
+	}
+	for _, in := range sum.Includes {
+		if err := put("included", in); err != nil {
 			return err
 		}
 	}

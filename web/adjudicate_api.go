@@ -18,6 +18,10 @@ type disagreementView struct {
 	Annotations []userAnnotationView `json:"annotations"`
 	Notes       []annotate.Note      `json:"notes"`
 	Majority    []majorityView       `json:"majority"`
+	// HasMajority is false when some dimension has no strict majority (a
+	// tie): there is then no majority to accept, and the reviewer picks an
+	// annotator's labels or sets their own.
+	HasMajority bool                 `json:"has_majority"`
 	Disputed    float64              `json:"disputed"`
 	Gold        *adjudicatedGoldView `json:"gold"`
 	GoldHistory []goldRevisionView   `json:"gold_history"`
@@ -56,7 +60,7 @@ func encodeValue(sc *annotate.Schema, dim string, vs []string) any {
 
 func viewDisagreement(sc *annotate.Schema, d *annotate.Disagreement) disagreementView {
 	v := disagreementView{
-		Paragraph: d.Paragraph, Document: d.Document, Notes: nonNil(d.Notes), Disputed: d.Disputed,
+		Paragraph: d.Paragraph, Document: d.Document, Notes: nonNil(d.Notes), Disputed: d.Disputed, HasMajority: true,
 		Annotations: make([]userAnnotationView, len(d.Annotations)),
 		Majority:    make([]majorityView, len(d.Majority)),
 		GoldHistory: make([]goldRevisionView, len(d.GoldHistory)),
@@ -66,6 +70,7 @@ func viewDisagreement(sc *annotate.Schema, d *annotate.Disagreement) disagreemen
 	}
 	for i, m := range d.Majority {
 		mv := majorityView{Dimension: m.Dimension, Support: m.Support, Of: m.Of, Tie: m.Tie, Unanimous: m.Unanimous()}
+		v.HasMajority = v.HasMajority && !m.Tie
 		if !m.Tie {
 			mv.Value = encodeValue(sc, m.Dimension, m.Labels)
 		}

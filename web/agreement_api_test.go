@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strings"
 	"testing"
 
 	"concord/annotate"
@@ -164,7 +165,8 @@ type agreeQueue struct {
 			Of        int    `json:"of"`
 			Tie       bool   `json:"tie"`
 		} `json:"majority"`
-		Gold *struct {
+		HasMajority bool `json:"has_majority"`
+		Gold        *struct {
 			Version       int    `json:"version"`
 			Method        string `json:"method"`
 			DecidedByName string `json:"decided_by_name"`
@@ -194,6 +196,14 @@ func TestAdjudicationAPI(t *testing.T) {
 	}
 	if m := it.Majority[1]; m.Dimension != "topic" || m.Support != 2 || m.Tie {
 		t.Errorf("topic majority = %+v, want unanimous", m)
+	}
+	if it.HasMajority {
+		t.Errorf("has_majority = true for a tie, want false")
+	}
+	// A tie has no majority to accept: a decision that says so is refused.
+	tied := map[string]any{"version": 0, "labels": apiLabels("agree", "strike"), "method": "majority"}
+	if got, data := e.do("rev", "PUT", fmt.Sprintf("/api/v1/paragraphs/%d/gold", ids[1]), tied); got != http.StatusBadRequest || apiDecodeError(t, data).Error.Field != "method" || !strings.Contains(string(data), "no majority on stance") {
+		t.Errorf("majority method on a tie: status %d, want 400 on method naming stance; %s", got, data)
 	}
 
 	path := fmt.Sprintf("/api/v1/paragraphs/%d/gold", ids[1])

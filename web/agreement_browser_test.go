@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -109,7 +110,27 @@ func TestBrowserAdjudicateKeyboard(t *testing.T) {
 	for i := 2; i < len(queue) && len(queue[i].Annotations) != 2; i++ {
 		browserDo(t, ctx, chromedp.KeyEvent(kb.ArrowRight))
 	}
-	browserWait(t, ctx, "the tie message", `document.getElementById('adj-msg').textContent.indexOf('No majority on Stance') === 0`)
+	browserWait(t, ctx, "the tie message", `document.getElementById('adj-msg').textContent.indexOf('No majority to accept: no answer on Stance') === 0`)
+	// A tie offers no majority: nothing is chosen, M changes nothing and
+	// says why, and Enter stores nothing.
+	tie := browserEval[string](t, ctx, `document.querySelector('#adj-cols thead th.majority').textContent + ' | ' + document.getElementById('adj-choice').textContent + ' | ' + document.querySelectorAll('#adj-cols .chosen').length + ' | ' + document.querySelectorAll('#adj-form input:checked').length`)
+	if tie != "MNo majority | Nothing chosen yet | 0 | 0" {
+		t.Errorf("a tie shows %q, want the No majority column, nothing chosen, no column marked, no value ticked", tie)
+	}
+	browserDo(t, ctx, chromedp.KeyEvent("m"))
+	after := browserEval[string](t, ctx, `document.getElementById('adj-choice').textContent + ' | ' + document.querySelectorAll('#adj-form input:checked').length + ' | ' + document.getElementById('adj-msg').textContent`)
+	if !strings.HasPrefix(after, "Nothing chosen yet | 0 | No majority to accept") {
+		t.Errorf("M on a tie: %q, want nothing chosen and the reason", after)
+	}
+	browserDo(t, ctx, chromedp.KeyEvent(kb.Enter))
+	for _, d := range queue {
+		if len(d.Annotations) != 2 {
+			continue
+		}
+		if _, err := env.Store.GoldLabel(context.Background(), d.Paragraph.ID); !errors.Is(err, annotate.ErrNotFound) {
+			t.Errorf("Enter on a tie with nothing chosen stored gold for paragraph %d: %v", d.Paragraph.ID, err)
+		}
+	}
 	browserDo(t, ctx, chromedp.Navigate(env.URL+"/adjudicate?include_resolved=true"))
 	browserWait(t, ctx, "the queue with decided paragraphs", `document.querySelectorAll('#adj-cols thead th').length === 5`)
 

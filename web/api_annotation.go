@@ -268,6 +268,10 @@ func (s *Server) saveGold(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
+	if err := s.store.CheckMajorityMethod(ctx, sc, id, req.Method); err != nil {
+		s.fail(c, err)
+		return
+	}
 	g, err := s.store.SetGold(ctx, me(c).ID, id, *req.Version, labels, req.Method)
 	if err != nil {
 		s.fail(c, encodeCurrent(err, sc))

@@ -193,7 +193,7 @@ func TestAPIHistoryRows(t *testing.T) {
 	var changed struct {
 		Changed int `json:"changed"`
 	}
-	e.must("ann1", "POST", "/api/v1/curations/decide", map[string]any{"ids": []int64{fid}, "status": "confirmed"}, 200, &changed)
+	e.must("rev", "POST", "/api/v1/curations/decide", map[string]any{"ids": []int64{fid}, "status": "confirmed"}, 200, &changed)
 	if changed.Changed != 1 {
 		t.Errorf("decide: got changed %d, want 1", changed.Changed)
 	}
@@ -207,7 +207,7 @@ func TestAPIHistoryRows(t *testing.T) {
 		} `json:"history"`
 	}
 	e.must("rev", "GET", base+"/history", nil, 200, &hist)
-	if len(hist.History) != 9 || hist.History[8].Action != "confirmed" || hist.History[8].UserID != e.users["ann1"].ID {
-		t.Errorf("history through the API: got %+v, want 9 rows ending with ann1's confirmation", hist.History)
+	if len(hist.History) != 9 || hist.History[8].Action != "confirmed" || hist.History[8].UserID != e.users["rev"].ID {
+		t.Errorf("history through the API: got %+v, want 9 rows ending with the reviewer's confirmation", hist.History)
 	}
 }

@@ -39,7 +39,8 @@ func (s *Server) getDocument(c *gin.Context) {
 }
 
 // listParagraphs returns a document's current paragraphs with the caller's
-// status on each. It never carries anyone's labels.
+// status on each. It never carries anyone's labels, nor, for annotators,
+// another annotator's flags.
 func (s *Server) listParagraphs(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -52,8 +53,13 @@ func (s *Server) listParagraphs(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ps, err := s.store.Paragraphs(ctx, id, me(c).ID)
+	u := me(c)
+	ps, err := s.store.Paragraphs(ctx, id, u.ID)
 	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.blindStatuses(ctx, u, ps); err != nil {
 		s.fail(c, err)
 		return
 	}

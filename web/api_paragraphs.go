@@ -9,15 +9,21 @@ import (
 )
 
 // getParagraph returns a paragraph in its context: its document, the
-// paragraphs before and after it, and its curation flags.
+// paragraphs before and after it, and its curation flags (for annotators,
+// their own flags and the confirmed ones only).
 func (s *Server) getParagraph(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	pc, err := s.store.Context(c.Request.Context(), id)
+	ctx := c.Request.Context()
+	pc, err := s.store.Context(ctx, id)
 	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.blindContexts(ctx, me(c), []*annotate.ParagraphContext{pc}); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -113,8 +119,11 @@ type flagRequest struct {
 	Reason string `json:"reason"`
 }
 
-// flagParagraph suggests that a paragraph is a duplicate, boilerplate or not
-// relevant.
+// flagParagraph records the caller's flag that a paragraph is a duplicate,
+// boilerplate or not relevant: a suggestion for reviewers, which takes the
+// paragraph out of the caller's queue only. The answer is the caller's own
+// flag (for annotators without the curation's id, which only reviewers
+// decide on).
 func (s *Server) flagParagraph(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -126,12 +135,13 @@ func (s *Server) flagParagraph(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	f, err := s.store.Flag(c.Request.Context(), me(c).ID, id, req.Kind, req.Reason)
+	u := me(c)
+	f, err := s.store.Flag(c.Request.Context(), u.ID, id, req.Kind, req.Reason)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, f)
+	c.JSON(http.StatusCreated, blindFlag(u, f))
 }
 
 // paragraphHistory returns every change to a paragraph's labels, skips,

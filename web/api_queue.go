@@ -28,14 +28,14 @@ func (s *Server) nextInQueue(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	uid := me(c).ID
+	u := me(c)
 	if doc != 0 {
 		if _, err := s.store.Document(ctx, doc); err != nil {
 			s.fail(c, err)
 			return
 		}
 	}
-	items, remaining, err := s.queueItems(ctx, uid, annotate.QueueOptions{Limit: limit, DocumentID: doc, Exclude: exclude})
+	items, remaining, err := s.queueItems(ctx, u, annotate.QueueOptions{Limit: limit, DocumentID: doc, Exclude: exclude})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -46,8 +46,9 @@ func (s *Server) nextInQueue(c *gin.Context) {
 // queueItems returns the next paragraphs of a user's queue in their
 // context, and how many are left in the queue (within opt's document when
 // it names one): what the annotation page starts from and then fetches.
-func (s *Server) queueItems(ctx context.Context, uid int64, opt annotate.QueueOptions) ([]*annotate.ParagraphContext, int64, error) {
-	ps, err := s.store.Queue(ctx, uid, opt)
+// An annotator sees only the flags blindContexts leaves.
+func (s *Server) queueItems(ctx context.Context, u *annotate.User, opt annotate.QueueOptions) ([]*annotate.ParagraphContext, int64, error) {
+	ps, err := s.store.Queue(ctx, u.ID, opt)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -55,6 +56,9 @@ func (s *Server) queueItems(ctx context.Context, uid int64, opt annotate.QueueOp
 	if err != nil {
 		return nil, 0, err
 	}
-	remaining, err := s.store.RemainingIn(ctx, uid, opt.DocumentID)
+	if err := s.blindContexts(ctx, u, items); err != nil {
+		return nil, 0, err
+	}
+	remaining, err := s.store.RemainingIn(ctx, u.ID, opt.DocumentID)
 	return items, remaining, err
 }

@@ -45,12 +45,28 @@ func TestAPIQueue(t *testing.T) {
 	e.must("ann1", "PUT", fmt.Sprintf("/api/v1/paragraphs/%d/annotation", ids[0]), map[string]any{"version": 0, "labels": apiLabels("agree", "strike")}, 201, nil)
 	// ann2 skips one paragraph.
 	e.must("ann2", "POST", fmt.Sprintf("/api/v1/paragraphs/%d/skip", ids[1]), map[string]any{"reason": "cannot tell"}, 200, nil)
+	// An annotator's flag is a suggestion: it leaves other queues alone.
 	// Confirmed boilerplate leaves every queue.
-	var flag struct {
-		ID int64 `json:"id"`
+	e.must("ann1", "POST", fmt.Sprintf("/api/v1/paragraphs/%d/flags", ids[2]), map[string]any{"kind": "boilerplate", "reason": "newsletter ad"}, 201, nil)
+	var suggested apiQueue
+	e.must("ann2", "GET", fmt.Sprintf("/api/v1/queue/next?limit=100&document=%d", doc), nil, 200, &suggested)
+	if !slices.Contains(suggested.ids(), ids[2]) {
+		t.Errorf("ann2's queue lost paragraph %d to ann1's suggested flag: %v", ids[2], suggested.ids())
 	}
-	e.must("ann1", "POST", fmt.Sprintf("/api/v1/paragraphs/%d/flags", ids[2]), map[string]any{"kind": "boilerplate", "reason": "newsletter ad"}, 201, &flag)
-	e.must("rev", "POST", "/api/v1/curations/decide", map[string]any{"ids": []int64{flag.ID}, "status": "confirmed"}, 200, nil)
+	var flags struct {
+		Curations []struct {
+			ID          int64 `json:"id"`
+			ParagraphID int64 `json:"paragraph_id"`
+		} `json:"curations"`
+	}
+	e.must("rev", "GET", "/api/v1/curations?status=suggested&kind=boilerplate", nil, 200, &flags)
+	var fid int64
+	for _, c := range flags.Curations {
+		if c.ParagraphID == ids[2] {
+			fid = c.ID
+		}
+	}
+	e.must("rev", "POST", "/api/v1/curations/decide", map[string]any{"ids": []int64{fid}, "status": "confirmed"}, 200, nil)
 
 	var q apiQueue
 	e.must("ann2", "GET", fmt.Sprintf("/api/v1/queue/next?limit=100&document=%d", doc), nil, 200, &q)

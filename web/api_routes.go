@@ -30,6 +30,8 @@ func (s *Server) registerAPIRoutes() {
 	api.GET("/schema/label-studio", anyone, s.getLabelStudioConfig)
 	api.GET("/schema/versions", admin, s.listSchemaVersions)
 	api.POST("/schema", admin, s.applySchema)
+	api.GET("/schema/open-values", reviewer, s.listOpenValues)
+	api.POST("/schema/open-values/decide", reviewer, s.decideOpenValues)
 
 	// Paragraphs: the caller's own labels, skips, notes and flags.
 	p := api.Group("/paragraphs/:id")
@@ -48,9 +50,9 @@ func (s *Server) registerAPIRoutes() {
 	p.PUT("/gold", reviewer, s.saveGold)
 	p.GET("/history", reviewer, s.paragraphHistory)
 
-	// Curation.
+	// Curation: anyone flags (above), reviewers decide.
 	api.GET("/curations", reviewer, s.listCurations)
-	api.POST("/curations/decide", anyone, s.decideCurations)
+	api.POST("/curations/decide", reviewer, s.decideCurations)
 
 	// Users and settings.
 	api.GET("/users", admin, s.listUsers)

@@ -13,34 +13,24 @@ import (
 )
 
 // schemaWithOpenValues returns the current schema and, for each open
-// dimension, the values annotators added to it.
-func (s *Server) schemaWithOpenValues(ctx context.Context) (*annotate.Schema, map[string][]string, error) {
+// dimension, the values u is offered besides its options (openValuesFor).
+func (s *Server) schemaWithOpenValues(ctx context.Context, u *annotate.User) (*annotate.Schema, map[string][]string, error) {
 	sc, err := s.store.Schema(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	open := map[string][]string{}
-	for _, d := range sc.Dimensions {
-		if d.Kind != annotate.KindOpen {
-			continue
-		}
-		vs, err := s.store.OpenValues(ctx, d.Name)
-		if err != nil {
-			return nil, nil, err
-		}
-		values := make([]string, 0, len(vs))
-		for _, v := range vs {
-			values = append(values, v.Value)
-		}
-		open[d.Name] = values
+	open, err := s.openValuesFor(ctx, sc, u)
+	if err != nil {
+		return nil, nil, err
 	}
 	return sc, open, nil
 }
 
-// getSchema returns the current label schema and the values annotators added
-// to its open dimensions.
+// getSchema returns the current label schema and, for its open dimensions,
+// the values the caller is offered: for annotators those a reviewer
+// accepted and their own, for reviewers and admins every typed value.
 func (s *Server) getSchema(c *gin.Context) {
-	sc, open, err := s.schemaWithOpenValues(c.Request.Context())
+	sc, open, err := s.schemaWithOpenValues(c.Request.Context(), me(c))
 	if err != nil {
 		s.fail(c, err)
 		return

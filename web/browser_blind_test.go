@@ -42,6 +42,9 @@ func TestBrowserBlindAnnotators(t *testing.T) {
 	pid := browserParagraph(t, ctxA)
 	browserDo(t, ctxA, browserKeys("1", "q", "r", "/"), chromedp.KeyEvent("Harbor drone sighting"), browserKeys(kb.Enter, kb.Enter))
 	browserPendingDone(t, ctxA)
+	if _, err := env.Store.Flag(context.Background(), a.ID, pid, annotate.CurationDuplicate, "alice-flag-reason-zq"); err != nil {
+		t.Fatal(err)
+	}
 
 	browserDo(t, ctxB, chromedp.Navigate(env.URL+"/annotate"))
 	browserWait(t, ctxB, "bruno's first paragraph", `document.getElementById('para-text').textContent.length > 0`)
@@ -53,11 +56,20 @@ func TestBrowserBlindAnnotators(t *testing.T) {
 		t.Errorf("bruno's form starts with %d options ticked; it must start empty", checked)
 	}
 	html := browserEval[string](t, ctxB, `document.documentElement.outerHTML`)
-	// The events others added are shared on purpose (the type-ahead offers
-	// them); who chose what for which paragraph is not.
-	if strings.Contains(html, "alice") {
-		t.Error("bruno's annotation page names alice")
+	// Nothing of alice's shows: not her name, her flag's reason nor the
+	// event she typed (until a reviewer accepts it).
+	for _, leak := range []string{"alice", "alice-flag-reason-zq", "harbor drone sighting"} {
+		if strings.Contains(strings.ToLower(html), leak) {
+			t.Errorf("bruno's annotation page shows %q", leak)
+		}
 	}
+	// F shows bruno no flags (alice's is hers) and nothing to decide.
+	browserDo(t, ctxB, browserKeys("f"))
+	browserWait(t, ctxB, "the flag dialog", `document.getElementById('flag-dialog').open`)
+	if got := browserEval[string](t, ctxB, `document.getElementById('flag-existing').hidden + ' ' + document.querySelectorAll('#flag-list button').length`); got != "true 0" {
+		t.Errorf("bruno's flag dialog: existing hidden, buttons = %s; want true 0", got)
+	}
+	browserDo(t, ctxB, browserKeys(kb.Escape))
 	if shown := browserEval[bool](t, ctxB, `!document.querySelector('.combo-value').hidden`); shown {
 		t.Error("bruno's form starts with an event chosen")
 	}

@@ -73,8 +73,9 @@ func TestBrowserPagesByRole(t *testing.T) {
 		{"/admin/users", "admin"},
 		{"/admin/users/1", "admin"},
 		{"/admin/import", "admin"},
-		{"/admin/schema", "admin"},
-		{"/admin/schema?version=1", "admin"},
+		{"/admin/schema", "reviewer"},
+		{"/admin/schema?version=1", "reviewer"},
+		{"/admin/schema?values=all", "reviewer"},
 		{"/admin/settings", "admin"},
 		{"/admin/curation", "admin"},
 		{"/admin/curation?status=all&kind=boilerplate", "admin"},
@@ -93,6 +94,9 @@ func TestBrowserPagesByRole(t *testing.T) {
 			if !strings.Contains(body, `<header class="top">`) {
 				t.Errorf("%s GET %s: the page is not in the layout", role, p.path)
 			}
+		}
+		if _, body := browserGet(t, cl, env.URL+"/admin/schema"); role == "reviewer" && (strings.Contains(body, `action="/admin/schema" enctype`) || !strings.Contains(body, `action="/admin/schema/values"`)) {
+			t.Errorf("the reviewer's schema page: want the typed values form and no form to apply a schema")
 		}
 		_, home := browserGet(t, cl, env.URL+"/")
 		for _, nav := range []struct {

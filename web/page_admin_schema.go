@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -24,10 +26,26 @@ type adminSchemaPage struct {
 	YAML    string
 	Mapping string
 	Orphans []annotate.Orphan
+	// Values are the values annotators typed into open dimensions, of the
+	// status ValuesStatus ("" for every status), one page of them from
+	// ValuesOffset; ValuesTotal counts them all.
+	Values       []annotate.OpenValueReview
+	ValuesStatus string
+	ValuesOffset int
+	ValuesTotal  int64
+	// ValuesNext is the offset of the next page, 0 when there is none.
+	ValuesNext int
+	Statuses   []string
 }
 
-// showAdminSchema shows the current schema, its versions and a form to
-// apply a new one; ?version=N shows an older version.
+// openValuesPageSize is how many typed values the schema page lists at once.
+const openValuesPageSize = 200
+
+// showAdminSchema shows the current schema, its versions, a form to apply
+// a new one (admins) and the values annotators typed into its open
+// dimensions, to accept or reject (reviewers and admins); ?version=N shows
+// an older version, ?values=STATUS narrows the values (pending by default;
+// "all" for every status) and ?values_offset=N pages through them.
 func (s *Server) showAdminSchema(c *gin.Context) {
 	s.renderAdminSchema(c, http.StatusOK, Page{Data: &adminSchemaPage{}})
 }
@@ -53,6 +71,32 @@ func (s *Server) renderAdminSchema(c *gin.Context, st int, p Page) {
 	}
 	if data.YAML == "" && len(vs) > 0 {
 		data.YAML = vs[0].Body
+	}
+	status, err := queryChoice(c, "values", append([]string{"all"}, annotate.OpenStatuses...))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if status == "" {
+		status = annotate.OpenPending
+	}
+	offset, err := queryInt(c, "values_offset", 0, 0, 1<<30)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f := annotate.OpenValueFilter{Status: status, Limit: openValuesPageSize, Offset: offset}
+	if status == "all" {
+		f.Status = ""
+	}
+	values, total, err := s.store.OpenValueReviews(ctx, f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data.Values, data.ValuesTotal, data.ValuesStatus, data.ValuesOffset, data.Statuses = values, total, status, offset, annotate.OpenStatuses
+	if int64(offset+len(values)) < total {
+		data.ValuesNext = offset + len(values)
 	}
 	s.render(c, st, "admin_schema", p)
 }
@@ -134,4 +178,30 @@ func mappingTemplate(orphans []annotate.Orphan) string {
 		}
 	}
 	return b.String()
+}
+
+// submitAdminOpenValues accepts, rejects or sets back to pending the ticked
+// typed values: accepted ones are offered to every annotator from then on.
+func (s *Server) submitAdminOpenValues(c *gin.Context) {
+	var ids []int64
+	for _, raw := range c.PostFormArray("ids") {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || id <= 0 {
+			s.fail(c, annotate.Invalidf("ids", "%q is not a value id", raw))
+			return
+		}
+		ids = append(ids, id)
+	}
+	back := "/admin/schema?" + url.Values{"values": {c.PostForm("filter_status")}}.Encode() + "#typed-values"
+	if len(ids) == 0 {
+		redirectFlash(c, back, "Tick at least one value first.")
+		return
+	}
+	decision := c.PostForm("decision")
+	n, err := s.store.DecideOpenValues(c.Request.Context(), currentUser(c).ID, ids, decision)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	redirectFlash(c, back, fmt.Sprintf("%d value(s) %s.", n, decision))
 }

@@ -69,19 +69,19 @@ func (s *Server) showAnnotate(c *gin.Context) {
 			return
 		}
 	}
-	sc, open, err := s.schemaWithOpenValues(ctx)
+	sc, open, err := s.schemaWithOpenValues(ctx, u)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	// On one document's page the count is of what is left in it, as the
 	// queue's later answers give it.
-	items, left, err := s.queueItems(ctx, u.ID, annotate.QueueOptions{Limit: prefetch, DocumentID: id})
+	items, left, err := s.queueItems(ctx, u, annotate.QueueOptions{Limit: prefetch, DocumentID: id})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	recent, err := s.recentWork(c, sc, u.ID, doc, items)
+	recent, err := s.recentWork(c, sc, u, doc, items)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -99,8 +99,9 @@ func (s *Server) showAnnotate(c *gin.Context) {
 // recentWork returns the caller's labelled or skipped paragraphs just before
 // the first one of their queue in the same document (or, when the queue is
 // empty, at the end of the document they worked on last), oldest first.
-func (s *Server) recentWork(c *gin.Context, sc *annotate.Schema, uid int64, doc *annotate.Document, items []*annotate.ParagraphContext) ([]recentItem, error) {
+func (s *Server) recentWork(c *gin.Context, sc *annotate.Schema, u *annotate.User, doc *annotate.Document, items []*annotate.ParagraphContext) ([]recentItem, error) {
 	ctx := c.Request.Context()
+	uid := u.ID
 	var docID int64
 	before := -1
 	switch {
@@ -142,6 +143,9 @@ func (s *Server) recentWork(c *gin.Context, sc *annotate.Schema, uid int64, doc 
 	}
 	pcs, err := s.store.Contexts(ctx, paras)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.blindContexts(ctx, u, pcs); err != nil {
 		return nil, err
 	}
 	var labelled []int64

@@ -19,6 +19,9 @@ type exportPage struct {
 	// Query holds the options last sent, to fill the form again after an
 	// error.
 	Query map[string][]string
+	// SplitWarning says which parts the split of the options in Query (or
+	// the default one) leaves without a document, "" when none.
+	SplitWarning string
 }
 
 // Has reports whether the query holds value for name (a checkbox state).
@@ -59,7 +62,15 @@ func (s *Server) exportPageData(c *gin.Context) (exportPage, error) {
 	if err != nil {
 		return exportPage{}, err
 	}
-	return exportPage{Schema: sc, Annotators: names, Paragraphs: n, Formats: export.Formats, Shapes: export.Shapes, Query: c.Request.URL.Query()}, nil
+	p := exportPage{Schema: sc, Annotators: names, Paragraphs: n, Formats: export.Formats, Shapes: export.Shapes, Query: c.Request.URL.Query()}
+	// Options the form cannot parse get their own message; the warning is
+	// for a split that parses but cannot fill its parts.
+	if opt, err := export.ParseQuery(c.Request.URL.Query()); err == nil {
+		if p.SplitWarning, err = export.SplitWarning(ctx, s.store, opt); err != nil {
+			return exportPage{}, err
+		}
+	}
+	return p, nil
 }
 
 // showExport shows the export form.

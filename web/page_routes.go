@@ -62,8 +62,11 @@ func (s *Server) registerPageRoutes() {
 	s.engine.POST("/admin/users/:id/tokens/:token_id/revoke", admin, s.submitAdminRevokeToken)
 	s.engine.GET("/admin/import", admin, s.showAdminImport)
 	s.engine.POST("/admin/import", admin, s.submitAdminImport)
-	s.engine.GET("/admin/schema", admin, s.showAdminSchema)
+	// Reviewers see the schema page for the values annotators typed, which
+	// they accept into the schema's lists; only admins apply a schema.
+	s.engine.GET("/admin/schema", reviewer, s.showAdminSchema)
 	s.engine.POST("/admin/schema", admin, s.submitAdminSchema)
+	s.engine.POST("/admin/schema/values", reviewer, s.submitAdminOpenValues)
 	s.engine.GET("/admin/settings", admin, s.showAdminSettings)
 	s.engine.POST("/admin/settings", admin, s.submitAdminSettings)
 	s.engine.GET("/admin/curation", admin, s.showAdminCuration)

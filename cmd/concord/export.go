@@ -25,7 +25,8 @@ when complete, so a failed export never leaves half a file behind.
 
 Formats and shapes (the README has an example of each):
   --format jsonl --shape dataset       one line per paragraph: text, gold
-                                       label (adjudicated, else majority)
+                                       label and how it was reached
+                                       (adjudicated, majority, single, tie)
                                        with its support, every annotator's
                                        labels, flags, split (the default)
   --format jsonl --shape annotations   one line per annotator, paragraph and
@@ -43,14 +44,20 @@ Formats and shapes (the README has an example of each):
 Options:
   --dimensions a,b      only these dimensions (default: all)
   --annotators a,b      only these annotators' labels (default: all)
-  --gold-only           only paragraphs with a gold label
+  --gold-only           only paragraphs with a gold label: adjudicated, or
+                        a strict majority of two or more annotators; not
+                        paragraphs labelled by one annotator, not ties
+  --single-as-gold      with --gold-only, also keep paragraphs labelled by
+                        one annotator, their labels as gold (overlap 1)
   --min-agreement X     drop paragraphs whose majority label has a support
-                        below X (0 to 1) in some dimension; adjudicated
+                        below X (0 to 1) in some dimension, and those
+                        labelled by one annotator or tied; adjudicated
                         paragraphs always stay
   --include-flagged     keep paragraphs confirmed as duplicate, boilerplate
                         or not relevant (left out by default)
   --split 80/10/10      train/dev/test shares by paragraphs, whole documents
-                        per split; "none" for no split (default 80/10/10)
+                        per split; "none" for no split (default 80/10/10);
+                        a warning says when a part gets no document
   --seed N              seed of the split (default 0)
   --stratify DIM        follow DIM's label distribution in every split
   -o FILE               where to write; "-" for standard output (required)
@@ -75,6 +82,7 @@ func runExport(ctx context.Context, e *env, args []string) int {
 	dims := fs.String("dimensions", "", "dimensions to keep")
 	anns := fs.String("annotators", "", "annotators to keep")
 	goldOnly := fs.Bool("gold-only", false, "only paragraphs with a gold label")
+	single := fs.Bool("single-as-gold", false, "with --gold-only, keep single-annotator paragraphs")
 	minAgree := fs.Float64("min-agreement", 0, "minimum support of a majority label")
 	flagged := fs.Bool("include-flagged", false, "keep flagged paragraphs")
 	split := fs.String("split", "80/10/10", "train/dev/test shares or none")
@@ -99,7 +107,7 @@ func runExport(ctx context.Context, e *env, args []string) int {
 	opt := export.Options{
 		Format: export.Format(*format), Shape: export.Shape(*shape),
 		Dimensions: splitList(*dims), Annotators: splitList(*anns),
-		GoldOnly: *goldOnly, MinAgreement: *minAgree, IncludeFlagged: *flagged, Split: sp,
+		GoldOnly: *goldOnly, SingleAsGold: *single, MinAgreement: *minAgree, IncludeFlagged: *flagged, Split: sp,
 	}
 	if opt.Format == export.FormatXLSX && *shape != "dataset" {
 		return e.usageError("--shape applies to --format jsonl; an Excel export always has the same sheets")
@@ -189,6 +197,12 @@ func printExportSummary(w io.Writer, out string, sum *export.Summary) {
 	sort.Strings(reasons)
 	for _, r := range reasons {
 		fmt.Fprintf(w, "concord export: %d paragraph(s) left out: %s\n", sum.Skipped[r], r)
+	}
+	for _, in := range sum.Includes {
+		fmt.Fprintf(w, "concord export: %s\n", in)
+	}
+	for _, warn := range sum.Warnings {
+		fmt.Fprintf(w, "concord export: warning: %s\n", warn)
 	}
 	if sum.Truncated > 0 {
 		fmt.Fprintf(w, "concord export: %d cell(s) longer than Excel allows were cut; the About sheet says which columns\n", sum.Truncated)

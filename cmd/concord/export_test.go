@@ -63,6 +63,19 @@ func TestExportCommand(t *testing.T) {
 	if !strings.Contains(r.stderr, "5 paragraph(s) written to standard output") {
 		t.Errorf("summary: got %q", r.stderr)
 	}
+	// The summary says what gold only kept, and that the seed corpus's two
+	// documents cannot fill train, dev and test.
+	for _, want := range []string{
+		"concord export: gold only keeps adjudicated paragraphs and those where more than half of two or more annotators agree in every dimension; paragraphs labelled by a single annotator and ties are left out",
+		"concord export: warning: the split 80/10/10 cannot give dev and test a document: the corpus has 2 document(s)",
+	} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("summary lacks %q: %s", want, r.stderr)
+		}
+	}
+	if r := mustRun(t, "", "export", "--db", db, "--format", "jsonl", "--split", "50/50/0", "-o", "-"); strings.Contains(r.stderr, "warning") {
+		t.Errorf("a split that fits the documents warns: %s", r.stderr)
+	}
 
 	out := filepath.Join(t.TempDir(), "review.xlsx")
 	mustRun(t, "", "export", "--db", db, "--format", "xlsx", "-o", out)

@@ -88,6 +88,14 @@
     });
     return { labels: out, ties: ties };
   }
+  // noMajority says why a paragraph has no majority to accept, or '' when
+  // it has one: a dimension where no answer has more than half of the
+  // annotators (two who differ) leaves the decision to the reviewer.
+  function noMajority(it) {
+    var ties = majorityLabels(it).ties;
+    if (!ties.length) return '';
+    return 'No majority to accept: no answer on ' + ties.map(titleOf).join(', ') + ' has more than half of the ' + it.annotations.length + ' annotators. Press 1–' + Math.min(9, it.annotations.length) + " to accept one annotator's labels, or O to set your own.";
+  }
   function titleOf(name) {
     for (var i = 0; i < dims.length; i++) if (dims[i].name === name) return dims[i].title;
     return name;
@@ -98,11 +106,10 @@
   function choose(cand, quiet) {
     var it = items[idx];
     if (!it) return;
-    var ties = [];
     if (cand === 'm') {
-      var m = majorityLabels(it);
-      setForm(m.labels);
-      ties = m.ties;
+      var why = noMajority(it);
+      if (why) { say(why, 'bad'); return; }
+      setForm(majorityLabels(it).labels);
       choice = { method: 'majority', text: 'Accept the majority' };
     } else if (cand === 'gold') {
       setForm(it.gold.labels);
@@ -120,8 +127,7 @@
     choice.labels = JSON.stringify(C.canon(readForm()));
     showChoice();
     markColumn(cand);
-    if (ties.length) say('No majority on ' + ties.map(titleOf).join(', ') + ': pick a value in the form (O), then Enter.', 'bad');
-    else if (!quiet) say('');
+    if (!quiet) say('');
   }
   function showChoice() {
     var c = $('adj-choice');
@@ -178,12 +184,13 @@
       th.title = 'Accept ' + a.user_name + "'s labels" + (i < 9 ? ' (' + (i + 1) + ')' : '');
       hr.appendChild(th);
     });
-    var mh = el('th', 'cand majority');
+    var none = noMajority(it);
+    var mh = el('th', 'cand majority' + (none ? ' none' : ''));
     mh.scope = 'col';
     mh.dataset.cand = 'm';
     mh.appendChild(el('kbd', '', 'M'));
-    mh.appendChild(document.createTextNode('Majority'));
-    mh.title = 'Accept the majority (M)';
+    mh.appendChild(document.createTextNode(none ? 'No majority' : 'Majority'));
+    mh.title = none || 'Accept the majority (M)';
     hr.appendChild(mh);
     thead.appendChild(hr);
 
@@ -220,13 +227,17 @@
 
     renderGold(it);
     if (it.gold) choose('gold', true);
-    else choose('m', true);
-    if (!it.gold) {
-      var ties = majorityLabels(it).ties;
-      say(ties.length ? 'No majority on ' + ties.map(titleOf).join(', ') + ': press 1–' + Math.min(9, it.annotations.length) + ' or O to choose.' : '');
-    } else {
-      say('');
+    else if (!none) choose('m', true);
+    else {
+      // A tie offers no majority: nothing is chosen until the reviewer
+      // picks an annotator's labels or sets their own.
+      choice = null;
+      setForm({});
+      markColumn(null);
+      $('adj-choice').textContent = 'Nothing chosen yet';
+      $('adj-choice').classList.add('own');
     }
+    say(!it.gold && none ? none : '');
   }
 
   function renderGold(it) {
@@ -292,6 +303,8 @@
     if (!it || saving) return;
     var labels = readForm();
     var method = currentMethod();
+    var picked = Object.keys(labels).some(function (k) { var v = labels[k]; return v !== null && !(Array.isArray(v) && !v.length); });
+    if (!choice && !picked) { say(noMajority(it) || 'Nothing chosen yet: press 1–9 or O.', 'bad'); return; }
     saving = true;
     say('Saving…');
     C.api('PUT', '/api/v1/paragraphs/' + it.paragraph.id + '/gold', { version: it.gold ? it.gold.version : 0, labels: labels, method: method }).then(function (r) {

@@ -1,0 +1,83 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"concord/annotate"
+)
+
+// listOpenValues returns one page of the values annotators typed into open
+// dimensions, with how many annotators typed each and its review status,
+// narrowed by dimension and status (reviewers and admins):
+// {"values": [...], "total": N}.
+func (s *Server) listOpenValues(c *gin.Context) {
+	ctx := c.Request.Context()
+	sc, err := s.store.Schema(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var open []string
+	for _, d := range sc.Dimensions {
+		if d.Kind == annotate.KindOpen {
+			open = append(open, d.Name)
+		}
+	}
+	dim, err := queryChoice(c, "dimension", open)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	status, err := queryChoice(c, "status", annotate.OpenStatuses)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	limit, err := queryInt(c, "limit", 100, 1, 1000)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	offset, err := queryInt(c, "offset", 0, 0, 1<<30)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	vs, total, err := s.store.OpenValueReviews(ctx, annotate.OpenValueFilter{Dimension: dim, Status: status, Limit: limit, Offset: offset})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"values": vs, "total": total})
+}
+
+// decideOpenValuesRequest is the body of POST
+// /api/v1/schema/open-values/decide.
+type decideOpenValuesRequest struct {
+	IDs    []int64 `json:"ids"`
+	Status string  `json:"status"`
+}
+
+// decideOpenValues accepts typed values into their dimension's list (offered
+// to everyone from then on), rejects them or sets them back to pending.
+func (s *Server) decideOpenValues(c *gin.Context) {
+	var req decideOpenValuesRequest
+	if err := s.bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	for _, id := range req.IDs {
+		if id <= 0 {
+			s.fail(c, annotate.Invalidf("ids", "ids are positive integers, got %d", id))
+			return
+		}
+	}
+	n, err := s.store.DecideOpenValues(c.Request.Context(), me(c).ID, req.IDs, req.Status)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"changed": n})
+}
