@@ -1,0 +1,70 @@
+// Package consensus infers each item's true label from several annotators'
+// labels, weighing every annotator by how reliable the labels show them to
+// be. It is pure statistics on the standard library: no database, no HTTP,
+// no files.
+//
+// Two methods are offered. MajorityVote gives each item the share of its
+// labels each category received; a tie between the leading categories is
+// reported as a tie (Item.Tie, Item.Value == NoValue), never broken
+// silently. DawidSkene runs the EM algorithm of Dawid and Skene (1979): it
+// estimates one confusion matrix per annotator (the probability that the
+// annotator answers l when the truth is k) together with the posterior of
+// each item's true category, so that a careful annotator outweighs a
+// careless one and an annotator who always gives the same answer carries no
+// weight.
+//
+// The input is dense: items, annotators and categories are integer ids that
+// index name tables, and each Label is three int32, so that a million
+// labels take 12 MB. Gold labels are known truths: a gold item's posterior
+// is clamped to its gold category in every iteration, and gold items teach
+// the model what each annotator's mistakes look like.
+//
+// # The model
+//
+// EM starts from the vote (each item's posterior is its share of votes,
+// gold clamped) and then alternates an M-step and an E-step; one iteration
+// is one of each. The M-step takes maximum a posteriori estimates under a
+// symmetric Dirichlet prior: Options.ConfusionPrior pseudo-counts are added
+// to every cell of every annotator's confusion matrix and
+// Options.ClassPrior to every category of the class prior (both 1 by
+// default, a Dirichlet(2, …, 2) prior), so that an annotator with three
+// labels does not get a matrix of zeros and ones and no probability is ever
+// 0. Items with neither labels nor gold take no part in the estimates. The
+// E-step computes each item's posterior from the class prior and the
+// confusion matrices of its annotators, and the objective: the
+// log-likelihood of the labels plus the log density of the prior. EM stops
+// when the objective changes by less than Options.Tolerance times
+// max(1, |objective|) between two iterations, or after Options.MaxIter
+// iterations. The confusion matrices and class prior reported are those of
+// one last M-step on the final posteriors.
+//
+// Multi-label dimensions are inferred by InferMulti as one binary model per
+// category (applied or not), over the units (item and annotator pairs) in
+// which the annotator answered the item.
+//
+// # Degenerate input
+//
+// Input that Dawid–Skene cannot learn from — no labels, a single category,
+// a single annotator without gold, no item labelled by two annotators and
+// no gold item with a label — gives the majority vote with Result.Reason
+// saying why; ids outside the name tables give an error. No result holds a
+// NaN.
+//
+// # Performance
+//
+// Labels are grouped by item once, by a counting sort, and each label is
+// reduced to one int32 code (annotator × categories + category), so that an
+// iteration is two sequential passes over the codes. The benchmark in
+// bench_test.go infers 1,000,000 labels (200,000 items × 5 annotators,
+// four categories) beside a single pass that only counts the labels per
+// category; the README reports the figures.
+//
+// References:
+//
+//   - Dawid, A. P., & Skene, A. M. (1979). Maximum likelihood estimation of
+//     observer error-rates using the EM algorithm. Applied Statistics 28(1).
+//   - Raykar, V. C., & Yu, S. (2012). Eliminating spammers and ranking
+//     annotators for crowdsourced labeling tasks. JMLR 13.
+//   - Zheng, Y., Li, G., Li, Y., Shan, C., & Cheng, R. (2017). Truth
+//     inference in crowdsourcing: is the problem solved? PVLDB 10(5).
+package consensus
