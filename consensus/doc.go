@@ -38,6 +38,10 @@
 // iterations. The confusion matrices and class prior reported are those of
 // one last M-step on the final posteriors.
 //
+// The model assumes that annotators err independently given the truth. An
+// annotator who copies another is taken for a second witness, and the pair
+// for very reliable; TestCopierStaysLocal measures what that does.
+//
 // Multi-label dimensions are inferred by InferMulti as one binary model per
 // category (applied or not), over the units (item and annotator pairs) in
 // which the annotator answered the item.
