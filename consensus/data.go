@@ -62,8 +62,8 @@ type Options struct {
 	Method Method
 	// ConfusionPrior is the pseudo-count added to every cell of every
 	// annotator's confusion matrix; ClassPrior the one added to every
-	// category of the class prior. Zero means DefaultPrior; a negative
-	// value is an error.
+	// category of the class prior. Zero means DefaultConfusionPrior and
+	// DefaultClassPrior; a negative value is an error.
 	ConfusionPrior float64
 	ClassPrior     float64
 	// MaxIter caps the EM iterations; zero means DefaultMaxIter.
@@ -73,10 +73,18 @@ type Options struct {
 	Tolerance float64
 }
 
-// DefaultPrior is the pseudo-count of the confusion matrices and the class
-// prior when Options leaves them unset: one per cell, as in Laplace's rule
-// of succession.
-const DefaultPrior = 1.0
+// DefaultConfusionPrior is the pseudo-count of every confusion cell when
+// Options leaves it unset. It is small on purpose: one per cell, spread
+// over K×K cells, outweighs the few labels an annotator gives each true
+// category in a small dataset, and EM then drifts to the uniform matrices
+// and posteriors (TestSmallDataKeepsItsSignal); a tenth still keeps an
+// annotator with one label from a matrix of zeros and ones.
+const DefaultConfusionPrior = 0.1
+
+// DefaultClassPrior is the pseudo-count of every category of the class
+// prior when Options leaves it unset: one, as in Laplace's rule of
+// succession, which only matters when a category is rare.
+const DefaultClassPrior = 1.0
 
 // DefaultMaxIter is the iteration cap when Options.MaxIter is unset.
 const DefaultMaxIter = 100
@@ -97,10 +105,10 @@ func (o Options) withDefaults() (Options, error) {
 		return o, errors.New("consensus options: priors, iteration cap and tolerance must not be negative")
 	}
 	if o.ConfusionPrior == 0 {
-		o.ConfusionPrior = DefaultPrior
+		o.ConfusionPrior = DefaultConfusionPrior
 	}
 	if o.ClassPrior == 0 {
-		o.ClassPrior = DefaultPrior
+		o.ClassPrior = DefaultClassPrior
 	}
 	if o.MaxIter == 0 {
 		o.MaxIter = DefaultMaxIter

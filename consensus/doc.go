@@ -25,11 +25,11 @@
 // gold clamped) and then alternates an M-step and an E-step; one iteration
 // is one of each. The M-step takes maximum a posteriori estimates under a
 // symmetric Dirichlet prior: Options.ConfusionPrior pseudo-counts are added
-// to every cell of every annotator's confusion matrix and
-// Options.ClassPrior to every category of the class prior (both 1 by
-// default, a Dirichlet(2, …, 2) prior), so that an annotator with three
-// labels does not get a matrix of zeros and ones and no probability is ever
-// 0. Items with neither labels nor gold take no part in the estimates. The
+// to every cell of every annotator's confusion matrix (0.1 by default, a
+// Dirichlet(1.1, …, 1.1) prior on each row) and Options.ClassPrior to every
+// category of the class prior (1 by default), so that an annotator with
+// three labels does not get a matrix of zeros and ones and no probability
+// is ever 0. Items with neither labels nor gold take no part in the estimates. The
 // E-step computes each item's posterior from the class prior and the
 // confusion matrices of its annotators, and the objective: the
 // log-likelihood of the labels plus the log density of the prior. EM stops
