@@ -29,7 +29,10 @@
 // Dirichlet(1.1, …, 1.1) prior on each row) and Options.ClassPrior to every
 // category of the class prior (1 by default), so that an annotator with
 // three labels does not get a matrix of zeros and ones and no probability
-// is ever 0. Items with neither labels nor gold take no part in the estimates. The
+// is ever 0. Items with neither labels nor gold take no part in the estimates. A
+// category that no label and no gold gives is never the truth (its class
+// prior is 0): nothing could tell it apart, and EM would otherwise use it
+// as a relabelling of a category that is given. The
 // E-step computes each item's posterior from the class prior and the
 // confusion matrices of its annotators, and the objective: the
 // log-likelihood of the labels plus the log density of the prior. EM stops

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // dense is the input grouped by item: the labels of item i are
@@ -16,6 +17,12 @@ type dense struct {
 	nGold   int
 	active  []bool // items with labels or gold; the estimates use only them
 	nActive int
+	// used marks the categories some label or gold gives. A category
+	// nobody gives is never the truth: without gold nothing could tell it
+	// apart, and EM would otherwise put there items whose annotators all
+	// agree on another category, as a relabelling of it.
+	used  []bool
+	nUsed int
 }
 
 // prepare checks d and groups its labels by item with a counting sort.
@@ -27,7 +34,7 @@ func prepare(d *Data) (*dense, error) {
 	if j*k > math.MaxInt32/max(k, 1) {
 		return nil, fmt.Errorf("consensus: %d annotators × %d categories is too many", j, k)
 	}
-	e := &dense{n: n, j: j, k: k, start: make([]int32, n+1), code: make([]int32, len(d.Labels)), active: make([]bool, n)}
+	e := &dense{n: n, j: j, k: k, start: make([]int32, n+1), code: make([]int32, len(d.Labels)), active: make([]bool, n), used: make([]bool, k)}
 	for x, l := range d.Labels {
 		switch {
 		case l.Item < 0 || int(l.Item) >= n:
@@ -38,6 +45,7 @@ func prepare(d *Data) (*dense, error) {
 			return nil, fmt.Errorf("consensus: label %d: category id %d is outside the %d categories", x, l.Category, k)
 		}
 		e.start[l.Item+1]++
+		e.used[l.Category] = true
 	}
 	for i := 0; i < n; i++ {
 		e.start[i+1] += e.start[i]
@@ -66,7 +74,21 @@ func prepare(d *Data) (*dense, error) {
 				e.nGold++
 			}
 			e.gold[g.Item] = g.Category
+			e.used[g.Category] = true
 		}
+	}
+	for _, u := range e.used {
+		if u {
+			e.nUsed++
+		}
+	}
+	if e.nUsed == 0 {
+		// Without labels or gold nothing is excluded, and the class prior
+		// stays uniform.
+		for c := range e.used {
+			e.used[c] = true
+		}
+		e.nUsed = k
 	}
 	for i := 0; i < n; i++ {
 		if e.start[i+1] > e.start[i] || (e.gold != nil && e.gold[i] != NoValue) {
@@ -90,8 +112,9 @@ func (e *dense) degenerate(d *Data) string {
 	if len(e.code) == 0 {
 		return "there are no labels"
 	}
-	if e.k < 2 {
-		return fmt.Sprintf("there is only one category (%s), so there is nothing to infer", d.Categories[0])
+	if e.nUsed < 2 {
+		only := slices.Index(e.used, true)
+		return fmt.Sprintf("only one category (%s) is given, so there is nothing to infer", d.Categories[only])
 	}
 	k := int32(e.k)
 	first := int32(-1)
@@ -215,7 +238,9 @@ func (m *model) vote() {
 		codes := e.code[e.start[i]:e.start[i+1]]
 		if len(codes) == 0 {
 			for c := range t {
-				t[c] = 1 / float64(k)
+				if e.used[c] {
+					t[c] = 1 / float64(e.nUsed)
+				}
 			}
 			continue
 		}
@@ -234,7 +259,10 @@ func (m *model) mstep() {
 		return
 	}
 	for c := range m.pi {
-		m.pi[c] = m.opt.ClassPrior
+		m.pi[c] = 0
+		if e.used[c] {
+			m.pi[c] = m.opt.ClassPrior
+		}
 	}
 	for c := range m.conf {
 		m.conf[c] = m.opt.ConfusionPrior
@@ -260,6 +288,8 @@ func (m *model) mstep() {
 	}
 	for c, v := range m.pi {
 		m.pi[c] = v / sum
+		// An unused category gets log 0 = −Inf, which the E-step turns
+		// into a posterior of exactly 0.
 		m.logPi[c] = math.Log(m.pi[c])
 	}
 	// Normalise each annotator's row k (truth k) over the answers l.
@@ -308,8 +338,8 @@ func (m *model) estep() float64 {
 				s[c] += lc[c]
 			}
 		}
-		top := s[0]
-		for _, v := range s[1:] {
+		top := math.Inf(-1)
+		for _, v := range s {
 			top = max(top, v)
 		}
 		sum := 0.0
@@ -325,8 +355,10 @@ func (m *model) estep() float64 {
 		ll += top + math.Log(sum)
 	}
 	// The log density of the Dirichlet priors, up to a constant.
-	for _, v := range m.logPi {
-		ll += m.opt.ClassPrior * v
+	for c, v := range m.logPi {
+		if e.used[c] {
+			ll += m.opt.ClassPrior * v
+		}
 	}
 	for _, v := range m.logConf {
 		ll += m.opt.ConfusionPrior * v

@@ -260,3 +260,28 @@ func TestSmallDataKeepsItsSignal(t *testing.T) {
 		t.Errorf("default prior: accuracies from %v to %v; want them told apart by at least 0.3", lo, hi)
 	}
 }
+
+// TestUnusedCategoryIsNeverTruth runs two annotators on four items with
+// four categories, one of which nobody gives. Without the rule EM put item
+// 2, where both say disagree, on the unused category, which it had taken
+// over as a second "disagree" (the gold item 1 says that alice's disagree
+// is not reliable).
+func TestUnusedCategoryIsNeverTruth(t *testing.T) {
+	d := &Data{
+		Items: []string{"i0", "i1", "i2", "i3"}, Annotators: []string{"alice", "bob"},
+		Categories: []string{"agree", "disagree", "discuss", "unrelated"},
+		Labels:     []Label{{0, 0, 0}, {0, 1, 0}, {1, 0, 0}, {1, 1, 1}, {2, 0, 1}, {2, 1, 1}, {3, 0, 2}, {3, 1, 2}},
+		Gold:       []Gold{{1, 1}},
+	}
+	r := mustInfer(t, d, Options{})
+	want := []int32{0, 1, 1, 2}
+	for i := range d.Items {
+		if r.Items[i].Value != want[i] || r.PosteriorOf(i)[3] != 0 {
+			t.Errorf("item %d = %+v posterior %v, want %s and 0 for unrelated", i, r.Items[i], r.PosteriorOf(i), d.Categories[want[i]])
+		}
+	}
+	if r.ClassPrior[3] != 0 {
+		t.Errorf("class prior %v, want 0 for unrelated", r.ClassPrior)
+	}
+	checkFinite(t, r)
+}

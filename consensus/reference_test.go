@@ -74,16 +74,18 @@ func reference(t *testing.T, d *Data, opt Options, iterations int) (post, pi []f
 func TestReferenceImplementation(t *testing.T) {
 	needNumpy(t)
 	cases := []struct {
-		name  string
-		c     crowd
-		opt   Options
-		gold  int // every gold-th item gets its truth as gold; 0 for none
-		dupes bool
+		name   string
+		c      crowd
+		opt    Options
+		gold   int // every gold-th item gets its truth as gold; 0 for none
+		dupes  bool
+		unused bool // declare a category that no label gives
 	}{
-		{"full cover, 4 categories", crowd{items: 300, k: 4, accuracies: []float64{0.9, 0.7, 0.5, 0.3, 0.8}, seed: 1}, Options{MaxIter: 40}, 0, false},
-		{"partial cover, gold, skewed prior", crowd{items: 250, k: 3, accuracies: []float64{0.8, 0.6, 0.55, 0.4}, cover: 0.5, prior: []float64{0.6, 0.3, 0.1}, seed: 2}, Options{MaxIter: 60, ConfusionPrior: 0.5, ClassPrior: 2}, 7, false},
-		{"binary, repeated labels, few iterations", crowd{items: 120, k: 2, accuracies: []float64{0.95, 0.6, 0.52}, cover: 0.7, seed: 3}, Options{MaxIter: 5, ConfusionPrior: 0.1, ClassPrior: 0.1}, 0, true},
-		{"to convergence", crowd{items: 200, k: 5, accuracies: []float64{0.7, 0.7, 0.6, 0.5, 0.9, 0.3}, cover: 0.6, seed: 4}, Options{Tolerance: 1e-12}, 11, false},
+		{"full cover, 4 categories", crowd{items: 300, k: 4, accuracies: []float64{0.9, 0.7, 0.5, 0.3, 0.8}, seed: 1}, Options{MaxIter: 40}, 0, false, false},
+		{"partial cover, gold, skewed prior", crowd{items: 250, k: 3, accuracies: []float64{0.8, 0.6, 0.55, 0.4}, cover: 0.5, prior: []float64{0.6, 0.3, 0.1}, seed: 2}, Options{MaxIter: 60, ConfusionPrior: 0.5, ClassPrior: 2}, 7, false, false},
+		{"binary, repeated labels, few iterations", crowd{items: 120, k: 2, accuracies: []float64{0.95, 0.6, 0.52}, cover: 0.7, seed: 3}, Options{MaxIter: 5, ConfusionPrior: 0.1, ClassPrior: 0.1}, 0, true, false},
+		{"to convergence", crowd{items: 200, k: 5, accuracies: []float64{0.7, 0.7, 0.6, 0.5, 0.9, 0.3}, cover: 0.6, seed: 4}, Options{Tolerance: 1e-12}, 11, false, false},
+		{"a category nobody gives", crowd{items: 150, k: 3, accuracies: []float64{0.8, 0.6, 0.5}, cover: 0.8, seed: 5}, Options{MaxIter: 30}, 13, false, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -92,6 +94,9 @@ func TestReferenceImplementation(t *testing.T) {
 				for i := 0; i < len(truth); i += tc.gold {
 					d.Gold = append(d.Gold, Gold{Item: int32(i), Category: truth[i]})
 				}
+			}
+			if tc.unused {
+				d.Categories = append(d.Categories, "never")
 			}
 			if tc.dupes {
 				for x := 0; x < len(d.Labels); x += 4 {

@@ -15,7 +15,9 @@ annotator j gave item i the category l. Start from the vote (gold clamped),
 then T iterations of an M-step (MAP estimates with a pseudo-counts added to
 every confusion cell and b to every class) and an E-step, then one last
 M-step for the reported estimates. Items with neither labels nor gold take
-no part in the estimates and get the class prior as their posterior.
+no part in the estimates and get the class prior as their posterior. A
+category that no label and no gold gives is never the truth: its class
+prior is 0 and it gets no pseudo-count there.
 """
 import json
 import sys
@@ -23,9 +25,9 @@ import sys
 import numpy as np
 
 
-def m_step(post, counts, active, a, b):
+def m_step(post, counts, active, used, a, b):
     pa = post[active]
-    pi = b + pa.sum(axis=0)
+    pi = np.where(used, b + pa.sum(axis=0), 0.0)
     pi = pi / pi.sum()
     # conf[j, k, l] = a + sum_i post[i, k] * counts[i, j, l]
     conf = a + np.einsum("ik,ijl->jkl", pa, counts[active])
@@ -33,8 +35,10 @@ def m_step(post, counts, active, a, b):
     return pi, conf
 
 
-def e_step(pi, conf, counts, labelled, gold, a, b):
-    logp = np.log(pi)[None, :] + np.einsum("ijl,jkl->ik", counts, np.log(conf))
+def e_step(pi, conf, counts, labelled, gold, used, a, b):
+    with np.errstate(divide="ignore"):
+        logpi = np.log(pi)
+    logp = logpi[None, :] + np.einsum("ijl,jkl->ik", counts, np.log(conf))
     top = logp.max(axis=1, keepdims=True)
     z = np.exp(logp - top)
     total = z.sum(axis=1, keepdims=True)
@@ -44,7 +48,7 @@ def e_step(pi, conf, counts, labelled, gold, a, b):
     objective = lse[free].sum()
     g = gold >= 0
     objective += logp[np.nonzero(g)[0], gold[g]].sum()
-    objective += b * np.log(pi).sum() + a * np.log(conf).sum()
+    objective += b * logpi[used].sum() + a * np.log(conf).sum()
     return post, free, objective
 
 
@@ -61,9 +65,13 @@ def main():
     per_item = counts.sum(axis=(1, 2))
     labelled = per_item > 0
     active = labelled | (gold >= 0)
+    used = counts.sum(axis=(0, 1)) > 0
+    used[gold[gold >= 0]] = True
+    if not used.any():
+        used[:] = True
 
     votes = counts.sum(axis=1)
-    post = np.full((n, K), 1.0 / K)
+    post = np.where(used, 1.0 / used.sum(), 0.0)[None, :].repeat(n, axis=0)
     post[labelled] = votes[labelled] / per_item[labelled][:, None]
     g = gold >= 0
     post[g] = 0.0
@@ -71,10 +79,10 @@ def main():
 
     objective = 0.0
     for _ in range(req["iterations"]):
-        pi, conf = m_step(post, counts, active, a, b)
-        new, free, objective = e_step(pi, conf, counts, labelled, gold, a, b)
+        pi, conf = m_step(post, counts, active, used, a, b)
+        new, free, objective = e_step(pi, conf, counts, labelled, gold, used, a, b)
         post[free] = new[free]
-    pi, conf = m_step(post, counts, active, a, b)
+    pi, conf = m_step(post, counts, active, used, a, b)
     post[~active] = pi
     json.dump({"posterior": post.tolist(), "class_prior": pi.tolist(),
                "confusion": conf.tolist(), "objective": float(objective)}, sys.stdout)
