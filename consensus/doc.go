@@ -28,18 +28,18 @@
 // to every cell of every annotator's confusion matrix (0.1 by default, a
 // Dirichlet(1.1, …, 1.1) prior on each row) and Options.ClassPrior to every
 // category of the class prior (1 by default), so that an annotator with
-// three labels does not get a matrix of zeros and ones and no probability
-// is ever 0. Items with neither labels nor gold take no part in the estimates. A
-// category that no label and no gold gives is never the truth (its class
-// prior is 0): nothing could tell it apart, and EM would otherwise use it
-// as a relabelling of a category that is given. The
-// E-step computes each item's posterior from the class prior and the
-// confusion matrices of its annotators, and the objective: the
-// log-likelihood of the labels plus the log density of the prior. EM stops
-// when the objective changes by less than Options.Tolerance times
-// max(1, |objective|) between two iterations, or after Options.MaxIter
-// iterations. The confusion matrices and class prior reported are those of
-// one last M-step on the final posteriors.
+// three labels does not get a matrix of zeros and ones and no confusion
+// probability is ever 0. Items with neither labels nor gold take no part in
+// the estimates. A category that no label and no gold gives is never the
+// truth (its class prior is 0): nothing could tell it apart, and EM would
+// otherwise use it as a relabelling of a category that is given. The E-step
+// computes each item's posterior from the class prior and the confusion
+// matrices of its annotators, and the objective: the log-likelihood of the
+// labels plus the log density of the prior. EM stops when the objective
+// changes by less than Options.Tolerance times max(1, |objective|) between
+// two iterations, or after Options.MaxIter iterations. The confusion
+// matrices and class prior reported are those of one last M-step on the
+// final posteriors.
 //
 // The model assumes that annotators err independently given the truth. An
 // annotator who copies another is taken for a second witness, and the pair
