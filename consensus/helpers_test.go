@@ -16,6 +16,7 @@ type crowd struct {
 	k          int
 	accuracies []float64
 	cover      float64 // share of items each annotator labels; 0 means all
+	perItem    int     // when set, each item is labelled by this many annotators drawn at random
 	prior      []float64
 	seed       uint64
 }
@@ -48,8 +49,18 @@ func (c crowd) generate() (*Data, []int32) {
 		if c.prior == nil {
 			truth[i] = int32(rng.IntN(c.k))
 		}
+		var pick map[int]bool
+		if c.perItem > 0 {
+			pick = map[int]bool{}
+			for len(pick) < c.perItem {
+				pick[rng.IntN(len(c.accuracies))] = true
+			}
+		}
 		for a, acc := range c.accuracies {
 			if c.cover > 0 && rng.Float64() >= c.cover {
+				continue
+			}
+			if pick != nil && !pick[a] {
 				continue
 			}
 			v := truth[i]
