@@ -60,11 +60,18 @@
 // # Performance
 //
 // Labels are grouped by item once, by a counting sort, and each label is
-// reduced to one int32 code (annotator × categories + category), so that an
-// iteration is two sequential passes over the codes. The benchmark in
-// bench_test.go infers 1,000,000 labels (200,000 items × 5 annotators,
-// four categories) beside a single pass that only counts the labels per
-// category; the README reports the figures.
+// reduced to one int32 code (annotator × categories + category). EM then
+// works on patterns: items without gold whose annotators gave the same
+// categories share a posterior in every iteration, so it is computed once
+// per pattern and weighed by the number of items; five annotators and four
+// categories make at most 3,125 patterns. The benchmark in bench_test.go
+// infers 1,000,000 labels (200,000 items × 5 annotators, four categories)
+// beside a single pass that only counts the labels per item and category,
+// and once more with each item's five annotators drawn from 200, where
+// patterns save nothing. Measured on a 2-core AMD EPYC shared with other
+// work (go test -bench Infer1M -benchtime 4x -count 3): 0.04–0.07 s to
+// convergence (11 iterations), 0.37–0.48 s for the sparse crowd, against
+// 1.3–2.0 ms for the counting pass.
 //
 // References:
 //
