@@ -1,0 +1,182 @@
+package consensus
+
+import (
+	"context"
+	"fmt"
+	"math"
+)
+
+// MultiData is the input of InferMulti for one multi-label dimension. Each
+// Label says that an annotator applied a category to an item; a Label with
+// Category NoValue says that the annotator answered the item with the empty
+// set. An annotator answered an item (a unit) when any Label names both.
+type MultiData struct {
+	Items      []string
+	Annotators []string
+	Categories []string
+	Labels     []Label
+	// Gold lists the known sets: every category listed for an item is in
+	// its gold set, NoValue alone marks an empty gold set.
+	Gold []Gold
+}
+
+// MultiItem is the inferred label set of one item.
+type MultiItem struct {
+	// Values lists the categories whose posterior of being applied is above
+	// one half, in id order; nil for an item no annotator answered.
+	Values []int32
+	// Confidence is the probability of the whole set: the product over the
+	// categories of the posterior of the side chosen (0 without answers).
+	Confidence float64
+	// Tie reports that some category's posterior is one half: it is left
+	// out of Values, but the set is not decided.
+	Tie bool
+	// Gold reports that the set was clamped to a gold set.
+	Gold bool
+	// Units counts the annotators who answered the item.
+	Units int32
+}
+
+// MultiResult is the inferred truth of one multi-label dimension: one
+// binary model per category, whose category 1 means "applied", and the
+// item sets they give together.
+type MultiResult struct {
+	Method Method
+	// Reason is empty unless some category's model fell back to the vote;
+	// it then gives the first such reason.
+	Reason     string
+	Categories []*Result
+	Items      []MultiItem
+}
+
+// InferMulti infers the label set of every item of d, one binary model per
+// category over the units of d.
+func InferMulti(ctx context.Context, d *MultiData, opt Options) (*MultiResult, error) {
+	opt, err := opt.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	n, j, k := len(d.Items), len(d.Annotators), len(d.Categories)
+	// Group by item, then list each item's distinct annotators (its units).
+	start := make([]int32, n+1)
+	for x, l := range d.Labels {
+		switch {
+		case l.Item < 0 || int(l.Item) >= n:
+			return nil, fmt.Errorf("consensus: label %d: item id %d is outside the %d items", x, l.Item, n)
+		case l.Annotator < 0 || int(l.Annotator) >= j:
+			return nil, fmt.Errorf("consensus: label %d: annotator id %d is outside the %d annotators", x, l.Annotator, j)
+		case l.Category < NoValue || int(l.Category) >= k:
+			return nil, fmt.Errorf("consensus: label %d: category id %d is outside the %d categories", x, l.Category, k)
+		}
+		start[l.Item+1]++
+	}
+	for i := 0; i < n; i++ {
+		start[i+1] += start[i]
+	}
+	byItem := make([]Label, len(d.Labels))
+	next := make([]int32, n)
+	copy(next, start[:n])
+	for _, l := range d.Labels {
+		byItem[next[l.Item]] = l
+		next[l.Item]++
+	}
+	type unit struct{ item, annotator int32 }
+	var units []unit
+	unitStart := make([]int32, n+1)
+	applied := make([][]bool, k) // per category, per unit
+	seen := make([]int32, j)
+	for a := range seen {
+		seen[a] = -1
+	}
+	unitOf := make([]int32, j)
+	for i := 0; i < n; i++ {
+		unitStart[i] = int32(len(units))
+		for _, l := range byItem[start[i]:start[i+1]] {
+			if seen[l.Annotator] != int32(i) {
+				seen[l.Annotator] = int32(i)
+				unitOf[l.Annotator] = int32(len(units))
+				units = append(units, unit{int32(i), l.Annotator})
+				for c := range applied {
+					applied[c] = append(applied[c], false)
+				}
+			}
+			if l.Category != NoValue {
+				applied[l.Category][unitOf[l.Annotator]] = true
+			}
+		}
+	}
+	unitStart[n] = int32(len(units))
+
+	goldSet := map[int32][]bool{}
+	for x, g := range d.Gold {
+		switch {
+		case g.Item < 0 || int(g.Item) >= n:
+			return nil, fmt.Errorf("consensus: gold %d: item id %d is outside the %d items", x, g.Item, n)
+		case g.Category < NoValue || int(g.Category) >= k:
+			return nil, fmt.Errorf("consensus: gold %d: category id %d is outside the %d categories", x, g.Category, k)
+		}
+		s, ok := goldSet[g.Item]
+		if !ok {
+			s = make([]bool, k)
+			goldSet[g.Item] = s
+		}
+		if g.Category != NoValue {
+			s[g.Category] = true
+		}
+	}
+
+	out := &MultiResult{Method: opt.Method, Categories: make([]*Result, k), Items: make([]MultiItem, n)}
+	if k == 0 {
+		out.Reason = "the dimension has no categories"
+	}
+	binary := &Data{Items: d.Items, Annotators: d.Annotators, Categories: []string{"no", "yes"}, Labels: make([]Label, len(units))}
+	for c := 0; c < k; c++ {
+		for u, un := range units {
+			v := int32(0)
+			if applied[c][u] {
+				v = 1
+			}
+			binary.Labels[u] = Label{Item: un.item, Annotator: un.annotator, Category: v}
+		}
+		binary.Gold = binary.Gold[:0]
+		for item, s := range goldSet {
+			v := int32(0)
+			if s[c] {
+				v = 1
+			}
+			binary.Gold = append(binary.Gold, Gold{Item: item, Category: v})
+		}
+		r, err := Infer(ctx, binary, opt)
+		if err != nil {
+			return nil, err
+		}
+		if r.Reason != "" && out.Reason == "" {
+			out.Reason = d.Categories[c] + ": " + r.Reason
+		}
+		out.Categories[c] = r
+	}
+	for i := 0; i < n; i++ {
+		it := &out.Items[i]
+		it.Units = unitStart[i+1] - unitStart[i]
+		_, it.Gold = goldSet[int32(i)]
+		if it.Units == 0 && !it.Gold {
+			continue
+		}
+		it.Values = []int32{}
+		it.Confidence = 1
+		for c, r := range out.Categories {
+			p := r.PosteriorOf(i)[1]
+			switch {
+			case math.Abs(p-0.5) <= tieTolerance:
+				it.Tie = true
+				it.Confidence *= 0.5
+			case p > 0.5:
+				it.Values = append(it.Values, int32(c))
+				it.Confidence *= p
+			default:
+				it.Confidence *= 1 - p
+			}
+		}
+	}
+	return out, nil
+}

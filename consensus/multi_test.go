@@ -1,0 +1,110 @@
+package consensus
+
+import (
+	"context"
+	"slices"
+	"testing"
+)
+
+// TestMultiVote works a multi-label vote by hand: one binary vote per
+// category over the annotators who answered the item.
+func TestMultiVote(t *testing.T) {
+	d := &MultiData{
+		Items: []string{"i0", "i1", "i2", "i3"}, Annotators: []string{"x", "y", "z"}, Categories: []string{"strike", "wages"},
+		Labels: []Label{
+			// i0: all three apply strike; y also wages.
+			{0, 0, 0}, {0, 1, 0}, {0, 1, 1}, {0, 2, 0},
+			// i1: x applies wages, y answers with the empty set, z applies both.
+			{1, 0, 1}, {1, 1, NoValue}, {1, 2, 0}, {1, 2, 1},
+			// i2: x applies strike, y answers nothing: strike ties.
+			{2, 0, 0}, {2, 1, NoValue},
+		},
+		Gold: []Gold{{3, NoValue}},
+	}
+	r, err := InferMulti(context.Background(), d, Options{Method: MajorityVote})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		values []int32
+		conf   float64
+		tie    bool
+		units  int32
+	}{
+		{[]int32{0}, 1 * 2.0 / 3, false, 3},
+		{[]int32{1}, 2.0 / 3 * 2.0 / 3, false, 3},
+		{[]int32{}, 0.5 * 1, true, 2},
+		{[]int32{}, 1, false, 0},
+	}
+	for i, w := range want {
+		it := r.Items[i]
+		if !slices.Equal(it.Values, w.values) || !near(it.Confidence, w.conf, 1e-12) || it.Tie != w.tie || it.Units != w.units {
+			t.Errorf("item %d = %+v, want values %v confidence %v tie %v units %d", i, it, w.values, w.conf, w.tie, w.units)
+		}
+	}
+	if !r.Items[3].Gold || r.Items[2].Gold {
+		t.Errorf("gold flags %v %v, want only item 3", r.Items[3].Gold, r.Items[2].Gold)
+	}
+	if p := r.Categories[1].PosteriorOf(0); !near(p[1], 1.0/3, 1e-12) {
+		t.Errorf("wages on i0 = %v, want 1/3", p[1])
+	}
+}
+
+// TestMultiDawidSkene checks that the per-category models find a careless
+// annotator in a simulated multi-label crowd.
+func TestMultiDawidSkene(t *testing.T) {
+	// Three categories applied independently; annotator 3 applies each at
+	// random half of the time.
+	c := crowd{items: 800, k: 2, accuracies: []float64{0.9, 0.85, 0.8, 0.5}, seed: 31}
+	d := &MultiData{Annotators: []string{"a0", "a1", "a2", "a3"}, Categories: []string{"c0", "c1", "c2"}}
+	truth := make([][]int32, 3)
+	for cat := range d.Categories {
+		c.seed++
+		bd, tr := c.generate()
+		d.Items = bd.Items
+		truth[cat] = tr
+		for _, l := range bd.Labels {
+			if l.Category == 1 {
+				d.Labels = append(d.Labels, Label{Item: l.Item, Annotator: l.Annotator, Category: int32(cat)})
+			} else if cat == 0 {
+				d.Labels = append(d.Labels, Label{Item: l.Item, Annotator: l.Annotator, Category: NoValue})
+			}
+		}
+	}
+	r, err := InferMulti(context.Background(), d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Reason != "" {
+		t.Fatalf("reason %q", r.Reason)
+	}
+	vote, err := InferMulti(context.Background(), d, Options{Method: MajorityVote})
+	if err != nil {
+		t.Fatal(err)
+	}
+	right := func(r *MultiResult) int {
+		n := 0
+		for i := range d.Items {
+			want := []int32{}
+			for cat := range truth {
+				if truth[cat][i] == 1 {
+					want = append(want, int32(cat))
+				}
+			}
+			if slices.Equal(r.Items[i].Values, want) && !r.Items[i].Tie {
+				n++
+			}
+		}
+		return n
+	}
+	// A set is right only when all three of its categories are, so the bar
+	// is lower than for one binary label.
+	if ds, mv := right(r), right(vote); ds < len(d.Items)*8/10 || ds <= mv {
+		t.Errorf("Dawid–Skene gets %d of %d sets right, the vote %d; want at least 80%% and more than the vote", ds, len(d.Items), mv)
+	}
+	for cat, cr := range r.Categories {
+		if !cr.Annotators[3].NearChance || cr.Annotators[0].NearChance {
+			t.Errorf("category %d: near chance %v (random) and %v (90%%); want only the random one", cat, cr.Annotators[3].NearChance, cr.Annotators[0].NearChance)
+		}
+	}
+}
