@@ -65,17 +65,42 @@ type ImportResult struct {
 	Error       string `json:"error,omitempty"`
 }
 
-// ImportReport sums up an import.
+// ImportReport sums up an import. Results lists what happened to each
+// document, file or line, up to MaxReportResults failures and as many
+// others, so that the report of a million-line file stays small; Omitted
+// counts those left out (ImportOptions.Result sees every one).
 type ImportReport struct {
 	Results   []ImportResult `json:"results"`
 	Created   int            `json:"created"`
 	Revised   int            `json:"revised"`
 	Unchanged int            `json:"unchanged"`
 	Failed    int            `json:"failed"`
+	Omitted   int            `json:"omitted,omitempty"`
+	// onResult, when set, is called with every result as it is added.
+	onResult func(ImportResult)
+	kept     int // results other than failures in Results
 }
 
+// MaxReportResults bounds how many failures, and how many other results,
+// an ImportReport lists.
+const MaxReportResults = 10000
+
+// Total counts the documents, files and lines the report is about.
+func (r *ImportReport) Total() int { return r.Created + r.Revised + r.Unchanged + r.Failed }
+
 func (r *ImportReport) add(res ImportResult) {
-	r.Results = append(r.Results, res)
+	if r.onResult != nil {
+		r.onResult(res)
+	}
+	switch {
+	case res.Status == ImportFailed && r.Failed < MaxReportResults, res.Status != ImportFailed && r.kept < MaxReportResults:
+		r.Results = append(r.Results, res)
+		if res.Status != ImportFailed {
+			r.kept++
+		}
+	default:
+		r.Omitted++
+	}
 	switch res.Status {
 	case ImportCreated:
 		r.Created++
@@ -93,7 +118,7 @@ func (r *ImportReport) Err() error {
 	if r.Failed == 0 {
 		return nil
 	}
-	return Errorf(EINVALID, "%d of %d documents or files could not be imported", r.Failed, len(r.Results))
+	return Errorf(EINVALID, "%d of %d documents or files could not be imported", r.Failed, r.Total())
 }
 
 // ImportOptions tunes an import.
@@ -105,6 +130,10 @@ type ImportOptions struct {
 	// Progress, when set, is called after each file with the number of files
 	// done and the total.
 	Progress func(done, total int)
+	// Result, when set, is called with what happened to each document,
+	// file or line as the import goes, including those the report leaves
+	// out past MaxReportResults.
+	Result func(ImportResult)
 }
 
 func (o ImportOptions) maxSize() int64 {
@@ -127,7 +156,7 @@ func importable(name string) bool {
 // files. A file that cannot be read is reported with its path and the reason,
 // and the import goes on with the rest; check the report's Err.
 func (s *Store) ImportPaths(ctx context.Context, paths []string, opt ImportOptions) (*ImportReport, error) {
-	rep := &ImportReport{}
+	rep := &ImportReport{onResult: opt.Result}
 	var files []string
 	for _, p := range paths {
 		info, err := os.Stat(p)
@@ -160,15 +189,15 @@ func (s *Store) ImportPaths(ctx context.Context, paths []string, opt ImportOptio
 			return rep, err
 		}
 	}
-	return rep, s.importFiles(ctx, rep, files, opt, func(name string) ([]byte, error) {
-		return readLimited(name, opt.maxSize())
+	return rep, s.importFiles(ctx, rep, files, opt, func(name string) (io.ReadCloser, error) {
+		return os.Open(name)
 	})
 }
 
 // ImportFS imports every .txt, .md and .jsonl file of fsys, such as the seed
 // corpus embedded in the binary.
 func (s *Store) ImportFS(ctx context.Context, fsys fs.FS, opt ImportOptions) (*ImportReport, error) {
-	rep := &ImportReport{}
+	rep := &ImportReport{onResult: opt.Result}
 	var files []string
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -182,17 +211,16 @@ func (s *Store) ImportFS(ctx context.Context, fsys fs.FS, opt ImportOptions) (*I
 	if err != nil {
 		return rep, err
 	}
-	return rep, s.importFiles(ctx, rep, files, opt, func(name string) ([]byte, error) {
-		f, err := fsys.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		return readAllLimited(f, opt.maxSize())
+	return rep, s.importFiles(ctx, rep, files, opt, func(name string) (io.ReadCloser, error) {
+		return fsys.Open(name)
 	})
 }
 
-func (s *Store) importFiles(ctx context.Context, rep *ImportReport, files []string, opt ImportOptions, read func(string) ([]byte, error)) error {
+// importFiles imports the named files, which open opens. A text file is
+// read whole (up to the size limit) and written with others in batches; a
+// JSONL file is read line by line, so that memory does not grow with its
+// size: the limit applies to each line, one document.
+func (s *Store) importFiles(ctx context.Context, rep *ImportReport, files []string, opt ImportOptions, open func(string) (io.ReadCloser, error)) error {
 	sort.Strings(files)
 	done := 0
 	progress := func(n int) {
@@ -224,7 +252,13 @@ func (s *Store) importFiles(ctx context.Context, rep *ImportReport, files []stri
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		data, err := read(name)
+		f, err := open(name)
+		var data []byte
+		jsonl := strings.EqualFold(path.Ext(name), ".jsonl")
+		if err == nil && !jsonl {
+			data, err = readAllLimited(f, opt.maxSize())
+			f.Close()
+		}
 		switch {
 		case err != nil:
 			if err := flush(); err != nil {
@@ -232,11 +266,14 @@ func (s *Store) importFiles(ctx context.Context, rep *ImportReport, files []stri
 			}
 			rep.add(ImportResult{Origin: name, Status: ImportFailed, Error: pathErr(err)})
 			progress(1)
-		case strings.EqualFold(path.Ext(name), ".jsonl"):
+		case jsonl:
 			if err := flush(); err != nil {
+				f.Close()
 				return err
 			}
-			if err := s.importJSONL(ctx, rep, name, data, opt.By); err != nil {
+			err := s.importJSONL(ctx, rep, name, f, opt.By, opt.maxSize())
+			f.Close()
+			if err != nil {
 				return err
 			}
 			progress(1)
@@ -266,15 +303,6 @@ func pathErr(err error) string {
 	return err.Error()
 }
 
-func readLimited(name string, max int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return readAllLimited(f, max)
-}
-
 func readAllLimited(r io.Reader, max int64) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
@@ -297,9 +325,11 @@ type jsonlDoc struct {
 	Meta        json.RawMessage `json:"meta"`
 }
 
-func (s *Store) importJSONL(ctx context.Context, rep *ImportReport, name string, data []byte, by int64) error {
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), len(data)+1)
+// importJSONL imports a JSONL file of documents from r, line by line: at
+// most importBatch documents are held at once, and a line longer than max
+// bytes is reported and passed over without being held.
+func (s *Store) importJSONL(ctx context.Context, rep *ImportReport, name string, r io.Reader, by int64, max int64) error {
+	lines := newLineReader(r, max)
 	line := 0
 	// Lines are imported importBatch documents per transaction; a line that
 	// cannot be parsed is reported in its place.
@@ -320,13 +350,27 @@ func (s *Store) importJSONL(ctx context.Context, rep *ImportReport, name string,
 		results, docs, slots = results[:0], docs[:0], slots[:0]
 		return nil
 	}
-	for sc.Scan() {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		got, tooLong, err := lines.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
+		}
 		line++
-		raw := bytes.TrimSpace(sc.Bytes())
+		origin := fmt.Sprintf("%s:%d", name, line)
+		if tooLong {
+			results = append(results, ImportResult{Origin: origin, Status: ImportFailed, Error: fmt.Sprintf("the line is larger than the limit of %d bytes for one document; raise --max-file-size or split the document", max)})
+			continue
+		}
+		raw := bytes.TrimSpace(got)
 		if len(raw) == 0 {
 			continue
 		}
-		origin := fmt.Sprintf("%s:%d", name, line)
 		src, err := parseJSONLDoc(raw, name)
 		if err != nil {
 			results = append(results, ImportResult{Origin: origin, Status: ImportFailed, Error: err.Error()})
@@ -342,10 +386,54 @@ func (s *Store) importJSONL(ctx context.Context, rep *ImportReport, name string,
 			}
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return err
-	}
 	return flush()
+}
+
+// lineReader reads lines of at most max bytes; a longer line is consumed
+// without being kept.
+type lineReader struct {
+	r   *bufio.Reader
+	max int64
+	buf []byte
+}
+
+func newLineReader(r io.Reader, max int64) *lineReader {
+	return &lineReader{r: bufio.NewReaderSize(r, 64*1024), max: max}
+}
+
+// next returns the next line without its line break, whether it was too
+// long (then line is nil), and io.EOF after the last line.
+func (l *lineReader) next() (line []byte, tooLong bool, err error) {
+	l.buf = l.buf[:0]
+	for {
+		chunk, err := l.r.ReadSlice('\n')
+		if !tooLong {
+			if int64(len(l.buf)+len(chunk)) > l.max+1 {
+				tooLong, l.buf = true, l.buf[:0]
+			} else {
+				l.buf = append(l.buf, chunk...)
+			}
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF:
+			if len(l.buf) == 0 && !tooLong {
+				return nil, false, io.EOF
+			}
+			return l.line(tooLong), tooLong, nil
+		case err != nil:
+			return nil, false, err
+		}
+		return l.line(tooLong), tooLong, nil
+	}
+}
+
+func (l *lineReader) line(tooLong bool) []byte {
+	if tooLong {
+		return nil
+	}
+	return bytes.TrimSuffix(l.buf, []byte("\n"))
 }
 
 func parseJSONLDoc(raw []byte, name string) (Source, error) {

@@ -92,6 +92,7 @@ func (s *Server) importUploads(c *gin.Context, files []*multipart.FileHeader) (*
 		rep.Revised += got.Revised
 		rep.Unchanged += got.Unchanged
 		rep.Failed += got.Failed
+		rep.Omitted += got.Omitted
 	}
 	return rep, err
 }

@@ -57,7 +57,7 @@ func (s *Server) submitAdminImport(c *gin.Context) {
 		st = http.StatusBadRequest
 		p.Error = "None of the files could be imported; the reasons are below."
 	case rep.Failed > 0:
-		p.Error = fmt.Sprintf("%d of %d could not be imported; the reasons are below. The others were imported.", rep.Failed, len(rep.Results))
+		p.Error = fmt.Sprintf("%d of %d could not be imported; the reasons are below. The others were imported.", rep.Failed, rep.Total())
 	default:
 		p.Flash = fmt.Sprintf("Imported: %d new, %d revised, %d unchanged.", rep.Created, rep.Revised, rep.Unchanged)
 	}

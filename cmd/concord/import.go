@@ -129,6 +129,16 @@ func runImport(ctx context.Context, e *env, args []string) int {
 	if bar != nil {
 		opt.Progress = func(done, total int) { bar.update(int64(done), int64(total)) }
 	}
+	if !*asJSON {
+		// Each result is printed as it comes, so that a file of a million
+		// documents neither waits to the end nor is held in memory.
+		opt.Result = func(r annotate.ImportResult) {
+			if bar != nil {
+				bar.clear()
+			}
+			printImportResult(e.stdout, e.stderr, r, *verbose)
+		}
+	}
 	rep, err := store.ImportPaths(ctx, paths, opt)
 	if bar != nil {
 		bar.clear()
@@ -141,7 +151,7 @@ func runImport(ctx context.Context, e *env, args []string) int {
 				return e.fail(err)
 			}
 		} else {
-			printImportReport(e.stdout, e.stderr, rep, *verbose)
+			printImportTotals(e.stdout, rep)
 		}
 	}
 	if err != nil {
@@ -153,28 +163,30 @@ func runImport(ctx context.Context, e *env, args []string) int {
 	return status
 }
 
-// printImportReport writes one line per failure (to errw), one per revision
-// and, when verbose, one per other document, then the totals.
-func printImportReport(w, errw io.Writer, rep *annotate.ImportReport, verbose bool) {
-	for _, r := range rep.Results {
-		switch r.Status {
-		case annotate.ImportFailed:
-			fmt.Fprintf(errw, "concord import: %s: %s\n", r.Origin, r.Error)
-		case annotate.ImportRevised:
-			line := fmt.Sprintf("revised    %s: now revision %d, %d paragraph(s)", r.Origin, r.Revision, r.Paragraphs)
-			if r.CarriedOver > 0 || r.LeftOnOld > 0 {
-				line += fmt.Sprintf("; %d label(s) carried over, %d kept with revision %d", r.CarriedOver, r.LeftOnOld, r.Revision-1)
-			}
-			fmt.Fprintln(w, line)
-		case annotate.ImportCreated:
-			if verbose {
-				fmt.Fprintf(w, "created    %s: %d paragraph(s)\n", r.Origin, r.Paragraphs)
-			}
-		case annotate.ImportUnchanged:
-			if verbose {
-				fmt.Fprintf(w, "unchanged  %s\n", r.Origin)
-			}
+// printImportResult writes what happened to one document, file or line: a
+// failure to errw, a revision to w, others to w when verbose.
+func printImportResult(w, errw io.Writer, r annotate.ImportResult, verbose bool) {
+	switch r.Status {
+	case annotate.ImportFailed:
+		fmt.Fprintf(errw, "concord import: %s: %s\n", r.Origin, r.Error)
+	case annotate.ImportRevised:
+		line := fmt.Sprintf("revised    %s: now revision %d, %d paragraph(s)", r.Origin, r.Revision, r.Paragraphs)
+		if r.CarriedOver > 0 || r.LeftOnOld > 0 {
+			line += fmt.Sprintf("; %d label(s) carried over, %d kept with revision %d", r.CarriedOver, r.LeftOnOld, r.Revision-1)
+		}
+		fmt.Fprintln(w, line)
+	case annotate.ImportCreated:
+		if verbose {
+			fmt.Fprintf(w, "created    %s: %d paragraph(s)\n", r.Origin, r.Paragraphs)
+		}
+	case annotate.ImportUnchanged:
+		if verbose {
+			fmt.Fprintf(w, "unchanged  %s\n", r.Origin)
 		}
 	}
+}
+
+// printImportTotals writes the totals of an import.
+func printImportTotals(w io.Writer, rep *annotate.ImportReport) {
 	fmt.Fprintf(w, "%d created, %d revised, %d unchanged, %d failed\n", rep.Created, rep.Revised, rep.Unchanged, rep.Failed)
 }
