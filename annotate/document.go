@@ -2,6 +2,9 @@ package annotate
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 
 	"gorm.io/gorm"
 )
@@ -42,28 +45,49 @@ func countMap(rows []docCount) map[int64]int {
 const excludedSQL = "SELECT paragraph_id FROM curations WHERE status = 'confirmed'"
 
 // Documents returns every document with its progress for everyone and for
-// the given user, in import order.
+// the given user, in import order. It reads the whole corpus: commands that
+// want every document use it; pages and the API use DocumentPage.
 func (s *Store) Documents(ctx context.Context, userID int64) ([]DocumentProgress, error) {
+	var docs []Document
+	if err := s.read(ctx).Order("id").Find(&docs).Error; err != nil {
+		return nil, translate(err)
+	}
+	return s.progress(ctx, userID, docs, false)
+}
+
+// progress returns docs with their progress, read for those documents
+// alone (all of them at once when all is set, which lets the database scan
+// each table once rather than look up each document).
+func (s *Store) progress(ctx context.Context, userID int64, docs []Document, all bool) ([]DocumentProgress, error) {
 	db := s.read(ctx)
 	overlap, err := s.Overlap(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var docs []Document
-	if err := db.Order("id").Find(&docs).Error; err != nil {
-		return nil, translate(err)
+	ids := make([]int64, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	in := func(q *gorm.DB, col string) *gorm.DB {
+		if all {
+			return q
+		}
+		return q.Where(col+" IN ?", ids)
 	}
 	var total, excluded, done, anns, mine, skipped []docCount
 	queries := []struct {
 		dst *[]docCount
 		q   *gorm.DB
 	}{
-		{&total, db.Table("paragraphs").Select("document_id, count(*) AS n").Where("is_current = ? AND id NOT IN ("+excludedSQL+")", true).Group("document_id")},
-		{&excluded, db.Table("paragraphs").Select("document_id, count(*) AS n").Where("is_current = ? AND id IN ("+excludedSQL+")", true).Group("document_id")},
-		{&anns, db.Table("annotations a").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = a.paragraph_id").Where("p.is_current = ?", true).Group("p.document_id")},
-		{&mine, db.Table("annotations a").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = a.paragraph_id").Where("p.is_current = ? AND a.user_id = ?", true, userID).Group("p.document_id")},
-		{&skipped, db.Table("skips k").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = k.paragraph_id").Where("p.is_current = ? AND k.user_id = ?", true, userID).Group("p.document_id")},
-		{&done, db.Table("(?) AS d", db.Table("annotations a").Select("p.document_id, a.paragraph_id").Joins("JOIN paragraphs p ON p.id = a.paragraph_id").Where("p.is_current = ?", true).Group("p.document_id, a.paragraph_id").Having("count(*) >= ?", overlap)).Select("document_id, count(*) AS n").Group("document_id")},
+		{&total, in(db.Table("paragraphs").Select("document_id, count(*) AS n").Where("is_current = ? AND id NOT IN ("+excludedSQL+")", true), "document_id").Group("document_id")},
+		{&excluded, in(db.Table("paragraphs").Select("document_id, count(*) AS n").Where("is_current = ? AND id IN ("+excludedSQL+")", true), "document_id").Group("document_id")},
+		{&anns, in(db.Table("annotations a").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = a.paragraph_id").Where("p.is_current = ?", true), "p.document_id").Group("p.document_id")},
+		{&mine, in(db.Table("annotations a").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = a.paragraph_id").Where("p.is_current = ? AND a.user_id = ?", true, userID), "p.document_id").Group("p.document_id")},
+		{&skipped, in(db.Table("skips k").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = k.paragraph_id").Where("p.is_current = ? AND k.user_id = ?", true, userID), "p.document_id").Group("p.document_id")},
+		{&done, db.Table("(?) AS d", in(db.Table("annotations a").Select("p.document_id, a.paragraph_id").Joins("JOIN paragraphs p ON p.id = a.paragraph_id").Where("p.is_current = ?", true), "p.document_id").Group("p.document_id, a.paragraph_id").Having("count(*) >= ?", overlap)).Select("document_id, count(*) AS n").Group("document_id")},
+	}
+	if !all && len(ids) == 0 {
+		return []DocumentProgress{}, nil
 	}
 	for _, q := range queries {
 		if err := q.q.Scan(q.dst).Error; err != nil {
@@ -76,6 +100,147 @@ func (s *Store) Documents(ctx context.Context, userID int64) ([]DocumentProgress
 		out[i] = DocumentProgress{Document: d, Paragraphs: tm[d.ID], Excluded: em[d.ID], Done: dm[d.ID], Annotations: am[d.ID], Mine: mm[d.ID], Skipped: sm[d.ID]}
 	}
 	return out, nil
+}
+
+// Document statuses a DocumentQuery can ask for.
+const (
+	// DocNotStarted: no annotation on any current paragraph.
+	DocNotStarted = "not_started"
+	// DocInProgress: some annotations, not every paragraph done.
+	DocInProgress = "in_progress"
+	// DocDone: every paragraph to label has the annotators it needs.
+	DocDone = "done"
+	// DocMine: the caller has labelled or skipped every paragraph.
+	DocMine = "mine_done"
+	// DocMineLeft: the caller has paragraphs left to label or skip.
+	DocMineLeft = "mine_left"
+)
+
+// DocumentStatuses lists the statuses a DocumentQuery takes.
+var DocumentStatuses = []string{DocNotStarted, DocInProgress, DocDone, DocMine, DocMineLeft}
+
+// DefaultDocumentLimit and MaxDocumentLimit bound a page of documents.
+const (
+	DefaultDocumentLimit = 50
+	MaxDocumentLimit     = 500
+)
+
+// documentScan is the most documents one page reads while looking for
+// ones of a status: a page that has scanned this many stops short and
+// gives a cursor to go on from, so that no request reads the whole corpus.
+const documentScan = 2000
+
+// DocumentQuery asks for one page of documents.
+type DocumentQuery struct {
+	// Limit is the most documents returned (1 to MaxDocumentLimit; 0
+	// means DefaultDocumentLimit).
+	Limit int
+	// After is the cursor: the id of the last document of the page
+	// before, or 0 for the first page.
+	After int64
+	// Search keeps documents whose title or key contains it, ignoring case.
+	Search string
+	// Status keeps documents in one of DocumentStatuses; empty keeps all.
+	Status string
+}
+
+// DocumentPage is one page of documents with their progress. Next is the
+// cursor of the page after, 0 when this is the last. A page asked for a
+// status may hold fewer than Limit documents and still have a Next: it
+// stopped after reading documentScan documents.
+type DocumentPage struct {
+	Documents []DocumentProgress `json:"documents"`
+	Next      int64              `json:"next,omitempty"`
+}
+
+// DocumentPage returns one page of documents in import order, with their
+// progress for everyone and for userID, read for the page's documents alone:
+// its cost depends on the page, not on the corpus.
+func (s *Store) DocumentPage(ctx context.Context, userID int64, q DocumentQuery) (*DocumentPage, error) {
+	if q.Limit == 0 {
+		q.Limit = DefaultDocumentLimit
+	}
+	if q.Limit < 1 || q.Limit > MaxDocumentLimit {
+		return nil, Invalidf("limit", "limit must be from 1 to %d, got %d", MaxDocumentLimit, q.Limit)
+	}
+	if q.After < 0 {
+		return nil, Invalidf("next", "the cursor must be a document id from a page's next, got %d", q.After)
+	}
+	if q.Status != "" && !slices.Contains(DocumentStatuses, q.Status) {
+		return nil, &Error{Code: EINVALID, Field: "status", Message: fmt.Sprintf("unknown document status %q", q.Status), Allowed: DocumentStatuses}
+	}
+	if err := CheckText("q", q.Search, false); err != nil {
+		return nil, err
+	}
+	page := &DocumentPage{Documents: []DocumentProgress{}}
+	after, scanned := q.After, 0
+	for {
+		want := q.Limit - len(page.Documents)
+		chunk := want + 1
+		if q.Status != "" {
+			chunk = min(documentScan-scanned, max(want*4, 100))
+		}
+		db := s.read(ctx).Where("id > ?", after)
+		if term := strings.TrimSpace(q.Search); term != "" {
+			like := "%" + escapeLike(strings.ToLower(term)) + "%"
+			db = db.Where("(lower(title) LIKE ? ESCAPE '\\' OR lower(doc_key) LIKE ? ESCAPE '\\')", like, like)
+		}
+		var docs []Document
+		if err := db.Order("id").Limit(chunk).Find(&docs).Error; err != nil {
+			return nil, translate(err)
+		}
+		more := len(docs) == chunk
+		if q.Status == "" && len(docs) > want {
+			docs, more = docs[:want], true
+		}
+		scanned += len(docs)
+		ps, err := s.progress(ctx, userID, docs, false)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			after = p.ID
+			if q.Status != "" && !p.hasStatus(q.Status) {
+				continue
+			}
+			page.Documents = append(page.Documents, p)
+			if len(page.Documents) == q.Limit {
+				break
+			}
+		}
+		full := len(page.Documents) == q.Limit
+		if full || !more || q.Status == "" || scanned >= documentScan {
+			if full || more {
+				page.Next = after
+			}
+			if full && !more && after == docs[len(docs)-1].ID {
+				page.Next = 0
+			}
+			return page, nil
+		}
+	}
+}
+
+// hasStatus reports whether the document is in the status.
+func (d *DocumentProgress) hasStatus(status string) bool {
+	switch status {
+	case DocNotStarted:
+		return d.Annotations == 0
+	case DocInProgress:
+		return d.Annotations > 0 && d.Done < d.Paragraphs
+	case DocDone:
+		return d.Paragraphs > 0 && d.Done >= d.Paragraphs
+	case DocMine:
+		return d.Mine+d.Skipped >= d.Paragraphs
+	case DocMineLeft:
+		return d.Mine+d.Skipped < d.Paragraphs
+	}
+	return true
+}
+
+// escapeLike escapes the LIKE wildcards of s with a backslash.
+func escapeLike(s string) string {
+	return strings.NewReplacer("\\", "\\\\", "%", "\\%", "_", "\\_").Replace(s)
 }
 
 // Document returns one document.

@@ -2,15 +2,26 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
+
+	"concord/annotate"
 )
 
-// listDocuments lists every document with its progress, for everyone and for
-// the caller, and the overlap the progress is measured against.
+// listDocuments lists one page of documents with their progress, for
+// everyone and for the caller, and the overlap the progress is measured
+// against: ?limit= (default 50, at most 500), ?next= (the cursor from the
+// page before), ?q= (title or key contains) and ?status= (see
+// annotate.DocumentStatuses).
 func (s *Server) listDocuments(c *gin.Context) {
 	ctx := c.Request.Context()
-	docs, err := s.store.Documents(ctx, me(c).ID)
+	q, err := documentQuery(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	page, err := s.store.DocumentPage(ctx, me(c).ID, q)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -20,7 +31,28 @@ func (s *Server) listDocuments(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"documents": nonNil(docs), "overlap": overlap})
+	out := gin.H{"documents": page.Documents, "overlap": overlap}
+	if page.Next != 0 {
+		out["next"] = strconv.FormatInt(page.Next, 10)
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// documentQuery reads the paging and filter parameters of a documents list.
+func documentQuery(c *gin.Context) (annotate.DocumentQuery, error) {
+	limit, err := queryInt(c, "limit", annotate.DefaultDocumentLimit, 1, annotate.MaxDocumentLimit)
+	if err != nil {
+		return annotate.DocumentQuery{}, err
+	}
+	after, err := queryID(c, "next")
+	if err != nil {
+		return annotate.DocumentQuery{}, annotate.Invalidf("next", "next must be the cursor a page gave (a positive integer), got %q", c.Query("next"))
+	}
+	status, err := queryChoice(c, "status", annotate.DocumentStatuses)
+	if err != nil {
+		return annotate.DocumentQuery{}, err
+	}
+	return annotate.DocumentQuery{Limit: limit, After: after, Search: c.Query("q"), Status: status}, nil
 }
 
 // getDocument returns one document.

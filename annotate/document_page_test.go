@@ -1,0 +1,153 @@
+package annotate_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"concord/annotate"
+	"concord/annotate/annotatetest"
+)
+
+// importDocs imports n one-paragraph documents titled prefix and a number.
+func importDocs(t *testing.T, s *annotate.Store, prefix string, from, n int) {
+	t.Helper()
+	docs := make([]annotate.Source, n)
+	for i := range docs {
+		k := from + i
+		docs[i] = annotate.Source{Key: fmt.Sprintf("%s-%04d.txt", prefix, k), Origin: "test", Text: []byte(fmt.Sprintf("%s %d\n\nThe body of %s %d.", prefix, k, prefix, k))}
+	}
+	rep, err := s.ImportDocuments(context.Background(), 0, docs)
+	if err != nil || rep.Err() != nil {
+		t.Fatalf("import: %v %v", err, rep.Err())
+	}
+}
+
+func TestDocumentPageVisitsEveryDocumentOnce(t *testing.T) {
+	s := annotatetest.WithSchema(t)
+	ctx := context.Background()
+	importDocs(t, s, "Alpha", 0, 60)
+	importDocs(t, s, "Beta", 0, 70)
+	seen := map[int64]int{}
+	var next int64
+	pages := 0
+	for {
+		page, err := s.DocumentPage(ctx, 0, annotate.DocumentQuery{Limit: 17, After: next})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Documents) > 17 {
+			t.Fatalf("page of %d documents, limit 17", len(page.Documents))
+		}
+		for _, d := range page.Documents {
+			seen[d.ID]++
+			if d.Paragraphs != 1 {
+				t.Errorf("document %d: %d paragraphs, want 1", d.ID, d.Paragraphs)
+			}
+		}
+		pages++
+		if pages == 3 {
+			// Documents added while a reader pages come after the cursor.
+			importDocs(t, s, "Gamma", 0, 10)
+		}
+		if page.Next == 0 {
+			break
+		}
+		next = page.Next
+	}
+	if len(seen) != 140 {
+		t.Errorf("visited %d documents, want 140", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("document %d visited %d times", id, n)
+		}
+	}
+}
+
+func TestDocumentPageFilters(t *testing.T) {
+	s := annotatetest.WithSchema(t)
+	ctx := context.Background()
+	importDocs(t, s, "Alpha", 0, 5)
+	importDocs(t, s, "Beta", 0, 5)
+	importDocs(t, s, "100%", 0, 1)
+	u := mustUser(t, s, "ann", annotate.RoleAnnotator)
+	all, err := s.DocumentPage(ctx, u.ID, annotate.DocumentQuery{})
+	if err != nil || len(all.Documents) != 11 || all.Next != 0 {
+		t.Fatalf("first page = %d documents, next %d, %v; want 11, none", len(all.Documents), all.Next, err)
+	}
+	// Label the first Alpha document and the first Beta one.
+	for _, d := range []annotate.DocumentProgress{all.Documents[0], all.Documents[5]} {
+		p := currentParagraphs(t, s, d.ID)[0]
+		if _, err := s.SaveAnnotation(ctx, u.ID, p.ID, 0, annotate.Labels{"stance": {"agree"}, "topic": {"strike"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		q    annotate.DocumentQuery
+		want int
+	}{
+		{annotate.DocumentQuery{Search: "alpha"}, 5},
+		{annotate.DocumentQuery{Search: "BETA-0003"}, 1},
+		{annotate.DocumentQuery{Search: "%"}, 1},
+		{annotate.DocumentQuery{Search: "_"}, 0},
+		{annotate.DocumentQuery{Status: annotate.DocInProgress}, 2},
+		{annotate.DocumentQuery{Status: annotate.DocNotStarted, Search: "alpha"}, 4},
+		{annotate.DocumentQuery{Status: annotate.DocMine}, 2},
+		{annotate.DocumentQuery{Status: annotate.DocMineLeft, Search: "beta"}, 4},
+	}
+	for _, tc := range tests {
+		page, err := s.DocumentPage(ctx, u.ID, tc.q)
+		if err != nil {
+			t.Errorf("%+v: %v", tc.q, err)
+			continue
+		}
+		if len(page.Documents) != tc.want || page.Next != 0 {
+			t.Errorf("%+v: %d documents, next %d; want %d, none", tc.q, len(page.Documents), page.Next, tc.want)
+		}
+	}
+	for _, q := range []annotate.DocumentQuery{{Limit: -1}, {Limit: annotate.MaxDocumentLimit + 1}, {Status: "finished"}, {After: -3}, {Search: "a\x00"}} {
+		if _, err := s.DocumentPage(ctx, u.ID, q); annotate.ErrorCode(err) != annotate.EINVALID {
+			t.Errorf("%+v: %v, want EINVALID", q, err)
+		}
+	}
+}
+
+// TestDocumentPageStatusScanIsBounded looks for the one document in
+// progress among more than a page's scan: the first page stops short with a
+// cursor, the next one finds it.
+func TestDocumentPageStatusScanIsBounded(t *testing.T) {
+	s := annotatetest.WithSchema(t)
+	ctx := context.Background()
+	importDocs(t, s, "Doc", 0, 2100)
+	u := mustUser(t, s, "ann", annotate.RoleAnnotator)
+	last, err := s.DocumentPage(ctx, u.ID, annotate.DocumentQuery{Search: "doc-2099"})
+	if err != nil || len(last.Documents) != 1 {
+		t.Fatalf("search for the last document: %v, %v", last, err)
+	}
+	p := currentParagraphs(t, s, last.Documents[0].ID)[0]
+	if _, err := s.SaveAnnotation(ctx, u.ID, p.ID, 0, annotate.Labels{"stance": {"agree"}, "topic": {"strike"}}); err != nil {
+		t.Fatal(err)
+	}
+	var found []annotate.DocumentProgress
+	var next int64
+	pages := 0
+	for {
+		page, err := s.DocumentPage(ctx, u.ID, annotate.DocumentQuery{Status: annotate.DocInProgress, After: next})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		found = append(found, page.Documents...)
+		if page.Next == 0 {
+			break
+		}
+		next = page.Next
+	}
+	if len(found) != 1 || found[0].ID != last.Documents[0].ID {
+		t.Fatalf("found %d documents in progress, want the last one", len(found))
+	}
+	if pages < 2 {
+		t.Errorf("the scan of 2,100 documents took %d page(s); a page reads at most 2,000", pages)
+	}
+}
