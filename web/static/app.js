@@ -647,6 +647,31 @@
     }
   };
 
+  // ---- The menu of a narrow screen ----
+  var navToggle = $('nav-toggle'), topBar = document.querySelector('header.top');
+  if (navToggle && topBar) {
+    var setMenu = function (open) {
+      topBar.classList.toggle('menu-open', open);
+      navToggle.setAttribute('aria-expanded', String(open));
+    };
+    topBar.classList.add('has-menu');
+    navToggle.hidden = false;
+    navToggle.addEventListener('click', function () {
+      var open = !topBar.classList.contains('menu-open');
+      setMenu(open);
+      if (open) { var first = topBar.querySelector('.nav a'); if (first) first.focus(); }
+    });
+    topBar.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape' && topBar.classList.contains('menu-open')) { e.stopPropagation(); setMenu(false); navToggle.focus(); }
+    });
+    document.addEventListener('click', function (e) {
+      if (topBar.classList.contains('menu-open') && !e.target.closest('.nav') && !e.target.closest('#nav-toggle')) setMenu(false);
+    });
+    topBar.addEventListener('focusout', function (e) {
+      if (e.relatedTarget && !topBar.contains(e.relatedTarget)) setMenu(false);
+    });
+  }
+
   document.addEventListener('click', function (e) {
     var c = e.target.closest && e.target.closest('[data-close]');
     if (c) {
