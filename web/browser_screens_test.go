@@ -131,7 +131,7 @@ func TestBrowserScreenshots(t *testing.T) {
 
 	conflict := fmt.Sprintf(`(function(){
 		var op = {key: 'l%[1]d', kind: 'label', pid: %[1]d, labels: {stance: ['agree'], topic: ['strike']}, base: 1, sent: [], t: Date.now(),
-			state: 'conflict', text: document.getElementById('para-text').textContent,
+			state: 'conflict', text: document.getElementById('para-text').textContent, position: 0, doc: document.getElementById('doc-title').textContent,
 			current: {paragraph_id: %[1]d, version: 2, labels: {stance: 'discuss', topic: ['strike', 'terrorism'], event: 'soleimani-strike'}, updated_at: new Date().toISOString()}};
 		localStorage.setItem('concord.outbox.%[2]d.l%[1]d', JSON.stringify(op));
 		return true;

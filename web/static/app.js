@@ -596,7 +596,8 @@
     if (!op) return;
     conflictOp = op;
     var cur = op.current || {};
-    $('conflict-para').textContent = where(op).replace(/^p/, 'P');
+    var w = where(op);
+    $('conflict-para').textContent = w.charAt(0).toUpperCase() + w.slice(1);
     var q = $('conflict-text');
     q.textContent = op.text || '';
     q.hidden = !op.text;
