@@ -17,6 +17,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -280,4 +281,16 @@ func browserTabBeside(t testing.TB, tab context.Context) context.Context {
 		t.Fatalf("open a second tab: %v", err)
 	}
 	return ctx
+}
+
+// browserWithoutLocks hides the Web Locks API from every page the tab opens
+// from now on, as a browser does for a site served over plain HTTP to
+// another machine (Web Locks need a secure context).
+func browserWithoutLocks() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `Object.defineProperty(Navigator.prototype, 'locks', {get: function () { return undefined; }, configurable: true});`,
+		})
+		return err
+	})
 }

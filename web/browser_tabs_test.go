@@ -20,8 +20,9 @@ const outboxEntries = `Object.keys(localStorage).filter(function (k) { return /^
 // twoTabsOffline opens two tabs of ann on the same document, takes the
 // server offline, and saves different labels of the same paragraph in
 // each, tab A first; tab B also writes a note on the next paragraph. It
-// returns the tabs, the paragraph and the note's paragraph.
-func twoTabsOffline(t *testing.T, env *browserEnv) (a, b context.Context, pid, notePid int64) {
+// returns the tabs, the paragraph and the note's paragraph. noLocks hides
+// the Web Locks API from both tabs.
+func twoTabsOffline(t *testing.T, env *browserEnv, noLocks bool) (a, b context.Context, pid, notePid int64) {
 	t.Helper()
 	u, err := env.Store.UserByName(context.Background(), "ann")
 	if err != nil {
@@ -35,6 +36,9 @@ func twoTabsOffline(t *testing.T, env *browserEnv) (a, b context.Context, pid, n
 	browserLogin(t, a, env, "ann")
 	b = browserTabBeside(t, a)
 	for _, tab := range []context.Context{a, b} {
+		if noLocks {
+			browserDo(t, tab, browserWithoutLocks())
+		}
 		browserDo(t, tab, chromedp.Navigate(env.URL+"/annotate?document="+itoa(docs[0].ID)))
 		browserWait(t, tab, "the first paragraph", `document.getElementById('para-text').textContent.length > 0`)
 	}
@@ -53,6 +57,9 @@ func twoTabsOffline(t *testing.T, env *browserEnv) (a, b context.Context, pid, n
 	browserWait(t, b, "the note dialog", `document.getElementById('note-dialog').open`)
 	browserDo(t, b, chromedp.KeyEvent("Reads like boilerplate."), chromedp.KeyEvent(kb.Enter, chromedp.KeyModifiers(chromedp.ModifierCtrl)))
 	browserWait(t, b, "tab B's pending note", `document.getElementById('pending').textContent.indexOf('Pending (2)') === 0`)
+	if noLocks && browserEval[bool](t, a, `!!navigator.locks`) {
+		t.Fatal("the tab still has Web Locks")
+	}
 	if n := browserEval[int64](t, a, outboxEntries); n != 3 {
 		t.Fatalf("localStorage holds %d pending entries, want 3 (one of tab A, two of tab B)", n)
 	}
@@ -125,7 +132,7 @@ func checkOneNote(t *testing.T, env *browserEnv, notePid int64) {
 func TestBrowserTwoTabsOffline(t *testing.T) {
 	env := browserServer(t)
 	u := browserUser(t, env, "ann", annotate.RoleAnnotator)
-	a, b, pid, notePid := twoTabsOffline(t, env)
+	a, b, pid, notePid := twoTabsOffline(t, env, false)
 
 	env.Offline.Store(false)
 	for _, tab := range []context.Context{a, b} {
@@ -176,13 +183,14 @@ func TestBrowserTwoTabsOffline(t *testing.T) {
 // shows the conflict dialog.
 func TestBrowserOutboxRestart(t *testing.T) {
 	for _, tt := range []struct {
-		name string
-		both bool // open both tabs at once after the restart
-	}{{"one tab", false}, {"two tabs at once", true}} {
+		name    string
+		both    bool // open both tabs at once after the restart
+		noLocks bool // without Web Locks: heartbeats and claims instead
+	}{{"one tab", false, false}, {"two tabs at once", true, false}, {"one tab without Web Locks", false, true}, {"two tabs at once without Web Locks", true, true}} {
 		t.Run(tt.name, func(t *testing.T) {
 			env := browserServer(t)
 			u := browserUser(t, env, "ann", annotate.RoleAnnotator)
-			a, b, pid, notePid := twoTabsOffline(t, env)
+			a, b, pid, notePid := twoTabsOffline(t, env, tt.noLocks)
 			// The tabs leave the site: their pages, and their locks, are gone.
 			for _, tab := range []context.Context{a, b} {
 				browserDo(t, tab, chromedp.Navigate("about:blank"))
@@ -214,7 +222,8 @@ func TestBrowserOutboxRestart(t *testing.T) {
 				}
 			}
 			if second == nil {
-				t.Fatal("no tab shows the conflict dialog after the restart")
+				keys := browserEval[string](t, a, `Object.keys(localStorage).join(' ') + ' | pending ' + JSON.stringify(Concord.outbox.pending().map(function (o) { return o.key + ':' + o.state; }))`)
+				t.Fatalf("no tab shows the conflict dialog after the restart; localStorage and tab A's outbox: %s", keys)
 			}
 			for _, tab := range tabs {
 				if tab != second && conflictShown(t, tab) {

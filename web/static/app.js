@@ -80,8 +80,8 @@
   function persist(op) {
     if (!owned) return; // written when the lock is granted
     var copy = {};
-    Object.keys(op).forEach(function (k) { if (k !== 'inflight' && k !== 'dirty') copy[k] = op[k]; });
-    try { localStorage.setItem(MINE + op.key, JSON.stringify(copy)); storageOK = true; } catch (e) { storageOK = false; }
+    Object.keys(op).forEach(function (k) { if (k !== 'inflight' && k !== 'dirty' && k !== 'stored') copy[k] = op[k]; });
+    try { localStorage.setItem(MINE + op.key, JSON.stringify(copy)); storageOK = true; op.stored = true; } catch (e) { storageOK = false; }
   }
   function drop(op) {
     if (ops.get(op.key) === op) ops.delete(op.key);
@@ -171,10 +171,12 @@
         : locks.request(name, { ifAvailable: true }, function (lock) { if (lock) adopt(tab); });
       return p.then(done, done);
     }
-    // No Web Locks: a tab is gone when its heartbeat is old; the claim key
-    // keeps two tabs from taking the same entries.
+    // No Web Locks: a tab is gone when its heartbeat is removed (it does so
+    // as its page goes) or old (a crash; hidden tabs beat seldom, so the
+    // limit is long); the claim key keeps two tabs from taking the same
+    // entries.
     var beat = Number(localStorage.getItem(ROOT + 'alive.' + tab) || 0);
-    if (tab && Date.now() - beat < 10000) { done(); return Promise.resolve(); }
+    if (tab && Date.now() - beat < 120000) { done(); return Promise.resolve(); }
     var claimKey = ROOT + 'claim.' + (tab || 'legacy');
     var claim = (localStorage.getItem(claimKey) || '').split(' ');
     if (claim[0] && claim[0] !== TAB && Date.now() - Number(claim[1]) < 5000) { done(); return Promise.resolve(); }
@@ -201,6 +203,7 @@
     if (isReady) return;
     isReady = true;
     readyFns.splice(0).forEach(function (fn) { try { fn(); } catch (e) { console.error(e); } });
+    kick();
   }
 
   // start claims this tab's lock, writes what was saved meanwhile, and takes
@@ -226,10 +229,19 @@
       }).catch(function () { owned = true; ops.forEach(persist); setReady(); });
       return;
     }
-    var beat = function () { try { localStorage.setItem(ROOT + 'alive.' + TAB, String(Date.now())); } catch (e) { /* full */ } };
+    var leaving = false;
+    var beat = function () {
+      if (leaving) return;
+      try { localStorage.setItem(ROOT + 'alive.' + TAB, String(Date.now())); } catch (e) { /* full */ }
+    };
     beat();
     setInterval(beat, 3000);
-    window.addEventListener('pagehide', function () { try { localStorage.removeItem(ROOT + 'alive.' + TAB); } catch (e) { /* gone */ } });
+    document.addEventListener('visibilitychange', function () { if (document.visibilityState === 'visible') beat(); });
+    window.addEventListener('pagehide', function () {
+      leaving = true;
+      try { localStorage.removeItem(ROOT + 'alive.' + TAB); } catch (e) { /* gone */ }
+    });
+    window.addEventListener('pageshow', function (e) { if (e.persisted) { leaving = false; beat(); } });
     begin();
   }
 
@@ -320,10 +332,20 @@
 
   function pump() {
     timer = 0;
-    if (busy) return;
+    // Nothing leaves before the takeover at the start is done, so the
+    // saves of every tab go in the order they were made.
+    if (busy || !isReady) return;
     var op = null;
     ops.forEach(function (o) { if (!op && o.state === 'queued') op = o; });
     if (!op) { changed(); return; }
+    if (op.stored && storageOK && localStorage.getItem(MINE + op.key) === null) {
+      // Another tab took this entry over (it thought this tab gone): it
+      // sends it, this tab must not.
+      ops.delete(op.key);
+      changed();
+      kick();
+      return;
+    }
     var req = request(op);
     if (!req) {
       drop(op);
@@ -696,6 +718,14 @@
     $('conflict-keep-mine').addEventListener('click', keepMine);
     $('conflict-keep-stored').addEventListener('click', keepStored);
     window.addEventListener('online', retryNow);
+    window.addEventListener('storage', function (e) {
+      // Only this tab removes its own entries, unless another tab took them
+      // over; then that tab sends them and this one forgets them.
+      if (e.key && e.key.indexOf(MINE) === 0 && e.newValue === null) {
+        var op = ops.get(e.key.slice(MINE.length));
+        if (op && !op.inflight) { ops.delete(op.key); changed(); }
+      }
+    });
     window.addEventListener('beforeunload', function (e) {
       if (!storageOK && counts().queued) { e.preventDefault(); e.returnValue = ''; }
     });
