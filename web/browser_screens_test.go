@@ -144,6 +144,7 @@ func TestBrowserScreenshots(t *testing.T) {
 		act   func()
 	}{
 		{"home", "/", ".docs", nil},
+		{"home-menu", "/", ".docs", func() { browserEval[bool](t, ctx, `(document.getElementById('nav-toggle').click(), true)`) }},
 		{"annotate", "/annotate", "#para-text:not(:empty)", nil},
 		{"annotate-help", "/annotate", "#para-text:not(:empty)", func() { browserDo(t, ctx, chromedp.KeyEvent("?")) }},
 		{"annotate-missing", "/annotate", "#para-text:not(:empty)", func() { browserDo(t, ctx, chromedp.KeyEvent("q"), chromedp.KeyEvent(kb.Enter)) }},
