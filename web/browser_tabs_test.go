@@ -138,8 +138,7 @@ func TestBrowserTwoTabsOffline(t *testing.T) {
 	for _, tab := range []context.Context{a, b} {
 		browserEval[bool](t, tab, `(Concord.outbox.retryNow(), true)`)
 	}
-	browserWait(t, a, "the conflict dialog in one of the tabs", `(function () {
-		var c = Concord.outbox.counts(); return c.queued === 0; })()`)
+	browserWait(t, a, "tab A's save to leave", `Concord.outbox.counts().queued === 0`)
 	var second context.Context
 	for deadline := time.Now().Add(20 * time.Second); second == nil && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		for _, tab := range []context.Context{a, b} {
