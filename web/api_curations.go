@@ -14,10 +14,13 @@ var curationStatuses = []string{annotate.StatusSuggested, annotate.StatusConfirm
 // listCurations lists the curation flags on current paragraphs, narrowed by
 // status and kind (reviewers and admins).
 func (s *Server) listCurations(c *gin.Context) {
-	status, err := queryChoice(c, "status", curationStatuses)
+	status, err := queryChoice(c, "status", append([]string{"all"}, curationStatuses...))
 	if err != nil {
 		s.fail(c, err)
 		return
+	}
+	if status == "all" {
+		status = "" // every status, as the curation page's "All" shows
 	}
 	kind, err := queryChoice(c, "kind", annotate.CurationKinds)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -108,15 +109,30 @@ func browserTab(t testing.TB, timeout time.Duration) context.Context {
 }
 
 // browserEnv is a Concord server over a real store (see seededTestStore)
-// with the seed corpus and the default schema, reachable over HTTP. APIDown makes the API
-// answer 503, as a server that is restarting does, while pages still load.
+// with the seed corpus and the default schema, reachable over HTTP. APIDown
+// makes the API answer 503, as a server that is restarting does, while
+// pages still load; Offline drops API connections without an answer, as an
+// unreachable server does; APIDelay holds every API request that long
+// first.
 type browserEnv struct {
-	URL     string
-	Store   *annotate.Store
-	APIDown atomic.Bool
-	// APICalls counts API requests, Refused those answered 503.
+	URL      string
+	Store    *annotate.Store
+	APIDown  atomic.Bool
+	Offline  atomic.Bool
+	APIDelay atomic.Int64 // nanoseconds
+	// APICalls counts API requests, Refused those answered 503 or dropped.
 	APICalls, Refused atomic.Int64
 	srv               *httptest.Server
+
+	mu       sync.Mutex
+	requests []string // "METHOD /path?query" of every API request
+}
+
+// Requests returns the API requests made so far, as "METHOD /path?query".
+func (e *browserEnv) Requests() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.requests...)
 }
 
 // browserServer starts a seeded server for one test.
@@ -128,6 +144,22 @@ func browserServer(t testing.TB) *browserEnv {
 	env.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			env.APICalls.Add(1)
+			env.mu.Lock()
+			env.requests = append(env.requests, r.Method+" "+r.URL.RequestURI())
+			env.mu.Unlock()
+			if d := env.APIDelay.Load(); d > 0 {
+				time.Sleep(time.Duration(d))
+			}
+			if env.Offline.Load() {
+				env.Refused.Add(1)
+				if hj, ok := w.(http.Hijacker); ok {
+					if conn, _, err := hj.Hijack(); err == nil {
+						conn.Close()
+						return
+					}
+				}
+				panic(http.ErrAbortHandler)
+			}
 			if env.APIDown.Load() {
 				env.Refused.Add(1)
 				http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
@@ -237,4 +269,29 @@ type browserLogWriter struct{ t testing.TB }
 func (w browserLogWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+// browserTabBeside opens another tab in the browser context of tab, so the
+// two share cookies and localStorage as two tabs of one person's browser do.
+// It closes when the test ends.
+func browserTabBeside(t testing.TB, tab context.Context) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(tab)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatalf("open a second tab: %v", err)
+	}
+	return ctx
+}
+
+// browserWithoutLocks hides the Web Locks API from every page the tab opens
+// from now on, as a browser does for a site served over plain HTTP to
+// another machine (Web Locks need a secure context).
+func browserWithoutLocks() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `Object.defineProperty(Navigator.prototype, 'locks', {get: function () { return undefined; }, configurable: true});`,
+		})
+		return err
+	})
 }

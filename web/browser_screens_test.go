@@ -131,7 +131,7 @@ func TestBrowserScreenshots(t *testing.T) {
 
 	conflict := fmt.Sprintf(`(function(){
 		var op = {key: 'l%[1]d', kind: 'label', pid: %[1]d, labels: {stance: ['agree'], topic: ['strike']}, base: 1, sent: [], t: Date.now(),
-			state: 'conflict', text: document.getElementById('para-text').textContent,
+			state: 'conflict', text: document.getElementById('para-text').textContent, position: 0, doc: document.getElementById('doc-title').textContent,
 			current: {paragraph_id: %[1]d, version: 2, labels: {stance: 'discuss', topic: ['strike', 'terrorism'], event: 'soleimani-strike'}, updated_at: new Date().toISOString()}};
 		localStorage.setItem('concord.outbox.%[2]d.l%[1]d', JSON.stringify(op));
 		return true;
@@ -144,6 +144,7 @@ func TestBrowserScreenshots(t *testing.T) {
 		act   func()
 	}{
 		{"home", "/", ".docs", nil},
+		{"home-menu", "/", ".docs", func() { browserEval[bool](t, ctx, `(document.getElementById('nav-toggle').click(), true)`) }},
 		{"annotate", "/annotate", "#para-text:not(:empty)", nil},
 		{"annotate-help", "/annotate", "#para-text:not(:empty)", func() { browserDo(t, ctx, chromedp.KeyEvent("?")) }},
 		{"annotate-missing", "/annotate", "#para-text:not(:empty)", func() { browserDo(t, ctx, chromedp.KeyEvent("q"), chromedp.KeyEvent(kb.Enter)) }},

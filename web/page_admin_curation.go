@@ -13,7 +13,7 @@ import (
 
 // adminCurationPage is the data of the curation page.
 type adminCurationPage struct {
-	Items  []annotate.CurationItem
+	Items  []curationRow
 	Status string
 	Kind   string
 	Kinds  []string
@@ -44,7 +44,30 @@ func (s *Server) showAdminCuration(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "admin_curation", &adminCurationPage{Items: items, Status: status, Kind: kind, Kinds: annotate.CurationKinds})
+	users, err := s.store.Users(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	names := make(map[int64]string, len(users))
+	for _, u := range users {
+		names[u.ID] = u.Name
+	}
+	rows := make([]curationRow, len(items))
+	for i, it := range items {
+		rows[i] = curationRow{CurationItem: it}
+		if it.FlaggedBy != nil {
+			rows[i].FlaggedBy = names[*it.FlaggedBy]
+		}
+	}
+	s.render(c, http.StatusOK, "admin_curation", &adminCurationPage{Items: rows, Status: status, Kind: kind, Kinds: annotate.CurationKinds})
+}
+
+// curationRow is one flag of the curation page with the name of who
+// flagged it; FlaggedBy is empty for a flag the import suggested.
+type curationRow struct {
+	annotate.CurationItem
+	FlaggedBy string
 }
 
 // submitAdminCuration confirms or dismisses the ticked flags.

@@ -40,9 +40,20 @@
     session.push({ ctx: r.context, labels: r.labels ? C.canon(r.labels) : null, version: r.version, skipped: r.skipped ? (r.skip_reason || 'skipped') : null });
     if (r.version) ob.setVersion(r.context.paragraph.id, r.version);
   });
-  var held = {};
-  ob.held().forEach(function (id) { held[id] = true; });
-  (boot.items || []).forEach(function (it) { if (!held[it.paragraph.id]) queue.push(it); });
+  (boot.items || []).forEach(function (it) { queue.push(it); });
+  // dropHeld takes out of the queue the paragraphs whose save or skip waits
+  // in the outbox (this tab's, or one taken over from a tab that is gone).
+  function dropHeld() {
+    var held = {};
+    ob.held().forEach(function (id) { held[id] = true; });
+    var head = queue[0];
+    queue = queue.filter(function (c) { return !held[c.paragraph.id]; });
+    return queue[0] !== head;
+  }
+  // about names a paragraph for the outbox: its text, position and document.
+  function about(ctx) {
+    return { text: ctx.paragraph.text, position: ctx.paragraph.position, document: ctx.document.title || ctx.document.key };
+  }
 
   // ---- Rendering ----
   var shown = null; // {ctx, entry}
@@ -93,7 +104,7 @@
     posEl.textContent = where;
     var st = '';
     if (e) {
-      var op = ob.pending().filter(function (o) { return o.pid === p.id && (o.key === 'l' + p.id || o.key === 's' + p.id); })[0];
+      var op = ob.pending().filter(function (o) { return o.pid === p.id && /^(un)?(label|skip)$/.test(o.kind); }).pop();
       if (op) st = op.state === 'queued' ? 'Saving…' : op.state === 'conflict' ? 'Conflict: choose a version' : 'Not saved: ' + op.error;
       else if (e.skipped && !e.labels) st = 'Skipped: ' + e.skipped;
       else st = 'Saved · version ' + (ob.version(p.id) || e.version || 1);
@@ -193,7 +204,7 @@
         actions.push({ entry: e, prev: e.labels, prevSkipped: e.skipped });
         e.labels = lab;
         e.skipped = null;
-        ob.saveLabels(pid, lab, e.version, ctx.paragraph.text);
+        ob.saveLabels(pid, lab, e.version, about(ctx));
       }
       pos = pos + 1 < session.length ? pos + 1 : -1;
     } else {
@@ -201,7 +212,7 @@
       session.push(e);
       queue.shift();
       actions.push({ entry: e, prev: null, prevSkipped: null });
-      ob.saveLabels(pid, lab, 0, ctx.paragraph.text);
+      ob.saveLabels(pid, lab, 0, about(ctx));
       remaining = Math.max(0, remaining - 1);
     }
     say('');
@@ -246,7 +257,7 @@
     }
     var a = actions.pop();
     if (!a) { say('Nothing to undo.'); return; }
-    var e = a.entry, ctx = e.ctx, pid = ctx.paragraph.id, text = ctx.paragraph.text, idx = session.indexOf(e);
+    var e = a.entry, ctx = e.ctx, pid = ctx.paragraph.id, text = about(ctx), idx = session.indexOf(e);
     if (a.skip) {
       if (a.prevSkipped) { e.skipped = a.prevSkipped; ob.skip(pid, a.prevSkipped, text); pos = idx; }
       else { ob.unskip(pid, text); reopen(e, idx); }
@@ -277,14 +288,14 @@
     if (e) {
       actions.push({ entry: e, skip: true, prevSkipped: e.skipped });
       e.skipped = reason;
-      ob.skip(pid, reason, ctx.paragraph.text);
+      ob.skip(pid, reason, about(ctx));
       pos = pos + 1 < session.length ? pos + 1 : -1;
     } else {
       e = { ctx: ctx, labels: null, version: 0, skipped: reason };
       session.push(e);
       queue.shift();
       actions.push({ entry: e, skip: true, prevSkipped: null });
-      ob.skip(pid, reason, ctx.paragraph.text);
+      ob.skip(pid, reason, about(ctx));
       remaining = Math.max(0, remaining - 1);
     }
     show();
@@ -335,10 +346,11 @@
     if (shown && shown.ctx.paragraph.id === op.pid) show();
   });
   ob.on('failed', function (op) {
-    say('Not saved (paragraph ' + op.pid + '): ' + op.error);
+    say('Not saved (' + C.where(op) + '): ' + op.error);
     if (shown && shown.ctx.paragraph.id === op.pid) updateStatus();
   });
   ob.on('change', function () { if (shown) updateStatus(); });
+  ob.on('adopted', function () { if (dropHeld() && pos === -1) show(); });
 
   // ---- Event type-ahead ----
   function Combo(fs, d) {
@@ -510,7 +522,7 @@
     var k = this.querySelector('input[name=kind]:checked');
     if (!k) { $('flag-error').textContent = 'Choose what the paragraph is (1, 2 or 3).'; $('flag-error').hidden = false; return; }
     var reason = $('flag-reason').value.trim(), ctx = shown.ctx;
-    ob.flag(ctx.paragraph.id, k.value, reason, ctx.paragraph.text);
+    ob.flag(ctx.paragraph.id, k.value, reason, about(ctx));
     ctx.flags = (ctx.flags || []).concat([{ kind: k.value, status: 'suggested', reason: reason }]);
     $('flag-dialog').close();
     say('Flagged as ' + k.value.replace('_', ' ') + '. Label or skip it as you see fit.');
@@ -555,7 +567,7 @@
     e.preventDefault();
     var b = $('note-body').value.trim();
     if (!b) { $('note-error').textContent = 'Write something first, or press Esc.'; $('note-error').hidden = false; return; }
-    ob.note(shown.ctx.paragraph.id, b, shown.ctx.paragraph.text);
+    ob.note(shown.ctx.paragraph.id, b, about(shown.ctx));
     $('note-dialog').close();
     say('Note saved.');
   });
@@ -657,6 +669,11 @@
     if (h && shown) { e.preventDefault(); setValue(h.dim, h.key, true); }
   }
 
-  show();
-  topUp();
+  // The first paragraph is drawn once the outbox has taken over what a tab
+  // this one replaced left, so a paragraph whose save waits is not offered.
+  ob.ready(function () {
+    dropHeld();
+    show();
+    topUp();
+  });
 })();

@@ -53,7 +53,18 @@
   C.sameLabels = function (a, b) { return lkey(a) === lkey(b); };
 
   // ---- Outbox ----
-  var PREFIX = 'concord.outbox.' + C.uid + '.';
+  // Every tab keeps its own pending saves under its own keys
+  // (ROOT + 't.' + tab id + '.' + key), so two tabs saving the same paragraph
+  // never overwrite each other. A tab holds a Web Lock named after its id for
+  // as long as it lives; another tab that can take that lock knows the first
+  // one is gone and takes its entries over under the lock, so no two tabs
+  // replay the same entry. Without Web Locks (pages served over plain HTTP
+  // to another machine) a heartbeat and a claim key stand in for the lock.
+  var ROOT = 'concord.outbox.' + C.uid + '.';
+  var TAB = Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
+  var MINE = ROOT + 't.' + TAB + '.';
+  var locks = navigator.locks && typeof navigator.locks.request === 'function' ? navigator.locks : null;
+  var owned = !locks;        // entries are written only once this tab holds its lock
   var ops = new Map();       // key → operation, in the order they were made
   var versions = new Map();  // paragraph id → the stored version we know of
   var listeners = {};
@@ -67,38 +78,177 @@
   }
 
   function persist(op) {
+    if (!owned) return; // written when the lock is granted
     var copy = {};
-    Object.keys(op).forEach(function (k) { if (k !== 'inflight' && k !== 'dirty') copy[k] = op[k]; });
-    try { localStorage.setItem(PREFIX + op.key, JSON.stringify(copy)); storageOK = true; } catch (e) { storageOK = false; }
+    Object.keys(op).forEach(function (k) { if (k !== 'inflight' && k !== 'dirty' && k !== 'stored') copy[k] = op[k]; });
+    try { localStorage.setItem(MINE + op.key, JSON.stringify(copy)); storageOK = true; op.stored = true; } catch (e) { storageOK = false; }
   }
   function drop(op) {
     if (ops.get(op.key) === op) ops.delete(op.key);
-    try { localStorage.removeItem(PREFIX + op.key); } catch (e) { /* nothing to do */ }
+    try { localStorage.removeItem(MINE + op.key); } catch (e) { /* nothing to do */ }
   }
-  function load() {
-    var found = [];
+
+  // storedKeys lists the localStorage keys that start with prefix.
+  function storedKeys(prefix) {
+    var out = [];
     try {
       for (var i = 0; i < localStorage.length; i++) {
         var k = localStorage.key(i);
-        if (k && k.indexOf(PREFIX) === 0) found.push(k);
+        if (k && k.indexOf(prefix) === 0) out.push(k);
       }
-      found.forEach(function (k) {
-        var op = JSON.parse(localStorage.getItem(k) || 'null');
-        if (!op || !op.key || ops.has(op.key)) return;
-        if (op.state !== 'conflict' && op.state !== 'failed') op.state = 'queued';
-        ops.set(op.key, op);
-      });
     } catch (e) { storageOK = false; }
+    return out;
+  }
+  // otherTabs lists the tabs (by id) that have entries in localStorage, and
+  // '' for entries written before entries were kept per tab.
+  function otherTabs() {
+    var seen = {}, out = [];
+    storedKeys(ROOT).forEach(function (k) {
+      var rest = k.slice(ROOT.length), tab;
+      if (rest.indexOf('t.') === 0) tab = rest.slice(2).split('.')[0];
+      else if (rest.indexOf('alive.') === 0 || rest.indexOf('claim.') === 0) return;
+      else tab = '';
+      if (tab !== TAB && !seen[tab]) { seen[tab] = true; out.push(tab); }
+    });
+    return out;
+  }
+  function tabPrefix(tab) { return tab ? ROOT + 't.' + tab + '.' : ROOT; }
+  function isLegacyKey(k) {
+    var rest = k.slice(ROOT.length);
+    return !/^(t|alive|claim)\./.test(rest);
+  }
+
+  function sortOps() {
     var list = Array.from(ops.values()).sort(function (a, b) { return a.t - b.t; });
     ops.clear();
-    list.forEach(function (op) {
-      ops.set(op.key, op);
-      if ((op.kind === 'label' || op.kind === 'unlabel') && !versions.has(op.pid)) versions.set(op.pid, op.base);
+    list.forEach(function (op) { ops.set(op.key, op); });
+  }
+
+  // adopt takes over the entries of a tab that is gone; the caller holds
+  // that tab's lock (or claim). Each entry is written under this tab's keys
+  // before the old one is removed, so a crash in between can repeat a save
+  // (the server answers a repeated labelled save with its version) but
+  // never lose one.
+  function adopt(tab) {
+    var prefix = tabPrefix(tab), n = 0;
+    storedKeys(prefix).forEach(function (k) {
+      if (!tab && !isLegacyKey(k)) return;
+      var op = null;
+      try { op = JSON.parse(localStorage.getItem(k) || 'null'); } catch (e) { op = null; }
+      if (op && op.key && op.kind) {
+        if (op.state !== 'conflict' && op.state !== 'failed') op.state = 'queued';
+        var key = op.key, i = 2;
+        while (ops.has(key)) key = op.key + '~' + (i++);
+        op.key = key;
+        op.sent = op.sent || [];
+        ops.set(key, op);
+        if ((op.kind === 'label' || op.kind === 'unlabel') && !versions.has(op.pid)) versions.set(op.pid, op.base);
+        persist(op);
+        n++;
+      }
+      try { localStorage.removeItem(k); } catch (e) { /* written again by nobody: it is ours now */ }
+    });
+    if (!n) return;
+    sortOps();
+    emit('adopted', n);
+    changed();
+    kick();
+    setTimeout(showConflict, 0);
+  }
+
+  var watching = {};
+  // takeOver adopts the entries of tab if it is gone. wait makes it wait
+  // for the tab's lock (for the tab this one replaced on a reload, whose
+  // lock is released a moment after the new page starts).
+  function takeOver(tab, wait) {
+    if (watching[tab]) return Promise.resolve();
+    watching[tab] = true;
+    var done = function () { delete watching[tab]; };
+    if (locks) {
+      var name = tab ? ROOT + tab : ROOT + 'legacy';
+      var p = wait || !tab
+        ? locks.request(name, function () { adopt(tab); })
+        : locks.request(name, { ifAvailable: true }, function (lock) { if (lock) adopt(tab); });
+      return p.then(done, done);
+    }
+    // No Web Locks: a tab is gone when its heartbeat is removed (it does so
+    // as its page goes) or old (a crash; hidden tabs beat seldom, so the
+    // limit is long); the claim key keeps two tabs from taking the same
+    // entries.
+    var beat = Number(localStorage.getItem(ROOT + 'alive.' + tab) || 0);
+    if (tab && Date.now() - beat < 120000) { done(); return Promise.resolve(); }
+    var claimKey = ROOT + 'claim.' + (tab || 'legacy');
+    var claim = (localStorage.getItem(claimKey) || '').split(' ');
+    if (claim[0] && claim[0] !== TAB && Date.now() - Number(claim[1]) < 5000) { done(); return Promise.resolve(); }
+    try { localStorage.setItem(claimKey, TAB + ' ' + Date.now()); } catch (e) { done(); return Promise.resolve(); }
+    return new Promise(function (resolve) {
+      setTimeout(function () {
+        if ((localStorage.getItem(claimKey) || '').split(' ')[0] === TAB) {
+          adopt(tab);
+          localStorage.removeItem(claimKey);
+        }
+        done();
+        resolve();
+      }, 150);
     });
   }
 
+  function takeOverAll(predecessor) {
+    return Promise.all(otherTabs().map(function (tab) { return takeOver(tab, tab === predecessor); }));
+  }
+
+  var readyFns = [], isReady = false;
+  function ready(fn) { if (isReady) fn(); else readyFns.push(fn); }
+  function setReady() {
+    if (isReady) return;
+    isReady = true;
+    readyFns.splice(0).forEach(function (fn) { try { fn(); } catch (e) { console.error(e); } });
+    kick();
+  }
+
+  // start claims this tab's lock, writes what was saved meanwhile, and takes
+  // over the entries of tabs that are gone: the one this tab replaced first,
+  // then every other (again every 15 s, for tabs closed meanwhile).
+  function start() {
+    var predecessor = '';
+    try {
+      predecessor = sessionStorage.getItem('concord.outbox.tab') || '';
+      sessionStorage.setItem('concord.outbox.tab', TAB);
+    } catch (e) { /* no session storage: every old tab is an orphan */ }
+    var begin = function () {
+      owned = true;
+      ops.forEach(persist);
+      takeOverAll(predecessor).then(setReady, setReady);
+      setInterval(function () { takeOverAll(''); }, 15000);
+    };
+    setTimeout(setReady, 1500); // a page never waits longer for the takeover
+    if (locks) {
+      locks.request(ROOT + TAB, function () {
+        begin();
+        return new Promise(function () { /* held until the tab goes */ });
+      }).catch(function () { owned = true; ops.forEach(persist); setReady(); });
+      return;
+    }
+    var leaving = false;
+    var beat = function () {
+      if (leaving) return;
+      try { localStorage.setItem(ROOT + 'alive.' + TAB, String(Date.now())); } catch (e) { /* full */ }
+    };
+    beat();
+    setInterval(beat, 3000);
+    document.addEventListener('visibilitychange', function () { if (document.visibilityState === 'visible') beat(); });
+    window.addEventListener('pagehide', function () {
+      leaving = true;
+      try { localStorage.removeItem(ROOT + 'alive.' + TAB); } catch (e) { /* gone */ }
+    });
+    window.addEventListener('pageshow', function (e) { if (e.persisted) { leaving = false; beat(); } });
+    begin();
+  }
+
   var seq = 0;
-  function put(key, fields) {
+  // about names the paragraph for people: its text, its position and its
+  // document's title (a bare string is the text alone).
+  function put(key, fields, about) {
     var op = ops.get(key);
     if (op && op.inflight) op.dirty = true;
     if (!op) {
@@ -106,6 +256,11 @@
       ops.set(key, op);
     }
     Object.keys(fields).forEach(function (f) { op[f] = fields[f]; });
+    if (typeof about === 'string') about = { text: about };
+    about = about || {};
+    op.text = about.text || op.text || '';
+    if (about.position != null) op.position = about.position;
+    if (about.document) op.doc = about.document;
     op.state = 'queued';
     op.error = '';
     op.fixes = 0;
@@ -126,25 +281,37 @@
 
   // saveLabels keeps pid's labels until the server has them. version is the
   // stored version the page knows of (0 for a new annotation).
-  function saveLabels(pid, labels, version, text) {
+  function saveLabels(pid, labels, version, about) {
     var key = 'l' + pid;
-    return put(key, { kind: 'label', pid: pid, labels: canon(labels), base: baseFor(key, pid, version), text: text || '' });
+    return put(key, { kind: 'label', pid: pid, labels: canon(labels), base: baseFor(key, pid, version) }, about);
   }
-  // deleteLabels removes pid's annotation (undo of a first save).
-  function deleteLabels(pid, version, text) {
-    var key = 'l' + pid;
-    return put(key, { kind: 'unlabel', pid: pid, labels: null, base: baseFor(key, pid, version), text: text || '' });
+  // deleteLabels removes pid's annotation (undo of a first save). A save of
+  // a new annotation that has not left yet is cancelled instead; one on its
+  // way is waited for, and its answer gives the version to remove.
+  function deleteLabels(pid, version, about) {
+    var key = 'l' + pid, op = ops.get(key);
+    if (op && !op.inflight && op.kind === 'label' && !op.base && !op.sent.length) {
+      drop(op);
+      emit('cancelled', op);
+      changed();
+      return null;
+    }
+    return put(key, { kind: 'unlabel', pid: pid, labels: null, base: baseFor(key, pid, version) }, about);
   }
-  function skip(pid, reason, text) { return put('s' + pid, { kind: 'skip', pid: pid, reason: reason, text: text || '' }); }
-  function unskip(pid, text) { return put('s' + pid, { kind: 'unskip', pid: pid, text: text || '' }); }
-  function note(pid, bodyText, text) { return put('n' + pid + '.' + Date.now(), { kind: 'note', pid: pid, body: bodyText, text: text || '' }); }
-  function flag(pid, kind, reason, text) { return put('f' + pid + '.' + kind, { kind: 'flag', pid: pid, flag: kind, reason: reason, text: text || '' }); }
+  function skip(pid, reason, about) { return put('s' + pid, { kind: 'skip', pid: pid, reason: reason }, about); }
+  function unskip(pid, about) { return put('s' + pid, { kind: 'unskip', pid: pid }, about); }
+  function note(pid, bodyText, about) { return put('n' + pid + '.' + Date.now() + '.' + (seq++), { kind: 'note', pid: pid, body: bodyText }, about); }
+  function flag(pid, kind, reason, about) { return put('f' + pid + '.' + kind, { kind: 'flag', pid: pid, flag: kind, reason: reason }, about); }
 
   function request(op) {
     var p = '/api/v1/paragraphs/' + op.pid;
     switch (op.kind) {
       case 'label': return ['PUT', p + '/annotation', { version: op.base, labels: op.labels }];
-      case 'unlabel': return ['DELETE', p + '/annotation?version=' + op.base];
+      case 'unlabel':
+        // Never a DELETE of version 0: with no version known, nothing of
+        // ours is stored unless a save's answer was lost, which a read tells.
+        if (!op.base) return op.sent.length ? ['GET', p + '/annotation'] : null;
+        return ['DELETE', p + '/annotation?version=' + op.base];
       case 'skip': return ['POST', p + '/skip', { reason: op.reason }];
       case 'unskip': return ['DELETE', p + '/skip'];
       case 'note': return ['POST', p + '/notes', { body: op.body }];
@@ -165,13 +332,29 @@
 
   function pump() {
     timer = 0;
-    if (busy) return;
+    // Nothing leaves before the takeover at the start is done, so the
+    // saves of every tab go in the order they were made.
+    if (busy || !isReady) return;
     var op = null;
     ops.forEach(function (o) { if (!op && o.state === 'queued') op = o; });
     if (!op) { changed(); return; }
+    if (op.stored && storageOK && localStorage.getItem(MINE + op.key) === null) {
+      // Another tab took this entry over (it thought this tab gone): it
+      // sends it, this tab must not.
+      ops.delete(op.key);
+      changed();
+      kick();
+      return;
+    }
     var req = request(op);
-    if (!req) { drop(op); kick(); return; }
-    var kind = op.kind;
+    if (!req) {
+      drop(op);
+      if (op.kind === 'unlabel') { versions.set(op.pid, 0); emit('sent', op, null); }
+      changed();
+      kick();
+      return;
+    }
+    var kind = req[0] === 'GET' ? 'probe' : op.kind;
     if (kind === 'label') {
       op.sent.push(lkey(op.labels));
       if (op.sent.length > 30) op.sent.shift();
@@ -226,6 +409,28 @@
     if (s === 401 || (s === 403 && /csrf/i.test(err.message || ''))) { reauth(); return; }
     authProblem = false;
     if (ops.get(op.key) !== op) { changed(); kick(); return; } // discarded meanwhile
+    if (kind === 'probe') {
+      if (dirty) { kick(); return; } // changed meanwhile: send the new value
+      if (s === 404) { versions.set(op.pid, 0); drop(op); emit('sent', op, null); changed(); kick(); return; }
+      if (s === 200 && r.body && op.sent.indexOf(lkey(r.body.labels)) >= 0) {
+        // Our save landed and its answer was lost: remove that version.
+        op.base = r.body.version;
+        versions.set(op.pid, r.body.version);
+        persist(op);
+        kick();
+        return;
+      }
+      if (s === 200 && r.body) {
+        op.state = 'conflict';
+        op.current = r.body;
+        persist(op);
+        emit('conflict', op);
+        changed();
+        showConflict();
+        kick();
+        return;
+      }
+    }
     if (s < 300 || (s === 404 && kind === 'unlabel') || (s === 404 && kind === 'unskip')) {
       if (kind === 'label') versions.set(op.pid, r.body ? r.body.version : versions.get(op.pid));
       if (kind === 'unlabel') versions.set(op.pid, 0);
@@ -287,11 +492,19 @@
     return { queued: n, attention: bad };
   }
 
+  // where names an operation's paragraph as people know it: by its
+  // position in its document, not by its database id.
+  function where(op) {
+    if (op.position == null) return 'a paragraph';
+    return 'paragraph ' + (op.position + 1) + (op.doc ? ' of “' + op.doc + '”' : '');
+  }
+  C.where = where;
+
   function describe(op) {
     var what = {
       label: 'Labels', unlabel: 'Undo of labels', skip: 'Skip', unskip: 'Undo of a skip', note: 'Note', flag: 'Flag'
     }[op.kind] || op.kind;
-    return what + ' for paragraph ' + op.pid + (op.text ? ': “' + op.text.slice(0, 80) + (op.text.length > 80 ? '…' : '') + '”' : '');
+    return what + ' for ' + where(op) + (op.text ? ': “' + op.text.slice(0, 80) + (op.text.length > 80 ? '…' : '') + '”' : '');
   }
 
   function changed() {
@@ -405,7 +618,8 @@
     if (!op) return;
     conflictOp = op;
     var cur = op.current || {};
-    $('conflict-para').textContent = '#' + op.pid;
+    var w = where(op);
+    $('conflict-para').textContent = w.charAt(0).toUpperCase() + w.slice(1);
     var q = $('conflict-text');
     q.textContent = op.text || '';
     q.hidden = !op.text;
@@ -445,7 +659,7 @@
   // ---- Wiring ----
   C.outbox = {
     saveLabels: saveLabels, deleteLabels: deleteLabels, skip: skip, unskip: unskip, note: note, flag: flag,
-    on: on, counts: counts, retryNow: retryNow,
+    on: on, counts: counts, retryNow: retryNow, ready: ready, tab: TAB,
     version: function (pid) { return versions.has(pid) ? versions.get(pid) : null; },
     setVersion: function (pid, v) { if (!ops.has('l' + pid)) versions.set(pid, v); },
     pending: function () { return Array.from(ops.values()); },
@@ -455,6 +669,31 @@
       return ids;
     }
   };
+
+  // ---- The menu of a narrow screen ----
+  var navToggle = $('nav-toggle'), topBar = document.querySelector('header.top');
+  if (navToggle && topBar) {
+    var setMenu = function (open) {
+      topBar.classList.toggle('menu-open', open);
+      navToggle.setAttribute('aria-expanded', String(open));
+    };
+    topBar.classList.add('has-menu');
+    navToggle.hidden = false;
+    navToggle.addEventListener('click', function () {
+      var open = !topBar.classList.contains('menu-open');
+      setMenu(open);
+      if (open) { var first = topBar.querySelector('.nav a'); if (first) first.focus(); }
+    });
+    topBar.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape' && topBar.classList.contains('menu-open')) { e.stopPropagation(); setMenu(false); navToggle.focus(); }
+    });
+    document.addEventListener('click', function (e) {
+      if (topBar.classList.contains('menu-open') && !e.target.closest('.nav') && !e.target.closest('#nav-toggle')) setMenu(false);
+    });
+    topBar.addEventListener('focusout', function (e) {
+      if (e.relatedTarget && !topBar.contains(e.relatedTarget)) setMenu(false);
+    });
+  }
 
   document.addEventListener('click', function (e) {
     var c = e.target.closest && e.target.closest('[data-close]');
@@ -468,7 +707,7 @@
   }, true);
 
   if (C.uid) {
-    load();
+    start();
     var pendingBtn = $('pending');
     if (pendingBtn) pendingBtn.addEventListener('click', function () {
       renderOutbox();
@@ -480,10 +719,11 @@
     $('conflict-keep-stored').addEventListener('click', keepStored);
     window.addEventListener('online', retryNow);
     window.addEventListener('storage', function (e) {
-      // Another tab sent (and removed) an operation we also hold: forget it.
-      if (e.key && e.key.indexOf(PREFIX) === 0 && e.newValue === null) {
-        var op = ops.get(e.key.slice(PREFIX.length));
-        if (op && !op.inflight && op.state === 'queued') { ops.delete(op.key); changed(); }
+      // Only this tab removes its own entries, unless another tab took them
+      // over; then that tab sends them and this one forgets them.
+      if (e.key && e.key.indexOf(MINE) === 0 && e.newValue === null) {
+        var op = ops.get(e.key.slice(MINE.length));
+        if (op && !op.inflight) { ops.delete(op.key); changed(); }
       }
     });
     window.addEventListener('beforeunload', function (e) {
