@@ -102,6 +102,21 @@ func (s *Store) progress(ctx context.Context, userID int64, docs []Document, all
 	return out, nil
 }
 
+// DocumentCount counts the documents.
+func (s *Store) DocumentCount(ctx context.Context) (int64, error) {
+	var n int64
+	return n, translate(s.read(ctx).Model(&Document{}).Count(&n).Error)
+}
+
+// UserDone counts the current paragraphs a user labelled or skipped, from
+// the user's own rows: its cost grows with their work, not the corpus.
+func (s *Store) UserDone(ctx context.Context, userID int64) (int64, error) {
+	var n int64
+	err := s.read(ctx).Raw(`SELECT (SELECT count(*) FROM annotations a JOIN paragraphs p ON p.id = a.paragraph_id WHERE a.user_id = ? AND p.is_current = ?)
+ + (SELECT count(*) FROM skips k JOIN paragraphs p ON p.id = k.paragraph_id WHERE k.user_id = ? AND p.is_current = ?)`, userID, true, userID, true).Scan(&n).Error
+	return n, translate(err)
+}
+
 // Document statuses a DocumentQuery can ask for.
 const (
 	// DocNotStarted: no annotation on any current paragraph.

@@ -5,24 +5,25 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"concord/annotate"
 )
 
 // homePage is the data of the home page.
 type homePage struct {
-	Documents []annotate.DocumentProgress
+	List      *docList
 	Remaining int64
 	Overlap   int
-	// Paragraphs, Mine and Done sum the documents' counts.
-	Paragraphs, Mine, Done int
+	// Documents counts every document; Mine the paragraphs the caller
+	// labelled or skipped.
+	Documents, Mine int64
 }
 
-// showHome lists the documents with the caller's and the team's progress and
-// what is left in the caller's queue.
+// showHome lists a page of documents with the caller's and the team's
+// progress and what is left in the caller's queue. Nothing it reads grows
+// with the corpus but the count of documents and the caller's own work.
 func (s *Server) showHome(c *gin.Context) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
-	docs, err := s.store.Documents(ctx, u.ID)
+	list, err := s.documentList(c, "/")
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -37,11 +38,15 @@ func (s *Server) showHome(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	p := homePage{Documents: docs, Remaining: left, Overlap: overlap}
-	for _, d := range docs {
-		p.Paragraphs += d.Paragraphs
-		p.Mine += d.Mine + d.Skipped
-		p.Done += d.Done
+	docs, err := s.store.DocumentCount(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
-	s.render(c, http.StatusOK, "home", p)
+	mine, err := s.store.UserDone(ctx, u.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "home", homePage{List: list, Remaining: left, Overlap: overlap, Documents: docs, Mine: mine})
 }

@@ -11,14 +11,15 @@ import (
 
 // reviewIndexPage is the data of the review overview.
 type reviewIndexPage struct {
-	Documents []annotate.DocumentProgress
-	Overlap   int
+	List    *docList
+	Overlap int
 }
 
-// showReview lists the documents with the team's progress, for reviewers.
+// showReview lists a page of documents with the team's progress, for
+// reviewers.
 func (s *Server) showReview(c *gin.Context) {
 	ctx := c.Request.Context()
-	docs, err := s.store.Documents(ctx, currentUser(c).ID)
+	list, err := s.documentList(c, "/review")
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -28,7 +29,7 @@ func (s *Server) showReview(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "review", reviewIndexPage{Documents: docs, Overlap: overlap})
+	s.render(c, http.StatusOK, "review", reviewIndexPage{List: list, Overlap: overlap})
 }
 
 // reviewDocumentPage is the data of a document's review: every paragraph
