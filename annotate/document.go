@@ -84,7 +84,7 @@ func (s *Store) progress(ctx context.Context, userID int64, docs []Document, all
 		{&anns, in(db.Table("annotations a").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = a.paragraph_id").Where("p.is_current = ?", true), "p.document_id").Group("p.document_id")},
 		{&mine, in(db.Table("annotations a").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = a.paragraph_id").Where("p.is_current = ? AND a.user_id = ?", true, userID), "p.document_id").Group("p.document_id")},
 		{&skipped, in(db.Table("skips k").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = k.paragraph_id").Where("p.is_current = ? AND k.user_id = ?", true, userID), "p.document_id").Group("p.document_id")},
-		{&done, db.Table("(?) AS d", in(db.Table("annotations a").Select("p.document_id, a.paragraph_id").Joins("JOIN paragraphs p ON p.id = a.paragraph_id").Where("p.is_current = ?", true), "p.document_id").Group("p.document_id, a.paragraph_id").Having("count(*) >= ?", overlap)).Select("document_id, count(*) AS n").Group("document_id")},
+		{&done, in(db.Table("paragraphs").Select("document_id, count(*) AS n").Where("is_current = ? AND annotators >= ?", true, overlap), "document_id").Group("document_id")},
 	}
 	if !all && len(ids) == 0 {
 		return []DocumentProgress{}, nil

@@ -1,6 +1,7 @@
 package annotate
 
 import (
+	"context"
 	"database/sql"
 
 	"gorm.io/gorm"
@@ -17,3 +18,7 @@ func (s *Store) SQLForTest() (write, read *sql.DB) {
 // GormForTest returns the write pool, which rewrites "?" placeholders for
 // whichever database the store runs on.
 func (s *Store) GormForTest() *gorm.DB { return s.db }
+
+// ReopenForTest runs the migrations of Open again, as opening the database
+// anew would.
+func (s *Store) ReopenForTest(ctx context.Context) error { return s.migrate(ctx) }

@@ -59,9 +59,13 @@ type guardStatements struct {
 
 // newGuardStatements writes the guarded statements for a dialect.
 func newGuardStatements(dialect string) guardStatements {
-	lock := ""
+	// A write that adds or removes an annotation changes its paragraph's
+	// count (counts.go): on PostgreSQL it locks the paragraph row FOR NO
+	// KEY UPDATE from the start, as the count's update would take it anyway
+	// and two saves upgrading shared locks on one row would deadlock.
+	lock, write := "", ""
 	if dialect == "postgres" {
-		lock = " FOR SHARE"
+		lock, write = " FOR SHARE", " FOR NO KEY UPDATE"
 	}
 	// The schema version read is the current one; the paragraph (id, true)
 	// is current. Rows are locked in the same order everywhere — schema,
@@ -69,10 +73,14 @@ func newGuardStatements(dialect string) guardStatements {
 	// in a circle; should the planner evaluate them the other way round,
 	// PostgreSQL's deadlock detection ends one and the write is tried
 	// again (see isTransient).
-	current := "EXISTS (SELECT 1 FROM schema_versions WHERE version = ? AND superseded_at IS NULL" + lock + ")" +
-		" AND EXISTS (SELECT 1 FROM paragraphs WHERE id = ? AND is_current = ?" + lock + ")"
+	guard := func(paragraphLock string) string {
+		return "EXISTS (SELECT 1 FROM schema_versions WHERE version = ? AND superseded_at IS NULL" + lock + ")" +
+			" AND EXISTS (SELECT 1 FROM paragraphs WHERE id = ? AND is_current = ?" + paragraphLock + ")"
+	}
+	current, adding := guard(lock), guard(write)
 	// The user has not skipped the paragraph since the save read it.
-	noSkip := current + " AND NOT EXISTS (SELECT 1 FROM skips WHERE paragraph_id = ? AND user_id = ?)"
+	const skip = " AND NOT EXISTS (SELECT 1 FROM skips WHERE paragraph_id = ? AND user_id = ?)"
+	noSkip, addingNoSkip := current+skip, adding+skip
 	insert := "INSERT INTO annotations (paragraph_id, user_id, labels, version, schema_version, created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE "
 	update := "UPDATE annotations SET labels = ?, version = ?, schema_version = ?, updated_at = ? WHERE id = ? AND version = ? AND "
 	// The history row of a save: at, user, paragraph, action, before,
@@ -82,14 +90,14 @@ func newGuardStatements(dialect string) guardStatements {
 	}
 	var insertRecorded, updateRecorded, direct, directCreate string
 	if dialect == "postgres" {
-		insertRecorded, updateRecorded = recorded(insert+noSkip), recorded(update+noSkip)
+		insertRecorded, updateRecorded = recorded(insert+addingNoSkip), recorded(update+noSkip)
 		// The stored row at the named version gives the history its
 		// "before"; the update's own guard (version, labels differ) decides.
 		direct = "WITH old AS (SELECT id, labels FROM annotations WHERE paragraph_id = ? AND user_id = ? AND version = ?)," +
 			" w AS (UPDATE annotations SET labels = ?, version = ?, schema_version = ?, updated_at = ? FROM old WHERE annotations.id = old.id AND annotations.version = ? AND annotations.labels <> ? AND " + noSkip + " RETURNING annotations.id, annotations.created_at)," +
 			" h AS (INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) SELECT ?, ?, 'annotation', w.id, ?, 'update', old.labels, ? FROM w, old)" +
 			" SELECT id, created_at FROM w"
-		directCreate = "WITH w AS (" + insert + noSkip + " RETURNING id, created_at)," +
+		directCreate = "WITH w AS (" + insert + addingNoSkip + " RETURNING id, created_at)," +
 			" h AS (INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) SELECT ?, ?, 'annotation', w.id, ?, 'create', NULL, ? FROM w)" +
 			" SELECT id, created_at FROM w"
 	}
@@ -98,13 +106,13 @@ func newGuardStatements(dialect string) guardStatements {
 		putDirectCreate:   directCreate,
 		putInsertRecorded: insertRecorded,
 		putUpdateRecorded: updateRecorded,
-		putInsert:         insert + noSkip,
-		putInsertSkipped:  insert + current,
+		putInsert:         insert + addingNoSkip,
+		putInsertSkipped:  insert + adding,
 		putUpdate:         update + noSkip,
 		putUpdateSkipped:  update + current,
 		// A removal needs only the paragraph current: the labels it
 		// removes are in the history whatever the schema.
-		annotationDelete: "DELETE FROM annotations WHERE id = ? AND version = ? AND EXISTS (SELECT 1 FROM paragraphs WHERE id = ? AND is_current = ?" + lock + ")",
+		annotationDelete: "DELETE FROM annotations WHERE id = ? AND version = ? AND EXISTS (SELECT 1 FROM paragraphs WHERE id = ? AND is_current = ?" + write + ")",
 		goldInsert:       "INSERT INTO golds (paragraph_id, labels, version, method, decided_by, decided_at) SELECT ?, ?, ?, ?, ?, ? WHERE " + current,
 		goldUpdate:       "UPDATE golds SET labels = ?, version = ?, method = ?, decided_by = ?, decided_at = ? WHERE id = ? AND version = ? AND " + current,
 	}

@@ -104,7 +104,7 @@ const queueSlack = 8
 
 // holders is the SQL count of the annotators who have labelled paragraph
 // p.id or hold an unexpired lease on it, leaving out the caller's lease.
-const holders = `(SELECT count(*) FROM annotations a2 WHERE a2.paragraph_id = p.id) +
+const holders = `p.annotators +
 (SELECT count(*) FROM leases l WHERE l.paragraph_id = p.id AND l.user_id <> ? AND l.expires_at > ?
  AND NOT EXISTS (SELECT 1 FROM annotations a3 WHERE a3.paragraph_id = l.paragraph_id AND a3.user_id = l.user_id))`
 
@@ -112,7 +112,7 @@ const holders = `(SELECT count(*) FROM annotations a2 WHERE a2.paragraph_id = p.
 // documentID is not 0.
 func (s *Store) queue(ctx context.Context, userID, documentID int64, overlap int, now time.Time) (*gorm.DB, error) {
 	q := s.read(ctx).Table("paragraphs p").
-		Where("p.is_current = ?", true).
+		Where("p.is_current = ? AND p.is_open = ?", true, true).
 		Where("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.paragraph_id = p.id AND a.user_id = ?)", userID).
 		Where("NOT EXISTS (SELECT 1 FROM skips k WHERE k.paragraph_id = p.id AND k.user_id = ?)", userID).
 		Where("NOT EXISTS (SELECT 1 FROM curations c WHERE c.paragraph_id = p.id AND c.status = ?)", StatusConfirmed).
@@ -195,8 +195,13 @@ func (s *Store) Remaining(ctx context.Context, userID int64) (int64, error) {
 	return s.RemainingIn(ctx, userID, 0)
 }
 
+// MaxRemaining is as far as RemainingIn counts: a queue longer than that
+// is reported as MaxRemaining, so that the count costs no more than reading
+// that many entries of the open paragraphs' index.
+const MaxRemaining = 10000
+
 // RemainingIn counts the paragraphs left in a user's queue within one
-// document, or in all of them when documentID is 0.
+// document, or in all of them when documentID is 0, up to MaxRemaining.
 func (s *Store) RemainingIn(ctx context.Context, userID, documentID int64) (int64, error) {
 	overlap, err := s.Overlap(ctx)
 	if err != nil {
@@ -207,5 +212,6 @@ func (s *Store) RemainingIn(ctx context.Context, userID, documentID int64) (int6
 		return 0, err
 	}
 	var n int64
-	return n, translate(q.Count(&n).Error)
+	err = s.read(ctx).Raw("SELECT count(*) FROM (?) AS q", q.Select("1").Limit(MaxRemaining)).Scan(&n).Error
+	return n, translate(err)
 }

@@ -168,6 +168,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := db.AutoMigrate(models...); err != nil {
 		return fmt.Errorf("migrate database: %w", err)
 	}
+	if err := s.migrateCounts(ctx); err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
 	// Databases made before schema versions knew when they were
 	// superseded: every version but the newest is.
 	if err := db.Exec("UPDATE schema_versions SET superseded_at = created_at WHERE superseded_at IS NULL AND version < (SELECT max(version) FROM schema_versions)").Error; err != nil {
@@ -391,6 +394,11 @@ func (s *Store) SetOverlap(ctx context.Context, by int64, n int) error {
 		}
 		if err := tx.Save(&Setting{Key: SettingOverlap, Value: strconv.Itoa(n)}).Error; err != nil {
 			return err
+		}
+		if old.Value != strconv.Itoa(n) {
+			if err := reopen(tx); err != nil {
+				return err
+			}
 		}
 		return s.record(tx, Change{UserID: by, Entity: "setting", Action: "set", Before: toJSON(map[string]string{SettingOverlap: old.Value}), After: toJSON(map[string]int{SettingOverlap: n})})
 	})

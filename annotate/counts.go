@@ -1,0 +1,90 @@
+package annotate
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// The queue hands out paragraphs that fewer annotators than the overlap
+// setting asks for have labelled. Counting each paragraph's annotations on
+// every request reads everyone's labels; instead each paragraph carries its
+// count (annotators) and whether it is still open (is_open), and an index
+// over (is_current, is_open, document_id, position) gives the open ones in
+// reading order. A trigger on annotations keeps both, in the transaction of
+// the insert or removal itself, whatever path wrote it: a save, an undo, a
+// carried-over label, an imported one. Changing the overlap setting sets
+// is_open again for every paragraph (see SetOverlap). Triggers are the one
+// place the two databases need SQL of their own.
+
+// overlapSQL reads the overlap setting inside a statement.
+var overlapSQL = fmt.Sprintf("COALESCE((SELECT CAST(value AS INTEGER) FROM settings WHERE name = '%s'), %d)", SettingOverlap, DefaultOverlap)
+
+// countTriggers returns the statements that create the triggers.
+func countTriggers(dialect string) []string {
+	if dialect == "postgres" {
+		return []string{
+			`CREATE OR REPLACE FUNCTION concord_count_annotators() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    UPDATE paragraphs SET annotators = annotators + 1, is_open = annotators + 1 < ` + overlapSQL + ` WHERE id = NEW.paragraph_id;
+  ELSE
+    UPDATE paragraphs SET annotators = annotators - 1, is_open = annotators - 1 < ` + overlapSQL + ` WHERE id = OLD.paragraph_id;
+  END IF;
+  RETURN NULL;
+END $$`,
+			`CREATE OR REPLACE TRIGGER annotations_count AFTER INSERT OR DELETE ON annotations FOR EACH ROW EXECUTE FUNCTION concord_count_annotators()`,
+		}
+	}
+	return []string{
+		`CREATE TRIGGER IF NOT EXISTS annotations_count_insert AFTER INSERT ON annotations BEGIN
+  UPDATE paragraphs SET annotators = annotators + 1, is_open = annotators + 1 < ` + overlapSQL + ` WHERE id = NEW.paragraph_id;
+END`,
+		`CREATE TRIGGER IF NOT EXISTS annotations_count_delete AFTER DELETE ON annotations BEGIN
+  UPDATE paragraphs SET annotators = annotators - 1, is_open = annotators - 1 < ` + overlapSQL + ` WHERE id = OLD.paragraph_id;
+END`,
+	}
+}
+
+// settingCounts marks a database whose paragraphs' counts are kept.
+const settingCounts = "paragraph_counts"
+
+// migrateCounts creates the triggers and, once, counts what databases made
+// before them hold.
+func (s *Store) migrateCounts(ctx context.Context) error {
+	db := s.db.WithContext(ctx)
+	return db.Transaction(func(tx *gorm.DB) error {
+		if s.dialect == "postgres" {
+			// Servers starting at once would otherwise replace the
+			// function under each other.
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(7461, 1)").Error; err != nil {
+				return err
+			}
+		}
+		for _, stmt := range countTriggers(s.dialect) {
+			if err := tx.Exec(stmt).Error; err != nil {
+				return fmt.Errorf("create trigger: %w", err)
+			}
+		}
+		var st Setting
+		if err := tx.Where("name = ?", settingCounts).Limit(1).Find(&st).Error; err != nil {
+			return err
+		}
+		if st.Value != "" {
+			return nil
+		}
+		if err := tx.Exec("UPDATE paragraphs SET annotators = (SELECT count(*) FROM annotations a WHERE a.paragraph_id = paragraphs.id)").Error; err != nil {
+			return err
+		}
+		if err := tx.Exec("UPDATE paragraphs SET is_open = annotators < " + overlapSQL).Error; err != nil {
+			return err
+		}
+		return tx.Create(&Setting{Key: settingCounts, Value: "1"}).Error
+	})
+}
+
+// reopen sets is_open again for every paragraph, after the overlap changed.
+func reopen(tx *gorm.DB) error {
+	return tx.Exec("UPDATE paragraphs SET is_open = annotators < " + overlapSQL).Error
+}
