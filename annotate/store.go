@@ -34,7 +34,6 @@ type Store struct {
 	dialect string
 	now     func() time.Time
 	schemas schemaCache
-	tokens  tokenCache
 	// writer (SQLite only) runs every write transaction; see writer.go.
 	writer *writer
 	// wpool and rpool (SQLite only) keep prepared statements for db and
