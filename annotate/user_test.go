@@ -3,6 +3,7 @@ package annotate_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -269,6 +270,35 @@ func TestAuthChangesReachEveryStore(t *testing.T) {
 	}
 	if _, err := a.UserByToken(ctx, secret); !errors.Is(err, annotate.ErrUnauthorized) {
 		t.Errorf("token in the revoking store: %v, want EUNAUTHORIZED", err)
+	}
+
+	// A user disabled or deleted (no command does either yet; the
+	// database may) loses their sessions and tokens at once.
+	for _, change := range []string{"UPDATE users SET disabled_at = created_at WHERE id = ?", "DELETE FROM users WHERE id = ?"} {
+		v, err := a.CreateUser(ctx, 0, fmt.Sprintf("victim%d", len(change)), annotate.RoleReviewer, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, _, err := a.CreateToken(ctx, v.ID, "script")
+		if err != nil {
+			t.Fatal(err)
+		}
+		session, _, err := a.CreateSession(ctx, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.UserByToken(ctx, secret); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.GormForTest().Exec(change, v.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.UserByToken(ctx, secret); !errors.Is(err, annotate.ErrUnauthorized) {
+			t.Errorf("token after %q: %v, want EUNAUTHORIZED", change, err)
+		}
+		if _, _, err := b.SessionUser(ctx, session); !errors.Is(err, annotate.ErrUnauthorized) {
+			t.Errorf("session after %q: %v, want EUNAUTHORIZED", change, err)
+		}
 	}
 }
 
