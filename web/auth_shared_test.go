@@ -160,6 +160,12 @@ func TestLoginThrottleAcrossServers(t *testing.T) {
 	if msg := apiDecodeError(t, body).Error.Message; msg != "too many failed logins for this account; try again in 1 second" {
 		t.Errorf("429 message = %q", msg)
 	}
+	// The login page says the same, as a page does.
+	form := url.Values{"name": {"alice"}, "password": {sharedPassword}}.Encode()
+	st, body, h := e.send(0, http.DefaultClient, "", "POST", "/login", form, map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	if st != 429 || !strings.Contains(string(body), "Too many failed logins for this account. Try again in 1 second.") || h.Get("Retry-After") != "1" {
+		t.Errorf("login page after five failures: %d, Retry-After %q, want 429, 1 and the wait in words; body: %.500s", st, h.Get("Retry-After"), body)
+	}
 	e.restart(1)
 	if st, body := e.login(1, http.DefaultClient, "alice", sharedPassword, nil); st != 429 {
 		t.Errorf("login through B after its restart: %d, want still 429; body: %s", st, body)
