@@ -124,6 +124,17 @@ func AddressThrottleKey(addr string) string {
 	return "addr:" + addr
 }
 
+// loginKey is one of the two counts a login attempt is held to.
+type loginKey struct {
+	key     string
+	address bool
+}
+
+// loginKeys returns the account's count and then the address's.
+func loginKeys(name, addr string) []loginKey {
+	return []loginKey{{AccountThrottleKey(name), false}, {AddressThrottleKey(addr), true}}
+}
+
 // StartLogin counts a login attempt for the account name and the client
 // address addr at now, before the password is checked, or refuses it with
 // *LoginThrottled when either must wait. Counting first is what makes the
@@ -136,10 +147,7 @@ func (s *Store) StartLogin(ctx context.Context, name, addr string, now time.Time
 	// wait is turned away without taking the write lock, which annotators'
 	// saves need. The statement below still decides every attempt it lets
 	// through.
-	for _, k := range []struct {
-		key     string
-		address bool
-	}{{AccountThrottleKey(name), false}, {AddressThrottleKey(addr), true}} {
+	for _, k := range loginKeys(name, addr) {
 		var failures int
 		var start int64
 		err := s.readRow(ctx, "SELECT failures, window_start FROM login_throttles WHERE throttle_key = ?", k.key).Scan(&failures, &start)
@@ -159,10 +167,7 @@ func (s *Store) StartLogin(ctx context.Context, name, addr string, now time.Time
 		if _, err := s.exec(tx, "DELETE FROM login_throttles WHERE window_start < ?", forget); err != nil {
 			return err
 		}
-		for _, k := range []struct {
-			key     string
-			address bool
-		}{{AccountThrottleKey(name), false}, {AddressThrottleKey(addr), true}} {
+		for _, k := range loginKeys(name, addr) {
 			n, err := s.exec(tx, claimLoginSQL, k.key, nowMS, forget, forget)
 			if err != nil {
 				return err
