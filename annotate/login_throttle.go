@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 )
 
@@ -161,12 +162,7 @@ func (s *Store) StartLogin(ctx context.Context, name, addr string, now time.Time
 			return &LoginThrottled{Wait: wait, Address: k.address}
 		}
 	}
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		// Sweep counts nobody has added to for long, while the write lock
-		// is held anyway.
-		if _, err := s.exec(tx, "DELETE FROM login_throttles WHERE window_start < ?", forget); err != nil {
-			return err
-		}
+	claim := func(tx *gorm.DB) error {
 		for _, k := range loginKeys(name, addr) {
 			n, err := s.exec(tx, claimLoginSQL, k.key, nowMS, forget, forget)
 			if err != nil {
@@ -186,12 +182,47 @@ func (s *Store) StartLogin(ctx context.Context, name, addr string, now time.Time
 			return &LoginThrottled{Wait: max(wait, time.Millisecond), Address: k.address}
 		}
 		return nil
-	})
+	}
+	err := s.tx(ctx, claim)
+	if isDeadlock(err) {
+		// PostgreSQL chose this attempt to break a lock cycle with another
+		// (two logins, or a sweep, on the same rows in another order);
+		// nothing of it was kept, so it can simply run again.
+		err = s.tx(ctx, claim)
+	}
 	var th *LoginThrottled
 	if errors.As(err, &th) {
 		return th
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	s.sweepLogins(ctx, now)
+	return nil
+}
+
+// loginSweepEvery is how often a store deletes the counts nobody has added
+// to for LoginFailuresKept.
+const loginSweepEvery = time.Minute
+
+// sweepLogins deletes forgotten counts, at most once per loginSweepEvery,
+// in a transaction of its own, so that the claims never wait on it. A
+// failed sweep is left for the next one.
+func (s *Store) sweepLogins(ctx context.Context, now time.Time) {
+	last := s.loginSweep.Load()
+	if now.UnixMilli()-last < loginSweepEvery.Milliseconds() || !s.loginSweep.CompareAndSwap(last, now.UnixMilli()) {
+		return
+	}
+	_ = s.tx(ctx, func(tx *gorm.DB) error {
+		_, err := s.exec(tx, "DELETE FROM login_throttles WHERE window_start < ?", now.Add(-LoginFailuresKept).UnixMilli())
+		return err
+	})
+}
+
+// isDeadlock reports whether err is PostgreSQL's deadlock error.
+func isDeadlock(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "40P01"
 }
 
 // LoginSucceeded clears the account's count after a successful login and

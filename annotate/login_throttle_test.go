@@ -3,6 +3,7 @@ package annotate_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -72,6 +73,17 @@ func TestLoginThrottle(t *testing.T) {
 	}
 	if n, err := s.LoginFailures(ctx, annotate.AccountThrottleKey("alice")); err != nil || n != 1 {
 		t.Errorf("count after an hour of quiet = %d %v, want 1", n, err)
+	}
+	// Forgotten counts are swept away by a later login.
+	if got := count(t, s, "SELECT count(*) FROM login_throttles WHERE throttle_key = ?", annotate.AddressThrottleKey("192.0.2.1")); got != 1 {
+		t.Fatalf("address rows = %d, want 1", got)
+	}
+	now = now.Add(annotate.LoginFailuresKept + time.Minute)
+	if err := s.StartLogin(ctx, "bob", "192.0.2.200", now); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(t, s, "SELECT count(*) FROM login_throttles WHERE throttle_key IN (?, ?)", annotate.AccountThrottleKey("alice"), annotate.AddressThrottleKey("192.0.2.1")); got != 0 {
+		t.Errorf("rows of counts forgotten an hour ago, after a later login = %d, want 0", got)
 	}
 }
 
@@ -212,5 +224,44 @@ func TestLoginThrottleRace(t *testing.T) {
 	}
 	if got, _ := stores[1].LoginFailures(ctx, annotate.AccountThrottleKey("alice")); got != annotate.FreeLoginFailures {
 		t.Errorf("count after the race = %d, want %d", got, annotate.FreeLoginFailures)
+	}
+
+	// The same for an address, each attempt on an account of its own: the
+	// attempts the address refuses leave their accounts uncounted.
+	const addr = "198.51.100.50"
+	for i := range annotate.FreeLoginFailures - 1 {
+		if err := stores[0].StartLogin(ctx, fmt.Sprintf("first%d", i), addr, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start = make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs[i] = stores[i%2].StartLogin(ctx, fmt.Sprintf("racer%d", i), addr, now)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	heard = 0
+	for i, err := range errs {
+		_, isAddr, refused := throttleWait(t, err)
+		got, _ := stores[0].LoginFailures(ctx, annotate.AccountThrottleKey(fmt.Sprintf("racer%d", i)))
+		switch {
+		case !refused:
+			heard++
+			if got != 1 {
+				t.Errorf("racer%d was heard; its account count = %d, want 1", i, got)
+			}
+		case !isAddr:
+			t.Errorf("racer%d was refused for its account, want for the address", i)
+		case got != 0:
+			t.Errorf("racer%d was refused for the address; its account count = %d, want 0", i, got)
+		}
+	}
+	if heard != 1 {
+		t.Errorf("%d of %d racing attempts from one address were heard with one left free, want exactly 1", heard, n)
 	}
 }
