@@ -35,6 +35,7 @@ type Store struct {
 	dialect string
 	now     func() time.Time
 	schemas schemaCache
+	tokens  tokenCache
 	// loginSweep is when (Unix milliseconds) this store last deleted the
 	// forgotten login counts; see sweepLogins.
 	loginSweep atomic.Int64
