@@ -65,7 +65,8 @@ func New(store *annotate.Store, cfg Config) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{store: store, cfg: cfg, log: cfg.Logger, engine: gin.New()}
 	// Gin believes X-Forwarded-For from every peer unless told otherwise.
-	// The prefixes are valid by their type, so this cannot fail.
+	// Parsed prefixes always convert; only a zero netip.Prefix, which no
+	// parser returns, could fail here.
 	proxies := make([]string, len(cfg.TrustedProxies))
 	for i, p := range cfg.TrustedProxies {
 		proxies[i] = p.String()
