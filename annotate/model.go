@@ -262,7 +262,7 @@ type Setting struct {
 var models = []any{
 	&User{}, &Token{}, &Session{}, &Document{}, &Revision{}, &Paragraph{},
 	&Annotation{}, &Gold{}, &Skip{}, &Note{}, &Curation{}, &Change{},
-	&SchemaVersion{}, &Setting{},
+	&SchemaVersion{}, &Setting{}, &LoginThrottle{},
 }
 
 // JSON is a raw JSON value kept in a text column.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -38,6 +39,9 @@ type Store struct {
 	schemas schemaCache
 	reports reportCache
 	tokens  tokenCache
+	// loginSweep is when (Unix milliseconds) this store last deleted the
+	// forgotten login counts; see sweepLogins.
+	loginSweep atomic.Int64
 	// writer (SQLite only) runs every write transaction; see writer.go.
 	writer *writer
 	// wpool and rpool (SQLite only) keep prepared statements for db and

@@ -5,66 +5,46 @@ import (
 	"time"
 )
 
-// tokenCache remembers for a moment which user a bearer token belongs to.
-// A script sends its token with every call, and the lookup would otherwise
-// be a query on every request.
-//
-// The cache is emptied whenever this store changes a user or a token, so a
-// token revoked or a role changed through the store takes effect at once.
-// A change made by another process sharing the database (a `concord tokens`
-// or `concord users` command run beside the server) takes effect within
-// tokenFreshness.
+// tokenCache remembers the user row behind each bearer token this store has
+// looked up, so that the check every API call makes reads one column, not
+// the whole row. It is never trusted on its own: each request still asks
+// the database whether the token is live, its user enabled and the role
+// the same (see UserByToken), so a change made by any server or command
+// sharing the database counts from the next request, with nothing to
+// invalidate.
 type tokenCache struct {
 	mu      sync.Mutex
 	entries map[string]tokenEntry // by token hash
-	// gen counts the clears. A lookup that began before a clear does not
-	// store what it read: it may have read the database before the change
-	// that caused the clear was committed.
-	gen uint64
 }
 
+// tokenEntry is one cached token: its user, and when this store last
+// noted its use.
 type tokenEntry struct {
-	user    User
-	expires time.Time
+	user     User
+	lastUsed time.Time
 }
-
-// tokenFreshness is how long a looked-up token is trusted.
-const tokenFreshness = time.Second
 
 // tokenCacheSize bounds the cache; when full it starts again empty.
 const tokenCacheSize = 4096
 
-// get returns a copy of the user the token hash belongs to, if cached, and
-// the generation to pass to put otherwise.
-func (c *tokenCache) get(hash string, now time.Time) (*User, uint64, bool) {
+func (c *tokenCache) get(hash string) (tokenEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[hash]
-	if !ok || !now.Before(e.expires) {
-		return nil, c.gen, false
-	}
-	u := e.user
-	return &u, c.gen, true
+	return e, ok
 }
 
-// put remembers the user of a token hash until now + tokenFreshness, unless
-// the cache was cleared since the get that returned gen.
-func (c *tokenCache) put(hash string, u *User, now time.Time, gen uint64) {
+func (c *tokenCache) put(hash string, e tokenEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen {
-		return
-	}
 	if c.entries == nil || len(c.entries) >= tokenCacheSize {
 		c.entries = make(map[string]tokenEntry)
 	}
-	c.entries[hash] = tokenEntry{user: *u, expires: now.Add(tokenFreshness)}
+	c.entries[hash] = e
 }
 
-// clear forgets every token. Callers clear after the change commits.
-func (c *tokenCache) clear() {
+func (c *tokenCache) drop(hash string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.gen++
-	clear(c.entries)
+	delete(c.entries, hash)
 }

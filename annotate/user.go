@@ -11,7 +11,6 @@ import (
 	"errors"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -144,7 +143,6 @@ func (s *Store) SetRole(ctx context.Context, by, userID int64, role Role) error 
 		_, err := ParseRole(string(role))
 		return err
 	}
-	defer s.tokens.clear()
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		var u User
 		if err := tx.First(&u, userID).Error; err != nil {
@@ -172,7 +170,6 @@ func (s *Store) SetPassword(ctx context.Context, by, userID int64, password stri
 	if err != nil {
 		return err
 	}
-	defer s.tokens.clear()
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&User{}).Where("id = ?", userID).Update("password_hash", h)
 		if res.Error != nil {
@@ -190,33 +187,34 @@ func (s *Store) SetPassword(ctx context.Context, by, userID int64, password stri
 
 // Authenticate returns the user whose name and password match. Every failure
 // returns the same EUNAUTHORIZED error, so a caller cannot tell a wrong name
-// from a wrong password.
+// from a wrong password; and every failure takes as long as a wrong
+// password does, so the time taken cannot tell either: an unknown user, a
+// user without a password and a disabled one are checked against a dummy
+// hash of the same cost.
 func (s *Store) Authenticate(ctx context.Context, name, password string) (*User, error) {
 	bad := &Error{Code: EUNAUTHORIZED, Message: "wrong user name or password"}
 	u, err := s.UserByName(ctx, name)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			// Spend the same time as a real check.
-			_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
-			return nil, bad
-		}
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
-	if u.PasswordHash == "" || u.DisabledAt != nil {
+	if err != nil || u.PasswordHash == "" || u.DisabledAt != nil {
+		_ = compareHash([]byte(dummyHash), []byte(password))
 		return nil, bad
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+	if compareHash([]byte(u.PasswordHash), []byte(password)) != nil {
 		return nil, bad
 	}
 	return u, nil
 }
 
-// dummyHash is a bcrypt hash to compare against when the user does not
-// exist, so that such a login takes as long as a real one.
-var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte(NewSecret(12)), bcrypt.DefaultCost)
-	return h
-})
+// compareHash is the password check every login makes, once; a variable so
+// that a test can count that it ran on every path.
+var compareHash = bcrypt.CompareHashAndPassword
+
+// dummyHash is a bcrypt hash, at the cost hashPassword uses, of a password
+// nobody has: logins that have no real hash to check are checked against
+// it, so that they take as long as a real one.
+const dummyHash = "$2a$10$B448u7cXd6PxBU75WnnCW.6SpGiY1bTR3IgVLrN9hIsSU54/Ml9cO"
 
 // CreateToken makes an API token for a user and returns its secret, which is
 // shown once: only its hash is stored.
@@ -254,7 +252,6 @@ func (s *Store) Tokens(ctx context.Context, userID int64) ([]Token, error) {
 
 // RevokeToken revokes one token of a user for good.
 func (s *Store) RevokeToken(ctx context.Context, by, userID, tokenID int64) error {
-	defer s.tokens.clear()
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		now := s.now()
 		res := tx.Model(&Token{}).Where("id = ? AND user_id = ? AND revoked_at IS NULL", tokenID, userID).Update("revoked_at", now)
@@ -269,16 +266,35 @@ func (s *Store) RevokeToken(ctx context.Context, by, userID, tokenID int64) erro
 }
 
 // UserByToken returns the user a bearer token belongs to, or EUNAUTHORIZED.
-// Every API call from a script makes it, so it is one query, and a token
-// found is trusted for a second without asking again (see tokenCache).
+// Every API call from a script makes it, and it asks the database every
+// time, with no window of trust, so that a token revoked, a user disabled
+// or a role changed by any server or command sharing the database counts
+// from the very next request. For a token it has seen within the minute
+// the question is one indexed read of one column, the role, checked
+// against the row it keeps (see tokenCache): the role is all that can
+// change about a token's user short of disabling it (names never change,
+// and a password is no concern of a token's). Otherwise it reads the row
+// and notes the token's use.
 func (s *Store) UserByToken(ctx context.Context, secret string) (*User, error) {
 	hash := hashSecret(secret)
 	now := s.now()
-	u, gen, ok := s.tokens.get(hash, now)
-	if ok {
-		return u, nil
+	if e, ok := s.tokens.get(hash); ok && now.Sub(e.lastUsed) < tokenUseGranularity {
+		var role string
+		err := s.readRow(ctx, `SELECT users.role FROM users JOIN tokens ON tokens.user_id = users.id
+WHERE tokens.hash = ? AND tokens.revoked_at IS NULL AND users.disabled_at IS NULL`, hash).Scan(&role)
+		if errors.Is(err, sql.ErrNoRows) {
+			s.tokens.drop(hash)
+			return nil, errUnknownToken
+		}
+		if err != nil {
+			return nil, translate(err)
+		}
+		if Role(role) == e.user.Role {
+			u := e.user
+			return &u, nil
+		}
 	}
-	u = new(User)
+	u := new(User)
 	var tokenID int64
 	var lastUsed sql.NullTime
 	err := s.readRow(ctx, `SELECT users.id, users.name, users.role, users.password_hash, users.created_at, users.updated_at, users.disabled_at, tokens.id, tokens.last_used_at
@@ -286,7 +302,8 @@ FROM users JOIN tokens ON tokens.user_id = users.id
 WHERE tokens.hash = ? AND tokens.revoked_at IS NULL AND users.disabled_at IS NULL`, hash).
 		Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &u.DisabledAt, &tokenID, &lastUsed)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, &Error{Code: EUNAUTHORIZED, Message: "the API token is unknown or revoked, or its user is disabled; create a new one with: concord tokens create NAME (or on your account page)"}
+		s.tokens.drop(hash)
+		return nil, errUnknownToken
 	}
 	if err != nil {
 		return nil, translate(err)
@@ -294,14 +311,22 @@ WHERE tokens.hash = ? AND tokens.revoked_at IS NULL AND users.disabled_at IS NUL
 	if !lastUsed.Valid || now.Sub(lastUsed.Time) >= tokenUseGranularity {
 		// Usage, not a change anyone made: it goes to no history row. A
 		// failure to note it does not refuse a token that is valid.
-		_ = s.tx(ctx, func(tx *gorm.DB) error {
+		err := s.tx(ctx, func(tx *gorm.DB) error {
 			_, err := s.exec(tx, "UPDATE tokens SET last_used_at = ? WHERE id = ?", now, tokenID)
 			return err
 		})
+		if err == nil {
+			lastUsed = sql.NullTime{Time: now, Valid: true}
+		}
 	}
-	s.tokens.put(hash, u, now, gen)
+	if lastUsed.Valid {
+		s.tokens.put(hash, tokenEntry{user: *u, lastUsed: lastUsed.Time})
+	}
 	return u, nil
 }
+
+// errUnknownToken is the answer to a token that is not live.
+var errUnknownToken = &Error{Code: EUNAUTHORIZED, Message: "the API token is unknown or revoked, or its user is disabled; create a new one with: concord tokens create NAME (or on your account page)"}
 
 // tokenUseGranularity is how precisely a token's last use is kept: a script
 // calling the API all day writes it once a minute, not on every call.
@@ -324,21 +349,23 @@ func (s *Store) CreateSession(ctx context.Context, userID int64) (secret, csrf s
 	return secret, csrf, err
 }
 
-// SessionUser returns the user and CSRF token of a live session.
+// SessionUser returns the user and CSRF token of a live session. Like
+// UserByToken it reads the user afresh on every request, in the same one
+// query, so that a role changed or a user disabled anywhere counts at once.
 func (s *Store) SessionUser(ctx context.Context, secret string) (*User, string, error) {
-	var sess Session
-	err := s.read(ctx).Where("hash = ? AND expires_at > ?", hashSecret(secret), s.now()).Limit(1).Find(&sess).Error
+	u := new(User)
+	var csrf string
+	err := s.readRow(ctx, `SELECT users.id, users.name, users.role, users.password_hash, users.created_at, users.updated_at, users.disabled_at, sessions.csrf
+FROM users JOIN sessions ON sessions.user_id = users.id
+WHERE sessions.hash = ? AND sessions.expires_at > ? AND users.disabled_at IS NULL`, hashSecret(secret), s.now()).
+		Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &u.DisabledAt, &csrf)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", &Error{Code: EUNAUTHORIZED, Message: "your session has ended; log in again"}
+	}
 	if err != nil {
 		return nil, "", translate(err)
 	}
-	if sess.ID == 0 {
-		return nil, "", &Error{Code: EUNAUTHORIZED, Message: "your session has ended; log in again"}
-	}
-	u, err := s.User(ctx, sess.UserID)
-	if err != nil || u.DisabledAt != nil {
-		return nil, "", &Error{Code: EUNAUTHORIZED, Message: "your session has ended; log in again"}
-	}
-	return u, sess.CSRF, nil
+	return u, csrf, nil
 }
 
 // DeleteSession ends a browser session.

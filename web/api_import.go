@@ -23,7 +23,6 @@ const importField = "files"
 // file; when nothing could be imported it answers 400 with the report in
 // error.current.
 func (s *Server) importDocuments(c *gin.Context) {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxUploadBytes)
 	form, err := c.MultipartForm()
 	if err != nil {
 		var mb *http.MaxBytesError

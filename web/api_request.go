@@ -16,10 +16,10 @@ import (
 )
 
 // bindJSON reads the request body as one JSON object into dst. It refuses
-// bodies over cfg.MaxBodyBytes (413), unknown fields, fields of the wrong
-// type and anything after the object, and says which field was at fault.
+// bodies over cfg.MaxBodyBytes (413; limitBody caps the body), unknown
+// fields, fields of the wrong type and anything after the object, and says
+// which field was at fault.
 func (s *Server) bindJSON(c *gin.Context, dst any) error {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
 	dec := json.NewDecoder(c.Request.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {

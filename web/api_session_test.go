@@ -141,8 +141,8 @@ func TestAPILoginThrottle(t *testing.T) {
 	if got != 429 {
 		t.Fatalf("login after 5 failures: got %d, want 429; body: %s", got, body)
 	}
-	if msg := apiDecodeError(t, body).Error.Message; !strings.Contains(msg, "wait") {
-		t.Errorf("throttled login message: got %q, want it to say to wait", msg)
+	if msg := apiDecodeError(t, body).Error.Message; msg != "too many failed logins for this account; try again in 1 second" {
+		t.Errorf("throttled login message: got %q, want it to say what to do and when", msg)
 	}
 	e.advance(2 * time.Second)
 	if got, body := e.do("", "POST", "/api/v1/login", good); got != 200 {

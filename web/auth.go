@@ -1,10 +1,10 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -81,9 +81,9 @@ func (s *Server) authenticate() gin.HandlerFunc {
 }
 
 // sentCSRF returns the CSRF token a request carries: the header, or for
-// HTML forms outside the API the form field. The form is read under the
-// same size limits as the handlers apply, so that the check cannot be used
-// to make the server buffer an unbounded body.
+// HTML forms outside the API the form field. The body is already capped at
+// its route's limit (see limitBody), so the check cannot be used to make
+// the server take in an unbounded body.
 func (s *Server) sentCSRF(c *gin.Context) string {
 	if got := c.GetHeader(CSRFHeader); got != "" {
 		return got
@@ -91,11 +91,6 @@ func (s *Server) sentCSRF(c *gin.Context) string {
 	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
 		return ""
 	}
-	limit := s.cfg.MaxBodyBytes
-	if strings.HasPrefix(c.ContentType(), "multipart/") {
-		limit = s.cfg.MaxUploadBytes
-	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	return c.PostForm(CSRFField)
 }
 
@@ -172,99 +167,32 @@ func (s *Server) clearSessionCookie(c *gin.Context) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: -1})
 }
 
-// login checks a name and password, slowing down repeated failures per
-// account and per client address, and starts a session.
+// login checks a name and password and starts a session. The attempt is
+// counted against the account and the client address in the database
+// before the password is checked (see annotate.Store.StartLogin), so that
+// the limits hold across every server sharing the database and across
+// restarts.
 func (s *Server) login(c *gin.Context, name, password string) (*annotate.User, string, error) {
-	ip := c.ClientIP()
-	if wait := s.logins.wait(name, ip); wait > 0 {
-		secs := int((wait + time.Second - 1) / time.Second)
-		c.Header("Retry-After", strconv.Itoa(secs))
-		return nil, "", &annotate.Error{Code: codeThrottled, Message: "too many failed logins; wait " + (time.Duration(secs) * time.Second).String() + " and try again"}
-	}
-	u, err := s.store.Authenticate(c.Request.Context(), name, password)
-	if err != nil {
-		s.logins.fail(name, ip)
+	ctx := c.Request.Context()
+	addr := throttleAddress(c.ClientIP())
+	if err := s.store.StartLogin(ctx, name, addr, s.cfg.Now()); err != nil {
+		var th *annotate.LoginThrottled
+		if errors.As(err, &th) {
+			c.Header("Retry-After", strconv.Itoa(int((th.Wait+time.Second-1)/time.Second)))
+			return nil, "", &annotate.Error{Code: codeThrottled, Message: th.Error()}
+		}
 		return nil, "", err
 	}
-	s.logins.succeed(name, ip)
+	u, err := s.store.Authenticate(ctx, name, password)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.store.LoginSucceeded(ctx, name, addr); err != nil {
+		return nil, "", err
+	}
 	csrf, err := s.startSession(c, u)
 	if err != nil {
 		return nil, "", err
 	}
 	return u, csrf, nil
-}
-
-// loginLimiter slows down password guessing: after a few failures for an
-// account or an address, each further attempt must wait, doubling up to a
-// ceiling. A success clears the account's and the address's count.
-type loginLimiter struct {
-	mu   sync.Mutex
-	now  func() time.Time
-	seen map[string]*failures
-}
-
-type failures struct {
-	n    int
-	last time.Time
-}
-
-const (
-	freeFailures = 5
-	maxLoginWait = 5 * time.Minute
-)
-
-func newLoginLimiter(now func() time.Time) *loginLimiter {
-	return &loginLimiter{now: now, seen: map[string]*failures{}}
-}
-
-func (l *loginLimiter) keys(name, ip string) []string {
-	return []string{"user:" + strings.ToLower(name), "ip:" + ip}
-}
-
-func (l *loginLimiter) wait(name, ip string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var longest time.Duration
-	for _, k := range l.keys(name, ip) {
-		f := l.seen[k]
-		if f == nil || f.n < freeFailures {
-			continue
-		}
-		d := time.Second << min(f.n-freeFailures, 9)
-		d = min(d, maxLoginWait)
-		if left := f.last.Add(d).Sub(l.now()); left > longest {
-			longest = left
-		}
-	}
-	return longest
-}
-
-func (l *loginLimiter) fail(name, ip string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if len(l.seen) > 100000 {
-		for k, f := range l.seen {
-			if now.Sub(f.last) > maxLoginWait {
-				delete(l.seen, k)
-			}
-		}
-	}
-	for _, k := range l.keys(name, ip) {
-		f := l.seen[k]
-		if f == nil {
-			f = &failures{}
-			l.seen[k] = f
-		}
-		f.n++
-		f.last = now
-	}
-}
-
-func (l *loginLimiter) succeed(name, ip string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, k := range l.keys(name, ip) {
-		delete(l.seen, k)
-	}
 }

@@ -60,7 +60,7 @@ func status(err error) (int, ErrorDetail) {
 	}
 	var mb *http.MaxBytesError
 	if errors.As(err, &mb) {
-		return http.StatusRequestEntityTooLarge, ErrorDetail{Code: annotate.ETOOLARGE, Message: "the request body is larger than the limit"}
+		return http.StatusRequestEntityTooLarge, ErrorDetail{Code: annotate.ETOOLARGE, Message: "the request body is larger than the limit of " + sizeWords(mb.Limit) + "; send less at a time"}
 	}
 	return http.StatusInternalServerError, ErrorDetail{Code: annotate.EINTERNAL, Message: "internal error; the server log has the details"}
 }

@@ -27,7 +27,6 @@ func (s *Server) submitAdminImport(c *gin.Context) {
 	fail := func(st int, msg string, rep *annotate.ImportReport) {
 		s.render(c, st, "admin_import", Page{Error: msg, Data: &adminImportPage{Report: rep}})
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxUploadBytes)
 	form, err := c.MultipartForm()
 	if err != nil {
 		var mb *http.MaxBytesError

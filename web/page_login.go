@@ -53,8 +53,14 @@ func (s *Server) submitLogin(c *gin.Context) {
 			s.log.Error("login", "err", err)
 		}
 		msg := d.Message
-		if annotate.ErrorCode(err) == annotate.EUNAUTHORIZED && strings.Contains(msg, "wrong user name or password") {
+		switch code := annotate.ErrorCode(err); {
+		case code == annotate.EUNAUTHORIZED && strings.Contains(msg, "wrong user name or password"):
 			msg = "Wrong user name or password. Check both and try again; ask an admin to reset your password if you forgot it."
+		case code == codeThrottled:
+			// "too many failed logins …; try again in …", as a page says it.
+			if first, rest, ok := strings.Cut(msg, "; "); ok && first != "" && rest != "" {
+				msg = strings.ToUpper(first[:1]) + first[1:] + ". " + strings.ToUpper(rest[:1]) + rest[1:] + "."
+			}
 		}
 		s.render(c, st, "login", Page{Error: msg, Data: data})
 		return

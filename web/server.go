@@ -3,6 +3,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -17,11 +18,21 @@ type Config struct {
 	SecureCookies bool
 	// MaxBodyBytes limits JSON request bodies; 0 means 1 MiB.
 	MaxBodyBytes int64
-	// MaxUploadBytes limits file uploads on the import page; 0 means 64 MiB.
+	// MaxUploadBytes limits the bodies of the routes that take files (the
+	// import page and API, the schema page); 0 means 64 MiB.
 	MaxUploadBytes int64
+	// MaxFormBytes limits every other form (login, account, admin forms):
+	// they carry names and short texts; 0 means 64 KiB.
+	MaxFormBytes int64
+	// TrustedProxies are the peers whose X-Forwarded-For (and
+	// X-Forwarded-Host) headers are believed. With none, the client address
+	// is the TCP peer's, which is what login throttling counts by: a header
+	// anyone can send must not pick the address a failure is counted on.
+	TrustedProxies []netip.Prefix
 	// Logger receives request errors; nil means slog.Default().
 	Logger *slog.Logger
 	// Now is the clock that login throttling runs on; nil means time.Now.
+	// Servers sharing a database should have clocks that agree.
 	// Tests set it to move time forward without waiting.
 	Now func() time.Time
 }
@@ -32,7 +43,6 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	engine *gin.Engine
-	logins *loginLimiter
 }
 
 // New returns a server for the store with every route registered.
@@ -43,6 +53,9 @@ func New(store *annotate.Store, cfg Config) *Server {
 	if cfg.MaxUploadBytes <= 0 {
 		cfg.MaxUploadBytes = 64 << 20
 	}
+	if cfg.MaxFormBytes <= 0 {
+		cfg.MaxFormBytes = 64 << 10
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -50,8 +63,21 @@ func New(store *annotate.Store, cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{store: store, cfg: cfg, log: cfg.Logger, engine: gin.New(), logins: newLoginLimiter(cfg.Now)}
-	s.engine.Use(s.recover(), s.logRequests(), s.securityHeaders(), s.checkRequestText(), s.authenticate())
+	s := &Server{store: store, cfg: cfg, log: cfg.Logger, engine: gin.New()}
+	// Gin believes X-Forwarded-For from every peer unless told otherwise.
+	// Parsed prefixes always convert; only a zero netip.Prefix, which no
+	// parser returns, could fail here.
+	proxies := make([]string, len(cfg.TrustedProxies))
+	for i, p := range cfg.TrustedProxies {
+		proxies[i] = p.String()
+	}
+	if err := s.engine.SetTrustedProxies(proxies); err != nil {
+		panic("web: trusted proxies: " + err.Error())
+	}
+	// The body limit comes first, before anything can read the body; the
+	// origin check and the form read come before authentication, which may
+	// read the form for its CSRF token.
+	s.engine.Use(s.limitBody(), s.recover(), s.logRequests(), s.securityHeaders(), s.checkRequestText(), s.checkOrigin(), s.readForm(), s.authenticate())
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.NoRoute(func(c *gin.Context) {
 		s.fail(c, annotate.NotFoundf("no such page or endpoint: %s %s", c.Request.Method, c.Request.URL.Path))

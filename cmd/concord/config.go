@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -28,6 +29,9 @@ type Config struct {
 	MaxFileSize int64
 	// SecureCookies marks session cookies Secure (for HTTPS deployments).
 	SecureCookies bool
+	// TrustedProxies are the peers whose X-Forwarded-For and
+	// X-Forwarded-Host headers the server believes; none by default.
+	TrustedProxies []netip.Prefix
 	// LogLevel is the least severe level logged: debug, info, warn or error.
 	LogLevel slog.Level
 }
@@ -110,6 +114,24 @@ var settings = []setting{
 		get: func(c *Config) string { return strconv.FormatBool(c.SecureCookies) },
 	},
 	{
+		flag: "trusted-proxies", env: "CONCORD_TRUSTED_PROXIES", help: "`CIDR,...` of the reverse proxies whose X-Forwarded-For (the client's address) and X-Forwarded-Host are believed; with none the client is the TCP peer", explain: "none",
+		set: func(c *Config, v string) error {
+			ps, err := parseProxies(v)
+			if err != nil {
+				return err
+			}
+			c.TrustedProxies = ps
+			return nil
+		},
+		get: func(c *Config) string {
+			parts := make([]string, len(c.TrustedProxies))
+			for i, p := range c.TrustedProxies {
+				parts[i] = p.String()
+			}
+			return strings.Join(parts, ",")
+		},
+	},
+	{
 		flag: "log-level", env: "CONCORD_LOG_LEVEL", help: "least severe `LEVEL` to log: debug, info, warn or error", explain: "info",
 		set: func(c *Config, v string) error {
 			var l slog.Level
@@ -164,6 +186,35 @@ func lookupSetting(name string) (setting, bool) {
 		}
 	}
 	return setting{}, false
+}
+
+// parseProxies reads a comma-separated list of address ranges such as
+// "10.0.0.0/8,192.0.2.1"; a single address stands for itself alone.
+func parseProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			a, err := netip.ParseAddr(part)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an address or a CIDR range; give the proxies' addresses as CIDRs separated by commas, e.g. 10.0.0.0/8,192.0.2.1/32", part)
+			}
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR range; give the proxies' addresses as CIDRs separated by commas, e.g. 10.0.0.0/8,192.0.2.1/32", part)
+		}
+		if p != p.Masked() {
+			return nil, fmt.Errorf("%q has bits set past its /%d; did you mean %s?", part, p.Bits(), p.Masked())
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 var sizeUnits = []struct {

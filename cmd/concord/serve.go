@@ -35,13 +35,17 @@ creates the user "admin" and prints its password once.
 
 The server listens on 127.0.0.1 unless --addr (or CONCORD_ADDR) names another
 address; serve Concord to other machines only behind HTTPS, with
---secure-cookies.
+--secure-cookies. Behind a reverse proxy, name it with --trusted-proxies so
+that failed logins are counted by the client's address, not the proxy's;
+several servers may share one database (sessions, the login limits and
+token and role changes are kept there).
 
 Examples:
   concord serve
   concord serve --db /srv/concord/project.db --addr 127.0.0.1:9000
+  concord serve --db postgres://concord@db/concord --addr 10.0.0.5:8080 --secure-cookies --trusted-proxies 10.0.0.2/32
   CONCORD_LOG_LEVEL=debug concord serve --seeds ./my-seeds`,
-		settings: []string{"db", "addr", "seeds", "max-file-size", "secure-cookies", "log-level"},
+		settings: []string{"db", "addr", "seeds", "max-file-size", "secure-cookies", "trusted-proxies", "log-level"},
 		run:      runServe,
 	})
 }
@@ -106,7 +110,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 
 	srv := &http.Server{
-		Handler:           web.New(store, web.Config{SecureCookies: e.cfg.SecureCookies, Logger: log}).Handler(),
+		Handler:           web.New(store, web.Config{SecureCookies: e.cfg.SecureCookies, TrustedProxies: e.cfg.TrustedProxies, Logger: log}).Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
