@@ -196,9 +196,9 @@ func (s *Store) Remaining(ctx context.Context, userID int64) (int64, error) {
 }
 
 // MaxRemaining is as far as RemainingIn counts: a queue longer than that
-// is reported as MaxRemaining, so that the count costs no more than reading
-// that many entries of the open paragraphs' index.
-const MaxRemaining = 10000
+// is reported as MaxRemaining ("1,000 or more"), so that the count costs no
+// more than reading that many entries of the open paragraphs' index.
+const MaxRemaining = 1000
 
 // RemainingIn counts the paragraphs left in a user's queue within one
 // document, or in all of them when documentID is 0, up to MaxRemaining.

@@ -40,7 +40,7 @@ func (s *Server) nextInQueue(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": items, "remaining": remaining})
+	c.JSON(http.StatusOK, gin.H{"items": items, "remaining": remaining, "remaining_more": remaining >= annotate.MaxRemaining})
 }
 
 // queueItems returns the next paragraphs of a user's queue in their

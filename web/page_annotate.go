@@ -20,8 +20,11 @@ type annotateBoot struct {
 	OpenValues map[string][]string          `json:"open_values"`
 	Items      []*annotate.ParagraphContext `json:"items"`
 	Remaining  int64                        `json:"remaining"`
-	Document   int64                        `json:"document,omitempty"`
-	Prefetch   int                          `json:"prefetch"`
+	// RemainingMore says the queue holds at least Remaining, which is
+	// annotate.MaxRemaining.
+	RemainingMore bool  `json:"remaining_more"`
+	Document      int64 `json:"document,omitempty"`
+	Prefetch      int   `json:"prefetch"`
 	// Recent holds the caller's last labelled or skipped paragraphs of the
 	// document they are in, so that going back works after a reload.
 	Recent []recentItem `json:"recent"`
@@ -89,6 +92,7 @@ func (s *Server) showAnnotate(c *gin.Context) {
 	boot := annotateBoot{Recent: recent,
 		User:   bootUser{ID: u.ID, Name: u.Name, Role: u.Role},
 		Schema: sc, OpenValues: open, Items: items, Remaining: left, Prefetch: prefetch,
+		RemainingMore: left >= annotate.MaxRemaining,
 	}
 	if doc != nil {
 		boot.Document = doc.ID

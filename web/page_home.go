@@ -4,12 +4,17 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"concord/annotate"
 )
 
 // homePage is the data of the home page.
 type homePage struct {
 	List      *docList
 	Remaining int64
+	// RemainingMore says the queue holds at least Remaining (see
+	// annotate.MaxRemaining).
+	RemainingMore bool
 	Overlap   int
 	// Documents counts every document; Mine the paragraphs the caller
 	// labelled or skipped.
@@ -47,5 +52,5 @@ func (s *Server) showHome(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "home", homePage{List: list, Remaining: left, Overlap: overlap, Documents: docs, Mine: mine})
+	s.render(c, http.StatusOK, "home", homePage{List: list, Remaining: left, RemainingMore: left >= annotate.MaxRemaining, Overlap: overlap, Documents: docs, Mine: mine})
 }

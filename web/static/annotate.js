@@ -26,7 +26,7 @@
   var labels = {};    // the form: dimension → array of values
   var formUndo = [];  // snapshots of the form before each change
   var actions = [];   // saves and skips, for undo after a save
-  var remaining = boot.remaining, fetching = false, exhausted = false;
+  var remaining = boot.remaining, remainingMore = !!boot.remaining_more, fetching = false, exhausted = false;
   var timings = C.timings = [];
 
   function copy(l) { return JSON.parse(JSON.stringify(l || {})); }
@@ -100,7 +100,7 @@
     var p = shown.ctx.paragraph, e = shown.entry;
     var where = 'Paragraph ' + (p.position + 1);
     if (e) where += ' · going back (' + (pos + 1) + ' of ' + session.length + '), → returns';
-    else where += ' · ' + Math.max(remaining, queue.length) + ' left in your queue';
+    else where += ' · ' + Math.max(remaining, queue.length) + (remainingMore ? ' or more' : '') + ' left in your queue';
     posEl.textContent = where;
     var st = '';
     if (e) {
@@ -323,6 +323,7 @@
       });
       if (!added) exhausted = true;
       remaining = Math.max(queue.length, (r.body.remaining || 0) - ob.held().length);
+      remainingMore = !!r.body.remaining_more;
       if (!shown) show(); else updateStatus();
       if (added) topUp();
     }, function () {
