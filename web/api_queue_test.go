@@ -119,7 +119,7 @@ func TestAPIQueueDone(t *testing.T) {
 		}
 	}
 	body := e.must("ann2", "GET", "/api/v1/queue/next", nil, 200, nil)
-	if string(body) != `{"items":[],"remaining":0}` {
-		t.Errorf("finished queue: got %s, want {\"items\":[],\"remaining\":0}", body)
+	if string(body) != `{"items":[],"remaining":0,"remaining_more":false}` {
+		t.Errorf("finished queue: got %s, want {\"items\":[],\"remaining\":0,\"remaining_more\":false}", body)
 	}
 }

@@ -224,7 +224,7 @@ func TestConsensusCommandErrors(t *testing.T) {
 		{[]string{csvFile, "--json", "--format", "jsonl"}, 2, "not both"},
 		{[]string{csvFile, csvFile}, 2, "give one labels file"},
 		{[]string{"--item", "q", "--db", tempDB(t)}, 2, "describe a labels file"},
-		{[]string{"--db", tempDB(t)}, 1, "no database at"},
+		{[]string{"--db", missingDB(t)}, 1, "no database at"},
 	} {
 		r := concord(t, "", append([]string{"consensus"}, tc.args...)...)
 		if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
