@@ -15,7 +15,7 @@ type homePage struct {
 	// RemainingMore says the queue holds at least Remaining (see
 	// annotate.MaxRemaining).
 	RemainingMore bool
-	Overlap   int
+	Overlap       int
 	// Documents counts every document; Mine the paragraphs the caller
 	// labelled or skipped.
 	Documents, Mine int64
