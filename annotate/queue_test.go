@@ -49,7 +49,7 @@ func TestQueueLeasesHoldOverlap(t *testing.T) {
 			for i := range fns {
 				fns[i] = func() { got[i], errs[i] = s.Queue(ctx, users[i].ID, annotate.QueueOptions{Limit: 2}) }
 			}
-			together(fns...)
+			annotatetest.Together(fns...)
 			held := map[int64]int{}
 			for i := range n {
 				if errs[i] != nil {

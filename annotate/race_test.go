@@ -21,25 +21,6 @@ import (
 // raceRounds is how many rounds each race runs.
 const raceRounds = 40
 
-// together runs fns at the same moment, as nearly as goroutines allow, and
-// waits for all of them.
-func together(fns ...func()) {
-	var ready, done sync.WaitGroup
-	start := make(chan struct{})
-	ready.Add(len(fns))
-	done.Add(len(fns))
-	for _, fn := range fns {
-		go func() {
-			defer done.Done()
-			ready.Done()
-			<-start
-			fn()
-		}()
-	}
-	ready.Wait()
-	close(start)
-	done.Wait()
-}
 
 // isConflict reports whether err is a domain conflict (409).
 func isConflict(err error) bool { return annotate.ErrorCode(err) == annotate.ECONFLICT }
@@ -87,7 +68,7 @@ func TestRaceGoldSameVersion(t *testing.T) {
 				mu.Unlock()
 			}
 		}
-		together(call(rev.ID), call(rev2.ID))
+		annotatetest.Together(call(rev.ID), call(rev2.ID))
 		var winner int64
 		for u, err := range errs {
 			switch {
@@ -140,7 +121,7 @@ func TestRaceAnnotationDeleteAndPut(t *testing.T) {
 			version = saved.Version
 		}
 		var putErr, delErr error
-		together(
+		annotatetest.Together(
 			func() { _, putErr = s.SaveAnnotation(ctx, ann.ID, p, version, b) },
 			func() { delErr = s.DeleteAnnotation(ctx, ann.ID, p, version) },
 		)
@@ -187,7 +168,7 @@ func TestRaceFirstSaves(t *testing.T) {
 	for round := range min(raceRounds, len(ps)) {
 		p := ps[round].ID
 		var errA, errB error
-		together(
+		annotatetest.Together(
 			func() { _, errA = s.SaveAnnotation(ctx, ann.ID, p, 0, a) },
 			func() { _, errB = s.SaveAnnotation(ctx, ann.ID, p, 0, b) },
 		)
@@ -232,7 +213,7 @@ func TestRaceSaveAndReimport(t *testing.T) {
 		next := labels[(round+1)%2]
 		text += fmt.Sprintf("\n\nParagraph %d added.", round)
 		var putErr, importErr error
-		together(
+		annotatetest.Together(
 			func() { _, putErr = s.SaveAnnotation(ctx, ann.ID, p, cur.Version, next) },
 			func() {
 				_, importErr = s.ImportDocument(ctx, 0, annotate.Source{Key: "race.txt", Origin: "race.txt", Text: []byte(text)})
@@ -332,7 +313,7 @@ func TestRaceSaveAndSchemaApply(t *testing.T) {
 				}
 				p := ps[round].ID
 				var putErr, applyErr error
-				together(
+				annotatetest.Together(
 					func() { _, putErr = s.SaveAnnotation(ctx, ann.ID, p, 0, annotate.Labels{"stance": {"x"}}) },
 					func() { _, applyErr = s.ApplySchema(ctx, 0, without, m) },
 				)
@@ -382,7 +363,7 @@ func TestRaceParallelSchemaApplies(t *testing.T) {
 			sc := raceSchema(t, "a", "b", fmt.Sprintf("r%dc%d", round, i))
 			fns[i] = func() { results[i], errs[i] = s.ApplySchema(ctx, 0, sc, nil) }
 		}
-		together(fns...)
+		annotatetest.Together(fns...)
 		seen := map[int]bool{}
 		applied := 0
 		for i := range n {

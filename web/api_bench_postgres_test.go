@@ -1,15 +1,10 @@
 package web_test
 
 import (
-	"bytes"
 	"database/sql"
-	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
-	"github.com/gin-gonic/gin"
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"concord/annotate/annotatetest"
@@ -61,36 +56,7 @@ func barePostgresTarget(b *testing.B, dsn string) *putTarget {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { db.Close() })
 	db.SetMaxOpenConns(apiBenchClients)
 	db.SetMaxIdleConns(apiBenchClients)
-	if _, err := db.Exec("CREATE TABLE bare (id bigserial PRIMARY KEY, paragraph bigint NOT NULL, body text NOT NULL)"); err != nil {
-		b.Fatal(err)
-	}
-	gin.SetMode(gin.ReleaseMode)
-	r := gin.New()
-	r.PUT("/bare/:id", func(c *gin.Context) {
-		body, err := io.ReadAll(c.Request.Body)
-		if err != nil {
-			c.Status(http.StatusBadRequest)
-			return
-		}
-		if _, err := db.ExecContext(c.Request.Context(), "INSERT INTO bare (paragraph, body) VALUES ($1, $2)", c.Param("id"), string(body)); err != nil {
-			c.Status(http.StatusInternalServerError)
-			return
-		}
-		c.JSON(http.StatusCreated, gin.H{"ok": true})
-	})
-	srv := httptest.NewServer(r)
-	b.Cleanup(srv.Close)
-	body := []byte(`{"version":0,"labels":{"stance":"agree","topic":["strike"]}}`)
-	return &putTarget{sent: make([]int, apiBenchClients), req: func(g, n int) *http.Request {
-		r, _ := http.NewRequest(http.MethodPut, fmt.Sprintf("%s/bare/%d", srv.URL, g*1000000+n), bytes.NewReader(body))
-		r.Header.Set("Content-Type", "application/json")
-		return r
-	}, check: func(g, n, status int) {
-		if status != http.StatusCreated {
-			b.Errorf("bare PUT: status %d", status)
-		}
-	}}
+	return bareTarget(b, db, "CREATE TABLE bare (id bigserial PRIMARY KEY, paragraph bigint NOT NULL, body text NOT NULL)", "INSERT INTO bare (paragraph, body) VALUES ($1, $2)")
 }

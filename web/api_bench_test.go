@@ -244,9 +244,15 @@ func barePutTarget(b *testing.B) *putTarget {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { db.Close() })
 	db.SetMaxOpenConns(1)
-	if _, err := db.Exec("CREATE TABLE bare (id INTEGER PRIMARY KEY, paragraph INTEGER NOT NULL, body TEXT NOT NULL)"); err != nil {
+	return bareTarget(b, db, "CREATE TABLE bare (id INTEGER PRIMARY KEY, paragraph INTEGER NOT NULL, body TEXT NOT NULL)", "INSERT INTO bare (paragraph, body) VALUES (?, ?)")
+}
+
+// bareTarget serves a Gin handler that inserts one row per request into a
+// table made by create, with insert, over db (closed when b ends).
+func bareTarget(b *testing.B, db *sql.DB, create, insert string) *putTarget {
+	b.Cleanup(func() { db.Close() })
+	if _, err := db.Exec(create); err != nil {
 		b.Fatal(err)
 	}
 	gin.SetMode(gin.ReleaseMode)
@@ -257,7 +263,7 @@ func barePutTarget(b *testing.B) *putTarget {
 			c.Status(http.StatusBadRequest)
 			return
 		}
-		if _, err := db.ExecContext(c.Request.Context(), "INSERT INTO bare (paragraph, body) VALUES (?, ?)", c.Param("id"), string(body)); err != nil {
+		if _, err := db.ExecContext(c.Request.Context(), insert, c.Param("id"), string(body)); err != nil {
 			c.Status(http.StatusInternalServerError)
 			return
 		}

@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"concord/annotate"
@@ -102,24 +101,6 @@ func (ts *twoServers) do(i int, user, method, path string, body string) (int, []
 	return resp.StatusCode, data
 }
 
-// at runs fns at the same moment and waits for them.
-func at(fns ...func()) {
-	var ready, done sync.WaitGroup
-	start := make(chan struct{})
-	ready.Add(len(fns))
-	done.Add(len(fns))
-	for _, fn := range fns {
-		go func() {
-			defer done.Done()
-			ready.Done()
-			<-start
-			fn()
-		}()
-	}
-	ready.Wait()
-	close(start)
-	done.Wait()
-}
 
 // paragraphIDs returns the current paragraphs of the first seed document.
 func (ts *twoServers) paragraphIDs() []int64 {
@@ -147,7 +128,7 @@ func TestTwoServersGoldRace(t *testing.T) {
 		path := fmt.Sprintf("/api/v1/paragraphs/%d/gold", p)
 		stance := [2]string{"agree", "disagree"}
 		var codes [2]int
-		at(
+		annotatetest.Together(
 			func() {
 				codes[0], _ = ts.do(0, "rev1", "PUT", path, fmt.Sprintf(`{"version":%d,"labels":{"stance":%q,"topic":["strike"],"event":"r%d"},"method":"own"}`, version, stance[0], round))
 			},
@@ -200,7 +181,7 @@ func TestTwoServersDeleteAndPutRace(t *testing.T) {
 			t.Fatalf("round %d: answer %s: %v", round, body, err)
 		}
 		var putCode, delCode int
-		at(
+		annotatetest.Together(
 			func() {
 				putCode, _ = ts.do(0, "ann0", "PUT", path, fmt.Sprintf(`{"version":%d,"labels":{"stance":"discuss","topic":["justice"]}}`, saved.Version))
 			},
@@ -256,7 +237,7 @@ func TestTwoServersQueueLeases(t *testing.T) {
 			}
 		}
 	}
-	at(fns...)
+	annotatetest.Together(fns...)
 	holder := map[int64]int{}
 	for i, ps := range got {
 		if len(ps) != 1 {
@@ -292,7 +273,7 @@ func TestTwoServersParallelSchemaApplies(t *testing.T) {
 		req, _ := json.Marshal(map[string]string{"yaml": yaml})
 		fns[i] = func() { codes[i], bodies[i] = ts.do(i%2, "admin", "POST", "/api/v1/schema", string(req)) }
 	}
-	at(fns...)
+	annotatetest.Together(fns...)
 	for i := range n {
 		switch codes[i] {
 		case http.StatusOK, http.StatusCreated:

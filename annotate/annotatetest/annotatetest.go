@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -130,4 +131,25 @@ func ApplyDefaultSchema(t testing.TB, s *annotate.Store) {
 	if _, err := s.ApplySchema(context.Background(), 0, sc, nil); err != nil {
 		t.Fatalf("apply default schema: %v", err)
 	}
+}
+
+// Together runs fns at the same moment, as nearly as goroutines allow —
+// each waits at a barrier until all have started — and returns when all
+// have returned: the race tests fire the two sides of a race with it.
+func Together(fns ...func()) {
+	var ready, done sync.WaitGroup
+	start := make(chan struct{})
+	ready.Add(len(fns))
+	done.Add(len(fns))
+	for _, fn := range fns {
+		go func() {
+			defer done.Done()
+			ready.Done()
+			<-start
+			fn()
+		}()
+	}
+	ready.Wait()
+	close(start)
+	done.Wait()
 }
