@@ -21,7 +21,6 @@ import (
 // raceRounds is how many rounds each race runs.
 const raceRounds = 40
 
-
 // isConflict reports whether err is a domain conflict (409).
 func isConflict(err error) bool { return annotate.ErrorCode(err) == annotate.ECONFLICT }
 

@@ -101,7 +101,6 @@ func (ts *twoServers) do(i int, user, method, path string, body string) (int, []
 	return resp.StatusCode, data
 }
 
-
 // paragraphIDs returns the current paragraphs of the first seed document.
 func (ts *twoServers) paragraphIDs() []int64 {
 	ps, err := ts.stores[0].Paragraphs(context.Background(), 1, 0)
