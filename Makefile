@@ -25,4 +25,5 @@ run:
 # where the user may create databases, e.g.
 # CONCORD_TEST_POSTGRES=postgres://postgres:secret@127.0.0.1:5432/postgres?sslmode=disable
 test-postgres:
-	go test -tags postgres -count=1 ./annotate/
+	@test -n "$$CONCORD_TEST_POSTGRES" || { echo "test-postgres needs CONCORD_TEST_POSTGRES (bash .ci/postgres, as root, starts a server and prints its URL)"; exit 1; }
+	go test -count=1 ./annotate/...

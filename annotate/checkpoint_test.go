@@ -1,5 +1,9 @@
 package annotate
 
+// The checkpointer is SQLite's alone (it moves pages from the WAL into the
+// database file), so these tests open SQLite files whatever
+// CONCORD_TEST_POSTGRES says.
+
 import (
 	"context"
 	"fmt"

@@ -427,7 +427,6 @@ func TestImportSuggestions(t *testing.T) {
 // trace: a trigger makes the last write of the import fail.
 func TestImportAtomic(t *testing.T) {
 	s := schemaStore(t)
-	sqliteOnly(t, s)
 	ctx := context.Background()
 	db, _ := s.SQLForTest()
 	exec := func(q string) {
@@ -436,8 +435,21 @@ func TestImportAtomic(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
+	// failOn makes every insert into history with the given action fail, in
+	// the dialect's own trigger syntax, and returns the statement that
+	// removes the trigger again.
+	failOn := func(name, action string) string {
+		t.Helper()
+		if s.Dialect() == "postgres" {
+			exec(`CREATE FUNCTION ` + name + `() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.action = '` + action + `' THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$`)
+			exec(`CREATE TRIGGER ` + name + ` BEFORE INSERT ON history FOR EACH ROW EXECUTE FUNCTION ` + name + `()`)
+			return `DROP TRIGGER ` + name + ` ON history`
+		}
+		exec(`CREATE TRIGGER ` + name + ` BEFORE INSERT ON history WHEN NEW.action = '` + action + `' BEGIN SELECT RAISE(ABORT, 'disk full'); END`)
+		return `DROP TRIGGER ` + name
+	}
 	before := countRows(t, s)
-	exec(`CREATE TRIGGER fail_import BEFORE INSERT ON history WHEN NEW.action = 'import-created' BEGIN SELECT RAISE(ABORT, 'disk full'); END`)
+	drop := failOn("fail_import", "import-created")
 	res, err := s.ImportDocument(ctx, 0, annotate.Source{Key: "a.txt", Text: []byte("Title\n\nAdvertisement\n\nBody one.\n\nBody two.")})
 	if err == nil || res.Status != annotate.ImportFailed || !strings.Contains(res.Error, "disk full") {
 		t.Fatalf("import = %+v %v, want a failure", res, err)
@@ -445,7 +457,7 @@ func TestImportAtomic(t *testing.T) {
 	if after := countRows(t, s); !sameCounts(before, after) {
 		t.Errorf("a failed import left rows: before %v, after %v", before, after)
 	}
-	exec(`DROP TRIGGER fail_import`)
+	exec(drop)
 
 	// A revision that fails while carrying labels over leaves revision 1.
 	first := mustImport(t, s, "a.txt", "Title\n\nBody one.\n\nBody two.")
@@ -455,7 +467,7 @@ func TestImportAtomic(t *testing.T) {
 		t.Fatal(err)
 	}
 	before = countRows(t, s)
-	exec(`CREATE TRIGGER fail_carry BEFORE INSERT ON history WHEN NEW.action = 'carry-over' BEGIN SELECT RAISE(ABORT, 'disk full'); END`)
+	drop = failOn("fail_carry", "carry-over")
 	if _, err := s.ImportDocument(ctx, 0, annotate.Source{Key: "a.txt", Text: []byte("Title\n\nBody one.\n\nBody three.")}); err == nil {
 		t.Fatal("revision import succeeded despite the trigger")
 	}
@@ -469,7 +481,7 @@ func TestImportAtomic(t *testing.T) {
 	if cur := currentParagraphs(t, s, first.DocumentID); len(cur) != 2 || cur[0].ID != p[0].ID || cur[1].ID != p[1].ID {
 		t.Errorf("current paragraphs changed after a failed revision: %+v", cur)
 	}
-	exec(`DROP TRIGGER fail_carry`)
+	exec(drop)
 
 	// A cancelled context writes nothing either.
 	cctx, cancel := context.WithCancel(ctx)

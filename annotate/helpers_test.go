@@ -2,69 +2,35 @@ package annotate_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"concord/annotate"
-	"concord/seeds"
+	"concord/annotate/annotatetest"
 )
 
-// testDSN names the database a test opens: a fresh SQLite file in a
-// temporary folder, unless a build tag (see postgres_test.go) replaces it.
-var testDSN = func(t *testing.T) string {
-	return filepath.Join(t.TempDir(), "concord.db")
+// testDSN names a new, empty database for one test: an SQLite file, or a
+// PostgreSQL database when CONCORD_TEST_POSTGRES is set (see annotatetest).
+func testDSN(t *testing.T) string {
+	t.Helper()
+	return annotatetest.DSN(t)
 }
 
-// newStore opens a fresh, empty database for one test.
+// newStore opens a fresh, empty store for one test (see testDSN).
 func newStore(t *testing.T) *annotate.Store {
 	t.Helper()
-	s, err := annotate.Open(context.Background(), testDSN(t))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return annotatetest.Open(t)
 }
 
 // seededStore opens a fresh store with the default schema and the seed corpus.
 func seededStore(t *testing.T) *annotate.Store {
 	t.Helper()
-	s := newStore(t)
-	ctx := context.Background()
-	data, err := seeds.FS.ReadFile(seeds.SchemaFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := annotate.ParseSchema(data)
-	if err != nil {
-		t.Fatalf("parse default schema: %v", err)
-	}
-	if _, err := s.ApplySchema(ctx, 0, sc, nil); err != nil {
-		t.Fatalf("apply default schema: %v", err)
-	}
-	rep, err := s.ImportFS(ctx, seeds.FS, annotate.ImportOptions{})
-	if err != nil || rep.Err() != nil {
-		t.Fatalf("import seeds: %v %v %+v", err, rep.Err(), rep)
-	}
-	return s
+	return annotatetest.Seeded(t)
 }
 
 // schemaStore opens a fresh store with the default schema and no documents.
 func schemaStore(t *testing.T) *annotate.Store {
 	t.Helper()
-	s := newStore(t)
-	data, err := seeds.FS.ReadFile(seeds.SchemaFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := annotate.ParseSchema(data)
-	if err != nil {
-		t.Fatalf("parse default schema: %v", err)
-	}
-	if _, err := s.ApplySchema(context.Background(), 0, sc, nil); err != nil {
-		t.Fatalf("apply default schema: %v", err)
-	}
-	return s
+	return annotatetest.WithSchema(t)
 }
 
 // tables lists every table of the store.
@@ -130,8 +96,9 @@ func currentParagraphs(t *testing.T, s *annotate.Store, docID int64) []annotate.
 }
 
 // sqliteOnly marks a test that checks SQLite itself (pragmas, VACUUM INTO,
-// triggers); the PostgreSQL run of the suite (build tag postgres) leaves it
-// out. On the default SQLite run it always runs.
+// triggers), which PostgreSQL has no counterpart of; the PostgreSQL run of
+// the suite (CONCORD_TEST_POSTGRES set, see annotatetest) leaves it out. On
+// the default SQLite run it always runs.
 func sqliteOnly(t *testing.T, s *annotate.Store) {
 	t.Helper()
 	if s.Dialect() != "sqlite" {

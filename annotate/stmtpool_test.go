@@ -1,5 +1,9 @@
 package annotate
 
+// The statement pool is SQLite's alone (pgx caches prepared statements
+// itself), so these tests open SQLite files whatever CONCORD_TEST_POSTGRES
+// says.
+
 import (
 	"context"
 	"database/sql"

@@ -1,5 +1,9 @@
 package annotate
 
+// The writer is SQLite's alone (SQLite has one write lock; PostgreSQL takes
+// writes on many connections at once), so these tests open SQLite files
+// whatever CONCORD_TEST_POSTGRES says.
+
 import (
 	"context"
 	"errors"
