@@ -5,36 +5,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 	"concord/export"
-	"concord/seeds"
 )
 
-// newStore opens a fresh SQLite file with the default schema.
+// newStore opens a fresh store with the default schema: an SQLite file, or
+// a PostgreSQL database when CONCORD_TEST_POSTGRES is set (see
+// annotatetest).
 func newStore(t testing.TB) *annotate.Store {
 	t.Helper()
-	ctx := context.Background()
-	s, err := annotate.Open(ctx, filepath.Join(t.TempDir(), "concord.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	data, err := seeds.FS.ReadFile(seeds.SchemaFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := annotate.ParseSchema(data)
-	if err != nil {
-		t.Fatalf("parse schema: %v", err)
-	}
-	if _, err := s.ApplySchema(ctx, 0, sc, nil); err != nil {
-		t.Fatalf("apply schema: %v", err)
-	}
-	return s
+	return annotatetest.WithSchema(t)
 }
 
 // hardTexts are paragraph texts that trip up spreadsheets and JSON writers.

@@ -8,19 +8,18 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"concord/annotate"
-	"concord/seeds"
+	"concord/annotate/annotatetest"
 	"concord/web"
 )
 
-// apiEnv is a Concord server over a seeded SQLite file, with one user of
-// each role and a bearer token for each.
+// apiEnv is a Concord server over a seeded store (see seededTestStore),
+// with one user of each role and a bearer token for each.
 type apiEnv struct {
 	t      *testing.T
 	store  *annotate.Store
@@ -40,32 +39,12 @@ var apiUsers = map[string]annotate.Role{
 	"ann2":  annotate.RoleAnnotator,
 }
 
-// seededTestStore opens a fresh SQLite file with the default schema and
-// the seed corpus, closed when the test ends.
+// seededTestStore opens a fresh store with the default schema and the seed
+// corpus, closed when the test ends: an SQLite file, or a PostgreSQL
+// database when CONCORD_TEST_POSTGRES is set (see annotatetest).
 func seededTestStore(t testing.TB) *annotate.Store {
 	t.Helper()
-	ctx := context.Background()
-	st, err := annotate.Open(ctx, filepath.Join(t.TempDir(), "concord.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	data, err := seeds.FS.ReadFile(seeds.SchemaFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := annotate.ParseSchema(data)
-	if err != nil {
-		t.Fatalf("parse default schema: %v", err)
-	}
-	if _, err := st.ApplySchema(ctx, 0, sc, nil); err != nil {
-		t.Fatalf("apply default schema: %v", err)
-	}
-	rep, err := st.ImportFS(ctx, seeds.FS, annotate.ImportOptions{})
-	if err != nil || rep.Err() != nil {
-		t.Fatalf("import seeds: %v %v", err, rep.Err())
-	}
-	return st
+	return annotatetest.Seeded(t)
 }
 
 // newAPIEnv opens a fresh store with the default schema and the seed corpus

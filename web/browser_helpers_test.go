@@ -107,8 +107,8 @@ func browserTab(t testing.TB, timeout time.Duration) context.Context {
 	return ctx
 }
 
-// browserEnv is a Concord server over a real SQLite file with the seed
-// corpus and the default schema, reachable over HTTP. APIDown makes the API
+// browserEnv is a Concord server over a real store (see seededTestStore)
+// with the seed corpus and the default schema, reachable over HTTP. APIDown makes the API
 // answer 503, as a server that is restarting does, while pages still load.
 type browserEnv struct {
 	URL     string

@@ -103,7 +103,7 @@ func TestExportCommandErrors(t *testing.T) {
 		{[]string{"export", "--db", db, "--dimensions", "mood", "-o", out}, 1, `unknown dimension "mood"`},
 		{[]string{"export", "--db", db, "--annotators", "zed", "-o", out}, 1, `no user named "zed"`},
 		{[]string{"export", "--db", db, "--split", "80/20", "-o", out}, 2, "three shares"},
-		{[]string{"export", "--db", filepath.Join(t.TempDir(), "none.db"), "-o", out}, 1, "no database"},
+		{[]string{"export", "--db", missingDB(t), "-o", out}, 1, "no database"},
 	}
 	for _, tc := range tests {
 		r := concord(t, "", tc.args...)

@@ -124,8 +124,8 @@ func TestVersion(t *testing.T) {
 func TestEnvironmentAndFlags(t *testing.T) {
 	clearConcordEnv(t)
 	dir := t.TempDir()
-	envDB := filepath.Join(dir, "env.db")
-	flagDB := filepath.Join(dir, "flag.db")
+	envDB := tempDB(t)
+	flagDB := tempDB(t)
 	writeFile(t, dir, "corpus/a.txt", []byte(articleA))
 	corpus := filepath.Join(dir, "corpus")
 

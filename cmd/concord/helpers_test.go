@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 )
 
 // result is what one concord command line produced.
@@ -43,8 +44,18 @@ func mustRun(t *testing.T, stdin string, args ...string) result {
 	return r
 }
 
-// tempDB returns the path of a database file that does not exist yet.
+// tempDB returns the --db of a new database with no tables yet: the path of
+// an SQLite file that does not exist yet, or the URL of an empty PostgreSQL
+// database when CONCORD_TEST_POSTGRES is set (see annotatetest).
 func tempDB(t *testing.T) string {
+	t.Helper()
+	return annotatetest.DSN(t)
+}
+
+// missingDB returns the path of an SQLite file that does not exist, for the
+// commands that refuse to run on a database that is not there: only a file
+// can be missing, a PostgreSQL URL names a database the server has.
+func missingDB(t *testing.T) string {
 	t.Helper()
 	return filepath.Join(t.TempDir(), "concord.db")
 }

@@ -147,7 +147,7 @@ func TestSchemaCheck(t *testing.T) {
 
 func TestSchemaShowNeedsADatabase(t *testing.T) {
 	clearConcordEnv(t)
-	db := tempDB(t)
+	db := missingDB(t)
 	r := concord(t, "", "schema", "show", "--db", db)
 	if r.code != 1 || !strings.Contains(r.stderr, "no database at "+db) {
 		t.Errorf("got %s, want exit 1 naming the missing database", r)

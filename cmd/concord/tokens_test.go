@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 )
 
 var tokenLine = regexp.MustCompile(`(?m)^token: (cnc_\S+)$`)
@@ -66,10 +67,14 @@ func TestTokensCreateListRevoke(t *testing.T) {
 	}
 }
 
+// TestBackupCopiesTheDatabase backs up an SQLite file whatever
+// CONCORD_TEST_POSTGRES says: concord backup copies SQLite databases
+// (VACUUM INTO) and sends PostgreSQL users to pg_dump, which the end of the
+// test checks on the PostgreSQL run.
 func TestBackupCopiesTheDatabase(t *testing.T) {
 	clearConcordEnv(t)
-	db := tempDB(t)
 	dir := t.TempDir()
+	db := filepath.Join(dir, "concord.db")
 	writeFile(t, dir, "corpus/a.txt", []byte(articleA))
 	writeFile(t, dir, "corpus/b.txt", []byte(articleB))
 	mustRun(t, "", "import", "--db", db, filepath.Join(dir, "corpus"))
@@ -99,5 +104,14 @@ func TestBackupCopiesTheDatabase(t *testing.T) {
 	r = concord(t, "", "backup", "--db", filepath.Join(dir, "missing.db"), filepath.Join(dir, "b2.db"))
 	if r.code != 1 || !strings.Contains(r.stderr, "no database at") {
 		t.Errorf("backup of a missing database: got %s, want exit 1", r)
+	}
+
+	if annotatetest.Postgres() {
+		pg := tempDB(t)
+		mustRun(t, "", "import", "--db", pg, filepath.Join(dir, "corpus"))
+		r = concord(t, "", "backup", "--db", pg, filepath.Join(dir, "b3.db"))
+		if r.code != 1 || !strings.Contains(r.stderr, "pg_dump") {
+			t.Errorf("backup of a PostgreSQL database: got %s, want exit 1 pointing to pg_dump", r)
+		}
 	}
 }
