@@ -65,6 +65,7 @@ func agreeDim(t *testing.T, rep *annotate.AgreementReport, name string) *annotat
 }
 
 func TestBuildAgreementByHand(t *testing.T) {
+	t.Parallel()
 	sc := agreeSchema(t)
 	// Gold on items 1–3: agree, agree, disagree.
 	gold := map[string]annotate.Labels{
@@ -132,6 +133,7 @@ func TestBuildAgreementByHand(t *testing.T) {
 }
 
 func TestBuildAgreementKinds(t *testing.T) {
+	t.Parallel()
 	sc := agreeSchema(t)
 	rows := []annotate.LabelRow{
 		{Item: "1", Annotator: "a", Labels: annotate.Labels{"event": {"soleimani-strike"}, "topic": {"media", "strike"}}},
@@ -218,6 +220,7 @@ func newAgreeFixture(t *testing.T) *agreeFixture {
 }
 
 func TestStoreAgreementFilters(t *testing.T) {
+	t.Parallel()
 	f := newAgreeFixture(t)
 	ctx := context.Background()
 	cases := []struct {
@@ -266,6 +269,7 @@ func TestStoreAgreementFilters(t *testing.T) {
 }
 
 func TestStoreAgreementGoldAndConfusion(t *testing.T) {
+	t.Parallel()
 	f := newAgreeFixture(t)
 	ctx := context.Background()
 	for i, g := range []string{"agree", "agree", "disagree"} {
@@ -315,6 +319,7 @@ func TestStoreAgreementGoldAndConfusion(t *testing.T) {
 // TestBuildAgreementMatchesStore checks that the same labels give the same
 // report from rows built by hand and from the database.
 func TestBuildAgreementMatchesStore(t *testing.T) {
+	t.Parallel()
 	f := newAgreeFixture(t)
 	rep, err := f.s.Agreement(context.Background(), annotate.AgreementFilter{Documents: []int64{f.docA}, Annotators: []string{"alice", "bob"}}, agreement.Options{})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 // TestImportSeedsTwice checks that importing the same corpus again changes
 // nothing: every document is unchanged and no table gains a row.
 func TestImportSeedsTwice(t *testing.T) {
+	t.Parallel()
 	s := seededStore(t)
 	ctx := context.Background()
 	before := countRows(t, s)
@@ -72,6 +73,7 @@ Paragraph three has changed.
 // unchanged paragraphs move to the new revision, the others stay with the
 // old paragraphs, and gold labels and confirmed flags move along.
 func TestImportRevision(t *testing.T) {
+	t.Parallel()
 	s := schemaStore(t)
 	ctx := context.Background()
 	alice := mustUser(t, s, "alice", annotate.RoleAnnotator)
@@ -230,6 +232,7 @@ func TestImportRevision(t *testing.T) {
 // TestImportBadFiles checks that every bad file is reported with its path
 // and the reason while the good ones import.
 func TestImportBadFiles(t *testing.T) {
+	t.Parallel()
 	s := schemaStore(t)
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -326,6 +329,7 @@ func TestImportBadFiles(t *testing.T) {
 // TestImportJSONLFields checks that ids, titles, sources, URLs, dates and
 // metadata from JSONL land in the document.
 func TestImportJSONLFields(t *testing.T) {
+	t.Parallel()
 	s := schemaStore(t)
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -373,6 +377,7 @@ func TestImportJSONLFields(t *testing.T) {
 // exact duplicates across documents, whatever their white space, and
 // boilerplate in the seed articles.
 func TestImportSuggestions(t *testing.T) {
+	t.Parallel()
 	s := seededStore(t)
 	ctx := context.Background()
 	a := mustImport(t, s, "a.txt", "Title A\n\nThe police said there was no threat.\n\nOnly in A.")
@@ -426,6 +431,7 @@ func TestImportSuggestions(t *testing.T) {
 // TestImportAtomic checks that a document that fails half way leaves no
 // trace: a trigger makes the last write of the import fail.
 func TestImportAtomic(t *testing.T) {
+	t.Parallel()
 	s := schemaStore(t)
 	ctx := context.Background()
 	db, _ := s.SQLForTest()
@@ -510,6 +516,7 @@ func sameCounts(a, b map[string]int) bool {
 // TestImportRefusesNonWebURL checks that a document's url must be an http or
 // https address, since pages link to it.
 func TestImportRefusesNonWebURL(t *testing.T) {
+	t.Parallel()
 	s := schemaStore(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "docs.jsonl")

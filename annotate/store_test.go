@@ -11,6 +11,7 @@ import (
 )
 
 func TestPragmas(t *testing.T) {
+	t.Parallel()
 	s := newStore(t)
 	sqliteOnly(t, s)
 	w, r := s.SQLForTest()
@@ -55,6 +56,7 @@ func TestPragmas(t *testing.T) {
 }
 
 func TestOverlap(t *testing.T) {
+	t.Parallel()
 	s := newStore(t)
 	ctx := context.Background()
 	if n, err := s.Overlap(ctx); err != nil || n != annotate.DefaultOverlap {
@@ -82,6 +84,7 @@ func TestOverlap(t *testing.T) {
 }
 
 func TestBackup(t *testing.T) {
+	t.Parallel()
 	s := seededStore(t)
 	sqliteOnly(t, s)
 	ctx := context.Background()

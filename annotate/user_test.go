@@ -11,6 +11,7 @@ import (
 )
 
 func TestCreateUser(t *testing.T) {
+	t.Parallel()
 	s := newStore(t)
 	ctx := context.Background()
 	mustUser(t, s, "alice", annotate.RoleAnnotator)
@@ -47,6 +48,7 @@ func TestCreateUser(t *testing.T) {
 }
 
 func TestAuthenticate(t *testing.T) {
+	t.Parallel()
 	s := newStore(t)
 	ctx := context.Background()
 	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
@@ -70,6 +72,7 @@ func TestAuthenticate(t *testing.T) {
 }
 
 func TestRolesAndPasswords(t *testing.T) {
+	t.Parallel()
 	s := newStore(t)
 	ctx := context.Background()
 	admin := mustUser(t, s, "root", annotate.RoleAdmin)
@@ -124,6 +127,7 @@ func TestRolesAndPasswords(t *testing.T) {
 }
 
 func TestSessionsExpire(t *testing.T) {
+	t.Parallel()
 	s := newStore(t)
 	ctx := context.Background()
 	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
@@ -169,6 +173,7 @@ func TestSessionsExpire(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	s := newStore(t)
 	ctx := context.Background()
 	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
@@ -212,6 +217,7 @@ func TestTokens(t *testing.T) {
 // once, one made by another process sharing the database once the token's
 // second of trust has passed.
 func TestTokenChangesReachTheCache(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dsn := testDSN(t)
 	s, err := annotate.Open(ctx, dsn)
@@ -256,6 +262,7 @@ func TestTokenChangesReachTheCache(t *testing.T) {
 }
 
 func TestEnsureAdmin(t *testing.T) {
+	t.Parallel()
 	s := newStore(t)
 	ctx := context.Background()
 	pw, err := s.EnsureAdmin(ctx)
@@ -279,6 +286,7 @@ func TestEnsureAdmin(t *testing.T) {
 // the first call sets it, calls within the minute leave it, a later call
 // moves it on. Tokens never used show none.
 func TestTokenLastUse(t *testing.T) {
+	t.Parallel()
 	s := newStore(t)
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
