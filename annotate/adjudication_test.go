@@ -12,6 +12,7 @@ import (
 )
 
 func TestMajorities(t *testing.T) {
+	t.Parallel()
 	sc := agreeSchema(t)
 	l := func(stance string, topics ...string) annotate.Labels {
 		return annotate.Labels{"stance": {stance}, "topic": topics}
@@ -49,6 +50,7 @@ func TestMajorities(t *testing.T) {
 }
 
 func TestDisagreementsOrderAndGold(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
 	doc := mustImport(t, s, "a.txt", "A\n\nOne is here.\n\nTwo is here.\n\nThree is here.\n\nFour is here.")

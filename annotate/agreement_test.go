@@ -66,6 +66,7 @@ func agreeDim(t *testing.T, rep *annotate.AgreementReport, name string) *annotat
 }
 
 func TestBuildAgreementByHand(t *testing.T) {
+	t.Parallel()
 	sc := agreeSchema(t)
 	// Gold on items 1–3: agree, agree, disagree.
 	gold := map[string]annotate.Labels{
@@ -133,6 +134,7 @@ func TestBuildAgreementByHand(t *testing.T) {
 }
 
 func TestBuildAgreementKinds(t *testing.T) {
+	t.Parallel()
 	sc := agreeSchema(t)
 	rows := []annotate.LabelRow{
 		{Item: "1", Annotator: "a", Labels: annotate.Labels{"event": {"soleimani-strike"}, "topic": {"media", "strike"}}},
@@ -219,6 +221,7 @@ func newAgreeFixture(t *testing.T) *agreeFixture {
 }
 
 func TestStoreAgreementFilters(t *testing.T) {
+	t.Parallel()
 	f := newAgreeFixture(t)
 	ctx := context.Background()
 	cases := []struct {
@@ -267,6 +270,7 @@ func TestStoreAgreementFilters(t *testing.T) {
 }
 
 func TestStoreAgreementGoldAndConfusion(t *testing.T) {
+	t.Parallel()
 	f := newAgreeFixture(t)
 	ctx := context.Background()
 	for i, g := range []string{"agree", "agree", "disagree"} {
@@ -316,6 +320,7 @@ func TestStoreAgreementGoldAndConfusion(t *testing.T) {
 // TestBuildAgreementMatchesStore checks that the same labels give the same
 // report from rows built by hand and from the database.
 func TestBuildAgreementMatchesStore(t *testing.T) {
+	t.Parallel()
 	f := newAgreeFixture(t)
 	rep, err := f.s.Agreement(context.Background(), annotate.AgreementFilter{Documents: []int64{f.docA}, Annotators: []string{"alice", "bob"}}, agreement.Options{})
 	if err != nil {

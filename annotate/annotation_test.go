@@ -17,6 +17,7 @@ var (
 )
 
 func TestSaveAnnotationVersions(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
@@ -100,6 +101,7 @@ func TestSaveAnnotationVersions(t *testing.T) {
 }
 
 func TestSkipAndNotes(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	alice := mustUser(t, s, "alice", annotate.RoleAnnotator)
@@ -180,6 +182,7 @@ func TestSkipAndNotes(t *testing.T) {
 }
 
 func TestQueueOverlapAndCuration(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
 	res := mustImport(t, s, "a.txt", "Title\n\nOne is here.\n\nTwo is here.\n\nThree is here.")
@@ -278,6 +281,7 @@ func equalIDs(a, b []int64) bool {
 }
 
 func TestDocumentsProgressAndContext(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
 	d1 := mustImport(t, s, "a.txt", "A\n\nOne is here.\n\nTwo is here.\n\nThree is here.\n\nFour is here.")
@@ -358,6 +362,7 @@ func TestDocumentsProgressAndContext(t *testing.T) {
 }
 
 func TestSetGold(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	r := mustUser(t, s, "rev", annotate.RoleReviewer)
@@ -394,6 +399,7 @@ func TestSetGold(t *testing.T) {
 }
 
 func TestOpenValues(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
@@ -422,6 +428,7 @@ func TestOpenValues(t *testing.T) {
 // paragraph of a revision that has been replaced: it would be invisible to
 // exports and agreement.
 func TestSetGoldRefusesOldRevision(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
 	first := mustImport(t, s, "doc.txt", "Title\n\nOne paragraph.\n\nAnother one.\n")
@@ -438,6 +445,7 @@ func TestSetGoldRefusesOldRevision(t *testing.T) {
 // same paragraph contexts as asking one by one, across documents and at the
 // first and last paragraph of each.
 func TestContextsMatchContext(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	docs, err := s.Documents(ctx, 0)
@@ -474,6 +482,7 @@ func TestContextsMatchContext(t *testing.T) {
 // once: the same as reading each, without other users' labels or the
 // paragraphs the user has not labelled.
 func TestAnnotationsOf(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	alice := mustUser(t, s, "alice", annotate.RoleAnnotator)

@@ -17,6 +17,7 @@ import (
 // TestImportSeedsTwice checks that importing the same corpus again changes
 // nothing: every document is unchanged and no table gains a row.
 func TestImportSeedsTwice(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	before := countRows(t, s)
@@ -73,6 +74,7 @@ Paragraph three has changed.
 // unchanged paragraphs move to the new revision, the others stay with the
 // old paragraphs, and gold labels and confirmed flags move along.
 func TestImportRevision(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
 	alice := mustUser(t, s, "alice", annotate.RoleAnnotator)
@@ -231,6 +233,7 @@ func TestImportRevision(t *testing.T) {
 // TestImportBadFiles checks that every bad file is reported with its path
 // and the reason while the good ones import.
 func TestImportBadFiles(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -327,6 +330,7 @@ func TestImportBadFiles(t *testing.T) {
 // TestImportJSONLFields checks that ids, titles, sources, URLs, dates and
 // metadata from JSONL land in the document.
 func TestImportJSONLFields(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -374,6 +378,7 @@ func TestImportJSONLFields(t *testing.T) {
 // exact duplicates across documents, whatever their white space, and
 // boilerplate in the seed articles.
 func TestImportSuggestions(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	a := mustImport(t, s, "a.txt", "Title A\n\nThe police said there was no threat.\n\nOnly in A.")
@@ -427,6 +432,7 @@ func TestImportSuggestions(t *testing.T) {
 // TestImportAtomic checks that a document that fails half way leaves no
 // trace: a trigger makes the last write of the import fail.
 func TestImportAtomic(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
 	db, _ := s.SQLForTest()
@@ -511,6 +517,7 @@ func sameCounts(a, b map[string]int) bool {
 // TestImportRefusesNonWebURL checks that a document's url must be an http or
 // https address, since pages link to it.
 func TestImportRefusesNonWebURL(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.WithSchema(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "docs.jsonl")

@@ -80,7 +80,9 @@ func corpus(n int) []annotate.Source {
 }
 
 // BenchmarkImport imports the generated corpus into a fresh database, one
-// transaction per document through ImportDocuments.
+// transaction per document through ImportDocuments. Like every benchmark
+// here it opens SQLite files whatever CONCORD_TEST_POSTGRES says: its
+// yardstick, BenchmarkRawInsert, and the README's figures are SQLite's.
 func BenchmarkImport(b *testing.B) {
 	docs := corpus(benchDocs(b))
 	ctx := context.Background()

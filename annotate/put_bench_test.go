@@ -13,7 +13,9 @@ import (
 
 // BenchmarkPutAnnotationParallel saves annotations from 64 goroutines
 // straight into the store, without HTTP: the store's own ceiling for the
-// annotation PUT that BenchmarkAnnotationPut in web measures end to end.
+// annotation PUT that BenchmarkAnnotationPut in web measures end to end,
+// which, like the README's figures, is SQLite's; so this opens an SQLite
+// file whatever CONCORD_TEST_POSTGRES says.
 func BenchmarkPutAnnotationParallel(b *testing.B) {
 	ctx := context.Background()
 	s, err := annotate.Open(ctx, b.TempDir()+"/put.db")

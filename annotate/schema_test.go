@@ -28,6 +28,7 @@ func defaultSchema(t testing.TB) *annotate.Schema {
 }
 
 func TestDefaultSchema(t *testing.T) {
+	t.Parallel()
 	sc := defaultSchema(t)
 	if got := sc.Names(); !slices.Equal(got, []string{"stance", "topic", "event"}) {
 		t.Fatalf("dimensions = %v, want [stance topic event]", got)
@@ -50,6 +51,7 @@ func TestDefaultSchema(t *testing.T) {
 }
 
 func TestSchemaCheck(t *testing.T) {
+	t.Parallel()
 	const two = "    options:\n      - {key: a, name: A}\n      - {key: b, name: B}\n"
 	tests := []struct {
 		name  string
@@ -83,6 +85,7 @@ func TestSchemaCheck(t *testing.T) {
 }
 
 func TestSchemaDecode(t *testing.T) {
+	t.Parallel()
 	sc := defaultSchema(t)
 	stance, _ := sc.Dimension("stance")
 	topic, _ := sc.Dimension("topic")
@@ -172,6 +175,7 @@ func withoutOption(t *testing.T, dim, key string) *annotate.Schema {
 }
 
 func TestApplySchema(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	alice := mustUser(t, s, "alice", annotate.RoleAnnotator)

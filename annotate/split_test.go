@@ -67,6 +67,7 @@ var seedSplits = []struct {
 // TestSplitSeeds checks the title and every paragraph of both seed articles:
 // text, position, offsets into the source and hash.
 func TestSplitSeeds(t *testing.T) {
+	t.Parallel()
 	for _, tc := range seedSplits {
 		t.Run(tc.file, func(t *testing.T) {
 			src, err := seeds.FS.ReadFile(tc.file)
@@ -117,6 +118,7 @@ func TestSplitSeeds(t *testing.T) {
 // paragraph's trailing no-break space (two bytes) is not part of it, and a
 // promotion line glued under a paragraph is a paragraph of its own.
 func TestSplitSeedOffsets(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file       string
 		position   int
@@ -151,6 +153,7 @@ func TestSplitSeedOffsets(t *testing.T) {
 
 // TestSplitSynthetic covers the shapes of text that real files come in.
 func TestSplitSynthetic(t *testing.T) {
+	t.Parallel()
 	type para struct {
 		text       string
 		start, end int
@@ -207,6 +210,7 @@ func TestSplitSynthetic(t *testing.T) {
 
 // TestSplitBody checks that SplitBody takes no title.
 func TestSplitBody(t *testing.T) {
+	t.Parallel()
 	blocks := annotate.SplitBody([]byte("First.\n\nSecond."))
 	var got []string
 	for _, b := range blocks {
@@ -220,6 +224,7 @@ func TestSplitBody(t *testing.T) {
 // TestImportMarkdownTitle checks that a Markdown heading names the document
 // without its hash marks.
 func TestImportMarkdownTitle(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Open(t)
 	ctx := context.Background()
 	tests := []struct {
@@ -249,6 +254,7 @@ func TestImportMarkdownTitle(t *testing.T) {
 // TestBoilerplateReason checks the boilerplate heuristics, including
 // sentences that only mention an agency or a photo and must not be flagged.
 func TestBoilerplateReason(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		text string
 		want string

@@ -12,6 +12,7 @@ import (
 )
 
 func TestPragmas(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Open(t)
 	sqliteOnly(t, s)
 	w, r := s.SQLForTest()
@@ -56,6 +57,7 @@ func TestPragmas(t *testing.T) {
 }
 
 func TestOverlap(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Open(t)
 	ctx := context.Background()
 	if n, err := s.Overlap(ctx); err != nil || n != annotate.DefaultOverlap {
@@ -83,6 +85,7 @@ func TestOverlap(t *testing.T) {
 }
 
 func TestBackup(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Seeded(t)
 	sqliteOnly(t, s)
 	ctx := context.Background()

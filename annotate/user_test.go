@@ -13,6 +13,7 @@ import (
 )
 
 func TestCreateUser(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Open(t)
 	ctx := context.Background()
 	mustUser(t, s, "alice", annotate.RoleAnnotator)
@@ -49,6 +50,7 @@ func TestCreateUser(t *testing.T) {
 }
 
 func TestAuthenticate(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Open(t)
 	ctx := context.Background()
 	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
@@ -72,6 +74,7 @@ func TestAuthenticate(t *testing.T) {
 }
 
 func TestRolesAndPasswords(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Open(t)
 	ctx := context.Background()
 	admin := mustUser(t, s, "root", annotate.RoleAdmin)
@@ -126,6 +129,7 @@ func TestRolesAndPasswords(t *testing.T) {
 }
 
 func TestSessionsExpire(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Open(t)
 	ctx := context.Background()
 	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
@@ -171,6 +175,7 @@ func TestSessionsExpire(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Open(t)
 	ctx := context.Background()
 	u := mustUser(t, s, "alice", annotate.RoleAnnotator)
@@ -214,6 +219,7 @@ func TestTokens(t *testing.T) {
 // the same database (another server, or a concord command beside it) from
 // its very next lookup, with no moment of grace.
 func TestAuthChangesReachEveryStore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dsn := annotatetest.DSN(t)
 	a, err := annotate.Open(ctx, dsn)
@@ -304,6 +310,7 @@ func TestAuthChangesReachEveryStore(t *testing.T) {
 }
 
 func TestEnsureAdmin(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Open(t)
 	ctx := context.Background()
 	pw, err := s.EnsureAdmin(ctx)
@@ -327,6 +334,7 @@ func TestEnsureAdmin(t *testing.T) {
 // the first call sets it, calls within the minute leave it, a later call
 // moves it on. Tokens never used show none.
 func TestTokenLastUse(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Open(t)
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)

@@ -15,6 +15,7 @@ import (
 // them invalid or stale, so that the writer commits them in groups: every
 // valid save lands with its history row, and every failing one fails alone.
 func TestConcurrentWritesCommitIndependently(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	const users = 8
@@ -76,6 +77,7 @@ func TestConcurrentWritesCommitIndependently(t *testing.T) {
 // wins, the other gets a conflict carrying the winner, and the loser's
 // failed insert leaves the rest of its commit group intact.
 func TestConcurrentCreatesOfOneAnnotation(t *testing.T) {
+	t.Parallel()
 	s := annotatetest.Seeded(t)
 	ctx := context.Background()
 	u := mustUser(t, s, "alice", annotate.RoleAnnotator)

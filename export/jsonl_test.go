@@ -49,6 +49,7 @@ func keysOf(m map[string]any) []string {
 }
 
 func TestDatasetLinesHaveOneShape(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	lines, _ := exportLines(t, f.store, export.Options{})
 	if got, want := len(lines), len(f.paras)-1; got != want {
@@ -94,6 +95,7 @@ func TestDatasetLinesHaveOneShape(t *testing.T) {
 }
 
 func TestDatasetGoldAndTexts(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	lines, _ := exportLines(t, f.store, export.Options{})
 	byText := map[string]map[string]any{}
@@ -132,6 +134,7 @@ func TestDatasetGoldAndTexts(t *testing.T) {
 }
 
 func TestDatasetFilters(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	all, _ := exportLines(t, f.store, export.Options{IncludeFlagged: true})
 	if got, want := len(all), len(f.paras); got != want {
@@ -184,6 +187,7 @@ func TestDatasetFilters(t *testing.T) {
 }
 
 func TestBadOptionsWriteNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tests := []struct {
 		opt   export.Options
@@ -218,6 +222,7 @@ func errorsAs(err error, target **annotate.Error) bool {
 }
 
 func TestAnnotationsShape(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	lines, _ := exportLines(t, f.store, export.Options{Shape: export.ShapeAnnotations, IncludeFlagged: true})
 	// Count the labels stored: one line per annotator, paragraph and
@@ -250,6 +255,7 @@ func TestAnnotationsShape(t *testing.T) {
 }
 
 func TestLabelStudioAndDoccanoShapes(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ls, _ := exportLines(t, f.store, export.Options{Shape: export.ShapeLabelStudio})
 	gt := 0
@@ -302,6 +308,7 @@ func TestLabelStudioAndDoccanoShapes(t *testing.T) {
 }
 
 func TestSplitByDocument(t *testing.T) {
+	t.Parallel()
 	s := newStore(t)
 	for d := range 30 {
 		paras := make([]string, 2+d%4)
@@ -345,6 +352,7 @@ func TestSplitByDocument(t *testing.T) {
 }
 
 func TestWriteStopsOnWriterError(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, err := export.Write(context.Background(), f.store, failingWriter{}, export.Options{})
 	if err == nil {

@@ -45,6 +45,7 @@ type lsConfig struct {
 // named "text", a Choices per single or multi dimension named after it that
 // stores the option keys, a TextArea for the open one.
 func TestLabelStudioConfig(t *testing.T) {
+	t.Parallel()
 	sc, err := newStore(t).Schema(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -42,6 +42,7 @@ func writeTemp(t *testing.T, name string, data []byte) string {
 }
 
 func TestDatasetRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	opt := export.Options{IncludeFlagged: true, Split: export.SplitOptions{Seed: 9}}
@@ -86,6 +87,7 @@ func TestDatasetRoundTrip(t *testing.T) {
 }
 
 func TestLabelStudioAndDoccanoRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	for _, shape := range []export.Shape{export.ShapeLabelStudio, export.ShapeDoccano} {
@@ -122,6 +124,7 @@ func TestLabelStudioAndDoccanoRoundTrip(t *testing.T) {
 }
 
 func TestLabelStudioJSONArray(t *testing.T) {
+	t.Parallel()
 	s := newStore(t)
 	data := `[
  {"id": 7, "data": {"text": "Police said the city is on alert."}, "annotations": [
@@ -145,6 +148,7 @@ func TestLabelStudioJSONArray(t *testing.T) {
 }
 
 func TestImportErrorsNameLineAndField(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newStore(t)
 	good := `{"document_key":"d","position":0,"text":"Fine.","gold":{},"gold_source":null,"annotations":[{"annotator":"alice","labels":{"stance":"agree","topic":["strike"]}}],"flags":[]}`
@@ -193,6 +197,7 @@ func TestImportErrorsNameLineAndField(t *testing.T) {
 }
 
 func TestImportConflictKeepsStoredLabels(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	_, raw := exportLines(t, f.store, export.Options{IncludeFlagged: true})

@@ -17,6 +17,7 @@ import (
 )
 
 func TestExportOverHTTP(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	day := time.Date(2026, 11, 22, 15, 4, 5, 0, time.UTC)

@@ -44,6 +44,7 @@ func colIndex(header []string, name string) int {
 }
 
 func TestXLSXSheetsAndCells(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	wb, sum, _ := writeXLSX(t, f.store, export.Options{})
 	if got, want := wb.GetSheetList(), []string{"Paragraphs", "Annotations", "Agreement", "Schema", "About"}; !slices.Equal(got, want) {
@@ -147,6 +148,7 @@ func TestXLSXSheetsAndCells(t *testing.T) {
 }
 
 func TestXLSXContinuesOnNewSheets(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	wb, _, _ := writeXLSX(t, f.store, export.Options{MaxRows: 4, IncludeFlagged: true})
 	sheets := wb.GetSheetList()
@@ -231,6 +233,7 @@ func setCell(t *testing.T, f *excelize.File, header []string, column string, row
 }
 
 func TestXLSXGoldRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	_, _, data := writeXLSX(t, f.store, export.Options{})
@@ -277,6 +280,7 @@ func TestXLSXGoldRoundTrip(t *testing.T) {
 }
 
 func TestXLSXGoldRefusesMismatches(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	_, _, data := writeXLSX(t, f.store, export.Options{})
