@@ -256,6 +256,7 @@ var models = []any{
 	&User{}, &Token{}, &Session{}, &Document{}, &Revision{}, &Paragraph{},
 	&Annotation{}, &Gold{}, &Skip{}, &Note{}, &Curation{}, &Change{},
 	&SchemaVersion{}, &Setting{},
+	&ConsensusRun{}, &ConsensusItem{}, &ConsensusAnnotator{},
 }
 
 // JSON is a raw JSON value kept in a text column.

@@ -46,6 +46,9 @@ type Store struct {
 	// checkpoints (SQLite only) moves committed pages from the WAL into
 	// the database file; see checkpoint.go.
 	checkpoints *checkpointer
+	// consensusRunning holds a token while a consensus run is computed, so
+	// that requests arriving together compute it once; see Consensus.
+	consensusRunning chan struct{}
 }
 
 // readConns is how many query-only connections serve reads: enough for a
@@ -75,7 +78,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		DisableNestedTransaction: true,
 		NowFunc:                  func() time.Time { return time.Now().UTC() },
 	}
-	s := &Store{now: func() time.Time { return time.Now().UTC() }}
+	s := &Store{now: func() time.Time { return time.Now().UTC() }, consensusRunning: make(chan struct{}, 1)}
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		// pgx prepares and caches each statement per connection itself.
