@@ -265,3 +265,31 @@ func TestConsensusItemsPages(t *testing.T) {
 func sameItem(a, b annotate.ConsensusItem) bool {
 	return a.ParagraphID == b.ParagraphID && a.Dimension == b.Dimension && a.Confidence == b.Confidence && slices.Equal(a.Values, b.Values) && !math.IsNaN(a.Confidence)
 }
+
+func TestDisagreementQueueByConsensusConfidence(t *testing.T) {
+	f := newConsensusFixture(t)
+	ctx := context.Background()
+	ds, total, err := f.s.DisagreementQueue(ctx, annotate.DisagreementFilter{Order: annotate.QueueByConfidence, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != 11 || len(ds) != 11 {
+		t.Fatalf("queue: %d of %d, want 11 of 11", len(ds), total)
+	}
+	if ds[0].Paragraph.ID != f.ps[10].ID {
+		t.Errorf("least confident first starts with paragraph %d, want the tied one %d", ds[0].Paragraph.ID, f.ps[10].ID)
+	}
+	for i := 1; i < len(ds); i++ {
+		if ds[i-1].ConsensusConfidence > ds[i].ConsensusConfidence {
+			t.Errorf("confidence %v before %v", ds[i-1].ConsensusConfidence, ds[i].ConsensusConfidence)
+		}
+	}
+	if c := ds[0].Consensus["stance"]; !slices.Equal(c.Values, []string{"agree"}) || len(ds[0].Consensus) != 2 {
+		t.Errorf("the tied paragraph's consensus = %+v, want agree on stance, and topic beside it", ds[0].Consensus)
+	}
+	_, _, err = f.s.DisagreementQueue(ctx, annotate.DisagreementFilter{Order: "newest"})
+	var de *annotate.Error
+	if !errors.As(err, &de) || de.Field != "order" {
+		t.Errorf("order newest: %v, want an invalid order", err)
+	}
+}

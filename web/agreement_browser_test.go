@@ -114,7 +114,7 @@ func TestBrowserAdjudicateKeyboard(t *testing.T) {
 	// A tie offers no majority: nothing is chosen, M changes nothing and
 	// says why, and Enter stores nothing.
 	tie := browserEval[string](t, ctx, `document.querySelector('#adj-cols thead th.majority').textContent + ' | ' + document.getElementById('adj-choice').textContent + ' | ' + document.querySelectorAll('#adj-cols .chosen').length + ' | ' + document.querySelectorAll('#adj-form input:checked').length`)
-	if tie != "MNo majority | Nothing chosen yet | 0 | 0" {
+	if tie != "MNo majorityConsensus | Nothing chosen yet | 0 | 0" {
 		t.Errorf("a tie shows %q, want the No majority column, nothing chosen, no column marked, no value ticked", tie)
 	}
 	browserDo(t, ctx, chromedp.KeyEvent("m"))
