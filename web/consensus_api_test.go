@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 
 	"concord/annotate"
@@ -174,6 +175,31 @@ func TestConsensusAPI(t *testing.T) {
 		}
 		if got := apiDecodeError(t, body); got.Error.Field != tc.field {
 			t.Errorf("?%s: error names %q, want %q: %s", tc.query, got.Error.Field, tc.field, body)
+		}
+	}
+}
+
+func TestAgreementPageShowsEstimatedAccuracy(t *testing.T) {
+	e := newAPIEnv(t)
+	seedConsensusTie(t, e.store, allParagraphs(t, e.store))
+	page := string(e.must("rev", "GET", "/agreement", nil, 200, nil))
+	if !strings.Contains(page, "Estimated accuracy") || !strings.Contains(page, "estimated confusion matrix") {
+		t.Fatal("the agreement page has no estimated accuracy or confusion matrices")
+	}
+	// The stance table: carol, who answers "unrelated" to everything, is
+	// flagged; alice and bob are not.
+	start := strings.Index(page, `<table class="ag-gold ag-reliability">`)
+	end := strings.Index(page[start:], "</table>")
+	table := page[start : start+end]
+	for _, name := range []string{"alice", "bob", "carol"} {
+		at := strings.Index(table, `<th scope="row">`+name)
+		if at < 0 {
+			t.Fatalf("no row for %s in %s", name, table)
+		}
+		row := table[at:]
+		row = row[:strings.Index(row, "</tr>")]
+		if flagged := strings.Contains(row, "near chance"); flagged != (name == "carol") {
+			t.Errorf("%s flagged near chance: %v, want %v: %s", name, flagged, name == "carol", row)
 		}
 	}
 }

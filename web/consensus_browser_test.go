@@ -70,3 +70,31 @@ func TestBrowserAdjudicateConsensus(t *testing.T) {
 		t.Errorf("gold = %v by %q, want stance agree, topic strike by %s", g.Labels, g.Method, annotate.ConsensusMethod)
 	}
 }
+
+// TestBrowserAgreementReliability draws the agreement page's estimated
+// accuracy at 360 and 1440 pixels: the spammer is flagged, the estimated
+// confusion matrices open, and nothing scrolls sideways.
+func TestBrowserAgreementReliability(t *testing.T) {
+	env := browserServer(t)
+	seedConsensusTie(t, env.Store, allParagraphs(t, env.Store))
+	browserUser(t, env, "rita", annotate.RoleReviewer)
+	dir := browserShotDir(t)
+	ctx := browserTab(t, 2*time.Minute)
+	browserLogin(t, ctx, env, "rita")
+	for _, w := range []int64{1440, 360} {
+		browserDo(t, ctx, chromedp.EmulateViewport(w, 900), chromedp.Navigate(env.URL+"/agreement"), chromedp.WaitVisible(chromedp.CSS("table.ag-reliability")))
+		flagged := browserEval[string](t, ctx, `Array.from(document.querySelector('table.ag-reliability').tBodies[0].rows).filter(function (r) { return r.classList.contains('near-chance'); }).map(function (r) { return r.cells[0].textContent; }).join(',')`)
+		if flagged != "carol near chance" {
+			t.Errorf("%d px: flagged rows %q, want only carol's", w, flagged)
+		}
+		browserEval[bool](t, ctx, `(function () { var r = document.querySelector('table.ag-reliability').closest('.ag-dim'); r.querySelectorAll('details').forEach(function (d) { d.open = true; }); return true; })()`)
+		browserDo(t, ctx, chromedp.Sleep(150*time.Millisecond))
+		if n := browserEval[int64](t, ctx, `document.querySelectorAll('table.ag-est-confusion').length`); n != 3 {
+			t.Errorf("%d px: %d estimated confusion matrices, want 3 (one per annotator on stance)", w, n)
+		}
+		if over := browserEval[int64](t, ctx, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); over > 1 {
+			t.Errorf("%d px: the agreement page scrolls sideways by %d px", w, over)
+		}
+		browserShot(t, ctx, dir, fmt.Sprintf("agreement-reliability-%d", w))
+	}
+}
