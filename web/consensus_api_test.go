@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -201,5 +202,38 @@ func TestAgreementPageShowsEstimatedAccuracy(t *testing.T) {
 		if flagged := strings.Contains(row, "near chance"); flagged != (name == "carol") {
 			t.Errorf("%s flagged near chance: %v, want %v: %s", name, flagged, name == "carol", row)
 		}
+	}
+}
+
+func TestExportGoldFromConsensusAPI(t *testing.T) {
+	e := newAPIEnv(t)
+	ids := allParagraphs(t, e.store)
+	seedConsensusTie(t, e.store, ids)
+	body := string(e.must("rev", "GET", "/api/v1/export?format=jsonl&split=none&gold_from_consensus=0.9&dimensions=stance", nil, 200, nil))
+	found := false
+	for _, line := range strings.Split(strings.TrimSpace(body), "\n") {
+		var l struct {
+			ParagraphID int64             `json:"paragraph_id"`
+			Gold        map[string]any    `json:"gold"`
+			GoldSource  string            `json:"gold_source"`
+			Consensus   map[string]any    `json:"consensus"`
+			Method      map[string]string `json:"consensus_method"`
+		}
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("line is not JSON: %v: %s", err, line)
+		}
+		if l.ParagraphID == ids[10] {
+			found = true
+			if l.GoldSource != "consensus" || l.Gold["stance"] != "agree" || l.Method["stance"] != "dawid-skene" {
+				t.Errorf("the tied paragraph: gold %v from %q (consensus method %v), want agree from consensus", l.Gold, l.GoldSource, l.Method)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("the tied paragraph is not in the export")
+	}
+	code, data := e.do("rev", "GET", "/api/v1/export?format=jsonl&gold_from_consensus=sure", nil)
+	if code != 400 || apiDecodeError(t, data).Error.Field != "gold_from_consensus" {
+		t.Errorf("gold_from_consensus=sure: %d %s, want 400 naming gold_from_consensus", code, data)
 	}
 }
