@@ -3,6 +3,7 @@ package annotate
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -128,7 +129,19 @@ type DisagreementFilter struct {
 	// that many items of the queue first.
 	Limit  int
 	Offset int
+	// Order is QueueByDisputed (the default) or QueueByConfidence.
+	Order string
 }
+
+// The orders of the disagreement queue.
+const (
+	// QueueByDisputed puts the most disputed paragraphs first.
+	QueueByDisputed = "disputed"
+	// QueueByConfidence puts first the paragraphs whose least confident
+	// consensus value is least confident: where weighing the annotators
+	// settles least, a reviewer's decision helps most.
+	QueueByConfidence = "confidence"
+)
 
 // GoldRevision is one entry of a gold label's history.
 type GoldRevision struct {
@@ -154,20 +167,27 @@ type Disagreement struct {
 	// GoldBy is the name of who decided the gold label.
 	GoldBy      string         `json:"gold_by,omitempty"`
 	GoldHistory []GoldRevision `json:"gold_history"`
+	// Consensus holds the paragraph's consensus on each single and multi
+	// dimension, by dimension name, from the latest consensus run.
+	Consensus map[string]ConsensusItem `json:"consensus"`
+	// ConsensusConfidence is the lowest confidence among them (1 when
+	// there is none), what QueueByConfidence orders by.
+	ConsensusConfidence float64 `json:"consensus_confidence"`
 }
 
 // ranked is one paragraph of the queue before its details are loaded.
 type ranked struct {
-	id, doc  int64
-	pos      int
-	disputed float64
+	id, doc    int64
+	pos        int
+	disputed   float64
+	confidence float64
 }
 
 // disagreementQueue returns the paragraphs the filter keeps, most disputed
 // first (then in reading order): current paragraphs, not taken out by
 // curation, with two or more annotations whose labels differ on some
 // dimension of the schema.
-func (s *Store) disagreementQueue(ctx context.Context, f DisagreementFilter) (*Schema, []ranked, error) {
+func (s *Store) disagreementQueue(ctx context.Context, f DisagreementFilter, run *ConsensusRun) (*Schema, []ranked, error) {
 	db := s.read(ctx)
 	sc, err := s.schemaIn(db)
 	if err != nil {
@@ -205,8 +225,16 @@ func (s *Store) disagreementQueue(ctx context.Context, f DisagreementFilter) (*S
 		}
 		i = j
 	}
+	if f.Order == QueueByConfidence {
+		if err := s.rankByConfidence(ctx, run, out); err != nil {
+			return nil, nil, err
+		}
+	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
+		if f.Order == QueueByConfidence && a.confidence != b.confidence {
+			return a.confidence < b.confidence
+		}
 		if a.disputed != b.disputed {
 			return a.disputed > b.disputed
 		}
@@ -240,7 +268,17 @@ func (s *Store) DisagreementQueue(ctx context.Context, f DisagreementFilter) ([]
 	if f.Offset < 0 {
 		return nil, 0, Invalidf("offset", "offset must be 0 or more, got %d", f.Offset)
 	}
-	sc, q, err := s.disagreementQueue(ctx, f)
+	if f.Order == "" {
+		f.Order = QueueByDisputed
+	}
+	if f.Order != QueueByDisputed && f.Order != QueueByConfidence {
+		return nil, 0, &Error{Code: EINVALID, Field: "order", Message: fmt.Sprintf("unknown order %q", f.Order), Allowed: []string{QueueByDisputed, QueueByConfidence}}
+	}
+	run, err := s.Consensus(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	sc, q, err := s.disagreementQueue(ctx, f, run)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -254,7 +292,49 @@ func (s *Store) DisagreementQueue(ctx context.Context, f DisagreementFilter) ([]
 		ids[i] = r.id
 	}
 	out, err := s.disagreementDetails(ctx, sc, q, ids)
-	return out, total, err
+	if err != nil {
+		return nil, 0, err
+	}
+	cons, err := s.ConsensusOf(ctx, run, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range out {
+		out[i].Consensus = cons[out[i].Paragraph.ID]
+		if out[i].Consensus == nil {
+			out[i].Consensus = map[string]ConsensusItem{}
+		}
+		out[i].ConsensusConfidence = lowestConfidence(out[i].Consensus)
+	}
+	return out, total, nil
+}
+
+// rankByConfidence sets each ranked paragraph's lowest consensus
+// confidence.
+func (s *Store) rankByConfidence(ctx context.Context, run *ConsensusRun, q []ranked) error {
+	ids := make([]int64, len(q))
+	for i, r := range q {
+		ids[i] = r.id
+	}
+	cons, err := s.ConsensusOf(ctx, run, ids)
+	if err != nil {
+		return err
+	}
+	for i := range q {
+		q[i].confidence = lowestConfidence(cons[q[i].id])
+	}
+	return nil
+}
+
+// lowestConfidence is the lowest confidence of a paragraph's consensus
+// values, 1 when it has none: a tie has the confidence of its tied
+// categories, so it sorts among the least confident.
+func lowestConfidence(cons map[string]ConsensusItem) float64 {
+	low := 1.0
+	for _, c := range cons {
+		low = min(low, c.Confidence)
+	}
+	return low
 }
 
 // disagreementDetails loads what a reviewer sees of each ranked paragraph,

@@ -50,6 +50,14 @@ type Store struct {
 	// checkpoints (SQLite only) moves committed pages from the WAL into
 	// the database file; see checkpoint.go.
 	checkpoints *checkpointer
+	// consensusRunning holds a token while a consensus run is computed, so
+	// that requests arriving together compute it once; see Consensus.
+	consensusRunning chan struct{}
+	// closing is cancelled by Close, which then waits (background) for the
+	// work started in the background, a consensus run, to stop.
+	closing    context.Context
+	stopAll    context.CancelFunc
+	background sync.WaitGroup
 }
 
 // readConns is how many query-only connections serve reads: enough for a
@@ -79,7 +87,8 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		DisableNestedTransaction: true,
 		NowFunc:                  func() time.Time { return time.Now().UTC() },
 	}
-	s := &Store{now: func() time.Time { return time.Now().UTC() }}
+	s := &Store{now: func() time.Time { return time.Now().UTC() }, consensusRunning: make(chan struct{}, 1)}
+	s.closing, s.stopAll = context.WithCancel(context.Background())
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		// pgx prepares and caches each statement per connection itself.
@@ -217,6 +226,8 @@ func (s *Store) Dialect() string { return s.dialect }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.stopAll()
+	s.background.Wait()
 	if s.writer != nil {
 		s.writer.stop()
 	}

@@ -172,7 +172,7 @@ func readGoldSheet(f *excelize.File, sheet string, sc *annotate.Schema) ([]annot
 		}
 		src := get(srcCol)
 		switch src {
-		case "", GoldMajority, GoldSingle, GoldTie:
+		case "", GoldMajority, GoldSingle, GoldTie, GoldConsensus:
 		case GoldAdjudicated:
 			changed = changed || version == 0
 		default:

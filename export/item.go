@@ -21,10 +21,14 @@ const (
 	// GoldTie is a paragraph whose annotators have no strict majority in
 	// some dimension: it has no gold label until a reviewer decides.
 	GoldTie = "tie"
+	// GoldConsensus is the Dawid–Skene consensus, taken as gold because
+	// Options.GoldFromConsensus asked for it and it was confident enough.
+	// No reviewer saw it, and an import does not store it as gold.
+	GoldConsensus = "consensus"
 )
 
 // GoldSources lists the gold sources, as exports write them.
-var GoldSources = []string{GoldAdjudicated, GoldMajority, GoldSingle, GoldTie}
+var GoldSources = []string{GoldAdjudicated, GoldMajority, GoldSingle, GoldTie, GoldConsensus}
 
 // Item is one paragraph as an export writes it: the stored record, its gold
 // label over the selected dimensions and where it comes from, the share of
@@ -43,6 +47,9 @@ type Item struct {
 	Support map[string]float64
 	Flags   []string
 	Split   string
+	// Consensus is the paragraph's consensus on each single and multi
+	// dimension, from the latest consensus run.
+	Consensus map[string]annotate.ConsensusItem
 }
 
 // ID returns the paragraph's stable identifier: its document key and its
@@ -63,6 +70,12 @@ type plan struct {
 	labels []annotate.Labels
 	total  int64
 	stats  *Summary
+	// consensus holds the latest consensus run's items by paragraph.
+	consensus map[int64]map[string]annotate.ConsensusItem
+	// goldMethods counts the gold labels written by how they were made:
+	// reviewerKey and a reviewer's method ("majority", "accept:NAME",
+	// "consensus:…"), or the source of a gold label nobody decided.
+	goldMethods map[string]int64
 }
 
 // Summary says what an export wrote.
@@ -101,7 +114,7 @@ func newPlan(ctx context.Context, store *annotate.Store, opt Options) (*plan, er
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{store: store, opt: opt, stats: &Summary{Skipped: map[string]int64{}, Includes: opt.Includes()}}
+	p := &plan{store: store, opt: opt, stats: &Summary{Skipped: map[string]int64{}, Includes: opt.Includes()}, goldMethods: map[string]int64{}}
 	if len(opt.Dimensions) == 0 {
 		p.dims = append(p.dims, sc.Dimensions...)
 	} else {
@@ -128,6 +141,9 @@ func newPlan(ctx context.Context, store *annotate.Store, opt Options) (*plan, er
 		}
 	}
 	if p.total, err = store.CountParagraphs(ctx); err != nil {
+		return nil, err
+	}
+	if p.consensus, err = loadConsensus(ctx, store); err != nil {
 		return nil, err
 	}
 	if !opt.Split.Off {
@@ -158,12 +174,22 @@ func (p *plan) each(ctx context.Context, fn func(*Item) error) error {
 			return nil
 		}
 		p.labels = goldOf(&it, p.schema, p.labels)
+		it.Consensus = p.consensus[r.Paragraph.ID]
+		if p.opt.GoldFromConsensus > 0 {
+			p.goldFromConsensus(&it)
+		}
 		if reason := p.drop(&it); reason != "" {
 			p.stats.Skipped[reason]++
 			return nil
 		}
 		it.Split = p.splits[r.Paragraph.DocumentID]
 		p.stats.Paragraphs++
+		switch {
+		case it.Source == GoldAdjudicated:
+			p.goldMethods[reviewerKey+r.Gold.Method]++
+		case len(it.Gold) > 0:
+			p.goldMethods[it.Source]++
+		}
 		return fn(&it)
 	})
 }
@@ -289,4 +315,84 @@ func goldOf(it *Item, sc *annotate.Schema, labels []annotate.Labels) []annotate.
 		it.Source = GoldMajority
 	}
 	return labels
+}
+
+// reviewerKey leads the goldMethods key of a reviewer's decision, which
+// would otherwise be confused with a source ("majority" is both).
+const reviewerKey = "reviewer:"
+
+// loadConsensus reads the consensus run of the labels as they are, computed
+// afresh when they changed since the latest, page by page.
+func loadConsensus(ctx context.Context, store *annotate.Store) (map[int64]map[string]annotate.ConsensusItem, error) {
+	run, err := store.ConsensusNow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]map[string]annotate.ConsensusItem{}
+	q := annotate.ConsensusQuery{Limit: annotate.MaxConsensusLimit}
+	for {
+		page, err := store.ConsensusItems(ctx, run, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range page.Items {
+			if out[it.ParagraphID] == nil {
+				out[it.ParagraphID] = map[string]annotate.ConsensusItem{}
+			}
+			out[it.ParagraphID][it.Dimension] = it
+		}
+		if page.Next == "" {
+			return out, nil
+		}
+		q.After = page.Next
+	}
+}
+
+// goldFromConsensus makes the consensus the gold label of an item no
+// reviewer decided, when every selected single and multi dimension has a
+// consensus that is not a tie and reaches the threshold. Open dimensions
+// keep the majority's value, if any. Support is the share of annotators
+// who gave the consensus value.
+func (p *plan) goldFromConsensus(it *Item) {
+	if it.Source == GoldAdjudicated || len(it.Record.Annotations) == 0 {
+		return
+	}
+	gold := annotate.Labels{}
+	some := false
+	for _, d := range p.dims {
+		if d.Kind == annotate.KindOpen {
+			if vs := it.Gold[d.Name]; len(vs) > 0 && it.Source == GoldMajority {
+				gold[d.Name] = vs
+			}
+			continue
+		}
+		c, ok := it.Consensus[d.Name]
+		if !ok || c.Tie || c.Confidence < p.opt.GoldFromConsensus {
+			return
+		}
+		some = true
+		if len(c.Values) > 0 {
+			gold[d.Name] = c.Values
+		}
+	}
+	if !some {
+		return
+	}
+	it.Gold, it.Source = gold, GoldConsensus
+	it.Support = map[string]float64{}
+	n := len(it.Record.Annotations)
+	for _, d := range p.dims {
+		if len(gold[d.Name]) == 0 && d.Kind != annotate.KindMulti {
+			continue
+		}
+		agree := 0
+		for _, a := range it.Record.Annotations {
+			if slices.Equal(a.Labels[d.Name], gold[d.Name]) || len(a.Labels[d.Name]) == 0 && len(gold[d.Name]) == 0 {
+				agree++
+			}
+		}
+		if n > 1 {
+			it.Support[d.Name] = float64(agree) / float64(n)
+		}
+	}
 }

@@ -139,6 +139,45 @@ func (e *lineEncoder) datasetLine(b []byte, it *Item) []byte {
 			b = append(b, "null"...)
 		}
 	}
+	b = append(b, `},"consensus":{`...)
+	for i, d := range e.dims {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, d.Name)
+		b = append(b, ':')
+		if c, ok := it.Consensus[d.Name]; ok && !c.Tie {
+			b = appendValue(b, d, c.Values)
+		} else {
+			b = append(b, "null"...)
+		}
+	}
+	b = append(b, `},"consensus_confidence":{`...)
+	for i, d := range e.dims {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, d.Name)
+		b = append(b, ':')
+		if c, ok := it.Consensus[d.Name]; ok {
+			b = appendRatio(b, c.Confidence)
+		} else {
+			b = append(b, "null"...)
+		}
+	}
+	b = append(b, `},"consensus_method":{`...)
+	for i, d := range e.dims {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, d.Name)
+		b = append(b, ':')
+		if c, ok := it.Consensus[d.Name]; ok {
+			b = appendString(b, c.Method)
+		} else {
+			b = append(b, "null"...)
+		}
+	}
 	b = append(b, `},"annotations":[`...)
 	for i, a := range r.Annotations {
 		if i > 0 {

@@ -2,6 +2,7 @@ package export
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -96,6 +97,12 @@ type Options struct {
 	// labelled by a single annotator or tied. Adjudicated paragraphs
 	// always pass.
 	MinAgreement float64
+	// GoldFromConsensus, between 0 and 1, fills the gold label of a
+	// paragraph no reviewer decided from its Dawid–Skene consensus when
+	// every selected single and multi dimension has a consensus (not a
+	// tie) at least this confident; such a gold label's source is
+	// GoldConsensus. Zero leaves gold to reviewers and the vote.
+	GoldFromConsensus float64
 	// IncludeFlagged keeps paragraphs with a confirmed duplicate,
 	// boilerplate or not-relevant flag, which are left out by default.
 	IncludeFlagged bool
@@ -143,6 +150,9 @@ func (o *Options) normalize() error {
 	}
 	if o.MinAgreement < 0 || o.MinAgreement > 1 {
 		return annotate.Invalidf("min_agreement", "min agreement must be between 0 and 1, got %g", o.MinAgreement)
+	}
+	if math.IsNaN(o.GoldFromConsensus) || o.GoldFromConsensus < 0 || o.GoldFromConsensus > 1 {
+		return annotate.Invalidf("gold_from_consensus", "gold from consensus is the confidence the consensus must reach, between 0 and 1 (such as 0.9), got %g", o.GoldFromConsensus)
 	}
 	if o.Split.Ratios == [3]float64{} {
 		o.Split.Ratios = DefaultRatios
@@ -245,6 +255,13 @@ func ParseQuery(q url.Values) (Options, error) {
 		}
 		o.MinAgreement = f
 	}
+	if v := q.Get("gold_from_consensus"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return o, annotate.Invalidf("gold_from_consensus", "gold_from_consensus %q is not a number between 0 and 1, such as 0.9", v)
+		}
+		o.GoldFromConsensus = f
+	}
 	if o.Split, err = ParseRatios(q.Get("split")); err != nil {
 		return o, err
 	}
@@ -308,6 +325,9 @@ func (o Options) Includes() []string {
 	case o.GoldOnly:
 		out = append(out, "gold only keeps adjudicated paragraphs and those where more than half of two or more annotators agree in every dimension; paragraphs labelled by a single annotator and ties are left out")
 	}
+	if o.GoldFromConsensus > 0 {
+		out = append(out, fmt.Sprintf("gold from consensus %g: a paragraph no reviewer decided takes its Dawid–Skene consensus as gold (gold_source consensus) when every single and multi dimension has one at least %g confident", o.GoldFromConsensus, o.GoldFromConsensus))
+	}
 	if o.MinAgreement > 0 {
 		out = append(out, fmt.Sprintf("minimum agreement %g keeps adjudicated paragraphs and majority paragraphs whose support reaches %g in every answered dimension; a paragraph labelled by a single annotator cannot pass it (agreement needs two), nor can a tie", o.MinAgreement, o.MinAgreement))
 	}
@@ -337,6 +357,7 @@ func (o Options) Describe() []string {
 		"annotators: " + anns,
 		"gold only: " + map[bool]string{true: "yes: adjudicated, or a strict majority of two or more annotators" + map[bool]string{true: ", or a single annotator's labels; not ties", false: "; not single-annotator paragraphs, not ties"}[o.SingleAsGold], false: "no"}[o.GoldOnly],
 		"minimum agreement: " + map[bool]string{true: fmt.Sprintf("%g, for majority labels; adjudicated paragraphs pass, single-annotator paragraphs and ties do not", o.MinAgreement), false: "none"}[o.MinAgreement > 0],
+		"gold from consensus: " + map[bool]string{true: fmt.Sprintf("where no reviewer decided and the consensus is at least %g confident in every single and multi dimension", o.GoldFromConsensus), false: "no"}[o.GoldFromConsensus > 0],
 		fmt.Sprintf("flagged paragraphs (confirmed duplicate, boilerplate, not relevant): %s", map[bool]string{true: "included", false: "excluded"}[o.IncludeFlagged]),
 		"split: " + split,
 	}

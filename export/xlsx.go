@@ -38,6 +38,9 @@ const (
 	colExportedGold = "exported_gold"
 	goldPrefix      = "gold: "
 	supportPrefix   = "support: "
+	consensusPrefix = "consensus: "
+	confPrefix      = "consensus_confidence: "
+	methodPrefix    = "consensus_method: "
 )
 
 // MultiSeparator joins the values of a multi dimension in one Excel cell.
@@ -302,8 +305,15 @@ func (p *plan) writeXLSX(ctx context.Context, w io.Writer) error {
 			if v, ok := it.Support[d.Name]; ok {
 				row[8+nd+i] = roundRatio(v)
 			}
+			if c, ok := it.Consensus[d.Name]; ok {
+				if !c.Tie {
+					row[8+2*nd+i] = x.text(consensusPrefix+d.Name, cellValue(c.Values))
+				}
+				row[8+3*nd+i] = roundRatio(c.Confidence)
+				row[8+4*nd+i] = c.Method
+			}
 		}
-		base := 8 + 2*nd
+		base := 8 + 5*nd
 		for _, a := range r.Annotations {
 			c, ok := col[a.UserName]
 			if !ok {
@@ -382,13 +392,18 @@ func (x *xlsxWriter) paragraphColumns(annotators []string, lists map[string]stri
 	cols := []column{
 		{header: colParagraphID, width: 12}, {header: colID, width: 22}, {header: "document_key", width: 20},
 		{header: "title", width: 28, wrap: true}, {header: "position", width: 9}, {header: "split", width: 8},
-		{header: colText, width: 80, wrap: true}, {header: colGoldSource, width: 13, list: `"adjudicated,majority,single,tie"`, strict: true},
+		{header: colText, width: 80, wrap: true}, {header: colGoldSource, width: 13, list: `"adjudicated,majority,single,tie,consensus"`, strict: true},
 	}
 	for _, d := range x.dims {
 		cols = append(cols, column{header: goldPrefix + d.Name, width: 22, list: lists[d.Name], strict: d.Kind == annotate.KindSingle})
 	}
 	for _, d := range x.dims {
 		cols = append(cols, column{header: supportPrefix + d.Name, width: 11})
+	}
+	for _, prefix := range []string{consensusPrefix, confPrefix, methodPrefix} {
+		for _, d := range x.dims {
+			cols = append(cols, column{header: prefix + d.Name, width: 14})
+		}
 	}
 	for _, a := range annotators {
 		for _, d := range x.dims {
@@ -590,7 +605,7 @@ func (x *xlsxWriter) writeAbout(cols []column, annotators []string) error {
 		"position":      "The paragraph's place in its document, from 0.",
 		"split":         "train, dev or test; a whole document is always in one split.",
 		colText:         "The paragraph's text.",
-		colGoldSource:   "adjudicated: a reviewer decided the gold label; majority: more than half of two or more annotators agree in every dimension; single: one annotator labelled the paragraph, nobody checked it; tie: the annotators have no strict majority in some dimension, so there is no gold label until a reviewer decides; empty: nobody labelled it. Set it to adjudicated to accept the gold cells as they are when you import the file back.",
+		colGoldSource:   "adjudicated: a reviewer decided the gold label; majority: more than half of two or more annotators agree in every dimension; single: one annotator labelled the paragraph, nobody checked it; tie: the annotators have no strict majority in some dimension, so there is no gold label until a reviewer decides; consensus: no reviewer decided, and the export was asked to take the Dawid–Skene consensus as gold where it was confident enough (the import does not store it as gold unless you change the cells or set the source to adjudicated); empty: nobody labelled it. Set it to adjudicated to accept the gold cells as they are when you import the file back.",
 		"flags":         "Confirmed curation flags: duplicate, boilerplate, not_relevant.",
 		colTextHash:     "Hidden. The SHA-256 of the text, to check the file still matches the database.",
 		colGoldVersion:  "Hidden. The version of the gold label when exported, to detect a decision made since.",
@@ -627,6 +642,24 @@ func (x *xlsxWriter) writeAbout(cols []column, annotators []string) error {
 	}
 	for _, in := range sum.Includes {
 		if err := put("included", in); err != nil {
+			return err
+		}
+	}
+	if err := head("How each gold label was made"); err != nil {
+		return err
+	}
+	methods := make([]string, 0, len(x.goldMethods))
+	for m := range x.goldMethods {
+		methods = append(methods, m)
+	}
+	sort.Strings(methods)
+	if len(methods) == 0 {
+		if err := put("gold labels", "none in this export"); err != nil {
+			return err
+		}
+	}
+	for _, m := range methods {
+		if err := put(goldMethodName(m), x.goldMethods[m]); err != nil {
 			return err
 		}
 	}
@@ -691,6 +724,12 @@ func (x *xlsxWriter) writeAbout(cols []column, annotators []string) error {
 		case ok:
 		case strings.HasPrefix(c.header, goldPrefix):
 			m = "The gold value of " + strings.TrimPrefix(c.header, goldPrefix) + ": adjudicated, else the majority of the annotators."
+		case strings.HasPrefix(c.header, consensusPrefix):
+			m = "The Dawid–Skene consensus of " + strings.TrimPrefix(c.header, consensusPrefix) + ", which weighs each annotator by how reliable their labels show them to be; empty for a tie or an open dimension."
+		case strings.HasPrefix(c.header, confPrefix):
+			m = "How sure the consensus of " + strings.TrimPrefix(c.header, confPrefix) + " is: its posterior probability, from 0 to 1."
+		case strings.HasPrefix(c.header, methodPrefix):
+			m = "The method that made the consensus of " + strings.TrimPrefix(c.header, methodPrefix) + ": dawid-skene, or majority where the labels gave Dawid–Skene too little to learn from."
 		case strings.HasPrefix(c.header, supportPrefix):
 			m = "The share of annotators whose " + strings.TrimPrefix(c.header, supportPrefix) + " equals the gold value, from 0 to 1."
 		default:
@@ -744,4 +783,27 @@ func decodeExportedGold(sc *annotate.Schema, s string) (annotate.Labels, error) 
 		}
 	}
 	return out, nil
+}
+
+// goldMethodName says in words how a gold label was made, from a
+// reviewer's method or the source of a label nobody decided.
+func goldMethodName(key string) string {
+	m, reviewer := strings.CutPrefix(key, reviewerKey)
+	switch {
+	case !reviewer && m == GoldMajority:
+		return "not decided: the majority"
+	case !reviewer && m == GoldSingle:
+		return "not decided: a single annotator"
+	case !reviewer && m == GoldConsensus:
+		return "not decided: the consensus (gold from consensus)"
+	case !reviewer:
+		return "not decided: " + m
+	case m == annotate.ConsensusMethod:
+		return "reviewer accepted the consensus (" + m + ")"
+	case m == "majority":
+		return "reviewer accepted the majority (majority)"
+	case strings.HasPrefix(m, "accept:"):
+		return "reviewer accepted an annotator (" + m + ")"
+	}
+	return "reviewer: " + m
 }

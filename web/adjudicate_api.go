@@ -25,6 +25,21 @@ type disagreementView struct {
 	Disputed    float64              `json:"disputed"`
 	Gold        *adjudicatedGoldView `json:"gold"`
 	GoldHistory []goldRevisionView   `json:"gold_history"`
+	// Consensus is the consensus of each single and multi dimension, in
+	// schema order, beside the majority; ConsensusConfidence the lowest
+	// of their confidences.
+	Consensus           []consensusCellView `json:"consensus"`
+	ConsensusConfidence float64             `json:"consensus_confidence"`
+}
+
+// consensusCellView is the consensus of one dimension of a paragraph in
+// the queue: value as in majorityView, null for a tie.
+type consensusCellView struct {
+	Dimension  string  `json:"dimension"`
+	Value      any     `json:"value"`
+	Confidence float64 `json:"confidence"`
+	Method     string  `json:"method"`
+	Tie        bool    `json:"tie"`
 }
 
 // majorityView is the majority answer of one dimension: value is a string
@@ -76,6 +91,18 @@ func viewDisagreement(sc *annotate.Schema, d *annotate.Disagreement) disagreemen
 		}
 		v.Majority[i] = mv
 	}
+	v.Consensus, v.ConsensusConfidence = []consensusCellView{}, d.ConsensusConfidence
+	for _, dim := range sc.Dimensions {
+		c, ok := d.Consensus[dim.Name]
+		if !ok {
+			continue
+		}
+		cv := consensusCellView{Dimension: dim.Name, Confidence: c.Confidence, Method: c.Method, Tie: c.Tie}
+		if !c.Tie {
+			cv.Value = encodeValue(sc, dim.Name, c.Values)
+		}
+		v.Consensus = append(v.Consensus, cv)
+	}
 	if d.Gold != nil {
 		v.Gold = &adjudicatedGoldView{goldView: viewGold(sc, d.Gold), DecidedByName: d.GoldBy}
 	}
@@ -85,8 +112,8 @@ func viewDisagreement(sc *annotate.Schema, d *annotate.Disagreement) disagreemen
 	return v
 }
 
-// parseDisagreementFilter reads limit, offset, include_resolved and
-// document.
+// parseDisagreementFilter reads limit, offset, include_resolved, order
+// and document.
 func parseDisagreementFilter(c *gin.Context) (annotate.DisagreementFilter, error) {
 	var f annotate.DisagreementFilter
 	var err error
@@ -100,6 +127,9 @@ func parseDisagreementFilter(c *gin.Context) (annotate.DisagreementFilter, error
 		if f.IncludeResolved, err = strconv.ParseBool(raw); err != nil {
 			return f, annotate.Invalidf("include_resolved", "include_resolved must be true or false, got %q", raw)
 		}
+	}
+	if f.Order, err = queryChoice(c, "order", []string{annotate.QueueByDisputed, annotate.QueueByConfidence}); err != nil {
+		return f, err
 	}
 	f.Documents, err = queryIDs(c, "document")
 	return f, err

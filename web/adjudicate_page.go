@@ -19,6 +19,10 @@ type adjudicateBoot struct {
 	OpenValues map[string][]string `json:"open_values"`
 	// User is the reviewer's name, shown as the decider of new gold labels.
 	User string `json:"user"`
+	// Order is the queue's order, kept when more paragraphs are loaded.
+	Order string `json:"order"`
+	// ConsensusMethod is the gold method of accepting the consensus.
+	ConsensusMethod string `json:"consensus_method"`
 }
 
 // bootDimension is a dimension as the adjudication page draws it.
@@ -53,7 +57,10 @@ func (s *Server) showAdjudicate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	boot := adjudicateBoot{Items: page.Items, Total: page.Total, PageSize: adjudicatePageSize, OpenValues: map[string][]string{}, User: me(c).Name}
+	boot := adjudicateBoot{Items: page.Items, Total: page.Total, PageSize: adjudicatePageSize, OpenValues: map[string][]string{}, User: me(c).Name, Order: f.Order, ConsensusMethod: annotate.ConsensusMethod}
+	if boot.Order == "" {
+		boot.Order = annotate.QueueByDisputed
+	}
 	for i := range sc.Dimensions {
 		d := &sc.Dimensions[i]
 		bd := bootDimension{Name: d.Name, Title: d.Title, Kind: d.Kind, Required: d.Required, Options: []bootOption{}}

@@ -114,7 +114,7 @@ func TestBrowserAdjudicateKeyboard(t *testing.T) {
 	// A tie offers no majority: nothing is chosen, M changes nothing and
 	// says why, and Enter stores nothing.
 	tie := browserEval[string](t, ctx, `document.querySelector('#adj-cols thead th.majority').textContent + ' | ' + document.getElementById('adj-choice').textContent + ' | ' + document.querySelectorAll('#adj-cols .chosen').length + ' | ' + document.querySelectorAll('#adj-form input:checked').length`)
-	if tie != "MNo majority | Nothing chosen yet | 0 | 0" {
+	if tie != "MNo majorityConsensus | Nothing chosen yet | 0 | 0" {
 		t.Errorf("a tie shows %q, want the No majority column, nothing chosen, no column marked, no value ticked", tie)
 	}
 	browserDo(t, ctx, chromedp.KeyEvent("m"))
@@ -177,7 +177,7 @@ func TestBrowserAgreementScreens(t *testing.T) {
 		"a confusion matrix":                   `document.querySelectorAll('table.confusion').length >= 1`,
 		"label-use bars with labels":           `Array.from(document.querySelectorAll('svg.use-bar')).every(function(s){ return s.getAttribute('aria-label') && s.querySelector('title'); })`,
 		"an over-used label":                   `document.querySelectorAll('.use-row.over').length > 0`,
-		"gold agreement":                       `document.querySelector('table.ag-gold').tBodies[0].rows.length === 3`,
+		"gold agreement":                       `document.querySelector('table.ag-gold:not(.ag-reliability)').tBodies[0].rows.length === 3`,
 		"a reading per dimension":              `document.querySelectorAll('.ag-reading').length === 3`,
 		"no inline style":                      `document.querySelectorAll('[style]').length === 0`,
 	}

@@ -42,6 +42,9 @@ type agreementDimView struct {
 	HasGold   bool
 	GoldRows  []goldRow
 	Level     string
+	// Reliability is what the latest consensus says of each annotator;
+	// nil for open dimensions.
+	Reliability *reliabilityView
 }
 
 // goldRow is one annotator's agreement with gold, with the width of its bar.
@@ -192,6 +195,14 @@ func (s *Server) showAgreement(c *gin.Context) {
 		d := &data.Report.Dimensions[i]
 		dim, _ := sc.Dimension(d.Name)
 		data.Dims = append(data.Dims, viewDimension(d, dim, conf[d.Name], q.Options))
+	}
+	rel, err := s.reliability(ctx, sc)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	for i := range data.Dims {
+		data.Dims[i].Reliability = rel[data.Dims[i].Name]
 	}
 	s.render(c, http.StatusOK, "agreement", data)
 }

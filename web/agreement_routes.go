@@ -12,6 +12,7 @@ func (s *Server) registerAgreementRoutes() {
 	api.GET("/agreement", reviewer, s.getAgreement)
 	api.GET("/agreement/confusion", reviewer, s.getConfusion)
 	api.GET("/adjudication", reviewer, s.listDisagreements)
+	api.GET("/consensus", reviewer, s.getConsensus)
 
 	s.engine.GET("/agreement", reviewer, s.showAgreement)
 	s.engine.GET("/adjudicate", reviewer, s.showAdjudicate)

@@ -95,6 +95,7 @@ func TestAPIRoles(t *testing.T) {
 		{"GET", "/api/v1/agreement", "/api/v1/agreement", nil, [4]int{401, 403, 200, 200}},
 		{"GET", "/api/v1/agreement/confusion", "/api/v1/agreement/confusion?dimension=stance", nil, [4]int{401, 403, 400, 400}},
 		{"GET", "/api/v1/adjudication", "/api/v1/adjudication", nil, [4]int{401, 403, 200, 200}},
+		{"GET", "/api/v1/consensus", "/api/v1/consensus", nil, [4]int{401, 403, 200, 200}},
 		{"GET", "/api/v1/export", "/api/v1/export?format=jsonl", nil, [4]int{401, 403, 200, 200}},
 		{"GET", "/api/v1/users", "/api/v1/users", nil, [4]int{401, 403, 403, 200}},
 		{"POST", "/api/v1/users", "/api/v1/users", map[string]any{"name": "newbie", "role": "annotator"}, [4]int{401, 403, 403, 201}},

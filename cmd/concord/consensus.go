@@ -5,10 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
-	"slices"
-	"sort"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -110,7 +106,7 @@ func runConsensus(ctx context.Context, e *env, args []string) int {
 		}
 	}
 
-	var dims []dimInput
+	var dims []annotate.ConsensusInput
 	source := "database"
 	if len(pos) == 1 {
 		source = pos[0]
@@ -137,11 +133,11 @@ func runConsensus(ctx context.Context, e *env, args []string) int {
 		if err != nil {
 			return e.fail(err)
 		}
-		dims = databaseDimensions(ls)
+		dims = annotate.ConsensusInputs(ls)
 	}
-	rep := consensusReport{Method: m, Source: source, Dimensions: []dimensionConsensus{}}
+	rep := consensusReport{Method: m, Source: source, Dimensions: []annotate.DimensionConsensus{}}
 	for i := range dims {
-		dc, err := inferDimension(ctx, &dims[i], m)
+		dc, err := annotate.InferConsensus(ctx, &dims[i], m)
 		if err != nil {
 			return e.fail(err)
 		}
@@ -189,35 +185,14 @@ func reportBadLines(e *env, path string, bad []badLine, skip bool) int {
 	return 0
 }
 
-// dimInput is the labels of one dimension, by name, before they are
-// mapped to dense ids.
-type dimInput struct {
-	name  string
-	multi bool
-	// categories is the fixed category list (a schema's keys); nil means
-	// every value seen, sorted numerically when all are numbers.
-	categories []string
-	labels     []dimLabel
-	gold       map[string][]string
-}
-
-// dimLabel is one annotator's answer to one item on a dimension.
-type dimLabel struct {
-	item, annotator string
-	values          []string
-	// set marks an answer given as a set (a JSON array), so that an empty
-	// one is an answer and not a missing label.
-	set bool
-}
-
 // fileDimensions groups the labels of a file by dimension, in order of
 // first appearance, the latest label of an item and annotator winning. A
 // label without a dimension belongs to the dimension named unnamed, the
 // value column's name.
-func fileDimensions(labels []fileLabel, unnamed string) ([]dimInput, error) {
+func fileDimensions(labels []fileLabel, unnamed string) ([]annotate.ConsensusInput, error) {
 	type key struct{ dim, item, annotator string }
 	at := map[key]int{}
-	byDim := map[string]*dimInput{}
+	byDim := map[string]*annotate.ConsensusInput{}
 	var order []string
 	multiLine := map[string]int{}
 	singleLine := map[string]int{}
@@ -227,12 +202,12 @@ func fileDimensions(labels []fileLabel, unnamed string) ([]dimInput, error) {
 		}
 		d, ok := byDim[l.Dimension]
 		if !ok {
-			d = &dimInput{name: l.Dimension}
+			d = &annotate.ConsensusInput{Name: l.Dimension}
 			byDim[l.Dimension] = d
 			order = append(order, l.Dimension)
 		}
 		if l.Multi {
-			d.multi = true
+			d.Multi = true
 			if _, ok := multiLine[l.Dimension]; !ok {
 				multiLine[l.Dimension] = l.Line
 			}
@@ -243,16 +218,16 @@ func fileDimensions(labels []fileLabel, unnamed string) ([]dimInput, error) {
 		}
 		k := key{l.Dimension, l.Item, l.Annotator}
 		if x, ok := at[k]; ok {
-			d.labels[x].values, d.labels[x].set = l.Values, l.Multi
+			d.Labels[x].Values, d.Labels[x].Set = l.Values, l.Multi
 			continue
 		}
-		at[k] = len(d.labels)
-		d.labels = append(d.labels, dimLabel{item: l.Item, annotator: l.Annotator, values: l.Values, set: l.Multi})
+		at[k] = len(d.Labels)
+		d.Labels = append(d.Labels, annotate.ConsensusLabel{Item: l.Item, Annotator: l.Annotator, Values: l.Values, Set: l.Multi})
 	}
-	out := make([]dimInput, 0, len(order))
+	out := make([]annotate.ConsensusInput, 0, len(order))
 	for _, name := range order {
 		d := byDim[name]
-		if d.multi {
+		if d.Multi {
 			if line, ok := singleLine[name]; ok {
 				return nil, fmt.Errorf("dimension %q has arrays of values (line %d) and single values (line %d); give a multi-label dimension's values as arrays", name, multiLine[name], line)
 			}
@@ -262,285 +237,11 @@ func fileDimensions(labels []fileLabel, unnamed string) ([]dimInput, error) {
 	return out, nil
 }
 
-// databaseDimensions turns the current labels of the database into one
-// input per single-choice and multi-label dimension of its schema.
-func databaseDimensions(ls *annotate.LabelSet) []dimInput {
-	var out []dimInput
-	for i := range ls.Schema.Dimensions {
-		sd := &ls.Schema.Dimensions[i]
-		if sd.Kind != annotate.KindSingle && sd.Kind != annotate.KindMulti {
-			continue
-		}
-		d := dimInput{name: sd.Name, multi: sd.Kind == annotate.KindMulti, categories: sd.Keys(), gold: map[string][]string{}}
-		for _, r := range ls.Rows {
-			if vs, ok := r.Labels[sd.Name]; ok && len(vs) > 0 {
-				d.labels = append(d.labels, dimLabel{item: r.Item, annotator: r.Annotator, values: vs})
-			}
-		}
-		for item, g := range ls.Gold {
-			if vs, ok := g[sd.Name]; ok && len(vs) > 0 {
-				d.gold[item] = vs
-			}
-		}
-		out = append(out, d)
-	}
-	return out
-}
-
 // consensusReport is what 'concord consensus --json' prints.
 type consensusReport struct {
-	Method     consensus.Method     `json:"method"`
-	Source     string               `json:"source"`
-	Dimensions []dimensionConsensus `json:"dimensions"`
-}
-
-// dimensionConsensus is the inferred truth of one dimension. Posteriors,
-// class priors and confusion rows follow the order of Categories; for a
-// multi-label dimension a posterior is the probability that the category
-// applies, and each annotator has one entry per category, whose confusion
-// matrix is over "no" and "yes".
-type dimensionConsensus struct {
-	Name          string               `json:"name"`
-	Kind          string               `json:"kind"`
-	Method        consensus.Method     `json:"method"`
-	Reason        string               `json:"reason,omitempty"`
-	Iterations    int                  `json:"iterations"`
-	Converged     bool                 `json:"converged"`
-	Categories    []string             `json:"categories"`
-	ClassPrior    []float64            `json:"class_prior"`
-	Labels        int                  `json:"labels"`
-	UnknownValues int                  `json:"unknown_values"`
-	Items         []itemConsensus      `json:"items"`
-	Annotators    []annotatorConsensus `json:"annotators"`
-}
-
-// itemConsensus is one item's inferred value: a category (or a list of
-// them, for a multi-label dimension), null when the leading categories tie.
-type itemConsensus struct {
-	Item       string    `json:"item"`
-	Value      any       `json:"value"`
-	Confidence float64   `json:"confidence"`
-	Tie        []string  `json:"tie,omitempty"`
-	Posterior  []float64 `json:"posterior"`
-	Labels     int       `json:"labels"`
-	Gold       bool      `json:"gold"`
-}
-
-// annotatorConsensus is what the labels say about one annotator.
-type annotatorConsensus struct {
-	Annotator  string      `json:"annotator"`
-	Category   string      `json:"category,omitempty"`
-	Accuracy   float64     `json:"accuracy"`
-	Chance     float64     `json:"chance"`
-	NearChance bool        `json:"near_chance"`
-	Items      int         `json:"items"`
-	Labels     int         `json:"labels"`
-	Confusion  [][]float64 `json:"confusion"`
-}
-
-// interner maps names to dense ids in order of first appearance.
-type interner struct {
-	ids   map[string]int32
-	names []string
-}
-
-func (in *interner) id(s string) int32 {
-	if in.ids == nil {
-		in.ids = map[string]int32{}
-	}
-	id, ok := in.ids[s]
-	if !ok {
-		id = int32(len(in.names))
-		in.ids[s] = id
-		in.names = append(in.names, s)
-	}
-	return id
-}
-
-// inferDimension maps d to dense ids and runs the method on it.
-func inferDimension(ctx context.Context, d *dimInput, m consensus.Method) (dimensionConsensus, error) {
-	dc := dimensionConsensus{Name: d.name, Kind: "single", Items: []itemConsensus{}, Annotators: []annotatorConsensus{}}
-	if d.multi {
-		dc.Kind = "multi"
-	}
-	cats := d.categories
-	if cats == nil {
-		cats = valuesSeen(d.labels)
-	}
-	catID := map[string]int32{}
-	for i, c := range cats {
-		catID[c] = int32(i)
-	}
-	// Annotators in name order, so the tables read alike from run to run.
-	var annNames []string
-	seenAnn := map[string]bool{}
-	for _, l := range d.labels {
-		if !seenAnn[l.annotator] {
-			seenAnn[l.annotator] = true
-			annNames = append(annNames, l.annotator)
-		}
-	}
-	sort.Strings(annNames)
-	var anns interner
-	for _, a := range annNames {
-		anns.id(a)
-	}
-	var items interner
-	var labels []consensus.Label
-	for _, l := range d.labels {
-		var known []int32
-		for _, v := range l.values {
-			c, ok := catID[v]
-			if !ok {
-				dc.UnknownValues++
-				continue
-			}
-			known = append(known, c)
-		}
-		if len(known) == 0 {
-			if d.multi && l.set && len(l.values) == 0 {
-				labels = append(labels, consensus.Label{Item: items.id(l.item), Annotator: anns.id(l.annotator), Category: consensus.NoValue})
-			}
-			continue
-		}
-		it, a := items.id(l.item), anns.id(l.annotator)
-		if !d.multi {
-			labels = append(labels, consensus.Label{Item: it, Annotator: a, Category: known[0]})
-			continue
-		}
-		for _, c := range known {
-			labels = append(labels, consensus.Label{Item: it, Annotator: a, Category: c})
-		}
-	}
-	dc.Labels = len(labels)
-	var gold []consensus.Gold
-	goldItems := make([]string, 0, len(d.gold))
-	for item := range d.gold {
-		goldItems = append(goldItems, item)
-	}
-	sortItems(goldItems)
-	for _, item := range goldItems {
-		for _, v := range d.gold[item] {
-			if c, ok := catID[v]; ok {
-				gold = append(gold, consensus.Gold{Item: items.id(item), Category: c})
-				if !d.multi {
-					break
-				}
-			}
-		}
-	}
-	dc.Categories = cats
-	opt := consensus.Options{Method: m}
-	if !d.multi {
-		r, err := consensus.Infer(ctx, &consensus.Data{Items: items.names, Annotators: anns.names, Categories: cats, Labels: labels, Gold: gold}, opt)
-		if err != nil {
-			return dc, err
-		}
-		fillSingle(&dc, r, items.names, anns.names)
-		return dc, nil
-	}
-	r, err := consensus.InferMulti(ctx, &consensus.MultiData{Items: items.names, Annotators: anns.names, Categories: cats, Labels: labels, Gold: gold}, opt)
-	if err != nil {
-		return dc, err
-	}
-	fillMulti(&dc, r, items.names, anns.names)
-	return dc, nil
-}
-
-// valuesSeen lists the values of labels, sorted numerically when every
-// one is a number and as text otherwise.
-func valuesSeen(labels []dimLabel) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, l := range labels {
-		for _, v := range l.values {
-			if !seen[v] {
-				seen[v] = true
-				out = append(out, v)
-			}
-		}
-	}
-	sortItems(out)
-	return out
-}
-
-// sortItems sorts names numerically when all are numbers, else as text.
-func sortItems(names []string) {
-	nums := make(map[string]float64, len(names))
-	for _, s := range names {
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			slices.Sort(names)
-			return
-		}
-		nums[s] = v
-	}
-	sort.SliceStable(names, func(i, j int) bool {
-		if nums[names[i]] != nums[names[j]] {
-			return nums[names[i]] < nums[names[j]]
-		}
-		return names[i] < names[j]
-	})
-}
-
-func fillSingle(dc *dimensionConsensus, r *consensus.Result, items, anns []string) {
-	dc.Method, dc.Reason, dc.Iterations, dc.Converged = r.Method, r.Reason, r.Iterations, r.Converged
-	dc.ClassPrior = r.ClassPrior
-	for i, name := range items {
-		it := r.Items[i]
-		ic := itemConsensus{Item: name, Confidence: it.Confidence, Posterior: r.PosteriorOf(i), Labels: int(it.Labels), Gold: it.Gold}
-		if it.Tie {
-			for _, c := range r.Tied(i) {
-				ic.Tie = append(ic.Tie, dc.Categories[c])
-			}
-		} else if it.Value != consensus.NoValue {
-			ic.Value = dc.Categories[it.Value]
-		}
-		dc.Items = append(dc.Items, ic)
-	}
-	for a, name := range anns {
-		ar := r.Annotators[a]
-		dc.Annotators = append(dc.Annotators, annotatorConsensus{Annotator: name, Accuracy: ar.Accuracy, Chance: ar.Chance, NearChance: ar.NearChance, Items: ar.Items, Labels: ar.Labels, Confusion: ar.Confusion})
-	}
-}
-
-func fillMulti(dc *dimensionConsensus, r *consensus.MultiResult, items, anns []string) {
-	dc.Method, dc.Reason = r.Method, r.Reason
-	dc.Converged = len(r.Categories) > 0
-	dc.ClassPrior = []float64{}
-	for _, cr := range r.Categories {
-		dc.Iterations = max(dc.Iterations, cr.Iterations)
-		dc.Converged = dc.Converged && (cr.Converged || cr.Method == consensus.MajorityVote)
-		dc.ClassPrior = append(dc.ClassPrior, cr.ClassPrior[1])
-		if cr.Method == consensus.MajorityVote {
-			dc.Method = consensus.MajorityVote
-		}
-	}
-	for i, name := range items {
-		it := r.Items[i]
-		ic := itemConsensus{Item: name, Confidence: it.Confidence, Labels: int(it.Units), Gold: it.Gold, Posterior: []float64{}}
-		vals := []string{}
-		for _, c := range it.Values {
-			vals = append(vals, dc.Categories[c])
-		}
-		for c, cr := range r.Categories {
-			p := cr.PosteriorOf(i)[1]
-			ic.Posterior = append(ic.Posterior, p)
-			if it.Tie && math.Abs(p-0.5) < 1e-9 {
-				ic.Tie = append(ic.Tie, dc.Categories[c])
-			}
-		}
-		if !it.Tie {
-			ic.Value = vals
-		}
-		dc.Items = append(dc.Items, ic)
-	}
-	for a, name := range anns {
-		for c, cr := range r.Categories {
-			ar := cr.Annotators[a]
-			dc.Annotators = append(dc.Annotators, annotatorConsensus{Annotator: name, Category: dc.Categories[c], Accuracy: ar.Accuracy, Chance: ar.Chance, NearChance: ar.NearChance, Items: ar.Items, Labels: ar.Labels, Confusion: ar.Confusion})
-		}
-	}
+	Method     consensus.Method              `json:"method"`
+	Source     string                        `json:"source"`
+	Dimensions []annotate.DimensionConsensus `json:"dimensions"`
 }
 
 // consensusLine is one line of --format jsonl.
@@ -566,7 +267,7 @@ func writeConsensusJSONL(w io.Writer, rep *consensusReport) error {
 }
 
 // dimensionHeading is the line above a dimension's table.
-func dimensionHeading(d *dimensionConsensus) string {
+func dimensionHeading(d *annotate.DimensionConsensus) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (%s): %d items, %d labels by %d annotators; %s", d.Name, d.Kind, len(d.Items), d.Labels, annotatorCount(d), d.Method)
 	switch {
@@ -581,7 +282,7 @@ func dimensionHeading(d *dimensionConsensus) string {
 	return b.String()
 }
 
-func annotatorCount(d *dimensionConsensus) int {
+func annotatorCount(d *annotate.DimensionConsensus) int {
 	seen := map[string]bool{}
 	for _, a := range d.Annotators {
 		seen[a.Annotator] = true
@@ -590,7 +291,7 @@ func annotatorCount(d *dimensionConsensus) int {
 }
 
 // valueText writes an item's value for the table.
-func valueText(it *itemConsensus) string {
+func valueText(it *annotate.ItemConsensus) string {
 	switch v := it.Value.(type) {
 	case string:
 		return v

@@ -102,7 +102,7 @@ func TestConsensusCommandCrowdCSV(t *testing.T) {
 	if d.Method != "dawid-skene" || d.Reason != "" || !d.Converged || !reflect.DeepEqual(d.Categories, []string{"1", "2", "3"}) || d.Labels != 14 {
 		t.Fatalf("dimension = %s %q converged %v categories %v labels %d; want dawid-skene, converged, 1 2 3, 14", d.Method, d.Reason, d.Converged, d.Categories, d.Labels)
 	}
-	byName := map[string]annotatorConsensus{}
+	byName := map[string]annotate.AnnotatorConsensus{}
 	for _, a := range d.Annotators {
 		byName[a.Annotator] = a
 		if len(a.Confusion) != 3 || len(a.Confusion[0]) != 3 {

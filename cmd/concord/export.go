@@ -53,6 +53,12 @@ Options:
                         below X (0 to 1) in some dimension, and those
                         labelled by one annotator or tied; adjudicated
                         paragraphs always stay
+  --gold-from-consensus X
+                        where no reviewer decided, take the Dawid–Skene
+                        consensus as gold (gold_source "consensus") when
+                        every single and multi dimension has one at least
+                        X (0 to 1) confident; an import does not store it
+                        as gold
   --include-flagged     keep paragraphs confirmed as duplicate, boilerplate
                         or not relevant (left out by default)
   --split 80/10/10      train/dev/test shares by paragraphs, whole documents
@@ -85,6 +91,7 @@ func runExport(ctx context.Context, e *env, args []string) int {
 	single := fs.Bool("single-as-gold", false, "with --gold-only, keep single-annotator paragraphs")
 	minAgree := fs.Float64("min-agreement", 0, "minimum support of a majority label")
 	flagged := fs.Bool("include-flagged", false, "keep flagged paragraphs")
+	fromConsensus := fs.Float64("gold-from-consensus", 0, "confidence above which the consensus fills gold")
 	split := fs.String("split", "80/10/10", "train/dev/test shares or none")
 	seed := fs.Uint64("seed", 0, "split seed")
 	stratify := fs.String("stratify", "", "dimension to stratify the split on")
@@ -108,6 +115,7 @@ func runExport(ctx context.Context, e *env, args []string) int {
 		Format: export.Format(*format), Shape: export.Shape(*shape),
 		Dimensions: splitList(*dims), Annotators: splitList(*anns),
 		GoldOnly: *goldOnly, SingleAsGold: *single, MinAgreement: *minAgree, IncludeFlagged: *flagged, Split: sp,
+		GoldFromConsensus: *fromConsensus,
 	}
 	if opt.Format == export.FormatXLSX && *shape != "dataset" {
 		return e.usageError("--shape applies to --format jsonl; an Excel export always has the same sheets")

@@ -1,7 +1,9 @@
 /* Concord adjudication page: one disputed paragraph at a time, everyone's
    labels side by side, decided with one key. 1–9 accept an annotator's
-   labels, M the majority, O lets the reviewer set their own; Enter stores
-   the gold label and moves on, ← goes back, → skips. */
+   labels, M the majority, C the consensus (Dawid–Skene, which weighs each
+   annotator by how reliable their labels show them to be), O lets the
+   reviewer set their own; Enter stores the gold label and moves on, ← goes
+   back, → skips. */
 (function () {
   'use strict';
   var C = window.Concord || {};
@@ -94,15 +96,44 @@
   function noMajority(it) {
     var ties = majorityLabels(it).ties;
     if (!ties.length) return '';
-    return 'No majority to accept: no answer on ' + ties.map(titleOf).join(', ') + ' has more than half of the ' + it.annotations.length + ' annotators. Press 1–' + Math.min(9, it.annotations.length) + " to accept one annotator's labels, or O to set your own.";
+    var c = consensusLabels(it);
+    return 'No majority to accept: no answer on ' + ties.map(titleOf).join(', ') + ' has more than half of the ' + it.annotations.length + ' annotators. Press 1–' + Math.min(9, it.annotations.length) + " to accept one annotator's labels" + (c.why ? '' : ', C to accept the consensus (lowest confidence ' + percent(it.consensus_confidence) + ')') + ', or O to set your own.';
   }
+  function consensusOf(it) {
+    var out = {};
+    (it.consensus || []).forEach(function (c) { out[c.dimension] = c; });
+    return out;
+  }
+  // consensusLabels is the consensus of each single and multi dimension,
+  // and the majority of the others (open dimensions have no consensus);
+  // why says what stops it from being accepted, or ''.
+  function consensusLabels(it) {
+    var cons = consensusOf(it), out = {}, ties = [], missing = [];
+    it.majority.forEach(function (m) {
+      var c = cons[m.dimension];
+      if (c) {
+        if (c.tie) ties.push(m.dimension); else out[m.dimension] = c.value;
+      } else if (!m.tie) {
+        out[m.dimension] = m.value;
+      } else {
+        missing.push(m.dimension);
+      }
+    });
+    var why = '';
+    if (!(it.consensus || []).length) why = 'No consensus for this paragraph yet.';
+    else if (ties.length) why = 'No consensus to accept: ' + ties.map(titleOf).join(', ') + ' is a tie even weighing the annotators. Press 1–9 or O.';
+    else if (missing.length) why = 'No consensus or majority on ' + missing.map(titleOf).join(', ') + ': press 1–9 or O.';
+    return { labels: out, why: why };
+  }
+  function percent(x) { return Math.round(x * 100) + '%'; }
   function titleOf(name) {
     for (var i = 0; i < dims.length; i++) if (dims[i].name === name) return dims[i].title;
     return name;
   }
 
   // choose fills the form with a candidate's labels: an annotator's column
-  // (0-based), 'm' for the majority, 'gold' for the stored gold label.
+  // (0-based), 'm' for the majority, 'c' for the consensus, 'gold' for the
+  // stored gold label.
   function choose(cand, quiet) {
     var it = items[idx];
     if (!it) return;
@@ -111,6 +142,11 @@
       if (why) { say(why, 'bad'); return; }
       setForm(majorityLabels(it).labels);
       choice = { method: 'majority', text: 'Accept the majority' };
+    } else if (cand === 'c') {
+      var cl = consensusLabels(it);
+      if (cl.why) { say(cl.why, 'bad'); return; }
+      setForm(cl.labels);
+      choice = { method: boot.consensus_method, text: 'Accept the consensus' };
     } else if (cand === 'gold') {
       setForm(it.gold.labels);
       choice = { method: it.gold.method, text: 'Keep the current gold label (version ' + it.gold.version + ')' };
@@ -192,6 +228,17 @@
     mh.appendChild(document.createTextNode(none ? 'No majority' : 'Majority'));
     mh.title = none || 'Accept the majority (M)';
     hr.appendChild(mh);
+    // The consensus shares the majority's column, below it, so that three
+    // annotators and both still fit side by side on a phone.
+    var cons = consensusOf(it), cwhy = consensusLabels(it).why;
+    var ch = el('span', 'consensus support' + (cwhy ? ' none' : ''));
+    ch.dataset.cand = 'c';
+    // Its key is in the list below the form, and the word is set small, as
+    // the support is: header cells do not wrap, and a second key or a bold
+    // word would widen the column past a phone's width.
+    ch.appendChild(document.createTextNode('Consensus'));
+    ch.title = cwhy || 'Accept the consensus (C): each annotator weighed by how reliable their labels show them to be';
+    mh.appendChild(ch);
     thead.appendChild(hr);
 
     it.majority.forEach(function (m) {
@@ -212,6 +259,19 @@
       if (m.tie) td.appendChild(el('span', 'tie', 'tie'));
       else td.appendChild(chips(m.dimension, m.value));
       td.appendChild(el('span', 'support', m.support + '/' + m.of + (m.tie ? ' each' : '') + ' agree'));
+      var c = cons[m.dimension];
+      if (c) {
+        var ctd = el('span', 'consensus');
+        ctd.dataset.cand = 'c';
+        ctd.appendChild(el('br'));
+        if (c.tie) ctd.appendChild(el('span', 'tie', 'tie'));
+        else ctd.appendChild(chips(m.dimension, c.value));
+        var conf = el('span', 'support', percent(c.confidence) + ' sure');
+        conf.title = 'Confidence of the ' + c.method + ' consensus';
+        ctd.appendChild(conf);
+        ctd.title = 'Consensus (C), ' + percent(c.confidence) + ' sure';
+        td.appendChild(ctd);
+      }
       tr.appendChild(td);
       tbody.appendChild(tr);
     });
@@ -276,7 +336,7 @@
     if (loading || exhausted) return Promise.resolve();
     loading = true;
     var offset = items.filter(function (x) { return !x.gold; }).length;
-    return C.api('GET', '/api/v1/adjudication?limit=' + boot.page_size + '&offset=' + offset).then(function (r) {
+    return C.api('GET', '/api/v1/adjudication?limit=' + boot.page_size + '&offset=' + offset + '&order=' + encodeURIComponent(boot.order || 'disputed')).then(function (r) {
       loading = false;
       if (r.status !== 200) { say('Could not load more paragraphs: ' + C.errorOf(r).message, 'bad'); return; }
       total = r.body.total + items.filter(function (x) { return x.gold; }).length;
@@ -304,7 +364,7 @@
     var labels = readForm();
     var method = currentMethod();
     var picked = Object.keys(labels).some(function (k) { var v = labels[k]; return v !== null && !(Array.isArray(v) && !v.length); });
-    if (!choice && !picked) { say(noMajority(it) || 'Nothing chosen yet: press 1–9 or O.', 'bad'); return; }
+    if (!choice && !picked) { say(noMajority(it) || 'Nothing chosen yet: press 1–9, C or O.', 'bad'); return; }
     saving = true;
     say('Saving…');
     C.api('PUT', '/api/v1/paragraphs/' + it.paragraph.id + '/gold', { version: it.gold ? it.gold.version : 0, labels: labels, method: method }).then(function (r) {
@@ -342,7 +402,8 @@
   $('adj-cols').addEventListener('click', function (ev) {
     var c = ev.target.closest('[data-cand]');
     if (!c) return;
-    choose(c.dataset.cand === 'm' ? 'm' : Number(c.dataset.cand));
+    var cand = c.dataset.cand;
+    choose(cand === 'm' || cand === 'c' ? cand : Number(cand));
   });
 
   document.addEventListener('keydown', function (ev) {
@@ -366,6 +427,7 @@
     if (/^[1-9]$/.test(ev.key)) { ev.preventDefault(); choose(Number(ev.key) - 1); return; }
     var k = ev.key.toLowerCase();
     if (k === 'm') { ev.preventDefault(); choose('m'); return; }
+    if (k === 'c') { ev.preventDefault(); choose('c'); return; }
     if (k === 'o') {
       ev.preventDefault();
       if (choice) { choice.text = 'Set your own labels'; choice.method = 'own'; }

@@ -1,0 +1,502 @@
+package annotate
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"concord/consensus"
+)
+
+// ConsensusRun is one computation of the consensus of every single and
+// multi dimension over the labels of the current paragraphs. DataVersion
+// is the data version (see Store.DataVersion) it was computed at: the run
+// stays the answer until a write moves the version.
+type ConsensusRun struct {
+	ID          int64  `gorm:"primaryKey" json:"id"`
+	Method      string `gorm:"size:40;not null" json:"method"`
+	DataVersion int64  `gorm:"not null" json:"data_version"`
+	// Complete is set by the last of the run's transactions; a run that
+	// was abandoned half way (its request went away) is never read.
+	Complete   bool               `gorm:"not null;default:false;index" json:"-"`
+	Dimensions []ConsensusSummary `gorm:"type:text;serializer:json" json:"dimensions"`
+	CreatedAt  time.Time          `json:"created_at"`
+}
+
+// ConsensusSummary is what a run says about one dimension as a whole.
+type ConsensusSummary struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	// Method is the method that produced the dimension's values: majority
+	// when Reason says why Dawid–Skene could not run.
+	Method     string   `json:"method"`
+	Reason     string   `json:"reason,omitempty"`
+	Iterations int      `json:"iterations"`
+	Converged  bool     `json:"converged"`
+	Categories []string `json:"categories"`
+	Items      int      `json:"items"`
+	Labels     int      `json:"labels"`
+}
+
+// ConsensusItem is the consensus of one paragraph on one dimension.
+// Values holds the single value, or the set for a multi dimension (empty
+// when the consensus is that no label applies); it is empty and Tie set
+// when the leading categories tie, Tied naming them.
+type ConsensusItem struct {
+	RunID       int64    `gorm:"primaryKey;autoIncrement:false;index:idx_consensus_items_confidence,priority:1" json:"-"`
+	ParagraphID int64    `gorm:"primaryKey;autoIncrement:false;index:idx_consensus_items_confidence,priority:3" json:"paragraph_id"`
+	Dimension   string   `gorm:"primaryKey;size:100;index:idx_consensus_items_confidence,priority:4" json:"dimension"`
+	Values      []string `gorm:"type:text;serializer:json" json:"values"`
+	Tie         bool     `gorm:"not null" json:"tie"`
+	Tied        []string `gorm:"type:text;serializer:json" json:"tied,omitempty"`
+	Confidence  float64  `gorm:"not null;index:idx_consensus_items_confidence,priority:2" json:"confidence"`
+	Method      string   `gorm:"size:40;not null" json:"method"`
+	Gold        bool     `gorm:"not null" json:"gold"`
+	Labels      int      `gorm:"not null" json:"labels"`
+}
+
+// ConsensusAnnotator is what a run says about one annotator on one
+// dimension (and, for a multi dimension, one category: Confusion is then
+// over "no" and "yes"). Confusion[k][l] is the estimated probability that
+// the annotator answers category l when the truth is k, in the order of
+// the dimension's ConsensusSummary.Categories.
+type ConsensusAnnotator struct {
+	RunID      int64       `gorm:"primaryKey;autoIncrement:false" json:"-"`
+	Dimension  string      `gorm:"primaryKey;size:100" json:"dimension"`
+	Annotator  string      `gorm:"primaryKey;size:100" json:"annotator"`
+	Category   string      `gorm:"primaryKey;size:100" json:"category,omitempty"`
+	Accuracy   float64     `gorm:"not null" json:"accuracy"`
+	Chance     float64     `gorm:"not null" json:"chance"`
+	NearChance bool        `gorm:"not null" json:"near_chance"`
+	Items      int         `gorm:"not null" json:"items"`
+	Labels     int         `gorm:"not null" json:"labels"`
+	Confusion  [][]float64 `gorm:"type:text;serializer:json" json:"confusion"`
+}
+
+// ConsensusMethod is the gold method of a decision that accepts the
+// Dawid–Skene consensus of a paragraph.
+const ConsensusMethod = "consensus:" + string(consensus.DawidSkene)
+
+// consensusBatch bounds the rows one transaction of a run writes, so that
+// a large corpus never holds the write lock for long: annotators' saves
+// queue between the batches.
+const consensusBatch = 1000
+
+// consensusRowsPerStatement is how many rows one INSERT carries (10
+// columns each, far below either database's limit on parameters).
+const consensusRowsPerStatement = 200
+
+// Consensus returns the latest consensus run without waiting for a new
+// one: when the data version has moved since (any write of labels, gold,
+// the schema or curation moves it), it starts computing a new run in the
+// background — one at a time, never inside the request — and returns the
+// run it has, whose DataVersion and CreatedAt say how recent it is. Only a
+// database with no run yet waits for the first (see ConsensusNow). Pages
+// use it, so that a reviewer's gold save does not make the next page load
+// recompute the whole corpus.
+func (s *Store) Consensus(ctx context.Context) (*ConsensusRun, error) {
+	version, err := s.DataVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	run, err := s.latestConsensusRun(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if run == nil {
+		return s.ConsensusNow(ctx)
+	}
+	if run.DataVersion != version {
+		s.refreshConsensus()
+	}
+	return run, nil
+}
+
+// refreshConsensus computes a new run in the background, unless one is
+// being computed already. Close stops it and waits for it.
+func (s *Store) refreshConsensus() {
+	select {
+	case s.consensusRunning <- struct{}{}:
+	default:
+		return
+	}
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		defer func() { <-s.consensusRunning }()
+		ctx := s.closing
+		version, err := s.DataVersion(ctx)
+		if err != nil {
+			return
+		}
+		if run, err := s.latestConsensusRun(ctx); err != nil || (run != nil && run.DataVersion == version) {
+			return
+		}
+		// A failure leaves the last run in place; the next view tries again.
+		_, _ = s.computeConsensus(ctx, version)
+	}()
+}
+
+// ConsensusNow returns the consensus run of the labels as they are now,
+// computing it first when the data version has moved since the latest. One
+// run is computed at a time; a caller waiting for it, or computing it,
+// stops when ctx is done, and a run left half written is never returned.
+// Exports use it, so that what they write is exact.
+func (s *Store) ConsensusNow(ctx context.Context) (*ConsensusRun, error) {
+	version, err := s.DataVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	run, err := s.latestConsensusRun(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if run != nil && run.DataVersion == version {
+		return run, nil
+	}
+	select {
+	case s.consensusRunning <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-s.consensusRunning }()
+	// Whoever held the turn before may have computed this very version.
+	if version, err = s.DataVersion(ctx); err != nil {
+		return nil, err
+	}
+	if run, err = s.latestConsensusRun(ctx); err != nil {
+		return nil, err
+	}
+	if run != nil && run.DataVersion == version {
+		return run, nil
+	}
+	return s.computeConsensus(ctx, version)
+}
+
+// LatestConsensus returns the latest complete run without computing one,
+// or ErrNotFound when there is none.
+func (s *Store) LatestConsensus(ctx context.Context) (*ConsensusRun, error) {
+	run, err := s.latestConsensusRun(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if run == nil {
+		return nil, NotFoundf("no consensus has been computed yet")
+	}
+	return run, nil
+}
+
+func (s *Store) latestConsensusRun(ctx context.Context) (*ConsensusRun, error) {
+	var runs []ConsensusRun
+	if err := s.read(ctx).Where("complete = ?", true).Order("id DESC").Limit(1).Find(&runs).Error; err != nil {
+		return nil, translate(err)
+	}
+	if len(runs) == 0 {
+		return nil, nil
+	}
+	return &runs[0], nil
+}
+
+// computeConsensus infers every single and multi dimension from the labels
+// of the current paragraphs and stores the run: its row first, then the
+// items and annotators in bounded transactions, then the flag that makes it
+// the latest, and last the removal of older runs.
+func (s *Store) computeConsensus(ctx context.Context, version int64) (*ConsensusRun, error) {
+	ls, err := s.AgreementLabels(ctx, AgreementFilter{})
+	if err != nil {
+		return nil, err
+	}
+	inputs := ConsensusInputs(ls)
+	run := &ConsensusRun{Method: string(consensus.DawidSkene), DataVersion: version, Dimensions: []ConsensusSummary{}, CreatedAt: s.now()}
+	var items []ConsensusItem
+	var anns []ConsensusAnnotator
+	for i := range inputs {
+		dc, err := InferConsensus(ctx, &inputs[i], consensus.DawidSkene)
+		if err != nil {
+			return nil, err
+		}
+		run.Dimensions = append(run.Dimensions, ConsensusSummary{
+			Name: dc.Name, Kind: dc.Kind, Method: string(dc.Method), Reason: dc.Reason,
+			Iterations: dc.Iterations, Converged: dc.Converged, Categories: dc.Categories,
+			Items: len(dc.Items), Labels: dc.Labels,
+		})
+		for _, it := range dc.Items {
+			pid, err := strconv.ParseInt(it.Item, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("consensus: item %q is not a paragraph id", it.Item)
+			}
+			ci := ConsensusItem{ParagraphID: pid, Dimension: dc.Name, Values: []string{}, Tie: len(it.Tie) > 0, Tied: it.Tie,
+				Confidence: it.Confidence, Method: string(dc.Method), Gold: it.Gold, Labels: it.Labels}
+			switch v := it.Value.(type) {
+			case string:
+				ci.Values = []string{v}
+			case []string:
+				ci.Values = v
+			}
+			items = append(items, ci)
+		}
+		for _, a := range dc.Annotators {
+			anns = append(anns, ConsensusAnnotator{Dimension: dc.Name, Annotator: a.Annotator, Category: a.Category,
+				Accuracy: a.Accuracy, Chance: a.Chance, NearChance: a.NearChance, Items: a.Items, Labels: a.Labels, Confusion: a.Confusion})
+		}
+	}
+	if err := s.tx(ctx, func(tx *gorm.DB) error { return tx.Create(run).Error }); err != nil {
+		return nil, err
+	}
+	for i := range items {
+		items[i].RunID = run.ID
+	}
+	for i := range anns {
+		anns[i].RunID = run.ID
+	}
+	for lo := 0; lo < len(items); lo += consensusBatch {
+		batch := items[lo:min(len(items), lo+consensusBatch)]
+		if err := s.tx(ctx, func(tx *gorm.DB) error { return tx.CreateInBatches(batch, consensusRowsPerStatement).Error }); err != nil {
+			return nil, err
+		}
+	}
+	for lo := 0; lo < len(anns); lo += consensusBatch {
+		batch := anns[lo:min(len(anns), lo+consensusBatch)]
+		if err := s.tx(ctx, func(tx *gorm.DB) error { return tx.CreateInBatches(batch, consensusRowsPerStatement).Error }); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.tx(ctx, func(tx *gorm.DB) error {
+		return tx.Model(&ConsensusRun{}).Where("id = ?", run.ID).Update("complete", true).Error
+	}); err != nil {
+		return nil, err
+	}
+	run.Complete = true
+	// Older runs are no longer read. Their removal is a courtesy to the
+	// disk: a failure here leaves the new run correct and is retried by
+	// the next run.
+	_ = s.dropConsensusRuns(context.WithoutCancel(ctx), run.ID)
+	return run, nil
+}
+
+// dropConsensusRuns deletes the runs older than keep, a bounded number of
+// rows per transaction: the items of about consensusBatch paragraphs at a
+// time, then the annotators (as many as the team times the schema), then
+// the run.
+func (s *Store) dropConsensusRuns(ctx context.Context, keep int64) error {
+	var old []int64
+	if err := s.read(ctx).Model(&ConsensusRun{}).Where("id < ?", keep).Pluck("id", &old).Error; err != nil {
+		return translate(err)
+	}
+	for _, id := range old {
+		for {
+			var bound []int64
+			if err := s.read(ctx).Model(&ConsensusItem{}).Where("run_id = ?", id).Order("paragraph_id").
+				Offset(consensusBatch).Limit(1).Pluck("paragraph_id", &bound).Error; err != nil {
+				return translate(err)
+			}
+			err := s.tx(ctx, func(tx *gorm.DB) error {
+				q := tx.Where("run_id = ?", id)
+				if len(bound) > 0 {
+					q = q.Where("paragraph_id < ?", bound[0])
+				}
+				return q.Delete(&ConsensusItem{}).Error
+			})
+			if err != nil {
+				return err
+			}
+			if len(bound) == 0 {
+				break
+			}
+		}
+		err := s.tx(ctx, func(tx *gorm.DB) error {
+			if err := tx.Where("run_id = ?", id).Delete(&ConsensusAnnotator{}).Error; err != nil {
+				return err
+			}
+			return tx.Where("id = ?", id).Delete(&ConsensusRun{}).Error
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ConsensusOrder is the order of a consensus page.
+type ConsensusOrder string
+
+// The orders of ConsensusItems.
+const (
+	// ConsensusByParagraph orders by paragraph id, then dimension.
+	ConsensusByParagraph ConsensusOrder = "paragraph"
+	// ConsensusByConfidence orders least confident first, then by
+	// paragraph id and dimension.
+	ConsensusByConfidence ConsensusOrder = "confidence"
+)
+
+// ConsensusQuery selects one page of a run's items.
+type ConsensusQuery struct {
+	// Dimension keeps one dimension's items; empty keeps all.
+	Dimension string
+	// MaxConfidence keeps the items whose confidence is at most this; nil
+	// keeps all.
+	MaxConfidence *float64
+	Order         ConsensusOrder
+	// Limit is the most items returned (1 to MaxConsensusLimit; 0 means
+	// DefaultConsensusLimit).
+	Limit int
+	// After is the Next of the page before; empty starts at the beginning.
+	After string
+}
+
+// DefaultConsensusLimit and MaxConsensusLimit bound a consensus page.
+const (
+	DefaultConsensusLimit = 100
+	MaxConsensusLimit     = 1000
+)
+
+// ConsensusPage is one page of a run's items. Next continues the listing;
+// it is empty on the last page.
+type ConsensusPage struct {
+	Items []ConsensusItem `json:"items"`
+	Next  string          `json:"next,omitempty"`
+}
+
+// consensusCursor is the position after the last item of a page. The
+// confidence is written with as many digits as it takes to read back the
+// same float64, so that the keyset comparison is exact.
+type consensusCursor struct {
+	confidence float64
+	paragraph  int64
+	dimension  string
+}
+
+func (c consensusCursor) encode() string {
+	raw := strconv.FormatFloat(c.confidence, 'g', -1, 64) + "|" + strconv.FormatInt(c.paragraph, 10) + "|" + c.dimension
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+func decodeConsensusCursor(s string) (consensusCursor, error) {
+	bad := Invalidf("next", "next %q is not a cursor this listing gave; pass the next of the page before, or leave it out to start at the beginning", s)
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return consensusCursor{}, bad
+	}
+	parts := strings.SplitN(string(raw), "|", 3)
+	if len(parts) != 3 {
+		return consensusCursor{}, bad
+	}
+	var c consensusCursor
+	if c.confidence, err = strconv.ParseFloat(parts[0], 64); err != nil || math.IsNaN(c.confidence) {
+		return consensusCursor{}, bad
+	}
+	if c.paragraph, err = strconv.ParseInt(parts[1], 10, 64); err != nil {
+		return consensusCursor{}, bad
+	}
+	c.dimension = parts[2]
+	return c, nil
+}
+
+// ConsensusItems returns one page of run's items, in q's order.
+func (s *Store) ConsensusItems(ctx context.Context, run *ConsensusRun, q ConsensusQuery) (*ConsensusPage, error) {
+	if q.Limit == 0 {
+		q.Limit = DefaultConsensusLimit
+	}
+	if q.Limit < 1 || q.Limit > MaxConsensusLimit {
+		return nil, Invalidf("limit", "limit must be from 1 to %d, got %d", MaxConsensusLimit, q.Limit)
+	}
+	if q.Order == "" {
+		q.Order = ConsensusByParagraph
+	}
+	if q.Order != ConsensusByParagraph && q.Order != ConsensusByConfidence {
+		return nil, &Error{Code: EINVALID, Field: "order", Message: fmt.Sprintf("unknown order %q", q.Order), Allowed: []string{string(ConsensusByParagraph), string(ConsensusByConfidence)}}
+	}
+	if q.Dimension != "" {
+		known := make([]string, 0, len(run.Dimensions))
+		found := false
+		for _, d := range run.Dimensions {
+			known = append(known, d.Name)
+			found = found || d.Name == q.Dimension
+		}
+		if !found {
+			return nil, &Error{Code: EINVALID, Field: "dimension", Message: fmt.Sprintf("no consensus for dimension %q (only single and multi dimensions have one)", q.Dimension), Allowed: known}
+		}
+	}
+	db := s.read(ctx).Where("run_id = ?", run.ID)
+	if q.Dimension != "" {
+		db = db.Where("dimension = ?", q.Dimension)
+	}
+	if q.MaxConfidence != nil {
+		if math.IsNaN(*q.MaxConfidence) || *q.MaxConfidence < 0 || *q.MaxConfidence > 1 {
+			return nil, Invalidf("max_confidence", "max_confidence must be a number from 0 to 1, got %v", *q.MaxConfidence)
+		}
+		db = db.Where("confidence <= ?", *q.MaxConfidence)
+	}
+	if q.After != "" {
+		c, err := decodeConsensusCursor(q.After)
+		if err != nil {
+			return nil, err
+		}
+		after := "(paragraph_id > ? OR (paragraph_id = ? AND dimension > ?))"
+		if q.Order == ConsensusByConfidence {
+			db = db.Where("(confidence > ? OR (confidence = ? AND "+after+"))", c.confidence, c.confidence, c.paragraph, c.paragraph, c.dimension)
+		} else {
+			db = db.Where(after, c.paragraph, c.paragraph, c.dimension)
+		}
+	}
+	if q.Order == ConsensusByConfidence {
+		db = db.Order("confidence, paragraph_id, dimension")
+	} else {
+		db = db.Order("paragraph_id, dimension")
+	}
+	var items []ConsensusItem
+	if err := db.Limit(q.Limit + 1).Find(&items).Error; err != nil {
+		return nil, translate(err)
+	}
+	page := &ConsensusPage{Items: items}
+	if len(items) > q.Limit {
+		page.Items = items[:q.Limit]
+		last := page.Items[q.Limit-1]
+		page.Next = consensusCursor{confidence: last.Confidence, paragraph: last.ParagraphID, dimension: last.Dimension}.encode()
+	}
+	for i := range page.Items {
+		if page.Items[i].Values == nil {
+			page.Items[i].Values = []string{}
+		}
+	}
+	return page, nil
+}
+
+// ConsensusOf returns run's items of the given paragraphs, by paragraph
+// and dimension. It reads the ids in chunks, so any number may be asked.
+func (s *Store) ConsensusOf(ctx context.Context, run *ConsensusRun, paragraphIDs []int64) (map[int64]map[string]ConsensusItem, error) {
+	out := make(map[int64]map[string]ConsensusItem, len(paragraphIDs))
+	for lo := 0; lo < len(paragraphIDs); lo += consensusBatch {
+		var items []ConsensusItem
+		chunk := paragraphIDs[lo:min(len(paragraphIDs), lo+consensusBatch)]
+		if err := s.read(ctx).Where("run_id = ? AND paragraph_id IN ?", run.ID, chunk).Find(&items).Error; err != nil {
+			return nil, translate(err)
+		}
+		for _, it := range items {
+			if out[it.ParagraphID] == nil {
+				out[it.ParagraphID] = map[string]ConsensusItem{}
+			}
+			if it.Values == nil {
+				it.Values = []string{}
+			}
+			out[it.ParagraphID][it.Dimension] = it
+		}
+	}
+	return out, nil
+}
+
+// ConsensusAnnotators returns what run says about each annotator, by
+// dimension, annotator and category. The list is as long as annotators
+// times dimensions (times categories for multi dimensions), which the
+// schema and the team bound, so it is not paged.
+func (s *Store) ConsensusAnnotators(ctx context.Context, run *ConsensusRun) ([]ConsensusAnnotator, error) {
+	var out []ConsensusAnnotator
+	err := s.read(ctx).Where("run_id = ?", run.ID).Order("dimension, annotator, category").Find(&out).Error
+	return out, translate(err)
+}

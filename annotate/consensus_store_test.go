@@ -1,0 +1,306 @@
+package annotate_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"concord/annotate"
+	"concord/annotate/annotatetest"
+)
+
+// consensusFixture is a corpus on which the vote and Dawid–Skene part:
+// alice and bob agree on paragraphs 0–9, whose stances cycle through the
+// four categories, while carol answers "unrelated" whatever the text (a
+// spammer). On paragraph 10 only alice ("agree") and carol ("unrelated")
+// answered: a tie in the vote, where Dawid–Skene, having learnt that
+// carol's answer says nothing, follows alice.
+type consensusFixture struct {
+	s     *annotate.Store
+	ps    []annotate.ParagraphStatus
+	users map[string]*annotate.User
+}
+
+var fixtureStances = []string{"agree", "disagree", "discuss", "unrelated"}
+
+func newConsensusFixture(t *testing.T) *consensusFixture {
+	t.Helper()
+	s := annotatetest.WithSchema(t)
+	ctx := context.Background()
+	var b strings.Builder
+	b.WriteString("Consensus")
+	for i := range 12 {
+		fmt.Fprintf(&b, "\n\nParagraph number %d is here.", i)
+	}
+	doc := mustImport(t, s, "c.txt", b.String())
+	f := &consensusFixture{s: s, ps: currentParagraphs(t, s, doc.DocumentID), users: map[string]*annotate.User{}}
+	if len(f.ps) < 11 {
+		t.Fatalf("fixture has %d paragraphs, want 11 or more", len(f.ps))
+	}
+	for _, n := range []string{"alice", "bob", "carol"} {
+		f.users[n] = mustUser(t, s, n, annotate.RoleAnnotator)
+	}
+	for i := range 10 {
+		st := fixtureStances[i%4]
+		f.save(t, ctx, "alice", i, st, "strike")
+		f.save(t, ctx, "bob", i, st, "strike")
+		f.save(t, ctx, "carol", i, "unrelated", "media")
+	}
+	f.save(t, ctx, "alice", 10, "agree", "strike")
+	f.save(t, ctx, "carol", 10, "unrelated", "media")
+	return f
+}
+
+func (f *consensusFixture) save(t *testing.T, ctx context.Context, user string, para int, stance string, topics ...string) {
+	t.Helper()
+	if _, err := f.s.SaveAnnotation(ctx, f.users[user].ID, f.ps[para].ID, 0, annotate.Labels{"stance": {stance}, "topic": topics}); err != nil {
+		t.Fatalf("save %s on paragraph %d: %v", user, para, err)
+	}
+}
+
+func TestConsensusBreaksTheVoteTieTowardsTheReliableAnnotator(t *testing.T) {
+	f := newConsensusFixture(t)
+	ctx := context.Background()
+	run, err := f.s.Consensus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Method != "dawid-skene" || len(run.Dimensions) != 2 || run.Dimensions[0].Name != "stance" || run.Dimensions[1].Name != "topic" {
+		t.Fatalf("run = %+v, want dawid-skene over stance and topic (open dimensions have no consensus)", run)
+	}
+	if v, err := f.s.DataVersion(ctx); err != nil || run.DataVersion != v {
+		t.Errorf("run data version %d, want the store's %d (%v)", run.DataVersion, v, err)
+	}
+	anns, err := f.s.Annotations(ctx, f.ps[10].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := []annotate.Labels{anns[0].Labels, anns[1].Labels}
+	sc, err := f.s.Schema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := annotate.Majorities(sc, labels)[0]; !m.Tie {
+		t.Fatalf("paragraph 10's stance vote = %+v, want a tie", m)
+	}
+	by, err := f.s.ConsensusOf(ctx, run, []int64{f.ps[10].ID, f.ps[1].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := by[f.ps[10].ID]["stance"]
+	if !slices.Equal(got.Values, []string{"agree"}) || got.Tie || got.Confidence < 0.9 || got.Method != "dawid-skene" || got.Labels != 2 {
+		t.Errorf("paragraph 10 stance consensus = %+v, want agree with confidence ≥ 0.9 by dawid-skene on 2 labels", got)
+	}
+	if got := by[f.ps[10].ID]["topic"]; !slices.Equal(got.Values, []string{"strike"}) {
+		t.Errorf("paragraph 10 topic consensus = %+v, want [strike] (alice's)", got)
+	}
+	if got := by[f.ps[1].ID]["stance"]; !slices.Equal(got.Values, []string{"disagree"}) {
+		t.Errorf("paragraph 1 stance consensus = %+v, want disagree (alice and bob)", got)
+	}
+	as, err := f.s.ConsensusAnnotators(ctx, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stance := map[string]annotate.ConsensusAnnotator{}
+	for _, a := range as {
+		if a.Dimension == "stance" {
+			stance[a.Annotator] = a
+		}
+	}
+	if len(stance) != 3 {
+		t.Fatalf("stance annotators = %v, want alice, bob and carol", stance)
+	}
+	if c := stance["carol"]; !c.NearChance || c.Items != 11 || len(c.Confusion) != 4 || len(c.Confusion[0]) != 4 {
+		t.Errorf("carol = %+v, want near chance on 11 items with a 4×4 confusion matrix", c)
+	}
+	if a := stance["alice"]; a.NearChance || a.Accuracy < 0.9 {
+		t.Errorf("alice = %+v, want an accuracy ≥ 0.9, not near chance", a)
+	}
+}
+
+func TestConsensusRecomputesOnlyWhenTheDataMoves(t *testing.T) {
+	f := newConsensusFixture(t)
+	ctx := context.Background()
+	first, err := f.s.Consensus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.s.Consensus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.ID != first.ID {
+		t.Errorf("second call made run %d, want run %d again: nothing was written", again.ID, first.ID)
+	}
+	f.save(t, ctx, "bob", 10, "agree", "strike")
+	// A page does not wait: it gets the run it has, and a new one is
+	// computed in the background.
+	stale, err := f.s.Consensus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stale.ID != first.ID {
+		t.Errorf("right after a save the page got run %d, want the run it had (%d) while a new one is computed", stale.ID, first.ID)
+	}
+	// An export waits for the labels as they are: here, for the run the
+	// background has under way.
+	moved, err := f.s.ConsensusNow(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved.ID == first.ID || moved.DataVersion <= first.DataVersion {
+		t.Fatalf("after a save: run %d at version %d, want a new run past version %d", moved.ID, moved.DataVersion, first.DataVersion)
+	}
+	if n := count(t, f.s, "SELECT count(*) FROM consensus_items WHERE run_id = ?", first.ID); n != 0 {
+		t.Errorf("the superseded run keeps %d items, want them removed", n)
+	}
+	if n := count(t, f.s, "SELECT count(*) FROM consensus_runs"); n != 1 {
+		t.Errorf("%d runs kept, want only the latest", n)
+	}
+	by, err := f.s.ConsensusOf(ctx, moved, []int64{f.ps[10].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := by[f.ps[10].ID]["stance"]; got.Labels != 3 {
+		t.Errorf("paragraph 10 after bob's label rests on %d labels, want 3", got.Labels)
+	}
+}
+
+func TestConsensusStopsWithItsCaller(t *testing.T) {
+	f := newConsensusFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := f.s.Consensus(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Consensus on a cancelled context: %v, want context.Canceled", err)
+	}
+	if _, err := f.s.LatestConsensus(context.Background()); !errors.Is(err, annotate.ErrNotFound) {
+		t.Errorf("LatestConsensus after an abandoned run: %v, want not found", err)
+	}
+}
+
+func TestConsensusItemsPages(t *testing.T) {
+	f := newConsensusFixture(t)
+	ctx := context.Background()
+	run, err := f.s.Consensus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := func(q annotate.ConsensusQuery) []annotate.ConsensusItem {
+		t.Helper()
+		var out []annotate.ConsensusItem
+		for pages := 0; ; pages++ {
+			if pages > 100 {
+				t.Fatal("paging does not end")
+			}
+			p, err := f.s.ConsensusItems(ctx, run, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, p.Items...)
+			if p.Next == "" {
+				return out
+			}
+			q.After = p.Next
+		}
+	}
+	whole, err := f.s.ConsensusItems(ctx, run, annotate.ConsensusQuery{Limit: annotate.MaxConsensusLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(whole.Items) != 22 || whole.Next != "" {
+		t.Fatalf("one page of all: %d items, next %q; want 22 (11 paragraphs × 2 dimensions) and no next", len(whole.Items), whole.Next)
+	}
+	if got := all(annotate.ConsensusQuery{Limit: 3}); !slices.EqualFunc(got, whole.Items, sameItem) {
+		t.Errorf("pages of 3 by paragraph give %d items, not the %d of one page in the same order", len(got), len(whole.Items))
+	}
+	for i := 1; i < len(whole.Items); i++ {
+		a, b := whole.Items[i-1], whole.Items[i]
+		if a.ParagraphID > b.ParagraphID || a.ParagraphID == b.ParagraphID && a.Dimension >= b.Dimension {
+			t.Fatalf("by paragraph: %d/%s before %d/%s", a.ParagraphID, a.Dimension, b.ParagraphID, b.Dimension)
+		}
+	}
+	byConf := all(annotate.ConsensusQuery{Limit: 4, Order: annotate.ConsensusByConfidence})
+	if len(byConf) != 22 {
+		t.Fatalf("pages by confidence: %d items, want 22", len(byConf))
+	}
+	for i := 1; i < len(byConf); i++ {
+		if byConf[i-1].Confidence > byConf[i].Confidence {
+			t.Fatalf("by confidence: %v before %v", byConf[i-1].Confidence, byConf[i].Confidence)
+		}
+	}
+	// The least confident stance item, and every item as unsure as it.
+	var lowest float64 = 2
+	want := 0
+	for _, it := range byConf {
+		if it.Dimension == "stance" && lowest == 2 {
+			lowest = it.Confidence
+		}
+	}
+	for _, it := range byConf {
+		if it.Dimension == "stance" && it.Confidence <= lowest {
+			want++
+		}
+	}
+	low := all(annotate.ConsensusQuery{Limit: 2, Dimension: "stance", MaxConfidence: &lowest})
+	if len(low) != want || want == 0 {
+		t.Errorf("stance at confidence ≤ %v: %d items, want %d", lowest, len(low), want)
+	}
+	for _, it := range low {
+		if it.Dimension != "stance" || it.Confidence > lowest {
+			t.Errorf("filtered item %+v: want stance at confidence ≤ %v", it, lowest)
+		}
+	}
+	tooHigh := 1.5
+	for _, tc := range []struct {
+		q     annotate.ConsensusQuery
+		field string
+	}{
+		{annotate.ConsensusQuery{Dimension: "event"}, "dimension"},
+		{annotate.ConsensusQuery{Order: "random"}, "order"},
+		{annotate.ConsensusQuery{Limit: annotate.MaxConsensusLimit + 1}, "limit"},
+		{annotate.ConsensusQuery{After: "not a cursor"}, "next"},
+		{annotate.ConsensusQuery{MaxConfidence: &tooHigh}, "max_confidence"},
+	} {
+		_, err := f.s.ConsensusItems(ctx, run, tc.q)
+		var de *annotate.Error
+		if !errors.As(err, &de) || de.Code != annotate.EINVALID || de.Field != tc.field {
+			t.Errorf("query %+v: %v, want an invalid %s", tc.q, err, tc.field)
+		}
+	}
+}
+
+func sameItem(a, b annotate.ConsensusItem) bool {
+	return a.ParagraphID == b.ParagraphID && a.Dimension == b.Dimension && a.Confidence == b.Confidence && slices.Equal(a.Values, b.Values) && !math.IsNaN(a.Confidence)
+}
+
+func TestDisagreementQueueByConsensusConfidence(t *testing.T) {
+	f := newConsensusFixture(t)
+	ctx := context.Background()
+	ds, total, err := f.s.DisagreementQueue(ctx, annotate.DisagreementFilter{Order: annotate.QueueByConfidence, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != 11 || len(ds) != 11 {
+		t.Fatalf("queue: %d of %d, want 11 of 11", len(ds), total)
+	}
+	if ds[0].Paragraph.ID != f.ps[10].ID {
+		t.Errorf("least confident first starts with paragraph %d, want the tied one %d", ds[0].Paragraph.ID, f.ps[10].ID)
+	}
+	for i := 1; i < len(ds); i++ {
+		if ds[i-1].ConsensusConfidence > ds[i].ConsensusConfidence {
+			t.Errorf("confidence %v before %v", ds[i-1].ConsensusConfidence, ds[i].ConsensusConfidence)
+		}
+	}
+	if c := ds[0].Consensus["stance"]; !slices.Equal(c.Values, []string{"agree"}) || len(ds[0].Consensus) != 2 {
+		t.Errorf("the tied paragraph's consensus = %+v, want agree on stance, and topic beside it", ds[0].Consensus)
+	}
+	_, _, err = f.s.DisagreementQueue(ctx, annotate.DisagreementFilter{Order: "newest"})
+	var de *annotate.Error
+	if !errors.As(err, &de) || de.Field != "order" {
+		t.Errorf("order newest: %v, want an invalid order", err)
+	}
+}
