@@ -5,33 +5,7 @@ import (
 	"testing"
 
 	"concord/annotate"
-	"concord/annotate/annotatetest"
 )
-
-// testDSN names a new, empty database for one test: an SQLite file, or a
-// PostgreSQL database when CONCORD_TEST_POSTGRES is set (see annotatetest).
-func testDSN(t *testing.T) string {
-	t.Helper()
-	return annotatetest.DSN(t)
-}
-
-// newStore opens a fresh, empty store for one test (see testDSN).
-func newStore(t *testing.T) *annotate.Store {
-	t.Helper()
-	return annotatetest.Open(t)
-}
-
-// seededStore opens a fresh store with the default schema and the seed corpus.
-func seededStore(t *testing.T) *annotate.Store {
-	t.Helper()
-	return annotatetest.Seeded(t)
-}
-
-// schemaStore opens a fresh store with the default schema and no documents.
-func schemaStore(t *testing.T) *annotate.Store {
-	t.Helper()
-	return annotatetest.WithSchema(t)
-}
 
 // tables lists every table of the store.
 var tables = []string{
