@@ -92,12 +92,18 @@ func browserAllocator(t testing.TB) context.Context {
 
 // browserTab opens a new tab for one test with a time limit. The tab closes
 // when the test ends.
+// browserSlack stretches every tab's deadline. The deadline only guards
+// against a browser that hangs; it measures nothing. make test runs the
+// SQLite and PostgreSQL suites side by side, each with its own browser, on
+// two cores, where a long page walk takes several times what it takes alone.
+const browserSlack = 4
+
 func browserTab(t testing.TB, timeout time.Duration) context.Context {
 	t.Helper()
 	parent := browserAllocator(t)
 	// Each tab has its own browser context: its own cookies and storage.
 	ctx, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
-	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout*browserSlack)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancel()
