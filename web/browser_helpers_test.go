@@ -90,14 +90,14 @@ func browserAllocator(t testing.TB) context.Context {
 	return b.ctx
 }
 
-// browserTab opens a new tab for one test with a time limit. The tab closes
-// when the test ends.
 // browserSlack stretches every tab's deadline. The deadline only guards
 // against a browser that hangs; it measures nothing. make test runs the
 // SQLite and PostgreSQL suites side by side, each with its own browser, on
 // two cores, where a long page walk takes several times what it takes alone.
 const browserSlack = 4
 
+// browserTab opens a new tab for one test with a time limit (stretched by
+// browserSlack). The tab closes when the test ends.
 func browserTab(t testing.TB, timeout time.Duration) context.Context {
 	t.Helper()
 	parent := browserAllocator(t)
