@@ -95,23 +95,14 @@ func (s *Store) DecideCurations(ctx context.Context, userID int64, ids []int64, 
 	if status != StatusConfirmed && status != StatusDismissed {
 		return 0, &Error{Code: EINVALID, Field: "status", Message: fmt.Sprintf("unknown decision %q", status), Allowed: []string{StatusConfirmed, StatusDismissed}}
 	}
-	if len(ids) == 0 {
-		return 0, Invalidf("ids", "name at least one flag to decide")
-	}
-	if len(ids) > MaxDecideIDs {
-		return 0, Invalidf("ids", "at most %d flags in one decision, got %d; send them in several requests", MaxDecideIDs, len(ids))
+	if err := checkDecisionIDs(ids, "flags"); err != nil {
+		return 0, err
 	}
 	n := 0
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		// Read in chunks: a statement binds a bounded number of values
-		// (32,766 on SQLite, 65,535 on PostgreSQL).
-		var cs []Curation
-		for chunk := range slices.Chunk(uniq(ids), idChunk) {
-			var part []Curation
-			if err := tx.Where("id IN ? AND paragraph_id IN (SELECT id FROM paragraphs WHERE is_current = ?)", chunk, true).Find(&part).Error; err != nil {
-				return err
-			}
-			cs = append(cs, part...)
+		cs, err := findByIDs[Curation](tx, ids, "paragraph_id IN (SELECT id FROM paragraphs WHERE is_current = ?)", true)
+		if err != nil {
+			return err
 		}
 		if len(cs) != len(uniq(ids)) {
 			return NotFoundf("%d of the %d flags do not exist or belong to an older revision of their document; reload the list", len(uniq(ids))-len(cs), len(uniq(ids)))
@@ -135,11 +126,43 @@ func (s *Store) DecideCurations(ctx context.Context, userID int64, ids []int64, 
 	return n, err
 }
 
-// MaxDecideIDs is the most flags one decision may name.
+// MaxDecideIDs is the most ids one decision (on flags or typed values) may
+// name.
 const MaxDecideIDs = 10000
 
 // idChunk is how many ids one statement binds when a list is read in parts.
 const idChunk = 500
+
+// checkDecisionIDs refuses a decision that names no id, or more than
+// MaxDecideIDs; what names the things decided on, for the message.
+func checkDecisionIDs(ids []int64, what string) error {
+	if len(ids) == 0 {
+		return Invalidf("ids", "name at least one of the %s to decide", what)
+	}
+	if len(ids) > MaxDecideIDs {
+		return Invalidf("ids", "at most %d %s in one decision, got %d; send them in several requests", MaxDecideIDs, what, len(ids))
+	}
+	return nil
+}
+
+// findByIDs reads the rows of T with the given ids (and the extra condition,
+// if any) in chunks of idChunk: a statement binds a bounded number of values
+// (32,766 on SQLite, 65,535 on PostgreSQL).
+func findByIDs[T any](tx *gorm.DB, ids []int64, cond string, args ...any) ([]T, error) {
+	var out []T
+	for chunk := range slices.Chunk(uniq(ids), idChunk) {
+		q := tx.Where("id IN ?", chunk)
+		if cond != "" {
+			q = q.Where(cond, args...)
+		}
+		var part []T
+		if err := q.Find(&part).Error; err != nil {
+			return nil, err
+		}
+		out = append(out, part...)
+	}
+	return out, nil
+}
 
 func uniq(ids []int64) []int64 {
 	seen := map[int64]bool{}

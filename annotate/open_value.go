@@ -136,13 +136,13 @@ func (s *Store) DecideOpenValues(ctx context.Context, by int64, ids []int64, sta
 	if !contains(OpenStatuses, status) {
 		return 0, &Error{Code: EINVALID, Field: "status", Message: fmt.Sprintf("unknown decision %q", status), Allowed: OpenStatuses}
 	}
-	if len(ids) == 0 {
-		return 0, Invalidf("ids", "name at least one value to decide")
+	if err := checkDecisionIDs(ids, "values"); err != nil {
+		return 0, err
 	}
 	n := 0
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		var vs []OpenValue
-		if err := tx.Where("id IN ?", ids).Find(&vs).Error; err != nil {
+		vs, err := findByIDs[OpenValue](tx, ids, "")
+		if err != nil {
 			return err
 		}
 		if len(vs) != len(uniq(ids)) {

@@ -111,6 +111,12 @@ func TestDecideCurationsManyIDs(t *testing.T) {
 	if !errors.As(err, &e) || e.Code != annotate.EINVALID || !strings.Contains(e.Message, "at most 10000") {
 		t.Fatalf("deciding %d ids: %v, want EINVALID naming the limit", len(ids), err)
 	}
+	if _, err := s.DecideOpenValues(ctx, rev.ID, ids, annotate.OpenAccepted); !errors.As(err, &e) || e.Code != annotate.EINVALID || !strings.Contains(e.Message, "at most 10000 values") {
+		t.Fatalf("deciding %d typed values: %v, want EINVALID naming the limit", len(ids), err)
+	}
+	if _, err := s.DecideOpenValues(ctx, rev.ID, ids[:annotate.MaxDecideIDs], annotate.OpenAccepted); annotate.ErrorCode(err) != annotate.ENOTFOUND {
+		t.Fatalf("deciding %d unknown typed values: %v, want ENOTFOUND", annotate.MaxDecideIDs, err)
+	}
 	// Within the limit, more ids than a statement binds in one chunk are
 	// read in parts: the answer is the plain "do not exist".
 	_, err = s.DecideCurations(ctx, rev.ID, ids[:annotate.MaxDecideIDs], annotate.StatusConfirmed)

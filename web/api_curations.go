@@ -45,24 +45,33 @@ func (s *Server) listCurations(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"curations": nonNil(cs)})
 }
 
-// decideRequest is the body of POST /api/v1/curations/decide.
+// decideRequest is the body of a decision on a list of ids: POST
+// /api/v1/curations/decide and /api/v1/schema/open-values/decide.
 type decideRequest struct {
 	IDs    []int64 `json:"ids"`
 	Status string  `json:"status"`
 }
 
-// decideCurations confirms or dismisses flags; the history records who.
-func (s *Server) decideCurations(c *gin.Context) {
+// bindDecision reads a decideRequest and checks its ids.
+func (s *Server) bindDecision(c *gin.Context) (decideRequest, error) {
 	var req decideRequest
 	if err := s.bindJSON(c, &req); err != nil {
-		s.fail(c, err)
-		return
+		return req, err
 	}
 	for _, id := range req.IDs {
 		if id <= 0 {
-			s.fail(c, annotate.Invalidf("ids", "ids are positive integers, got %d", id))
-			return
+			return req, annotate.Invalidf("ids", "ids are positive integers, got %d", id)
 		}
+	}
+	return req, nil
+}
+
+// decideCurations confirms or dismisses flags; the history records who.
+func (s *Server) decideCurations(c *gin.Context) {
+	req, err := s.bindDecision(c)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
 	n, err := s.store.DecideCurations(c.Request.Context(), me(c).ID, req.IDs, req.Status)
 	if err != nil {

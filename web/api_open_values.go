@@ -53,26 +53,13 @@ func (s *Server) listOpenValues(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"values": vs, "total": total})
 }
 
-// decideOpenValuesRequest is the body of POST
-// /api/v1/schema/open-values/decide.
-type decideOpenValuesRequest struct {
-	IDs    []int64 `json:"ids"`
-	Status string  `json:"status"`
-}
-
 // decideOpenValues accepts typed values into their dimension's list (offered
 // to everyone from then on), rejects them or sets them back to pending.
 func (s *Server) decideOpenValues(c *gin.Context) {
-	var req decideOpenValuesRequest
-	if err := s.bindJSON(c, &req); err != nil {
+	req, err := s.bindDecision(c)
+	if err != nil {
 		s.fail(c, err)
 		return
-	}
-	for _, id := range req.IDs {
-		if id <= 0 {
-			s.fail(c, annotate.Invalidf("ids", "ids are positive integers, got %d", id))
-			return
-		}
 	}
 	n, err := s.store.DecideOpenValues(c.Request.Context(), me(c).ID, req.IDs, req.Status)
 	if err != nil {
