@@ -126,59 +126,27 @@ func (e *lineEncoder) datasetLine(b []byte, it *Item) []byte {
 	b = e.appendLabels(b, it.Gold)
 	b = append(b, `,"gold_source":`...)
 	b = appendNullable(b, it.Source)
-	b = append(b, `,"gold_support":{`...)
-	for i, d := range e.dims {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, d.Name)
-		b = append(b, ':')
-		if v, ok := it.Support[d.Name]; ok {
-			b = appendRatio(b, v)
-		} else {
-			b = append(b, "null"...)
-		}
-	}
-	b = append(b, `},"consensus":{`...)
-	for i, d := range e.dims {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, d.Name)
-		b = append(b, ':')
-		if c, ok := it.Consensus[d.Name]; ok && !c.Tie {
-			b = appendValue(b, d, c.Values)
-		} else {
-			b = append(b, "null"...)
-		}
-	}
-	b = append(b, `},"consensus_confidence":{`...)
-	for i, d := range e.dims {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, d.Name)
-		b = append(b, ':')
-		if c, ok := it.Consensus[d.Name]; ok {
-			b = appendRatio(b, c.Confidence)
-		} else {
-			b = append(b, "null"...)
-		}
-	}
-	b = append(b, `},"consensus_method":{`...)
-	for i, d := range e.dims {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, d.Name)
-		b = append(b, ':')
-		if c, ok := it.Consensus[d.Name]; ok {
-			b = appendString(b, c.Method)
-		} else {
-			b = append(b, "null"...)
-		}
-	}
-	b = append(b, `},"annotations":[`...)
+	b = append(b, `,"gold_support":`...)
+	b = e.appendPerDimension(b, func(b []byte, d *annotate.Dimension) ([]byte, bool) {
+		v, ok := it.Support[d.Name]
+		return appendRatio(b, v), ok
+	})
+	b = append(b, `,"consensus":`...)
+	b = e.appendPerDimension(b, func(b []byte, d *annotate.Dimension) ([]byte, bool) {
+		c, ok := it.Consensus[d.Name]
+		return appendValue(b, *d, c.Values), ok && !c.Tie
+	})
+	b = append(b, `,"consensus_confidence":`...)
+	b = e.appendPerDimension(b, func(b []byte, d *annotate.Dimension) ([]byte, bool) {
+		c, ok := it.Consensus[d.Name]
+		return appendRatio(b, c.Confidence), ok
+	})
+	b = append(b, `,"consensus_method":`...)
+	b = e.appendPerDimension(b, func(b []byte, d *annotate.Dimension) ([]byte, bool) {
+		c, ok := it.Consensus[d.Name]
+		return appendString(b, c.Method), ok
+	})
+	b = append(b, `,"annotations":[`...)
 	for i, a := range r.Annotations {
 		if i > 0 {
 			b = append(b, ',')
@@ -453,4 +421,25 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// appendPerDimension writes an object with one key per dimension, in the
+// encoder's order, whose value f appends; a dimension for which f reports
+// no value is null (what f appended then is dropped).
+func (e *lineEncoder) appendPerDimension(b []byte, f func(b []byte, d *annotate.Dimension) ([]byte, bool)) []byte {
+	b = append(b, '{')
+	for i := range e.dims {
+		d := &e.dims[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, d.Name)
+		b = append(b, ':')
+		mark := len(b)
+		var ok bool
+		if b, ok = f(b, d); !ok {
+			b = append(b[:mark], "null"...)
+		}
+	}
+	return append(b, '}')
 }
