@@ -86,16 +86,29 @@ func (s *Store) SaveAnnotation(ctx context.Context, userID, paragraphID int64, v
 // The same statement runs on SQLite and PostgreSQL. When the guard fails,
 // something changed in between: the save reads again and either finds a
 // conflict to report or tries once more against what is now stored.
+//
+// When ctx carries a Proof (WithProof), the request's credential is part of
+// the guard: on PostgreSQL in the write's own statement, otherwise checked
+// once before the write.
 func (s *Store) PutAnnotation(ctx context.Context, userID, paragraphID int64, version int, labels Labels) (a *Annotation, created bool, err error) {
 	if version < 0 {
 		return nil, false, Invalidf("version", "version must be 0 (new) or the version you last read")
 	}
-	if s.stmt.putDirect != "" {
+	proof, checked := proofFrom(ctx)
+	if s.stmt.putDirect[0] != "" {
 		// PostgreSQL: first the write alone, guarded by the version the
-		// client names (see putDirect); what it cannot settle goes on below.
-		a, created, err = s.putDirect(ctx, userID, paragraphID, version, labels)
+		// client names and by the request's credential, if it carries one
+		// (see putDirect); what it cannot settle goes on below.
+		a, created, err = s.putDirect(ctx, userID, paragraphID, version, labels, proof)
 		if !retryable(err) {
 			return a, created, err
+		}
+	}
+	if checked {
+		// The rest does not check the credential in its statements: it is
+		// checked here, once, before them.
+		if err := s.checkProof(ctx, proof); err != nil {
+			return nil, false, err
 		}
 	}
 	for attempt := range maxGuardRetries {
@@ -247,8 +260,12 @@ WHERE p.id = ?`, userID, userID, paragraphID)
 // ones), with its history row, in one statement that commits by itself.
 // Whatever it cannot settle — a stale version, a retry of labels already
 // stored, a skip to take back, a guard that failed — it leaves to putOnce,
-// returning errStale, having written nothing.
-func (s *Store) putDirect(ctx context.Context, userID, paragraphID int64, version int, labels Labels) (*Annotation, bool, error) {
+// returning errStale, having written nothing. With a proof the guard checks
+// the request's credential too (see credential.go).
+func (s *Store) putDirect(ctx context.Context, userID, paragraphID int64, version int, labels Labels, proof Proof) (*Annotation, bool, error) {
+	if proof.key.kind != credentialNone && proof.user.ID != userID {
+		return nil, false, errStale
+	}
 	sc, err := s.Schema(ctx)
 	if err != nil {
 		return nil, false, err
@@ -264,14 +281,16 @@ func (s *Store) putDirect(ctx context.Context, userID, paragraphID int64, versio
 	labelsJSON := string(toJSON(canon))
 	out := Annotation{ParagraphID: paragraphID, UserID: userID, Labels: canon, Version: version + 1, SchemaVersion: sc.Version, UpdatedAt: now}
 	var args []any
-	stmt := s.stmt.putDirect
+	stmt := s.stmt.putDirect[proof.key.kind]
 	if version == 0 {
-		stmt = s.stmt.putDirectCreate
-		args = []any{paragraphID, userID, labelsJSON, 1, sc.Version, now, now, sc.Version, paragraphID, true, paragraphID, userID, now, userID, paragraphID, JSON(labelsJSON)}
+		stmt = s.stmt.putDirectCreate[proof.key.kind]
+		args = []any{paragraphID, userID, labelsJSON, 1, sc.Version, now, now, sc.Version, paragraphID, true, paragraphID, userID}
 	} else {
-		args = []any{paragraphID, userID, version, labelsJSON, version + 1, sc.Version, now, version, labelsJSON, sc.Version, paragraphID, true, paragraphID, userID, now, userID, paragraphID, JSON(labelsJSON)}
+		args = []any{paragraphID, userID, version, labelsJSON, version + 1, sc.Version, now, version, labelsJSON, sc.Version, paragraphID, true, paragraphID, userID}
 	}
-	err = s.db.WithContext(ctx).Raw(stmt, args...).Row().Scan(&out.ID, &out.CreatedAt)
+	args = append(args, s.proofArgs(proof)...)
+	args = append(args, now, userID, paragraphID, JSON(labelsJSON))
+	err = s.pgsql.QueryRowContext(ctx, s.rebound(stmt), args...).Scan(&out.ID, &out.CreatedAt)
 	if isUniqueViolation(err) || errors.Is(err, sql.ErrNoRows) {
 		return nil, false, errStale
 	}

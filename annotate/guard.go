@@ -53,8 +53,10 @@ type guardStatements struct {
 	// putDirect and putDirectCreate (PostgreSQL only) are the one-statement
 	// save of putDirect: an update guarded by the version the client names
 	// and by labels that differ from the stored ones, or a first insert,
-	// each with its history row.
-	putDirect, putDirectCreate string
+	// each with its history row. Each comes in one form per credential
+	// kind: with no credential to check, and with the check of a token's
+	// or a session's Proof as part of the guard (see credential.go).
+	putDirect, putDirectCreate [credentialKinds]string
 }
 
 // newGuardStatements writes the guarded statements for a dialect.
@@ -88,18 +90,23 @@ func newGuardStatements(dialect string) guardStatements {
 	recorded := func(write string) string {
 		return "WITH w AS (" + write + " RETURNING id) INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) SELECT ?, ?, 'annotation', w.id, ?, ?, ?, ? FROM w RETURNING entity_id"
 	}
-	var insertRecorded, updateRecorded, direct, directCreate string
+	var insertRecorded, updateRecorded string
+	var direct, directCreate [credentialKinds]string
 	if dialect == "postgres" {
 		insertRecorded, updateRecorded = recorded(insert+addingNoSkip), recorded(update+noSkip)
-		// The stored row at the named version gives the history its
-		// "before"; the update's own guard (version, labels differ) decides.
-		direct = "WITH old AS (SELECT id, labels FROM annotations WHERE paragraph_id = ? AND user_id = ? AND version = ?)," +
-			" w AS (UPDATE annotations SET labels = ?, version = ?, schema_version = ?, updated_at = ? FROM old WHERE annotations.id = old.id AND annotations.version = ? AND annotations.labels <> ? AND " + noSkip + " RETURNING annotations.id, annotations.created_at)," +
-			" h AS (INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) SELECT ?, ?, 'annotation', w.id, ?, 'update', old.labels, ? FROM w, old)" +
-			" SELECT id, created_at FROM w"
-		directCreate = "WITH w AS (" + insert + addingNoSkip + " RETURNING id, created_at)," +
-			" h AS (INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) SELECT ?, ?, 'annotation', w.id, ?, 'create', NULL, ? FROM w)" +
-			" SELECT id, created_at FROM w"
+		for k := range credentialKinds {
+			proof := proofGuard(k)
+			// The stored row at the named version gives the history its
+			// "before"; the update's own guard (version, labels differ)
+			// decides.
+			direct[k] = "WITH old AS (SELECT id, labels FROM annotations WHERE paragraph_id = ? AND user_id = ? AND version = ?)," +
+				" w AS (UPDATE annotations SET labels = ?, version = ?, schema_version = ?, updated_at = ? FROM old WHERE annotations.id = old.id AND annotations.version = ? AND annotations.labels <> ? AND " + noSkip + proof + " RETURNING annotations.id, annotations.created_at)," +
+				" h AS (INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) SELECT ?, ?, 'annotation', w.id, ?, 'update', old.labels, ? FROM w, old)" +
+				" SELECT id, created_at FROM w"
+			directCreate[k] = "WITH w AS (" + insert + addingNoSkip + proof + " RETURNING id, created_at)," +
+				" h AS (INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) SELECT ?, ?, 'annotation', w.id, ?, 'create', NULL, ? FROM w)" +
+				" SELECT id, created_at FROM w"
+		}
 	}
 	return guardStatements{
 		putDirect:         direct,

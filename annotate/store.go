@@ -38,7 +38,9 @@ type Store struct {
 	now     func() time.Time
 	schemas schemaCache
 	reports reportCache
-	tokens  tokenCache
+	// credentials remembers whose each token and session is; see
+	// credential.go.
+	credentials credentialCache
 	// loginSweep is when (Unix milliseconds) this store last deleted the
 	// forgotten login counts; see sweepLogins.
 	loginSweep atomic.Int64
@@ -47,6 +49,13 @@ type Store struct {
 	// wpool and rpool (SQLite only) keep prepared statements for db and
 	// rdb; see stmtpool.go.
 	wpool, rpool *stmtPool
+	// pgsql (PostgreSQL only) is db's own connection pool: the statements
+	// every request makes (the credential check, the save) go to it
+	// directly with their placeholders numbered once (see rebound), where
+	// GORM would parse each statement anew on every call.
+	pgsql *sql.DB
+	// rebinds holds each statement given to pgsql, by its "?" form.
+	rebinds sync.Map
 	// checkpoints (SQLite only) moves committed pages from the WAL into
 	// the database file; see checkpoint.go.
 	checkpoints *checkpointer
@@ -105,6 +114,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		}
 		sqlDB.SetMaxOpenConns(postgresConns)
 		sqlDB.SetMaxIdleConns(postgresConns)
+		s.pgsql = sqlDB
 		s.db, s.rdb, s.dialect = db, db, "postgres"
 		s.stmt = newGuardStatements(s.dialect)
 	default:
@@ -268,15 +278,40 @@ func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 // read returns the read pool bound to ctx.
 func (s *Store) read(ctx context.Context) *gorm.DB { return s.rdb.WithContext(ctx) }
 
-// readRow runs a one-row query on the read pool. On SQLite it goes to the
-// pool's cached statement as written, which on the paths every request
-// takes (the token check, the read before a save) saves GORM building the
-// statement again each time; elsewhere GORM rewrites the "?" placeholders.
+// readRow runs a one-row query on the read pool, straight through
+// database/sql: on SQLite to the pool's cached statement as written, on
+// PostgreSQL with its placeholders numbered (see rebound). On the paths
+// every request takes (the credential check, the read before a save) that
+// saves GORM building the statement again each time. The arguments are
+// plain values: no slices for GORM to expand.
 func (s *Store) readRow(ctx context.Context, query string, args ...any) *sql.Row {
 	if s.rpool != nil {
 		return s.rpool.QueryRowContext(ctx, query, args...)
 	}
-	return s.read(ctx).Raw(query, args...).Row()
+	return s.pgsql.QueryRowContext(ctx, s.rebound(query), args...)
+}
+
+// rebound returns a statement written with "?" placeholders in
+// PostgreSQL's numbered form ($1, $2, ...), computed once per statement.
+// The statements given to it hold no "?" but placeholders.
+func (s *Store) rebound(query string) string {
+	if q, ok := s.rebinds.Load(query); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] != '?' {
+			b.WriteByte(query[i])
+			continue
+		}
+		n++
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(n))
+	}
+	q := b.String()
+	s.rebinds.Store(query, q)
+	return q
 }
 
 // translate turns database errors into domain errors and leaves others alone.

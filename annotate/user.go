@@ -271,19 +271,20 @@ func (s *Store) RevokeToken(ctx context.Context, by, userID, tokenID int64) erro
 // or a role changed by any server or command sharing the database counts
 // from the very next request. For a token it has seen within the minute
 // the question is one indexed read of one column, the role, checked
-// against the row it keeps (see tokenCache): the role is all that can
+// against the row it keeps (see credentialCache): the role is all that can
 // change about a token's user short of disabling it (names never change,
 // and a password is no concern of a token's). Otherwise it reads the row
 // and notes the token's use.
 func (s *Store) UserByToken(ctx context.Context, secret string) (*User, error) {
 	hash := hashSecret(secret)
+	key := credentialKey{credentialToken, hash}
 	now := s.now()
-	if e, ok := s.tokens.get(hash); ok && now.Sub(e.lastUsed) < tokenUseGranularity {
+	if e, ok := s.credentials.get(key); ok && now.Sub(e.lastUsed) < tokenUseGranularity {
 		var role string
 		err := s.readRow(ctx, `SELECT users.role FROM users JOIN tokens ON tokens.user_id = users.id
 WHERE tokens.hash = ? AND tokens.revoked_at IS NULL AND users.disabled_at IS NULL`, hash).Scan(&role)
 		if errors.Is(err, sql.ErrNoRows) {
-			s.tokens.drop(hash)
+			s.credentials.drop(key)
 			return nil, errUnknownToken
 		}
 		if err != nil {
@@ -302,7 +303,7 @@ FROM users JOIN tokens ON tokens.user_id = users.id
 WHERE tokens.hash = ? AND tokens.revoked_at IS NULL AND users.disabled_at IS NULL`, hash).
 		Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &u.DisabledAt, &tokenID, &lastUsed)
 	if errors.Is(err, sql.ErrNoRows) {
-		s.tokens.drop(hash)
+		s.credentials.drop(key)
 		return nil, errUnknownToken
 	}
 	if err != nil {
@@ -320,7 +321,7 @@ WHERE tokens.hash = ? AND tokens.revoked_at IS NULL AND users.disabled_at IS NUL
 		}
 	}
 	if lastUsed.Valid {
-		s.tokens.put(hash, tokenEntry{user: *u, lastUsed: lastUsed.Time})
+		s.credentials.put(key, credentialEntry{user: *u, lastUsed: lastUsed.Time})
 	}
 	return u, nil
 }
@@ -355,16 +356,20 @@ func (s *Store) CreateSession(ctx context.Context, userID int64) (secret, csrf s
 func (s *Store) SessionUser(ctx context.Context, secret string) (*User, string, error) {
 	u := new(User)
 	var csrf string
-	err := s.readRow(ctx, `SELECT users.id, users.name, users.role, users.password_hash, users.created_at, users.updated_at, users.disabled_at, sessions.csrf
+	var expires time.Time
+	key := credentialKey{credentialSession, hashSecret(secret)}
+	err := s.readRow(ctx, `SELECT users.id, users.name, users.role, users.password_hash, users.created_at, users.updated_at, users.disabled_at, sessions.csrf, sessions.expires_at
 FROM users JOIN sessions ON sessions.user_id = users.id
-WHERE sessions.hash = ? AND sessions.expires_at > ? AND users.disabled_at IS NULL`, hashSecret(secret), s.now()).
-		Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &u.DisabledAt, &csrf)
+WHERE sessions.hash = ? AND sessions.expires_at > ? AND users.disabled_at IS NULL`, key.hash, s.now()).
+		Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &u.DisabledAt, &csrf, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, "", &Error{Code: EUNAUTHORIZED, Message: "your session has ended; log in again"}
+		s.credentials.drop(key)
+		return nil, "", errSessionEnded
 	}
 	if err != nil {
 		return nil, "", translate(err)
 	}
+	s.credentials.put(key, credentialEntry{user: *u, csrf: csrf, expires: expires})
 	return u, csrf, nil
 }
 

@@ -1,6 +1,10 @@
 package web
 
-import "concord/annotate"
+import (
+	"net/http"
+
+	"concord/annotate"
+)
 
 // registerAPIRoutes registers the JSON API under /api/v1, grouped by
 // resource and by the least role each route needs. The README documents
@@ -38,6 +42,7 @@ func (s *Server) registerAPIRoutes() {
 	p.GET("", anyone, s.getParagraph)
 	p.GET("/annotation", anyone, s.getAnnotation)
 	p.PUT("/annotation", anyone, s.saveAnnotation)
+	s.checkCallerInWrite(http.MethodPut, p.BasePath()+"/annotation")
 	p.DELETE("/annotation", anyone, s.deleteAnnotation)
 	p.POST("/skip", anyone, s.skipParagraph)
 	p.DELETE("/skip", anyone, s.unskipParagraph)

@@ -371,3 +371,120 @@ func TestLoginCSRF(t *testing.T) {
 		t.Errorf("X-Forwarded-Host from an untrusted peer: %d, want 403", st)
 	}
 }
+
+// TestSaveChecksCredentialAcrossServers checks the annotation save, whose
+// statement checks the caller's token or session itself once a server has
+// seen it: a token revoked, a session ended or a role changed through
+// another server is refused by the very next save, which writes nothing;
+// and a save the schema refuses says only "log in" to a caller whose
+// credential is no longer live.
+func TestSaveChecksCredentialAcrossServers(t *testing.T) {
+	e := newSharedEnv(t, 2, web.Config{})
+	ctx := context.Background()
+	annotatetest.ApplyDefaultSchema(t, e.stores[0])
+	res, err := e.stores[0].ImportDocument(ctx, 0, annotate.Source{Key: "a.txt", Text: []byte("Title\n\nFirst paragraph.\n\nSecond paragraph.\n\nThird paragraph.\n"), Origin: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paras, err := e.stores[0].Paragraphs(ctx, res.DocumentID, 0)
+	if err != nil || len(paras) != 3 {
+		t.Fatalf("paragraphs: %v %v", paras, err)
+	}
+	path := func(i int) string { return fmt.Sprintf("/api/v1/paragraphs/%d/annotation", paras[i].ID) }
+	label := func(version int, stance string) map[string]any {
+		return map[string]any{"version": version, "labels": map[string]any{"stance": stance, "topic": []string{"strike"}}}
+	}
+	stored := func(user string, i int) (int, string) {
+		t.Helper()
+		a, err := e.stores[0].Annotation(ctx, paras[i].ID, e.users[user].ID)
+		if annotate.ErrorCode(err) == annotate.ENOTFOUND {
+			return 0, ""
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.Version, a.Labels["stance"][0]
+	}
+
+	// alice saves twice through B: the second save is let in on what B
+	// remembers of her token, and checks it in its write.
+	for v, stance := range []string{"agree", "disagree"} {
+		if st, body, _ := e.send(1, http.DefaultClient, "alice", "PUT", path(0), label(v, stance), nil); st != 200 && st != 201 {
+			t.Fatalf("alice saves version %d through B: %d %s", v, st, body)
+		}
+	}
+	toks, err := e.stores[0].Tokens(ctx, e.users["alice"].ID)
+	if err != nil || len(toks) != 1 {
+		t.Fatalf("tokens: %v %v", toks, err)
+	}
+	if st, body, _ := e.send(0, http.DefaultClient, "alice", "DELETE", fmt.Sprintf("/api/v1/tokens/%d", toks[0].ID), nil, nil); st != 204 {
+		t.Fatalf("revoke through A: %d %s", st, body)
+	}
+	if st, body, _ := e.send(1, http.DefaultClient, "alice", "PUT", path(0), label(2, "discuss"), nil); st != 401 {
+		t.Errorf("save with the token revoked through A, on B: %d, want 401; body: %s", st, body)
+	}
+	if v, stance := stored("alice", 0); v != 2 || stance != "disagree" {
+		t.Errorf("after the refused save alice's label is version %d %q, want version 2 \"disagree\"", v, stance)
+	}
+	if st, body, _ := e.send(1, http.DefaultClient, "alice", "PUT", path(1), map[string]any{"version": 0, "labels": map[string]any{"stance": "no-such-stance"}}, nil); st != 401 || strings.Contains(string(body), "allowed") {
+		t.Errorf("a label the schema refuses, with the revoked token: %d %s, want 401 and nothing about the schema", st, body)
+	}
+
+	// boss, an admin, saves through B by token and by session; a demotion
+	// through A makes B's next save refuse, write nothing, and the one
+	// after that goes through under the new role.
+	jar := newAPIClient(t)
+	st, body := e.login(1, jar, "boss", sharedPassword, nil)
+	var login struct {
+		CSRF string `json:"csrf_token"`
+	}
+	if st != 200 || json.Unmarshal(body, &login) != nil || login.CSRF == "" {
+		t.Fatalf("boss logs in through B: %d %s", st, body)
+	}
+	csrf := map[string]string{web.CSRFHeader: login.CSRF}
+	for v, stance := range []string{"agree", "disagree", "discuss", "unrelated"} {
+		client, user, header := jar, "", csrf
+		if v%2 == 1 {
+			client, user, header = http.DefaultClient, "boss", nil
+		}
+		if st, body, _ := e.send(1, client, user, "PUT", path(1), label(v, stance), header); st != 200 && st != 201 {
+			t.Fatalf("boss saves version %d through B (by token: %v): %d %s", v, user != "", st, body)
+		}
+	}
+	if st, body, _ := e.send(0, http.DefaultClient, "root", "PATCH", fmt.Sprintf("/api/v1/users/%d", e.users["boss"].ID), map[string]any{"role": "reviewer"}, nil); st != 200 {
+		t.Fatalf("demote boss through A: %d %s", st, body)
+	}
+	for _, who := range []struct {
+		name   string
+		client *http.Client
+		user   string
+		header map[string]string
+	}{{"session", jar, "", csrf}, {"token", http.DefaultClient, "boss", nil}} {
+		if st, body, _ := e.send(1, who.client, who.user, "PUT", path(1), label(4, "discuss"), who.header); st != 409 || !strings.Contains(string(body), "role changed") {
+			t.Errorf("boss's %s on B right after the demotion: %d %s, want 409 saying the role changed", who.name, st, body)
+		}
+		if v, _ := stored("boss", 1); v != 4 {
+			t.Errorf("after the refused save by boss's %s the label is version %d, want 4", who.name, v)
+		}
+	}
+	if st, body, _ := e.send(1, http.DefaultClient, "boss", "PUT", path(1), label(4, "discuss"), nil); st != 200 {
+		t.Errorf("boss's token sends the save again: %d %s, want 200", st, body)
+	}
+
+	// A password reset through A ends boss's session; B's next save by the
+	// session is refused and writes nothing.
+	for v, stance := range []string{"agree", "unrelated"} {
+		if st, body, _ := e.send(1, jar, "", "PUT", path(2), label(v, stance), csrf); st != 200 && st != 201 {
+			t.Fatalf("boss's session saves version %d through B: %d %s", v, st, body)
+		}
+	}
+	if st, body, _ := e.send(0, http.DefaultClient, "root", "PATCH", fmt.Sprintf("/api/v1/users/%d", e.users["boss"].ID), map[string]any{"password": "another long password"}, nil); st != 200 {
+		t.Fatalf("reset boss's password through A: %d %s", st, body)
+	}
+	if st, body, _ := e.send(1, jar, "", "PUT", path(2), label(2, "discuss"), csrf); st != 401 {
+		t.Errorf("boss's ended session saves on B: %d, want 401; body: %s", st, body)
+	}
+	if v, stance := stored("boss", 2); v != 2 || stance != "unrelated" {
+		t.Errorf("after the refused save boss's label is version %d %q, want version 2 \"unrelated\"", v, stance)
+	}
+}

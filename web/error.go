@@ -68,6 +68,12 @@ func status(err error) (int, ErrorDetail) {
 // fail answers a request with err: JSON for the API and for clients that ask
 // for JSON, an HTML page otherwise. It logs internal errors and nothing else.
 func (s *Server) fail(c *gin.Context, err error) {
+	// A request let in on a remembered credential (checkCallerInWrite)
+	// that fails before its write has its credential checked now, so that
+	// what the answer says is said only to a caller who may hear it.
+	if cerr := s.store.CheckCaller(c.Request.Context()); cerr != nil {
+		err = cerr
+	}
 	st, detail := status(err)
 	if st >= 500 {
 		s.log.Error("internal error", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)

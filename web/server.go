@@ -43,6 +43,9 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	engine *gin.Engine
+	// inWrite holds the routes ("PUT /api/v1/...") whose one guarded write
+	// checks the caller's credential itself (see checkCallerInWrite).
+	inWrite map[string]bool
 }
 
 // New returns a server for the store with every route registered.
@@ -63,7 +66,7 @@ func New(store *annotate.Store, cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{store: store, cfg: cfg, log: cfg.Logger, engine: gin.New()}
+	s := &Server{store: store, cfg: cfg, log: cfg.Logger, engine: gin.New(), inWrite: map[string]bool{}}
 	// Gin believes X-Forwarded-For from every peer unless told otherwise.
 	// Parsed prefixes always convert; only a zero netip.Prefix, which no
 	// parser returns, could fail here.
