@@ -56,6 +56,9 @@ type Store struct {
 	pgsql *sql.DB
 	// rebinds holds each statement given to pgsql, by its "?" form.
 	rebinds sync.Map
+	// annotators remembers the ids of the users labelled imports found by
+	// name (see ensureAnnotator).
+	annotators sync.Map
 	// checkpoints (SQLite only) moves committed pages from the WAL into
 	// the database file; see checkpoint.go.
 	checkpoints *checkpointer
@@ -403,6 +406,16 @@ func (s *Store) exec(tx *gorm.DB, query string, args ...any) (int64, error) {
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// query runs a statement that returns rows in tx, as exec runs one that
+// does not: on SQLite as written, on the transaction's connection;
+// elsewhere through GORM, which numbers the placeholders.
+func (s *Store) query(tx *gorm.DB, query string, args ...any) (*sql.Rows, error) {
+	if s.dialect != "sqlite" {
+		return tx.Raw(query, args...).Rows()
+	}
+	return tx.Statement.ConnPool.QueryContext(tx.Statement.Context, query, args...)
 }
 
 // Setting names.

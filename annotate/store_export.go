@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -481,193 +482,365 @@ type LabelledResult struct {
 // with ECONFLICT too.
 func (s *Store) ImportLabelled(ctx context.Context, by int64, doc LabelledDocument) (LabelledResult, error) {
 	res := LabelledResult{ImportResult: ImportResult{Origin: doc.Origin, Key: doc.Key}}
-	fail := func(err error) (LabelledResult, error) {
-		res.Status, res.Error = ImportFailed, ErrorMessage(err)
-		if !isDomain(err) {
-			res.Error = err.Error()
+	if err := checkLabelled(doc); err != nil {
+		return failLabelled(res, err)
+	}
+	users := map[string]int64{}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		sc, err := s.schemaIn(tx)
+		if err != nil {
+			return err
 		}
-		res.Annotations, res.Unchanged, res.Gold, res.Users = 0, 0, 0, nil
-		return res, err
+		return s.importLabelledIn(tx, by, sc, s.now(), doc, &res, users)
+	})
+	if err != nil {
+		return failLabelled(res, err)
 	}
-	if doc.Key == "" {
-		return fail(Invalidf("document_key", "document has no key"))
-	}
-	if len(doc.Paragraphs) == 0 {
-		return fail(Invalidf("text", "document %q has no paragraphs", doc.Key))
-	}
-	for i, p := range doc.Paragraphs {
-		if strings.TrimSpace(p.Text) == "" {
-			return fail(Invalidf("text", "paragraph %d of document %q is empty", i, doc.Key))
+	s.rememberAnnotators(users)
+	return res, nil
+}
+
+// ImportLabelledDocuments is ImportLabelled for several documents at once:
+// all in one transaction, which for a file of many small documents is most
+// of the cost of importing it. When one of them fails the transaction is
+// rolled back and each is imported again in a transaction of its own, so
+// that the one at fault is reported and the others go in. A document that
+// fails has its error in its result; the error returned is one that is not
+// the documents' own (the database, or ctx).
+func (s *Store) ImportLabelledDocuments(ctx context.Context, by int64, docs []LabelledDocument) ([]LabelledResult, error) {
+	results := make([]LabelledResult, len(docs))
+	bad := make([]bool, len(docs))
+	for i, doc := range docs {
+		results[i] = LabelledResult{ImportResult: ImportResult{Origin: doc.Origin, Key: doc.Key}}
+		if err := checkLabelled(doc); err != nil {
+			results[i], _ = failLabelled(results[i], err)
+			bad[i] = true
 		}
 	}
+	out := slices.Clone(results)
+	users := map[string]int64{}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		sc, err := s.schemaIn(tx)
 		if err != nil {
 			return err
 		}
 		now := s.now()
-		var d Document
-		if err := tx.Where("doc_key = ?", doc.Key).Limit(1).Find(&d).Error; err != nil {
-			return err
-		}
-		var paras []Paragraph
-		if d.ID != 0 {
-			if err := tx.Where("document_id = ? AND is_current = ?", d.ID, true).Order("position").Find(&paras).Error; err != nil {
+		for i, doc := range docs {
+			if bad[i] {
+				continue
+			}
+			if err := s.importLabelledIn(tx, by, sc, now, doc, &out[i], users); err != nil {
 				return err
 			}
-			same := len(paras) == len(doc.Paragraphs)
-			for i := 0; same && i < len(paras); i++ {
-				same = paras[i].Text == doc.Paragraphs[i].Text
-			}
-			if !same {
-				return &Error{Code: ECONFLICT, Field: "document_key", Message: fmt.Sprintf("document %q already exists with other paragraphs; import it under another key, or import its new text as a revision first", doc.Key)}
-			}
-			res.Status, res.DocumentID, res.Revision = ImportUnchanged, d.ID, d.Revision
-		} else {
-			var text strings.Builder
-			paras = make([]Paragraph, len(doc.Paragraphs))
-			for i, p := range doc.Paragraphs {
-				if i > 0 {
-					text.WriteString("\n\n")
-				}
-				paras[i] = Paragraph{Current: true, Position: i, Start: text.Len(), Text: p.Text, Hash: HashText(p.Text)}
-				text.WriteString(p.Text)
-				paras[i].End = text.Len()
-			}
-			d = Document{Key: doc.Key, Title: doc.Title, Source: doc.Source, URL: doc.URL, Meta: doc.Meta, Revision: 1}
-			if err := tx.Create(&d).Error; err != nil {
-				return err
-			}
-			src := Source{Title: doc.Title, Source: doc.Source, URL: doc.URL, Meta: doc.Meta, Text: []byte(text.String())}
-			rev := Revision{DocumentID: d.ID, Number: 1, ContentHash: contentHash(src), Origin: doc.Origin, CreatedAt: now}
-			if err := tx.Create(&rev).Error; err != nil {
-				return err
-			}
-			for i := range paras {
-				paras[i].DocumentID, paras[i].RevisionID = d.ID, rev.ID
-			}
-			if err := tx.CreateInBatches(paras, 200).Error; err != nil {
-				return err
-			}
-			if err := s.record(tx, Change{At: now, UserID: by, Entity: "document", EntityID: d.ID, Action: "import-labelled", After: toJSON(map[string]any{"revision": 1, "origin": doc.Origin, "paragraphs": len(paras)})}); err != nil {
-				return err
-			}
-			res.Status, res.DocumentID, res.Revision, res.Paragraphs = ImportCreated, d.ID, 1, len(paras)
-		}
-		users := map[string]int64{}
-		for i, lp := range doc.Paragraphs {
-			p := paras[i]
-			field := fmt.Sprintf("paragraphs[%d]", i)
-			for _, nl := range lp.Annotations {
-				uid, created, err := s.ensureAnnotator(tx, by, users, nl.Annotator)
-				if err != nil {
-					return err
-				}
-				if created {
-					res.Users = append(res.Users, nl.Annotator)
-				}
-				canon, err := sc.Canonical(nl.Labels)
-				if err != nil {
-					return prefixField(err, field+".annotations."+nl.Annotator)
-				}
-				var cur Annotation
-				if err := tx.Where("paragraph_id = ? AND user_id = ?", p.ID, uid).Limit(1).Find(&cur).Error; err != nil {
-					return err
-				}
-				if cur.ID != 0 {
-					if cur.Labels.Equal(canon) {
-						res.Unchanged++
-						continue
-					}
-					return &Error{Code: ECONFLICT, Field: field + ".annotations." + nl.Annotator, Message: fmt.Sprintf("%s already labelled paragraph %d of %q differently; nothing of this document was imported", nl.Annotator, i, doc.Key), Current: sc.Encode(cur.Labels)}
-				}
-				at := nl.At
-				if at.IsZero() {
-					at = now
-				}
-				a := Annotation{ParagraphID: p.ID, UserID: uid, Labels: canon, Version: 1, SchemaVersion: sc.Version, CreatedAt: at, UpdatedAt: at}
-				if err := tx.Create(&a).Error; err != nil {
-					return err
-				}
-				if err := s.rememberOpenValues(tx, sc, uid, canon); err != nil {
-					return err
-				}
-				if err := s.record(tx, Change{At: now, UserID: by, Entity: "annotation", EntityID: a.ID, ParagraphID: p.ID, Action: "import", After: toJSON(map[string]any{"annotator": nl.Annotator, "labels": canon, "origin": doc.Origin})}); err != nil {
-					return err
-				}
-				res.Annotations++
-			}
-			if lp.Gold != nil {
-				canon, err := sc.Canonical(lp.Gold)
-				if err != nil {
-					return prefixField(err, field+".gold")
-				}
-				method := lp.GoldMethod
-				if method == "" {
-					method = "import"
-				}
-				var g Gold
-				if err := tx.Where("paragraph_id = ?", p.ID).Limit(1).Find(&g).Error; err != nil {
-					return err
-				}
-				if g.ID != 0 && !g.Labels.Equal(canon) {
-					return &Error{Code: ECONFLICT, Field: field + ".gold", Message: fmt.Sprintf("paragraph %d of %q already has another gold label; nothing of this document was imported", i, doc.Key), Current: sc.Encode(g.Labels)}
-				}
-				if g.ID == 0 {
-					at := lp.GoldAt
-					if at.IsZero() {
-						at = now
-					}
-					g = Gold{ParagraphID: p.ID, Labels: canon, Version: 1, Method: method, DecidedBy: by, DecidedAt: at}
-					if err := tx.Create(&g).Error; err != nil {
-						return err
-					}
-					if err := s.record(tx, Change{At: now, UserID: by, Entity: "gold", EntityID: g.ID, ParagraphID: p.ID, Action: "create", After: toJSON(map[string]any{"labels": canon, "method": method})}); err != nil {
-						return err
-					}
-					res.Gold++
-				}
-			}
-			for _, kind := range lp.Flags {
-				if err := checkKind(kind); err != nil {
-					return prefixField(err, field+".flags")
-				}
-				var c Curation
-				if err := tx.Where("paragraph_id = ? AND kind = ?", p.ID, kind).Limit(1).Find(&c).Error; err != nil {
-					return err
-				}
-				if c.ID != 0 && c.Status == StatusConfirmed {
-					continue
-				}
-				before := JSON("")
-				if c.ID != 0 {
-					before = toJSON(map[string]string{"status": c.Status})
-				} else {
-					c = Curation{ParagraphID: p.ID, Kind: kind, CreatedAt: now, Reason: "imported as confirmed"}
-				}
-				uid := by
-				c.Status, c.DecidedBy, c.DecidedAt = StatusConfirmed, &uid, &now
-				if err := tx.Save(&c).Error; err != nil {
-					return err
-				}
-				if err := s.record(tx, Change{At: now, UserID: by, Entity: "curation", EntityID: c.ID, ParagraphID: p.ID, Action: "import", Before: before, After: toJSON(map[string]string{"kind": kind, "status": StatusConfirmed})}); err != nil {
-					return err
-				}
-			}
-		}
-		if res.Status == ImportCreated {
-			n, err := s.suggest(tx, d.ID, paras)
-			if err != nil {
-				return err
-			}
-			res.Suggestions = n
 		}
 		return nil
 	})
-	if err != nil {
-		return fail(err)
+	if err == nil {
+		s.rememberAnnotators(users)
+		return out, nil
 	}
-	return res, nil
+	if cerr := ctx.Err(); cerr != nil {
+		return results, cerr
+	}
+	for i, doc := range docs {
+		if bad[i] {
+			continue
+		}
+		res, err := s.ImportLabelled(ctx, by, doc)
+		results[i] = res
+		if err != nil && !isDomain(err) {
+			return results, err
+		}
+	}
+	return results, nil
+}
+
+// checkLabelled checks what a labelled document must have before anything
+// is read: a key and paragraphs with text.
+func checkLabelled(doc LabelledDocument) error {
+	if doc.Key == "" {
+		return Invalidf("document_key", "document has no key")
+	}
+	if len(doc.Paragraphs) == 0 {
+		return Invalidf("text", "document %q has no paragraphs", doc.Key)
+	}
+	for i, p := range doc.Paragraphs {
+		if strings.TrimSpace(p.Text) == "" {
+			return Invalidf("text", "paragraph %d of document %q is empty", i, doc.Key)
+		}
+	}
+	return nil
+}
+
+// failLabelled marks a result failed with err, counting nothing stored.
+func failLabelled(res LabelledResult, err error) (LabelledResult, error) {
+	res.Status, res.Error = ImportFailed, ErrorMessage(err)
+	if !isDomain(err) {
+		res.Error = err.Error()
+	}
+	res.Annotations, res.Unchanged, res.Gold, res.Users = 0, 0, 0, nil
+	return res, err
+}
+
+// rememberAnnotators keeps the users a committed import found or created,
+// by name (see ensureAnnotator).
+func (s *Store) rememberAnnotators(users map[string]int64) {
+	for name, id := range users {
+		s.annotators.Store(name, id)
+	}
+}
+
+// importLabelledIn stores one labelled document in tx (see ImportLabelled),
+// filling res. users holds the annotators' ids by name, for the
+// transaction.
+func (s *Store) importLabelledIn(tx *gorm.DB, by int64, sc *Schema, now time.Time, doc LabelledDocument, res *LabelledResult, users map[string]int64) error {
+	var d Document
+	if err := tx.Where("doc_key = ?", doc.Key).Limit(1).Find(&d).Error; err != nil {
+		return err
+	}
+	var paras []Paragraph
+	if d.ID != 0 {
+		if err := tx.Where("document_id = ? AND is_current = ?", d.ID, true).Order("position").Find(&paras).Error; err != nil {
+			return err
+		}
+		same := len(paras) == len(doc.Paragraphs)
+		for i := 0; same && i < len(paras); i++ {
+			same = paras[i].Text == doc.Paragraphs[i].Text
+		}
+		if !same {
+			return &Error{Code: ECONFLICT, Field: "document_key", Message: fmt.Sprintf("document %q already exists with other paragraphs; import it under another key, or import its new text as a revision first", doc.Key)}
+		}
+		res.Status, res.DocumentID, res.Revision = ImportUnchanged, d.ID, d.Revision
+	} else {
+		var text strings.Builder
+		paras = make([]Paragraph, len(doc.Paragraphs))
+		for i, p := range doc.Paragraphs {
+			if i > 0 {
+				text.WriteString("\n\n")
+			}
+			paras[i] = Paragraph{Current: true, Position: i, Start: text.Len(), Text: p.Text, Hash: HashText(p.Text)}
+			text.WriteString(p.Text)
+			paras[i].End = text.Len()
+		}
+		d = Document{Key: doc.Key, Title: doc.Title, Source: doc.Source, URL: doc.URL, Meta: doc.Meta, Revision: 1}
+		if err := tx.Create(&d).Error; err != nil {
+			return err
+		}
+		src := Source{Title: doc.Title, Source: doc.Source, URL: doc.URL, Meta: doc.Meta, Text: []byte(text.String())}
+		rev := Revision{DocumentID: d.ID, Number: 1, ContentHash: contentHash(src), Origin: doc.Origin, CreatedAt: now}
+		if err := tx.Create(&rev).Error; err != nil {
+			return err
+		}
+		for i := range paras {
+			paras[i].DocumentID, paras[i].RevisionID = d.ID, rev.ID
+		}
+		if err := tx.CreateInBatches(paras, 200).Error; err != nil {
+			return err
+		}
+		if err := s.record(tx, Change{At: now, UserID: by, Entity: "document", EntityID: d.ID, Action: "import-labelled", After: toJSON(map[string]any{"revision": 1, "origin": doc.Origin, "paragraphs": len(paras)})}); err != nil {
+			return err
+		}
+		res.Status, res.DocumentID, res.Revision, res.Paragraphs = ImportCreated, d.ID, 1, len(paras)
+	}
+	// A document created here has no labels yet: its annotations go
+	// in together, a few statements for the whole document, where a
+	// document that was there already has each one checked against
+	// what is stored.
+	fresh := res.Status == ImportCreated
+	var batch []importedAnnotation
+	for i, lp := range doc.Paragraphs {
+		p := paras[i]
+		field := fmt.Sprintf("paragraphs[%d]", i)
+		for _, nl := range lp.Annotations {
+			uid, created, err := s.ensureAnnotator(tx, by, users, nl.Annotator)
+			if err != nil {
+				return err
+			}
+			if created {
+				res.Users = append(res.Users, nl.Annotator)
+			}
+			canon, err := sc.Canonical(nl.Labels)
+			if err != nil {
+				return prefixField(err, field+".annotations."+nl.Annotator)
+			}
+			at := nl.At
+			if at.IsZero() {
+				at = now
+			}
+			if fresh {
+				if err := s.rememberOpenValues(tx, sc, uid, canon); err != nil {
+					return err
+				}
+				batch = append(batch, importedAnnotation{Annotation: Annotation{ParagraphID: p.ID, UserID: uid, Labels: canon, Version: 1, SchemaVersion: sc.Version, CreatedAt: at, UpdatedAt: at}, annotator: nl.Annotator})
+				continue
+			}
+			var cur Annotation
+			if err := tx.Where("paragraph_id = ? AND user_id = ?", p.ID, uid).Limit(1).Find(&cur).Error; err != nil {
+				return err
+			}
+			if cur.ID != 0 {
+				if cur.Labels.Equal(canon) {
+					res.Unchanged++
+					continue
+				}
+				return &Error{Code: ECONFLICT, Field: field + ".annotations." + nl.Annotator, Message: fmt.Sprintf("%s already labelled paragraph %d of %q differently; nothing of this document was imported", nl.Annotator, i, doc.Key), Current: sc.Encode(cur.Labels)}
+			}
+			a := Annotation{ParagraphID: p.ID, UserID: uid, Labels: canon, Version: 1, SchemaVersion: sc.Version, CreatedAt: at, UpdatedAt: at}
+			if err := tx.Create(&a).Error; err != nil {
+				return err
+			}
+			if err := s.rememberOpenValues(tx, sc, uid, canon); err != nil {
+				return err
+			}
+			if err := s.record(tx, Change{At: now, UserID: by, Entity: "annotation", EntityID: a.ID, ParagraphID: p.ID, Action: "import", After: toJSON(map[string]any{"annotator": nl.Annotator, "labels": canon, "origin": doc.Origin})}); err != nil {
+				return err
+			}
+			res.Annotations++
+		}
+		if lp.Gold != nil {
+			canon, err := sc.Canonical(lp.Gold)
+			if err != nil {
+				return prefixField(err, field+".gold")
+			}
+			method := lp.GoldMethod
+			if method == "" {
+				method = "import"
+			}
+			var g Gold
+			if !fresh {
+				if err := tx.Where("paragraph_id = ?", p.ID).Limit(1).Find(&g).Error; err != nil {
+					return err
+				}
+			}
+			if g.ID != 0 && !g.Labels.Equal(canon) {
+				return &Error{Code: ECONFLICT, Field: field + ".gold", Message: fmt.Sprintf("paragraph %d of %q already has another gold label; nothing of this document was imported", i, doc.Key), Current: sc.Encode(g.Labels)}
+			}
+			if g.ID == 0 {
+				at := lp.GoldAt
+				if at.IsZero() {
+					at = now
+				}
+				g = Gold{ParagraphID: p.ID, Labels: canon, Version: 1, Method: method, DecidedBy: by, DecidedAt: at}
+				if err := tx.Create(&g).Error; err != nil {
+					return err
+				}
+				if err := s.record(tx, Change{At: now, UserID: by, Entity: "gold", EntityID: g.ID, ParagraphID: p.ID, Action: "create", After: toJSON(map[string]any{"labels": canon, "method": method})}); err != nil {
+					return err
+				}
+				res.Gold++
+			}
+		}
+		for _, kind := range lp.Flags {
+			if err := checkKind(kind); err != nil {
+				return prefixField(err, field+".flags")
+			}
+			var c Curation
+			if !fresh {
+				if err := tx.Where("paragraph_id = ? AND kind = ?", p.ID, kind).Limit(1).Find(&c).Error; err != nil {
+					return err
+				}
+			}
+			if c.ID != 0 && c.Status == StatusConfirmed {
+				continue
+			}
+			before := JSON("")
+			if c.ID != 0 {
+				before = toJSON(map[string]string{"status": c.Status})
+			} else {
+				c = Curation{ParagraphID: p.ID, Kind: kind, CreatedAt: now, Reason: "imported as confirmed"}
+			}
+			uid := by
+			c.Status, c.DecidedBy, c.DecidedAt = StatusConfirmed, &uid, &now
+			if err := tx.Save(&c).Error; err != nil {
+				return err
+			}
+			if err := s.record(tx, Change{At: now, UserID: by, Entity: "curation", EntityID: c.ID, ParagraphID: p.ID, Action: "import", Before: before, After: toJSON(map[string]string{"kind": kind, "status": StatusConfirmed})}); err != nil {
+				return err
+			}
+		}
+	}
+	if err := s.insertImported(tx, by, now, doc.Origin, batch); err != nil {
+		return err
+	}
+	res.Annotations += len(batch)
+	if res.Status == ImportCreated {
+		n, err := s.suggest(tx, d.ID, paras)
+		if err != nil {
+			return err
+		}
+		res.Suggestions = n
+	}
+	return nil
+}
+
+// importedAnnotation is an annotation of a document a labelled import
+// creates, with its annotator's name for the history.
+type importedAnnotation struct {
+	Annotation
+	annotator string
+}
+
+// importChunk is how many rows one statement of insertImported writes.
+const importChunk = 100
+
+// insertImported writes the annotations of a document a labelled import
+// created, and their history rows, a chunk of rows per statement. None of
+// them can be stored already: the document is new.
+func (s *Store) insertImported(tx *gorm.DB, by int64, now time.Time, origin string, as []importedAnnotation) error {
+	for start := 0; start < len(as); start += importChunk {
+		chunk := as[start:min(start+importChunk, len(as))]
+		var q strings.Builder
+		q.WriteString("INSERT INTO annotations (paragraph_id, user_id, labels, version, schema_version, created_at, updated_at) VALUES ")
+		args := make([]any, 0, 7*len(chunk))
+		for i, a := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, a.ParagraphID, a.UserID, a.Labels, a.Version, a.SchemaVersion, a.CreatedAt, a.UpdatedAt)
+		}
+		// RETURNING gives the rows in no promised order: each id is matched
+		// to its annotation by the (paragraph, user) key.
+		q.WriteString(" RETURNING id, paragraph_id, user_id")
+		rows, err := s.query(tx, q.String(), args...)
+		if err != nil {
+			return err
+		}
+		type key struct{ p, u int64 }
+		ids := make(map[key]int64, len(chunk))
+		for rows.Next() {
+			var id, p, u int64
+			if err := rows.Scan(&id, &p, &u); err != nil {
+				rows.Close()
+				return err
+			}
+			ids[key{p, u}] = id
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		q.Reset()
+		q.WriteString("INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) VALUES ")
+		args = args[:0]
+		for i, a := range chunk {
+			id, ok := ids[key{a.ParagraphID, a.UserID}]
+			if !ok {
+				return fmt.Errorf("annotate: the import's insert returned no id for paragraph %d, user %d", a.ParagraphID, a.UserID)
+			}
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, now, by, "annotation", id, a.ParagraphID, "import", JSON(""), toJSON(map[string]any{"annotator": a.annotator, "labels": a.Labels, "origin": origin}))
+		}
+		if _, err := s.exec(tx, q.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // prefixField puts prefix in front of the field of a domain error.
@@ -692,6 +865,12 @@ func (s *Store) ensureAnnotator(tx *gorm.DB, by int64, cache map[string]int64, n
 	}
 	if err := CheckUserName(name); err != nil {
 		return 0, false, prefixField(err, "annotator")
+	}
+	// Users are never renamed or deleted, so one that a committed import
+	// found or created is there for good (rememberAnnotators).
+	if id, ok := s.annotators.Load(name); ok {
+		cache[name] = id.(int64)
+		return id.(int64), false, nil
 	}
 	var u User
 	if err := tx.Where("name = ?", name).Limit(1).Find(&u).Error; err != nil {

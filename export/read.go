@@ -134,39 +134,61 @@ func Import(ctx context.Context, store *annotate.Store, name string, open func()
 	if len(rep.Errors) > 0 {
 		return rep, nil
 	}
-	// Second pass: store each document in its own transaction.
-	err = r.read(open, func(doc annotate.LabelledDocument) error {
-		rep.Documents++
-		res, err := store.ImportLabelled(ctx, opt.By, doc)
-		rep.Results = append(rep.Results, res)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			var de *annotate.Error
-			if !errors.As(err, &de) {
-				return err
-			}
-			rep.Failed++
+	// Second pass: store the documents, a batch per transaction (see
+	// annotate.Store.ImportLabelledDocuments).
+	var batch []annotate.LabelledDocument
+	size := 0
+	flush := func() error {
+		if len(batch) == 0 {
 			return nil
 		}
-		if res.Status == annotate.ImportCreated {
-			rep.Created++
-		} else {
-			rep.Merged++
+		results, err := store.ImportLabelledDocuments(ctx, opt.By, batch)
+		batch, size = batch[:0], 0
+		for _, res := range results {
+			rep.Documents++
+			rep.Results = append(rep.Results, res)
+			switch res.Status {
+			case annotate.ImportFailed:
+				rep.Failed++
+				continue
+			case annotate.ImportCreated:
+				rep.Created++
+			default:
+				rep.Merged++
+			}
+			rep.Paragraphs += res.Paragraphs
+			rep.Annotations += res.Annotations
+			rep.Unchanged += res.Unchanged
+			rep.Gold += res.Gold
+			rep.Users = append(rep.Users, res.Users...)
 		}
-		rep.Paragraphs += res.Paragraphs
-		rep.Annotations += res.Annotations
-		rep.Unchanged += res.Unchanged
-		rep.Gold += res.Gold
-		rep.Users = append(rep.Users, res.Users...)
-		return nil
+		return err
+	}
+	err = r.read(open, func(doc annotate.LabelledDocument) error {
+		batch = append(batch, doc)
+		size += len(doc.Paragraphs)
+		if len(batch) < importBatchDocs && size < importBatchParagraphs {
+			return nil
+		}
+		return flush()
 	}, func(e LineError) bool {
 		rep.Errors = append(rep.Errors, e)
 		return false
 	})
+	if err == nil {
+		err = flush()
+	}
 	return rep, err
 }
+
+// A labelled import stores its documents in batches of up to
+// importBatchDocs documents or importBatchParagraphs paragraphs, each batch
+// one transaction: enough to spread a commit over many documents, few
+// enough that a batch holds the write lock only briefly.
+const (
+	importBatchDocs       = 200
+	importBatchParagraphs = 2000
+)
 
 // DetectShape tells the shape of a labelled JSONL file from its first
 // record: "annotations" and "gold" mean the dataset shape, "data" a Label
