@@ -3,8 +3,8 @@ package export_test
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"database/sql"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
