@@ -2,7 +2,9 @@ package annotate
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"gorm.io/gorm"
 	"math"
 	"slices"
 	"sort"
@@ -104,15 +106,20 @@ func BuildAgreement(schema *Schema, rows []LabelRow, gold map[string]Labels, opt
 // BuildAgreementContext is BuildAgreement that stops when ctx is done and
 // returns its error.
 func BuildAgreementContext(ctx context.Context, schema *Schema, rows []LabelRow, gold map[string]Labels, opt agreement.Options) (*AgreementReport, error) {
-	rows = latestRows(rows)
+	return buildAgreement(ctx, schema, latestRows(rows), gold, opt)
+}
+
+// buildAgreement is BuildAgreementContext over rows that hold at most one
+// row per item and annotator, grouped by item, as the store reads them.
+func buildAgreement(ctx context.Context, schema *Schema, rows []LabelRow, gold map[string]Labels, opt agreement.Options) (*AgreementReport, error) {
 	rep := &AgreementReport{SchemaVersion: schema.Version, Options: opt, Labels: len(rows), Annotators: []string{}, Dimensions: []DimensionAgreement{}}
-	items := map[string]bool{}
 	anns := map[string]bool{}
-	for _, r := range rows {
-		items[r.Item] = true
+	for i, r := range rows {
+		if i == 0 || r.Item != rows[i-1].Item {
+			rep.Items++
+		}
 		anns[r.Annotator] = true
 	}
-	rep.Items = len(items)
 	for a := range anns {
 		rep.Annotators = append(rep.Annotators, a)
 	}
@@ -352,35 +359,9 @@ func (s *Store) labelRows(ctx context.Context, f AgreementFilter) (*Schema, []La
 			}
 		}
 	}
-	q := db.Table("annotations a").
-		Select("a.paragraph_id, u.name AS user_name, a.labels, a.updated_at").
-		Joins("JOIN users u ON u.id = a.user_id").
-		Joins("JOIN paragraphs p ON p.id = a.paragraph_id").
-		Where("p.is_current = ? AND p.id NOT IN ("+excludedSQL+")", true)
-	if len(f.Documents) > 0 {
-		q = q.Where("p.document_id IN ?", f.Documents)
-	}
-	if len(f.Annotators) > 0 {
-		q = q.Where("a.user_id IN ?", users)
-	}
-	if !f.From.IsZero() {
-		q = q.Where("a.updated_at >= ?", f.From.UTC())
-	}
-	if !f.To.IsZero() {
-		q = q.Where("a.updated_at < ?", f.To.UTC())
-	}
-	var raw []struct {
-		ParagraphID int64
-		UserName    string
-		Labels      Labels
-		UpdatedAt   time.Time
-	}
-	if err := q.Order("a.paragraph_id, u.name").Scan(&raw).Error; err != nil {
-		return nil, nil, nil, translate(err)
-	}
-	rows := make([]LabelRow, len(raw))
-	for i, r := range raw {
-		rows[i] = LabelRow{Item: strconv.FormatInt(r.ParagraphID, 10), Annotator: r.UserName, Labels: r.Labels, At: r.UpdatedAt}
+	rows, err := s.readLabels(db, f, users)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	gq := db.Table("golds g").Select("g.paragraph_id, g.labels").
 		Joins("JOIN paragraphs p ON p.id = g.paragraph_id").
@@ -400,6 +381,78 @@ func (s *Store) labelRows(ctx context.Context, f AgreementFilter) (*Schema, []La
 		gold[strconv.FormatInt(g.ParagraphID, 10)] = g.Labels
 	}
 	return sc, rows, gold, nil
+}
+
+// readLabels reads the labels f keeps, one row per annotation, grouped by
+// paragraph in id order. Rows are read one at a time from the database:
+// each paragraph's id becomes its item name once for all its rows, each
+// annotator's name is looked up once, and each distinct labels value is
+// decoded once and shared by every row that holds it (teams' labels repeat
+// a few combinations of values), so that a million labels cost a million
+// small rows, not a million decoded maps. The rows share those values: no
+// one may change a row's Labels.
+func (s *Store) readLabels(db *gorm.DB, f AgreementFilter, users []int64) ([]LabelRow, error) {
+	var people []User
+	if err := db.Select("id", "name").Find(&people).Error; err != nil {
+		return nil, translate(err)
+	}
+	names := make(map[int64]string, len(people))
+	for _, u := range people {
+		names[u.ID] = u.Name
+	}
+	q := db.Table("annotations a").
+		Select("a.paragraph_id, a.user_id, a.labels").
+		Joins("JOIN paragraphs p ON p.id = a.paragraph_id").
+		Where("p.is_current = ? AND p.id NOT IN ("+excludedSQL+")", true)
+	if len(f.Documents) > 0 {
+		q = q.Where("p.document_id IN ?", f.Documents)
+	}
+	if len(f.Annotators) > 0 {
+		q = q.Where("a.user_id IN ?", users)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("a.updated_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("a.updated_at < ?", f.To.UTC())
+	}
+	var n int64
+	if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
+		return nil, translate(err)
+	}
+	rs, err := q.Order("a.paragraph_id, a.user_id").Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rs.Close()
+	out := make([]LabelRow, 0, n)
+	decoded := map[string]Labels{}
+	var (
+		lastID   int64 = -1
+		lastItem string
+		pid, uid int64
+		raw      sql.RawBytes
+	)
+	for rs.Next() {
+		if err := rs.Scan(&pid, &uid, &raw); err != nil {
+			return nil, translate(err)
+		}
+		if pid != lastID {
+			lastID, lastItem = pid, strconv.FormatInt(pid, 10)
+		}
+		l, ok := decoded[string(raw)]
+		if !ok {
+			if err := l.Scan([]byte(raw)); err != nil {
+				return nil, fmt.Errorf("labels of paragraph %d: %w", pid, err)
+			}
+			decoded[string(raw)] = l
+		}
+		out = append(out, LabelRow{Item: lastItem, Annotator: names[uid], Labels: l})
+	}
+	if err := rs.Err(); err != nil {
+		return nil, translate(err)
+	}
+	return out, nil
 }
 
 // Confusion returns the confusion matrix of annotators a (rows) and b

@@ -90,7 +90,9 @@ func (s *Store) Agreement(ctx context.Context, f AgreementFilter, opt agreement.
 	if err != nil {
 		return nil, err
 	}
-	rep, err := BuildAgreementContext(ctx, ls.Schema, ls.Rows, ls.Gold, opt)
+	// The store's rows are one per paragraph and annotator, grouped by
+	// paragraph: there is nothing for latestRows to sort out.
+	rep, err := buildAgreement(ctx, ls.Schema, ls.Rows, ls.Gold, opt)
 	if err != nil {
 		return nil, err
 	}
