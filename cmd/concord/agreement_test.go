@@ -186,7 +186,10 @@ func TestAgreementCommandBadLines(t *testing.T) {
 	if rep.Labels != 2 || rep.Dimensions[0].Report.ObservedAgreement.Float() != 1 {
 		t.Errorf("--skip-bad: %d labels, observed %v; want 2 and 1", rep.Labels, rep.Dimensions[0].Report.ObservedAgreement.Float())
 	}
-	if r := concord(t, "", "agreement", file); r.code != 2 || !strings.Contains(r.stderr, "--schema") {
-		t.Errorf("file without --schema: got %s, want exit 2 asking for --schema", r)
+	// Without --schema the values are the categories: only the lines that
+	// are not labels at all are bad.
+	r = concord(t, "", "agreement", file)
+	if r.code != 1 || !strings.Contains(r.stderr, file+":3: not a JSON object") || strings.Contains(r.stderr, file+":2:") || !strings.Contains(r.stderr, "2 unreadable line(s)") {
+		t.Errorf("file without --schema: got %s, want exit 1 for lines 3 and 6 only", r)
 	}
 }
