@@ -470,7 +470,7 @@ func printAgreement(w io.Writer, rep *annotate.AgreementReport) {
 		fmt.Fprintf(w, "values compared at the %s level; the categories are the values of the file\n", rep.Level)
 	}
 	if rep.DuplicateLabels > 0 {
-		fmt.Fprintf(w, "%s repeated labels collapsed: %s\n", thousands(rep.DuplicateLabels), rep.DuplicateRule)
+		fmt.Fprintf(w, "%s repeated label(s) collapsed: %s\n", thousands(rep.DuplicateLabels), rep.DuplicateRule)
 	}
 	if rep.Options.Bootstrap > 0 {
 		fmt.Fprintf(w, "intervals: %d bootstrap resamples, seed %d\n", rep.Options.Bootstrap, rep.Options.Seed)
@@ -489,7 +489,7 @@ func printAgreement(w io.Writer, rep *annotate.AgreementReport) {
 		}
 		fmt.Fprintf(w, "  %s\n", d.Reading)
 		if r.DuplicateUnits > 0 {
-			fmt.Fprintf(w, "  %s repeated labels collapsed (the last line wins)\n", thousands(r.DuplicateUnits))
+			fmt.Fprintf(w, "  %s repeated label(s) collapsed (the last line wins)\n", thousands(r.DuplicateUnits))
 		}
 		switch r.ScaleFrom {
 		case agreement.ScalePositions:
