@@ -197,6 +197,13 @@ func TestConsensusCommandTSVAndJSONL(t *testing.T) {
 	if it := score.Items[0]; it.Value != nil || !reflect.DeepEqual(it.Tie, []string{"3", "4"}) || it.Labels != 2 {
 		t.Errorf("score item 1 = %+v, want a tie of 3 and 4 on 2 labels", it)
 	}
+	if rep.DuplicateLabels != 1 || rep.DuplicateRule != annotate.DuplicateRuleLastLine {
+		t.Errorf("duplicate_labels %d rule %q, want 1 and %q", rep.DuplicateLabels, rep.DuplicateRule, annotate.DuplicateRuleLastLine)
+	}
+	r := mustRun(t, "", "consensus", jsonl, "--method", "majority")
+	if !strings.Contains(r.stderr, "1 repeated label(s) collapsed; the last line for an item, annotator and dimension wins") {
+		t.Errorf("stderr does not name the repeated label:\n%s", r.stderr)
+	}
 }
 
 func TestConsensusCommandErrors(t *testing.T) {
