@@ -100,15 +100,33 @@ func ReadLabelFile(path string, cols LabelColumns) (*LabelFile, error) {
 }
 
 // SniffLabelFormat tells from the start of a file what it holds: "jsonl"
-// when the first non-blank line is a JSON object, "tsv" when it has a tab
-// and no comma, "csv" otherwise, and "" when there is nothing.
+// when the first non-blank line is a JSON object, or most of the first ten
+// are (so that one broken line is reported as a bad line rather than as a
+// file in another format), "tsv" when the first line has a tab and no
+// comma, "csv" otherwise, and "" when there is nothing.
 func SniffLabelFormat(head []byte) string {
 	head = bytes.TrimPrefix(head, []byte("\ufeff"))
 	line := firstLine(head)
-	switch {
-	case len(line) == 0:
+	if len(line) == 0 {
 		return ""
-	case line[0] == '{':
+	}
+	objects, lines := 0, 0
+	for rest := head; len(rest) > 0 && lines < 10; {
+		var l []byte
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			l, rest = rest[:i], rest[i+1:]
+		} else {
+			l, rest = rest, nil
+		}
+		if l = bytes.TrimSpace(l); len(l) > 0 {
+			lines++
+			if l[0] == '{' {
+				objects++
+			}
+		}
+	}
+	switch {
+	case line[0] == '{' || 2*objects > lines:
 		return LabelJSONL
 	case bytes.IndexByte(line, '\t') >= 0 && bytes.IndexByte(line, ',') < 0:
 		return LabelTSV

@@ -46,6 +46,11 @@ func TestReadLabelFileFormats(t *testing.T) {
 			t.Errorf("%s: labels\n%+v\nwant\n%+v", tc.name, lf.Labels, want)
 		}
 	}
+	// A JSONL file whose first line is broken is JSONL with a bad line.
+	lf, err := export.ReadLabelFile(write("broken.jsonl", "not json\n"+`{"question": 1, "worker": 10, "answer": 2}`+"\n"+`{"question": 2, "worker": 10, "answer": 2}`+"\n"), cols)
+	if err != nil || len(lf.Bad) != 1 || lf.Bad[0].Line != 1 || len(lf.Labels) != 2 {
+		t.Errorf("broken first line: %v, %+v; want one bad line 1 and two labels", err, lf)
+	}
 	for _, tc := range []struct{ name, body, want string }{
 		{"crowd.jsonl", "question,worker,answer\n1,10,2\n", `this looks like CSV, not JSONL: its first line is "question,worker,answer"`},
 		{"tabs.ndjson", "question\tworker\tanswer\n", "this looks like TSV, not JSONL"},

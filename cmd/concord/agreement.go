@@ -225,8 +225,7 @@ func agreementFromFile(e *env, schemaPath, path string, lff *labelFileFlags, lev
 	if code := reportBadLines(e, path, lf, lff.skipBad); code != 0 {
 		return nil, code
 	}
-	labels, dups := export.CollapseLabels(lf.Labels)
-	reportDuplicates(e, path, dups)
+	labels := lf.Labels
 	if len(annotators) > 0 {
 		keep := map[string]bool{}
 		for _, a := range annotators {
@@ -247,6 +246,8 @@ func agreementFromFile(e *env, schemaPath, path string, lff *labelFileFlags, lev
 		}
 		labels = kept
 	}
+	labels, dups := export.CollapseLabels(labels)
+	reportDuplicates(e, path, dups)
 	rep := annotate.BuildAgreement(sc, labelRows(labels), nil, opt)
 	if schemaPath == "" {
 		rep.SetLevel(level)
