@@ -334,6 +334,11 @@ func TestAgreementCommandTSVAndJSONL(t *testing.T) {
 			t.Errorf("%s: topic distribution %+v", file, d)
 		}
 	}
+	// A file without a dimension column fits a schema of one dimension only.
+	noDim := writeFile(t, dir, "nodim.csv", []byte("item,annotator,value\np1,ann,agree\n"))
+	if r := concord(t, "", "agreement", "--schema", schemaPath, noDim); r.code != 1 || !strings.Contains(r.stderr, "no label names its dimension, and the schema has 3 (stance, topic, event)") {
+		t.Errorf("no dimension column, three dimensions: got %s", r)
+	}
 	// Without a schema numbers are ids and values, and a JSONL array makes
 	// the dimension multi-label.
 	r := mustRun(t, "", "agreement", jsonl, "--json", "--bootstrap", "0")
