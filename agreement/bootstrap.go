@@ -30,9 +30,15 @@ type singleProfile struct {
 	cnts []int64
 }
 
-// bootstrapSingle returns intervals for nominal, ordinal and interval alpha
-// (the last two nil unless ordered).
-func bootstrapSingle(ctx context.Context, e *encoded, ordered bool, xs []float64, opt Options) (nom, ord, itv *Interval, err error) {
+// singleIntervals are the bootstrap intervals of single-choice alphas.
+type singleIntervals struct {
+	nom, ord, itv, ratio *Interval
+}
+
+// bootstrapSingle returns intervals for nominal, ordinal, interval and
+// ratio alpha (all but the first nil unless ordered, ratio nil when
+// ratioD, its metric, is nil).
+func bootstrapSingle(ctx context.Context, e *encoded, ordered bool, xs, ratioD []float64, opt Options) (ci singleIntervals, err error) {
 	k := e.k
 	var profiles []singleProfile
 	ids := make(map[string]int32)
@@ -74,14 +80,14 @@ func bootstrapSingle(ctx context.Context, e *encoded, ordered bool, xs []float64
 		profOf = append(profOf, id)
 	}
 	if len(profOf) == 0 {
-		return nil, nil, nil, nil
+		return ci, nil
 	}
 
 	B := resamples(opt.Bootstrap, len(profOf))
 	nomDelta := nominalDelta(k)
 	itvDelta := intervalDelta(xs)
-	var nomV, ordV, itvV []float64
-	var nomU, ordU, itvU int
+	var nomV, ordV, itvV, ratV []float64
+	var nomU, ordU, itvU, ratU int
 	rng := newRand(opt.Seed)
 	w := make([]int64, len(profiles))
 	o := make([]float64, k*k)
@@ -89,7 +95,7 @@ func bootstrapSingle(ctx context.Context, e *encoded, ordered bool, xs []float64
 	nP := len(profOf)
 	for range B {
 		if err := ctx.Err(); err != nil {
-			return nil, nil, nil, err
+			return ci, err
 		}
 		clear(w)
 		for range nP {
@@ -128,15 +134,21 @@ func bootstrapSingle(ctx context.Context, e *encoded, ordered bool, xs []float64
 		if ordered {
 			collect(alphaFrom(o, nc, float64(n), ordinalDelta(nc)), &ordV, &ordU)
 			collect(alphaFrom(o, nc, float64(n), itvDelta), &itvV, &itvU)
+			if ratioD != nil {
+				collect(alphaFrom(o, nc, float64(n), ratioD), &ratV, &ratU)
+			}
 		}
 	}
 	level := opt.level()
-	nom = percentileInterval(nomV, nomU, B, level)
+	ci.nom = percentileInterval(nomV, nomU, B, level)
 	if ordered {
-		ord = percentileInterval(ordV, ordU, B, level)
-		itv = percentileInterval(itvV, itvU, B, level)
+		ci.ord = percentileInterval(ordV, ordU, B, level)
+		ci.itv = percentileInterval(itvV, itvU, B, level)
+		if ratioD != nil {
+			ci.ratio = percentileInterval(ratV, ratU, B, level)
+		}
 	}
-	return nom, ord, itv, nil
+	return ci, nil
 }
 
 // multiProfile is the content of a pairable multi-label item: its observed

@@ -13,8 +13,13 @@ type Unit struct {
 type Dataset struct {
 	Units      []Unit   `json:"units"`
 	Categories []string `json:"categories"` // all allowed categories, in scale order when Ordered
-	Ordered    bool     `json:"ordered"`    // ordinal scale (order of Categories)
-	Multi      bool     `json:"multi"`      // set-valued labels
+	// Values, when set, holds the number each of Categories stands for on
+	// an interval or ratio scale (aligned with Categories), so that interval
+	// and ratio alpha measure distances between values rather than between
+	// positions: a scale −100…100 whose categories are named n100…p100.
+	Values  []float64 `json:"values,omitempty"`
+	Ordered bool      `json:"ordered"` // ordinal scale (order of Categories)
+	Multi   bool      `json:"multi"`   // set-valued labels
 }
 
 // Options controls the optional, more expensive parts of Compute.

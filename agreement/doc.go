@@ -8,12 +8,15 @@
 // categories. Missing data is normal: not every annotator labels every item.
 //
 // Compute returns a Report with, for single-choice dimensions, observed
-// agreement, Krippendorff's alpha (nominal, ordinal, interval), Fleiss'
-// kappa, pairwise Cohen's kappa with their mean (Light's kappa), per-category
+// agreement, Krippendorff's alpha (nominal, ordinal, interval, ratio; the
+// interval and ratio metrics on the categories' numeric Values when the
+// Dataset gives them), Fleiss' kappa, pairwise Cohen's kappa with their mean (Light's kappa), per-category
 // agreement and each annotator's label distribution; for multi-label
 // dimensions, alpha with the MASI and Jaccard distances and per-label binary
 // agreement. Alpha coefficients can carry a percentile bootstrap confidence
-// interval. Confusion gives the confusion matrix of two annotators.
+// interval. Every kappa carries its observed and expected (chance)
+// agreement and every alpha its observed and expected disagreement, the
+// terms it is computed from. Confusion gives the confusion matrix of two annotators.
 // Interpret and InterpretKappa give one-line readings of a value.
 //
 // A coefficient that the data cannot determine (no pairable values, a single

@@ -6,10 +6,21 @@ import "math"
 // coefficient is undefined for the data, and Reason then says why; a Metric
 // never holds NaN or an infinity, so a Report always marshals with
 // encoding/json.
+//
+// A chance-corrected coefficient also carries the two terms it is made of,
+// so that a reader can see how much of the result is chance: a kappa its
+// observed and expected (chance) agreement, κ = (Po − Pe)/(1 − Pe), an alpha
+// its observed and expected disagreement, α = 1 − Do/De. They are absent
+// where the coefficient is undefined before they can be computed.
 type Metric struct {
 	Value  *float64  `json:"value"`
 	Reason string    `json:"reason,omitempty"`
 	CI     *Interval `json:"ci,omitempty"`
+
+	ObservedAgreement    *float64 `json:"observed_agreement,omitempty"`
+	ExpectedAgreement    *float64 `json:"expected_agreement,omitempty"`
+	ObservedDisagreement *float64 `json:"observed_disagreement,omitempty"`
+	ExpectedDisagreement *float64 `json:"expected_disagreement,omitempty"`
 }
 
 // Interval is a bootstrap confidence interval (see Compute for the method).
@@ -49,6 +60,36 @@ func definedMetric(v float64) Metric {
 
 func undefinedMetric(reason string) Metric { return Metric{Reason: reason} }
 
+// finite returns a pointer to v, or nil when v is not a finite number.
+func finite(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+// kappaMetric is (po − pe)/(1 − pe) with its two terms; pe = 1 leaves it
+// undefined for reason.
+func kappaMetric(po, pe float64, reason string) Metric {
+	m := undefinedMetric(reason)
+	if pe != 1 {
+		m = definedMetric((po - pe) / (1 - pe))
+	}
+	m.ObservedAgreement, m.ExpectedAgreement = finite(po), finite(pe)
+	return m
+}
+
+// alphaMetric is 1 − Do/De with its two terms; De = 0 leaves it undefined
+// for reason.
+func alphaMetric(do, de float64, reason string) Metric {
+	m := undefinedMetric(reason)
+	if de != 0 {
+		m = definedMetric(1 - do/de)
+	}
+	m.ObservedDisagreement, m.ExpectedDisagreement = finite(do), finite(de)
+	return m
+}
+
 // Reasons given for undefined metrics.
 const (
 	reasonNoUnits     = "no valid units"
@@ -62,6 +103,8 @@ const (
 	reasonNoPairKappa = "no pair of annotators has a defined kappa"
 	reasonSameSet     = "all pairable values are the same label set, so expected disagreement is zero"
 	reasonNumeric     = "the result is not a finite number"
+	reasonRatioScale  = "ratio α needs numbers for the categories; these have none, so distances would come from their positions"
+	reasonRatioSign   = "ratio α needs values of zero or more (a ratio scale starts at a true zero); the scale has negative values"
 )
 
 // Interpret gives a one-line reading of a Krippendorff's alpha value using

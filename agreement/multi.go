@@ -186,11 +186,10 @@ func setAlphas(e *encoded, marg []int64, doM, doJ, doN float64) (masi, jac, nom 
 	return alphaRatio(n, doM, deM), alphaRatio(n, doJ, deJ), alphaRatio(n, doN, deN)
 }
 
+// alphaRatio is α = 1 − (n−1)·do/de from the sums do and de, with
+// Do = do/n and De = de/(n(n−1)) as its terms.
 func alphaRatio(n, do, de float64) Metric {
-	if de == 0 {
-		return undefinedMetric(reasonSameSet)
-	}
-	return definedMetric(1 - (n-1)*do/de)
+	return alphaMetric(do/n, de/(n*(n-1)), reasonSameSet)
 }
 
 // pairAlphaMASI computes, for one pair of annotators, the observed share of
@@ -230,11 +229,7 @@ func pairAlphaMASI(e *encoded, sets []int32, marg []int64) (items int, obs, alph
 		marg[s] = 0
 	}
 	obs = definedMetric(float64(same) / float64(items))
-	if de == 0 {
-		return items, obs, undefinedMetric(reasonSameSet)
-	}
-	n := float64(2 * items)
-	return items, obs, definedMetric(1 - (n-1)*do/de)
+	return items, obs, alphaRatio(float64(2*items), do, de)
 }
 
 // labelView returns a copy of e whose values are 1 when the unit's set

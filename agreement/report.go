@@ -22,6 +22,15 @@ type Report struct {
 	UnknownValues     int      `json:"unknown_values"`  // values not among the categories, ignored
 	UnknownCategories []string `json:"unknown_categories"`
 
+	// ScaleFrom says, for an ordered dimension, where the numbers of the
+	// interval and ratio metrics come from: "values" (Dataset.Values, or
+	// categories that are numbers) or "positions" (no numbers: category i
+	// of the scale stands for i, so interval alpha measures distances
+	// between positions and ratio alpha is undefined). ScaleValues are those
+	// numbers, aligned with Categories. Both are absent when not ordered.
+	ScaleFrom   string    `json:"scale_from,omitempty"`
+	ScaleValues []float64 `json:"scale_values,omitempty"`
+
 	// ObservedAgreement is the share of agreeing ordered pairs of values
 	// within items, pooled over pairable items (identical label sets for
 	// multi-label dimensions).
@@ -30,6 +39,7 @@ type Report struct {
 	AlphaNominal  Metric `json:"alpha_nominal"`
 	AlphaOrdinal  Metric `json:"alpha_ordinal"`
 	AlphaInterval Metric `json:"alpha_interval"`
+	AlphaRatio    Metric `json:"alpha_ratio"`
 	AlphaMASI     Metric `json:"alpha_masi"`
 	AlphaJaccard  Metric `json:"alpha_jaccard"`
 	FleissKappa   Metric `json:"fleiss_kappa"`
@@ -122,8 +132,13 @@ type AnnotatorDistribution struct {
 //     the ordinal metric (Σ_{g=c..k} n_g − (n_c+n_k)/2)² over the order of
 //     Categories, and the interval metric (x_c − x_k)², where x are the
 //     categories' numeric values when every category parses as a number and
-//     their positions 0..k−1 in Categories otherwise. Ordinal and interval
-//     alpha are only computed for ordered dimensions.
+//     their positions 0..k−1 in Categories otherwise, and Krippendorff's
+//     ratio metric ((x_c − x_k)/(x_c + x_k))², which needs numbers of zero
+//     or more. Dataset.Values, when given, supplies x. Ordinal, interval
+//     and ratio alpha are only computed for ordered dimensions; ScaleFrom
+//     says whether x are values or positions.
+//   - Every alpha carries its observed and expected disagreement, every
+//     kappa its observed and expected (chance) agreement (see Metric).
 //   - FleissKappa: Fleiss' kappa generalised to varying numbers of values per
 //     item: P̄ is the mean over pairable items of Σ_c n_uc(n_uc−1)/(m_u(m_u−1)),
 //     p_c the mean of n_uc/m_u, P̄e = Σ p_c², κ = (P̄−P̄e)/(1−P̄e). With the
@@ -173,6 +188,7 @@ func ComputeContext(ctx context.Context, d Dataset, opt Options) (Report, error)
 		return Report{}, err
 	}
 	e := encode(d, nil)
+	xs, from := scaleValues(d, e.cats)
 	r := Report{
 		Kind:              "single",
 		Ordered:           d.Ordered,
@@ -190,7 +206,10 @@ func ComputeContext(ctx context.Context, d Dataset, opt Options) (Report, error)
 		r.Kind = "multi"
 		err = computeMulti(ctx, e, &r, opt)
 	} else {
-		err = computeSingle(ctx, e, &r, d.Ordered, opt)
+		if d.Ordered {
+			r.ScaleFrom, r.ScaleValues = from, xs
+		}
+		err = computeSingle(ctx, e, &r, d.Ordered, xs, from, opt)
 	}
 	if err != nil {
 		return Report{}, err
@@ -198,7 +217,7 @@ func ComputeContext(ctx context.Context, d Dataset, opt Options) (Report, error)
 	return r, nil
 }
 
-func computeSingle(ctx context.Context, e *encoded, r *Report, ordered bool, opt Options) error {
+func computeSingle(ctx context.Context, e *encoded, r *Report, ordered bool, xs []float64, from string, opt Options) error {
 	k := e.k
 	st := analyzeSingle(e, k, true)
 	r.PairableItems = int(st.pairableItems)
@@ -207,13 +226,20 @@ func computeSingle(ctx context.Context, e *encoded, r *Report, ordered bool, opt
 
 	o, nc, n := st.coincidence()
 	r.AlphaNominal = alphaFrom(o, nc, n, nominalDelta(k))
-	xs := intervalValues(e.cats)
+	var ratio []float64
 	if ordered {
 		r.AlphaOrdinal = alphaFrom(o, nc, n, ordinalDelta(nc))
 		r.AlphaInterval = alphaFrom(o, nc, n, intervalDelta(xs))
+		var why string
+		if ratio, why = ratioDeltaFor(xs, from); ratio != nil {
+			r.AlphaRatio = alphaFrom(o, nc, n, ratio)
+		} else {
+			r.AlphaRatio = undefinedMetric(why)
+		}
 	} else {
 		r.AlphaOrdinal = undefinedMetric(reasonNotOrdered)
 		r.AlphaInterval = undefinedMetric(reasonNotOrdered)
+		r.AlphaRatio = undefinedMetric(reasonNotOrdered)
 	}
 	r.AlphaMASI = undefinedMetric(reasonMultiOnly)
 	r.AlphaJaccard = undefinedMetric(reasonMultiOnly)
@@ -250,13 +276,14 @@ func computeSingle(ctx context.Context, e *encoded, r *Report, ordered bool, opt
 	r.Distribution = buildDistribution(e, st.dist, st.annUnits, r.PerCategory, r.Units)
 
 	if opt.Bootstrap > 0 {
-		nom, ord, itv, err := bootstrapSingle(ctx, e, ordered, xs, opt)
+		ci, err := bootstrapSingle(ctx, e, ordered, xs, ratio, opt)
 		if err != nil {
 			return err
 		}
-		attachCI(&r.AlphaNominal, nom)
-		attachCI(&r.AlphaOrdinal, ord)
-		attachCI(&r.AlphaInterval, itv)
+		attachCI(&r.AlphaNominal, ci.nom)
+		attachCI(&r.AlphaOrdinal, ci.ord)
+		attachCI(&r.AlphaInterval, ci.itv)
+		attachCI(&r.AlphaRatio, ci.ratio)
 	}
 	return nil
 }
@@ -274,6 +301,7 @@ func computeMulti(ctx context.Context, e *encoded, r *Report, opt Options) error
 	r.AlphaMASI, r.AlphaJaccard, r.AlphaNominal = setAlphas(e, st.marg, st.doMASI, st.doJac, st.doNom)
 	r.AlphaOrdinal = undefinedMetric(reasonSingleOnly)
 	r.AlphaInterval = undefinedMetric(reasonSingleOnly)
+	r.AlphaRatio = undefinedMetric(reasonSingleOnly)
 	r.FleissKappa = undefinedMetric(reasonSingleOnly)
 	r.LightKappa = undefinedMetric(reasonSingleOnly)
 

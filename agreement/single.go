@@ -1,5 +1,7 @@
 package agreement
 
+import "math"
+
 // singleStats holds the integer sufficient statistics of single-choice data,
 // gathered in one pass over the encoded units.
 type singleStats struct {
@@ -236,10 +238,8 @@ func alphaFrom(o, nc []float64, n float64, delta []float64) Metric {
 			de += nc[c] * nc[d] * dl
 		}
 	}
-	if de == 0 {
-		return undefinedMetric(reasonOneCategory)
-	}
-	return definedMetric(1 - (n-1)*do/de)
+	// Do = Σ o δ² / n and De = Σ n_c n_k δ² / (n(n−1)), so α = 1 − Do/De.
+	return alphaMetric(do/n, de/(n*(n-1)), reasonOneCategory)
 }
 
 // nominalDelta is δ²_ck = 0 if c = k, else 1.
@@ -287,18 +287,79 @@ func intervalDelta(x []float64) []float64 {
 	return d
 }
 
-// intervalValues are the numbers the interval metric uses for categories:
-// their numeric values when every category parses as a number, else their
-// positions 0, 1, …, k−1 in the category list.
-func intervalValues(cats []string) []float64 {
+// ratioDelta is Krippendorff's (2011) ratio metric δ²_ck = ((x_c − x_k)/(x_c + x_k))²
+// for category values x ≥ 0; two zeros are at distance 0.
+func ratioDelta(x []float64) []float64 {
+	k := len(x)
+	d := make([]float64, k*k)
+	for c := 0; c < k; c++ {
+		for e := 0; e < k; e++ {
+			if sum := x[c] + x[e]; sum != 0 {
+				s := (x[c] - x[e]) / sum
+				d[c*k+e] = s * s
+			}
+		}
+	}
+	return d
+}
+
+// Where the numbers of the interval and ratio metrics come from
+// (Report.ScaleFrom).
+const (
+	// ScaleValues: the dataset's Values, or categories that are numbers.
+	ScaleValues = "values"
+	// ScalePositions: no numbers, so category i of the scale stands for i.
+	ScalePositions = "positions"
+)
+
+// scaleValues are the numbers the interval and ratio metrics use for the
+// categories cats of d: d.Values when given, else the categories' numeric
+// values when every category parses as a number, else their positions
+// 0, 1, …, k−1 in the category list.
+func scaleValues(d Dataset, cats []string) ([]float64, string) {
+	if len(d.Values) > 0 && len(d.Values) == len(d.Categories) {
+		byCat := make(map[string]float64, len(d.Values))
+		for i, c := range d.Categories {
+			if _, ok := byCat[c]; !ok {
+				byCat[c] = d.Values[i]
+			}
+		}
+		x := make([]float64, len(cats))
+		ok := true
+		for i, c := range cats {
+			v, found := byCat[c]
+			if !found || math.IsNaN(v) || math.IsInf(v, 0) {
+				ok = false
+				break
+			}
+			x[i] = v
+		}
+		if ok {
+			return x, ScaleValues
+		}
+	}
 	if x, ok := numericValues(cats); ok {
-		return x
+		return x, ScaleValues
 	}
 	x := make([]float64, len(cats))
 	for i := range x {
 		x[i] = float64(i)
 	}
-	return x
+	return x, ScalePositions
+}
+
+// ratioDeltaFor returns the ratio metric of scale x taken from, or the
+// reason ratio alpha is undefined on it.
+func ratioDeltaFor(x []float64, from string) ([]float64, string) {
+	if from != ScaleValues {
+		return nil, reasonRatioScale
+	}
+	for _, v := range x {
+		if v < 0 {
+			return nil, reasonRatioSign
+		}
+	}
+	return ratioDelta(x), ""
 }
 
 // observedAgreement is Σ_u Σ_c n_uc(n_uc−1) / Σ_u m_u(m_u−1) over pairable
@@ -365,7 +426,7 @@ func fleiss(om [][]int64, itemsM []int64, k int) Metric {
 		return undefinedMetric(reasonOneCategory)
 	}
 	pbar /= items
-	return definedMetric((pbar - pe) / (1 - pe))
+	return kappaMetric(pbar, pe, reasonOneCategory)
 }
 
 // cohen computes the observed agreement and Cohen's (1960) kappa of a k×k
@@ -397,10 +458,15 @@ func cohen(t []int64, k int) (n int64, obs, kappa Metric) {
 	}
 	obs = definedMetric(float64(diag) / float64(n))
 	den := n*n - rs
+	po, pe := float64(diag)/float64(n), float64(rs)/(float64(n)*float64(n))
 	if den == 0 {
-		return n, obs, undefinedMetric(reasonCohenChance)
+		kappa = undefinedMetric(reasonCohenChance)
+	} else {
+		// The integer form keeps kappa exact; the terms are for reading.
+		kappa = definedMetric(float64(n*diag-rs) / float64(den))
 	}
-	return n, obs, definedMetric(float64(n*diag-rs) / float64(den))
+	kappa.ObservedAgreement, kappa.ExpectedAgreement = finite(po), finite(pe)
+	return n, obs, kappa
 }
 
 // collapseTable reduces a k×k table to the 2×2 table "category c" (index 1)

@@ -40,8 +40,76 @@ type AgreementReport struct {
 	Labels    int `json:"labels"`
 	GoldItems int `json:"gold_items"`
 	// Annotators lists everyone who labelled at least one item, sorted.
-	Annotators []string             `json:"annotators"`
-	Dimensions []DimensionAgreement `json:"dimensions"`
+	Annotators []string `json:"annotators"`
+	// Level is the level of measurement labels read without a schema were
+	// compared at (see Level); absent when a schema says how.
+	Level Level `json:"level,omitempty"`
+	// DuplicateLabels counts the labels of a file replaced by a later line
+	// for the same item, annotator and dimension; DuplicateRule says which
+	// one counts. The database keeps one label per paragraph and annotator,
+	// so it has none.
+	DuplicateLabels int                  `json:"duplicate_labels"`
+	DuplicateRule   string               `json:"duplicate_rule,omitempty"`
+	Dimensions      []DimensionAgreement `json:"dimensions"`
+}
+
+// Level is how the values of a dimension read without a schema are
+// compared: as names (nominal), ranks (ordinal), or numbers whose
+// differences (interval) or ratios (ratio) mean something.
+type Level string
+
+// The levels of measurement.
+const (
+	LevelNominal  Level = "nominal"
+	LevelOrdinal  Level = "ordinal"
+	LevelInterval Level = "interval"
+	LevelRatio    Level = "ratio"
+)
+
+// Levels lists the levels of measurement, from the weakest.
+var Levels = []Level{LevelNominal, LevelOrdinal, LevelInterval, LevelRatio}
+
+// ParseLevel reads a level of measurement; "" is nominal.
+func ParseLevel(s string) (Level, error) {
+	if s == "" {
+		return LevelNominal, nil
+	}
+	for _, l := range Levels {
+		if string(l) == s {
+			return l, nil
+		}
+	}
+	return "", &Error{Code: EINVALID, Field: "level", Message: fmt.Sprintf("unknown level %q", s), Allowed: []string{"nominal", "ordinal", "interval", "ratio"}}
+}
+
+// DuplicateRuleLastLine is the rule a file's repeated labels follow.
+const DuplicateRuleLastLine = "the last line for an item, annotator and dimension wins"
+
+// SetLevel makes level the primary coefficient of every single-choice
+// dimension (multi-label ones keep MASI alpha) and rewrites the readings.
+func (r *AgreementReport) SetLevel(level Level) {
+	r.Level = level
+	for i := range r.Dimensions {
+		d := &r.Dimensions[i]
+		if d.Kind == KindMulti {
+			continue
+		}
+		d.Primary = "alpha_" + string(level)
+		d.Reading = reading(d)
+	}
+}
+
+// AddDuplicates records the repeated labels of a file, by dimension name,
+// in the report and in each dimension's duplicate_units.
+func (r *AgreementReport) AddDuplicates(byDimension map[string]int) {
+	for i := range r.Dimensions {
+		n := byDimension[r.Dimensions[i].Name]
+		r.Dimensions[i].Report.DuplicateUnits += n
+		r.DuplicateLabels += n
+	}
+	if r.DuplicateLabels > 0 {
+		r.DuplicateRule = DuplicateRuleLastLine
+	}
 }
 
 // DimensionAgreement is the agreement on one dimension: the full report of
@@ -53,7 +121,8 @@ type DimensionAgreement struct {
 	Kind  Kind   `json:"kind"`
 	// Primary names the coefficient of Report the reading is about:
 	// "alpha_ordinal" for ordered dimensions, "alpha_masi" for multi ones
-	// and "alpha_nominal" otherwise.
+	// and "alpha_nominal" otherwise; for labels read without a schema, the
+	// alpha of the level asked for ("alpha_interval", "alpha_ratio").
 	Primary string `json:"primary"`
 	// Reading says in one line what the numbers mean.
 	Reading string           `json:"reading"`
@@ -69,6 +138,10 @@ func (d *DimensionAgreement) PrimaryMetric() agreement.Metric {
 		return d.Report.AlphaOrdinal
 	case "alpha_masi":
 		return d.Report.AlphaMASI
+	case "alpha_interval":
+		return d.Report.AlphaInterval
+	case "alpha_ratio":
+		return d.Report.AlphaRatio
 	}
 	return d.Report.AlphaNominal
 }
@@ -179,6 +252,9 @@ func latestRows(rows []LabelRow) []LabelRow {
 // of agreement.Compute.
 func dimensionDataset(d *Dimension, rows []LabelRow) agreement.Dataset {
 	ds := agreement.Dataset{Categories: d.Keys(), Ordered: d.Ordered && d.Kind == KindSingle, Multi: d.Kind == KindMulti}
+	if ds.Ordered {
+		ds.Values = d.Values()
+	}
 	var extra []string
 	seen := map[string]bool{}
 	for _, k := range ds.Categories {
@@ -207,7 +283,7 @@ func dimensionDataset(d *Dimension, rows []LabelRow) agreement.Dataset {
 // reading is the one-line summary of a dimension's agreement.
 func reading(d *DimensionAgreement) string {
 	m := d.PrimaryMetric()
-	name := map[string]string{"alpha_nominal": "nominal α", "alpha_ordinal": "ordinal α", "alpha_masi": "MASI α"}[d.Primary]
+	name := map[string]string{"alpha_nominal": "nominal α", "alpha_ordinal": "ordinal α", "alpha_interval": "interval α", "alpha_ratio": "ratio α", "alpha_masi": "MASI α"}[d.Primary]
 	if !m.Defined() {
 		return fmt.Sprintf("%s is undefined: %s.", name, m.Reason)
 	}

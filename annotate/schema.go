@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"sort"
@@ -60,6 +61,10 @@ type Option struct {
 	Name      string `yaml:"name" json:"name"`
 	Hotkey    string `yaml:"hotkey,omitempty" json:"hotkey,omitempty"`
 	Guideline string `yaml:"guideline,omitempty" json:"guideline,omitempty"`
+	// Value is the number the option stands for on an ordered dimension's
+	// scale, for interval and ratio agreement: an option keyed n10 may be
+	// -10. Options of a dimension either all have one or none has.
+	Value *float64 `yaml:"value,omitempty" json:"value,omitempty"`
 }
 
 // Labels holds one annotator's values for a paragraph, by dimension name. A
@@ -91,7 +96,8 @@ func ParseSchema(data []byte) (*Schema, error) {
 func (s *Schema) YAML() []byte {
 	out, err := yaml.Marshal(s)
 	if err != nil {
-		// A Schema holds only strings, bools and slices; Marshal cannot fail.
+		// A Schema holds only strings, bools, numbers and slices; Marshal
+		// cannot fail.
 		panic(err)
 	}
 	return out
@@ -135,7 +141,11 @@ func (s *Schema) Check() error {
 			o := &d.Options[j]
 			of := fmt.Sprintf("%s.options[%d]", field, j)
 			if !keyRe.MatchString(o.Key) {
-				return Invalidf(of+".key", "option key %q must be lower-case letters, digits, - and _", o.Key)
+				msg := fmt.Sprintf("option key %q must start with a lower-case letter or digit, followed by up to 63 lower-case letters, digits, - or _", o.Key)
+				if strings.HasPrefix(o.Key, "-") {
+					msg += fmt.Sprintf("; for a negative point of a scale write, for instance, {key: n%s, name: %q, value: %s}", strings.TrimPrefix(o.Key, "-"), o.Key, o.Key)
+				}
+				return Invalidf(of+".key", "%s", msg)
 			}
 			if keys[o.Key] {
 				return Invalidf(of+".key", "option key %q is used twice in %s", o.Key, d.Name)
@@ -158,8 +168,62 @@ func (s *Schema) Check() error {
 				hotkeys[o.Hotkey] = d.Name + "." + o.Key
 			}
 		}
+		if err := checkOptionValues(d, field); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// checkOptionValues checks the numeric values of a dimension's options:
+// only an ordered dimension has a scale for them, and there every option
+// needs one (a value missing from one option would leave a hole in every
+// distance), each finite and distinct.
+func checkOptionValues(d *Dimension, field string) error {
+	have := -1
+	seen := map[float64]string{}
+	for j := range d.Options {
+		o := &d.Options[j]
+		of := fmt.Sprintf("%s.options[%d].value", field, j)
+		if o.Value == nil {
+			if have >= 0 {
+				return Invalidf(of, "option %q has no value but %q has one: give every option of %s a value, or none", o.Key, d.Options[have].Key, d.Name)
+			}
+			continue
+		}
+		if !d.Ordered {
+			return Invalidf(of, "option %q has a value, but %s is not ordered: values place options on a scale, so add ordered: true or remove them", o.Key, d.Name)
+		}
+		if j > 0 && have < 0 {
+			return Invalidf(of, "option %q has a value but %q has none: give every option of %s a value, or none", o.Key, d.Options[0].Key, d.Name)
+		}
+		have = j
+		v := *o.Value
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return Invalidf(of, "option %q has value %v; a value must be a finite number", o.Key, v)
+		}
+		if prev, ok := seen[v]; ok {
+			return Invalidf(of, "options %q and %q both have value %v; each point of the scale needs its own value", prev, o.Key, v)
+		}
+		seen[v] = o.Key
+	}
+	return nil
+}
+
+// Values returns the numeric values of d's options in schema order, or nil
+// when they have none.
+func (d *Dimension) Values() []float64 {
+	if len(d.Options) == 0 || d.Options[0].Value == nil {
+		return nil
+	}
+	out := make([]float64, len(d.Options))
+	for i, o := range d.Options {
+		if o.Value == nil {
+			return nil
+		}
+		out[i] = *o.Value
+	}
+	return out
 }
 
 // Dimension returns the dimension with the given name.

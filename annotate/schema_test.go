@@ -71,6 +71,13 @@ func TestSchemaCheck(t *testing.T) {
 		{"long hotkey", "dimensions:\n  - name: x\n    kind: single\n    options:\n      - {key: a, hotkey: ab}\n      - {key: b}\n", "dimensions.x.options[0].hotkey"},
 		{"hotkey clash", "dimensions:\n  - name: x\n    kind: single\n    options:\n      - {key: a, hotkey: \"1\"}\n      - {key: b}\n  - name: y\n    kind: multi\n    options:\n      - {key: c, hotkey: \"1\"}\n      - {key: d}\n", "dimensions.y.options[0].hotkey"},
 		{"unknown field", "dimensions:\n  - name: x\n    kind: open\n    requried: true\n", "schema"},
+		{"key starting with -", "dimensions:\n  - name: x\n    kind: single\n    options:\n      - {key: \"-10\"}\n      - {key: b}\n", "dimensions.x.options[0].key"},
+		{"value on an unordered dimension", "dimensions:\n  - name: x\n    kind: single\n    options:\n      - {key: a, value: 1}\n      - {key: b, value: 2}\n", "dimensions.x.options[0].value"},
+		{"value missing on a later option", "dimensions:\n  - name: x\n    kind: single\n    ordered: true\n    options:\n" + "      - {key: a, value: 1}\n      - {key: b}\n", "dimensions.x.options[1].value"},
+		{"value missing on the first option", "dimensions:\n  - name: x\n    kind: single\n    ordered: true\n    options:\n" + "      - {key: a}\n      - {key: b, value: 2}\n", "dimensions.x.options[1].value"},
+		{"repeated value", "dimensions:\n  - name: x\n    kind: single\n    ordered: true\n    options:\n" + "      - {key: a, value: 1}\n      - {key: b, value: 1.0}\n", "dimensions.x.options[1].value"},
+		{"infinite value", "dimensions:\n  - name: x\n    kind: single\n    ordered: true\n    options:\n" + "      - {key: a, value: .inf}\n      - {key: b, value: 2}\n", "dimensions.x.options[0].value"},
+		{"not a number", "dimensions:\n  - name: x\n    kind: single\n    ordered: true\n    options:\n" + "      - {key: a, value: .nan}\n      - {key: b, value: 2}\n", "dimensions.x.options[0].value"},
 		{"not YAML", "dimensions: [\n", "schema"},
 	}
 	for _, tc := range tests {
@@ -288,5 +295,72 @@ func TestApplySchema(t *testing.T) {
 	}
 	if v1, err := annotate.ParseSchema([]byte(versions[3].Body)); err != nil || len(v1.Dimensions) != 3 {
 		t.Errorf("stored version 1 does not parse: %v", err)
+	}
+}
+
+// scaleSchema is an ordered −10…10 scale whose keys name the negative
+// points n10 and n5, as option keys cannot start with "-".
+const scaleSchema = `dimensions:
+  - name: score
+    kind: single
+    ordered: true
+    options:
+      - {key: n10, name: "-10", value: -10}
+      - {key: n5, name: "-5", value: -5}
+      - {key: "0", name: "0", value: 0}
+      - {key: "5", name: "5", value: 5.5}
+      - {key: "10", name: "10", value: 10}
+`
+
+func TestSchemaOptionValues(t *testing.T) {
+	t.Parallel()
+	sc, err := annotate.ParseSchema([]byte(scaleSchema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := sc.Dimension("score")
+	want := []float64{-10, -5, 0, 5.5, 10}
+	if got := d.Values(); !slices.Equal(got, want) {
+		t.Errorf("values = %v, want %v", got, want)
+	}
+	// The YAML the store keeps and the JSON the API sends hold the values.
+	again, err := annotate.ParseSchema(sc.YAML())
+	if err != nil {
+		t.Fatalf("the schema's own YAML does not parse: %v\n%s", err, sc.YAML())
+	}
+	if d2, _ := again.Dimension("score"); !slices.Equal(d2.Values(), want) {
+		t.Errorf("YAML round trip: values %v, want %v", d2.Values(), want)
+	}
+	js, err := json.Marshal(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(js), `"key":"n10","name":"-10","value":-10`) {
+		t.Errorf("JSON lacks the value of n10: %s", js)
+	}
+	// An unordered dimension without values has none, and says so.
+	if v := defaultSchema(t).Dimensions[0].Values(); v != nil {
+		t.Errorf("stance values = %v, want none", v)
+	}
+
+	// Applied to a store, the values come back from it.
+	s := annotatetest.Open(t)
+	ctx := context.Background()
+	if _, err := s.ApplySchema(ctx, 0, sc, nil); err != nil {
+		t.Fatal(err)
+	}
+	cur, err := s.Schema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d3, _ := cur.Dimension("score"); !slices.Equal(d3.Values(), want) {
+		t.Errorf("stored schema: values %v, want %v", d3.Values(), want)
+	}
+
+	// A key written as the number it stands for is refused with a message
+	// that says what a key may be and how to write the point instead.
+	_, err = annotate.ParseSchema([]byte(strings.Replace(scaleSchema, "key: n10", `key: "-10"`, 1)))
+	if err == nil || !strings.Contains(err.Error(), "must start with a lower-case letter or digit") || !strings.Contains(err.Error(), "{key: n10") {
+		t.Errorf("key -10: got %v, want the rule for keys and the n10 hint", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"concord/annotate"
 	"concord/consensus"
+	"concord/export"
 )
 
 func init() {
@@ -37,7 +38,9 @@ writes it (the format comes from the extension):
 Items, annotators and values may be numbers. A "dimension" column or field
 is optional; without it the file is one dimension. In JSONL an array value
 makes the dimension multi-label. A later row for the same item, annotator
-and dimension replaces an earlier one. A line that cannot be read is
+and dimension replaces an earlier one (the report counts them in
+duplicate_labels). A CSV file named .jsonl, or the other way round, is
+refused with what the file looks like. A line that cannot be read is
 reported as FILE:LINE: message; any such line makes the command fail
 unless --skip-bad is given.
 
@@ -57,6 +60,8 @@ Flags:
   --item C            the item column or field of FILE (default item)
   --annotator C       the annotator column or field (default annotator)
   --value C           the value column or field (default value)
+  --dimension C       the dimension column or field (default dimension;
+                      optional in the file)
   --skip-bad          leave out unreadable lines instead of failing
 
 Examples:
@@ -77,11 +82,7 @@ func runConsensus(ctx context.Context, e *env, args []string) int {
 	asJSON := fs.Bool("json", false, "print JSON")
 	format := fs.String("format", "table", "output format")
 	annotators := fs.Bool("annotators", false, "per-annotator table")
-	cols := defaultLabelColumns
-	fs.StringVar(&cols.Item, "item", cols.Item, "item column")
-	fs.StringVar(&cols.Annotator, "annotator", cols.Annotator, "annotator column")
-	fs.StringVar(&cols.Value, "value", cols.Value, "value column")
-	skipBad := fs.Bool("skip-bad", false, "skip unreadable lines")
+	lff := addLabelFileFlags(fs)
 	pos, code, ok := e.parse(fs, args)
 	if !ok {
 		return code
@@ -100,29 +101,30 @@ func runConsensus(ctx context.Context, e *env, args []string) int {
 	case len(pos) > 1:
 		return e.usageError("give one labels file, got %d", len(pos))
 	}
-	for _, c := range []struct{ flag, v string }{{"--item", cols.Item}, {"--annotator", cols.Annotator}, {"--value", cols.Value}} {
-		if strings.TrimSpace(c.v) == "" {
-			return e.usageError("%s names a column and cannot be empty", c.flag)
-		}
+	if err := lff.check(); err != nil {
+		return e.usageError("%v", err)
 	}
 
 	var dims []annotate.ConsensusInput
 	source := "database"
+	dups := 0
 	if len(pos) == 1 {
 		source = pos[0]
-		labels, bad, err := readLabelFile(pos[0], cols)
+		lf, err := export.ReadLabelFile(pos[0], lff.cols)
 		if err != nil {
 			return e.fail(err)
 		}
-		if n := reportBadLines(e, pos[0], bad, *skipBad); n != 0 {
+		if n := reportBadLines(e, pos[0], lf, lff.skipBad); n != 0 {
 			return n
 		}
-		if dims, err = fileDimensions(labels, cols.Value); err != nil {
+		labels, byDim := export.CollapseLabels(lf.Labels)
+		dups = reportDuplicates(e, pos[0], byDim)
+		if dims, err = fileDimensions(labels, lff.cols.Value); err != nil {
 			return e.fail(fmt.Errorf("%s: %w", pos[0], err))
 		}
 	} else {
-		if cols != defaultLabelColumns || *skipBad {
-			return e.usageError("--item, --annotator, --value and --skip-bad describe a labels file; give the file")
+		if lff.given() {
+			return e.usageError("--item, --annotator, --value, --dimension and --skip-bad describe a labels file; give the file")
 		}
 		store, err := e.openStore(ctx, false)
 		if err != nil {
@@ -135,7 +137,10 @@ func runConsensus(ctx context.Context, e *env, args []string) int {
 		}
 		dims = annotate.ConsensusInputs(ls)
 	}
-	rep := consensusReport{Method: m, Source: source, Dimensions: []annotate.DimensionConsensus{}}
+	rep := consensusReport{Method: m, Source: source, DuplicateLabels: dups, Dimensions: []annotate.DimensionConsensus{}}
+	if dups > 0 {
+		rep.DuplicateRule = annotate.DuplicateRuleLastLine
+	}
 	for i := range dims {
 		dc, err := annotate.InferConsensus(ctx, &dims[i], m)
 		if err != nil {
@@ -165,33 +170,11 @@ func runConsensus(ctx context.Context, e *env, args []string) int {
 	return 0
 }
 
-// reportBadLines lists the unreadable lines of a labels file and returns
-// the exit code when they stop the command, or 0.
-func reportBadLines(e *env, path string, bad []badLine, skip bool) int {
-	for i, b := range bad {
-		if i == maxBadLines {
-			fmt.Fprintf(e.stderr, "%s: … and %d more unreadable lines\n", path, len(bad)-maxBadLines)
-			break
-		}
-		fmt.Fprintf(e.stderr, "%s:%d: %s\n", path, b.line, b.msg)
-	}
-	if len(bad) > 0 && !skip {
-		fmt.Fprintf(e.stderr, "concord %s: %d unreadable line(s) in %s; fix them, or pass --skip-bad to leave them out\n", e.cmd.name, len(bad), path)
-		return 1
-	}
-	if len(bad) > 0 {
-		fmt.Fprintf(e.stderr, "concord %s: left out %d unreadable line(s)\n", e.cmd.name, len(bad))
-	}
-	return 0
-}
-
-// fileDimensions groups the labels of a file by dimension, in order of
-// first appearance, the latest label of an item and annotator winning. A
+// fileDimensions groups the labels of a file, collapsed to one per item,
+// annotator and dimension, by dimension in order of first appearance. A
 // label without a dimension belongs to the dimension named unnamed, the
 // value column's name.
-func fileDimensions(labels []fileLabel, unnamed string) ([]annotate.ConsensusInput, error) {
-	type key struct{ dim, item, annotator string }
-	at := map[key]int{}
+func fileDimensions(labels []export.FileLabel, unnamed string) ([]annotate.ConsensusInput, error) {
 	byDim := map[string]*annotate.ConsensusInput{}
 	var order []string
 	multiLine := map[string]int{}
@@ -216,12 +199,6 @@ func fileDimensions(labels []fileLabel, unnamed string) ([]annotate.ConsensusInp
 				singleLine[l.Dimension] = l.Line
 			}
 		}
-		k := key{l.Dimension, l.Item, l.Annotator}
-		if x, ok := at[k]; ok {
-			d.Labels[x].Values, d.Labels[x].Set = l.Values, l.Multi
-			continue
-		}
-		at[k] = len(d.Labels)
 		d.Labels = append(d.Labels, annotate.ConsensusLabel{Item: l.Item, Annotator: l.Annotator, Values: l.Values, Set: l.Multi})
 	}
 	out := make([]annotate.ConsensusInput, 0, len(order))
@@ -239,9 +216,14 @@ func fileDimensions(labels []fileLabel, unnamed string) ([]annotate.ConsensusInp
 
 // consensusReport is what 'concord consensus --json' prints.
 type consensusReport struct {
-	Method     consensus.Method              `json:"method"`
-	Source     string                        `json:"source"`
-	Dimensions []annotate.DimensionConsensus `json:"dimensions"`
+	Method consensus.Method `json:"method"`
+	Source string           `json:"source"`
+	// DuplicateLabels counts the labels of a file replaced by a later line
+	// for the same item, annotator and dimension; DuplicateRule says which
+	// one counts.
+	DuplicateLabels int                           `json:"duplicate_labels"`
+	DuplicateRule   string                        `json:"duplicate_rule,omitempty"`
+	Dimensions      []annotate.DimensionConsensus `json:"dimensions"`
 }
 
 // consensusLine is one line of --format jsonl.

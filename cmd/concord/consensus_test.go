@@ -197,6 +197,13 @@ func TestConsensusCommandTSVAndJSONL(t *testing.T) {
 	if it := score.Items[0]; it.Value != nil || !reflect.DeepEqual(it.Tie, []string{"3", "4"}) || it.Labels != 2 {
 		t.Errorf("score item 1 = %+v, want a tie of 3 and 4 on 2 labels", it)
 	}
+	if rep.DuplicateLabels != 1 || rep.DuplicateRule != annotate.DuplicateRuleLastLine {
+		t.Errorf("duplicate_labels %d rule %q, want 1 and %q", rep.DuplicateLabels, rep.DuplicateRule, annotate.DuplicateRuleLastLine)
+	}
+	r := mustRun(t, "", "consensus", jsonl, "--method", "majority")
+	if !strings.Contains(r.stderr, "1 repeated label(s) collapsed; the last line for an item, annotator and dimension wins") {
+		t.Errorf("stderr does not name the repeated label:\n%s", r.stderr)
+	}
 }
 
 func TestConsensusCommandErrors(t *testing.T) {
@@ -204,6 +211,8 @@ func TestConsensusCommandErrors(t *testing.T) {
 	dir := t.TempDir()
 	csvFile := writeFile(t, dir, "crowd.csv", []byte(crowdCSV))
 	txt := writeFile(t, dir, "crowd.txt", []byte(crowdCSV))
+	asJSONL := writeFile(t, dir, "crowd.jsonl", []byte(crowdCSV))
+	asCSV := writeFile(t, dir, "labels.csv", []byte(`{"item": 1, "annotator": "a", "value": "x"}`+"\n"))
 	mixed := writeFile(t, dir, "mixed.jsonl", []byte(`{"item": 1, "annotator": "a", "value": ["x"]}`+"\n"+`{"item": 1, "annotator": "b", "value": "x"}`+"\n"))
 	bad := writeFile(t, dir, "bad.jsonl", []byte(`{"item": 1, "annotator": "a", "value": "x"}`+"\nnot json\n"+`{"annotator": "b", "value": "x"}`+"\n"+`{"item": 1, "annotator": "b", "value": {"x": 1}}`+"\n"))
 	short := writeFile(t, dir, "short.csv", []byte("item,annotator,value\n1,a\n1,b,x\n"))
@@ -213,7 +222,9 @@ func TestConsensusCommandErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{csvFile}, 1, `no column "item" in the header (it has: question, worker, answer); name the right one with --item`},
-		{[]string{txt}, 1, "name the file .csv, .tsv or .jsonl"},
+		{[]string{txt}, 1, `no column "item" in the header (it has: question, worker, answer)`},
+		{[]string{asJSONL}, 1, asJSONL + `: this looks like CSV, not JSONL: its first line is "question,worker,answer"; name the file .csv`},
+		{[]string{asCSV}, 1, asCSV + ": this looks like JSONL, not CSV"},
 		{[]string{mixed}, 1, `dimension "value" has arrays of values (line 1) and single values (line 2)`},
 		{[]string{bad}, 1, bad + ":2: not a JSON object"},
 		{[]string{bad}, 1, bad + `:3: "item" is missing`},
