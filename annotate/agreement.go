@@ -3,13 +3,16 @@ package annotate
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"gorm.io/gorm"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"concord/agreement"
@@ -202,25 +205,43 @@ func buildAgreement(ctx context.Context, schema *Schema, rows []LabelRow, gold m
 			rep.GoldItems++
 		}
 	}
+	// Dimensions are computed side by side, one per core: each reads the
+	// shared rows and builds its own data.
+	rep.Dimensions = make([]DimensionAgreement, len(schema.Dimensions))
+	errs := make([]error, len(schema.Dimensions))
+	cores := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
 	for i := range schema.Dimensions {
-		d := &schema.Dimensions[i]
-		ds := dimensionDataset(d, rows)
-		r, err := agreement.ComputeContext(ctx, ds, opt)
-		if err != nil {
-			return nil, err
-		}
-		da := DimensionAgreement{Name: d.Name, Title: d.Title, Kind: d.Kind, Primary: "alpha_nominal", Report: r}
-		switch {
-		case d.Kind == KindMulti:
-			da.Primary = "alpha_masi"
-		case d.Ordered:
-			da.Primary = "alpha_ordinal"
-		}
-		da.Reading = reading(&da)
-		da.Gold = goldAgreement(d, rows, gold, da.Report.Pairwise.Annotators)
-		rep.Dimensions = append(rep.Dimensions, da)
+		wg.Go(func() {
+			cores <- struct{}{}
+			defer func() { <-cores }()
+			rep.Dimensions[i], errs[i] = dimensionAgreement(ctx, &schema.Dimensions[i], rows, gold, opt)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return rep, nil
+}
+
+// dimensionAgreement computes one dimension's part of the report.
+func dimensionAgreement(ctx context.Context, d *Dimension, rows []LabelRow, gold map[string]Labels, opt agreement.Options) (DimensionAgreement, error) {
+	ds := dimensionDataset(d, rows)
+	r, err := agreement.ComputeContext(ctx, ds, opt)
+	if err != nil {
+		return DimensionAgreement{}, err
+	}
+	da := DimensionAgreement{Name: d.Name, Title: d.Title, Kind: d.Kind, Primary: "alpha_nominal", Report: r}
+	switch {
+	case d.Kind == KindMulti:
+		da.Primary = "alpha_masi"
+	case d.Ordered:
+		da.Primary = "alpha_ordinal"
+	}
+	da.Reading = reading(&da)
+	da.Gold = goldAgreement(d, rows, gold, da.Report.Pairwise.Annotators)
+	return da, nil
 }
 
 // latestRows returns rows grouped by item, keeping only the latest row of
@@ -476,9 +497,60 @@ func (s *Store) readLabels(db *gorm.DB, f AgreementFilter, users []int64) ([]Lab
 	for _, u := range people {
 		names[u.ID] = u.Name
 	}
+	var span struct{ Lo, Hi, N int64 }
+	if err := db.Raw("SELECT COALESCE(min(paragraph_id), 0) AS lo, COALESCE(max(paragraph_id), 0) AS hi, count(*) AS n FROM annotations").Scan(&span).Error; err != nil {
+		return nil, translate(err)
+	}
+	// A large set is read in ranges of paragraph ids side by side, one per
+	// core (each on a read connection of its own); the rows of each range
+	// come in order, and the ranges follow each other.
+	parts := 1
+	if span.N >= labelsPerPart {
+		parts = min(runtime.GOMAXPROCS(0), maxLabelParts)
+	}
+	step := (span.Hi-span.Lo)/int64(parts) + 1
+	got := make([][]LabelRow, parts)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Go(func() {
+			lo := span.Lo + int64(i)*step
+			got[i], errs[i] = readLabelRange(db, f, users, names, lo, lo+step, int(span.N)/parts)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if parts == 1 {
+		return got[0], nil
+	}
+	n := 0
+	for _, g := range got {
+		n += len(g)
+	}
+	out := make([]LabelRow, 0, n)
+	for i := range got {
+		out = append(out, got[i]...)
+		got[i] = nil
+	}
+	return out, nil
+}
+
+// labelsPerPart is the number of labels from which readLabels reads in
+// parts, and maxLabelParts the most parts it reads at once.
+const (
+	labelsPerPart = 100000
+	maxLabelParts = 4
+)
+
+// readLabelRange reads the rows of readLabels whose paragraph ids are in
+// [lo, hi).
+func readLabelRange(db *gorm.DB, f AgreementFilter, users []int64, names map[int64]string, lo, hi int64, capacity int) ([]LabelRow, error) {
 	q := db.Table("annotations a").
 		Select("a.paragraph_id, a.user_id, a.labels").
 		Joins("JOIN paragraphs p ON p.id = a.paragraph_id").
+		Where("a.paragraph_id >= ? AND a.paragraph_id < ?", lo, hi).
 		Where("p.is_current = ? AND p.id NOT IN ("+excludedSQL+")", true)
 	if len(f.Documents) > 0 {
 		q = q.Where("p.document_id IN ?", f.Documents)
@@ -492,16 +564,12 @@ func (s *Store) readLabels(db *gorm.DB, f AgreementFilter, users []int64) ([]Lab
 	if !f.To.IsZero() {
 		q = q.Where("a.updated_at < ?", f.To.UTC())
 	}
-	var n int64
-	if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
-		return nil, translate(err)
-	}
 	rs, err := q.Order("a.paragraph_id, a.user_id").Rows()
 	if err != nil {
 		return nil, translate(err)
 	}
 	defer rs.Close()
-	out := make([]LabelRow, 0, n)
+	out := make([]LabelRow, 0, capacity)
 	decoded := map[string]Labels{}
 	var (
 		lastID   int64 = -1
