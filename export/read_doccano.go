@@ -59,7 +59,7 @@ func (r *reader) doccanoRecord(raw []byte) (record, error) {
 		if contains(unknown, `"labels"`) {
 			msg += `; a text-classification label list is "label"`
 		} else if !r.opt.DoccanoMeta {
-			msg += "; if doccano wrote these from the examples' metadata, keep them as the document's metadata with --doccano-meta (doccano_meta)"
+			msg += "; if doccano wrote these from the examples' metadata, keep them as the document's metadata with --doccano-meta"
 		}
 		return record{}, annotate.Invalidf(strings.Join(unknown, ", "), "%s", msg)
 	}

@@ -159,9 +159,9 @@ func (r *reader) labelStudioRecord(raw []byte) (record, error) {
 				return record{}, annotate.Invalidf(af+".ground_truth", "the task has two ground-truth annotations with different labels; keep one")
 			}
 			rec.para.Gold, rec.para.GoldAt = labels, at
-			// Concord's own gold annotation is nobody's labels; Label
-			// Studio's ground truth is also its annotator's answer.
-			if a.ConcordGold || lsNobody(a.CompletedBy) {
+			// Concord's own gold annotation is nobody's labels; in Label
+			// Studio ground truth is a mark on someone's annotation.
+			if a.ConcordGold {
 				continue
 			}
 		}
@@ -212,7 +212,7 @@ func lsNoText(data map[string]any, field, where string) string {
 	sort.Strings(strs)
 	msg := fmt.Sprintf("a task needs its text as a string in %s", where)
 	if len(strs) > 0 {
-		msg += fmt.Sprintf("; this task has %s: name the text's key with --text-field (text_field), such as --text-field %s", strings.Join(strs, ", "), strings.Trim(strs[0], `"`))
+		msg += fmt.Sprintf("; this task has %s: name the text's key with --text-field, such as --text-field %s", strings.Join(strs, ", "), strings.Trim(strs[0], `"`))
 	}
 	return msg
 }
@@ -272,7 +272,7 @@ func lsTime(times ...string) time.Time {
 	return time.Time{}
 }
 
-// lsNobody reports whether completed_by names no one.
+// lsNobody reports whether completed_by is missing.
 func lsNobody(raw json.RawMessage) bool {
 	s := strings.TrimSpace(string(raw))
 	return s == "" || s == "null"
