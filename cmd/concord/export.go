@@ -94,7 +94,7 @@ Examples:
 func runExport(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("")
 	format := fs.String("format", "", "jsonl, json or xlsx (default: json for label-studio, else jsonl)")
-	shape := fs.String("shape", "dataset", "JSONL shape")
+	shape := fs.String("shape", "dataset", "shape of a JSON or JSONL record")
 	out := fs.String("o", "", "output file, - for stdout")
 	dims := fs.String("dimensions", "", "dimensions to keep")
 	anns := fs.String("annotators", "", "annotators to keep")
