@@ -270,7 +270,16 @@ func (e *lineEncoder) lsAnnotation(b []byte, pid int64, who string, l annotate.L
 			b = append(b, `,"to_name":"text","type":"choices","origin":"manual","value":{"choices":`...)
 		}
 		b = appendStrings(b, vs)
-		b = append(b, "}}"...)
+		// Label Studio keeps a result as it is but drops the annotation's
+		// own extra keys, and gives the annotation to whoever uploads it:
+		// only here does the annotator's name survive a trip through it.
+		if gold {
+			b = append(b, `},"concord_gold":true}`...)
+		} else {
+			b = append(b, `},"concord_annotator":`...)
+			b = appendString(b, who)
+			b = append(b, '}')
+		}
 	}
 	b = append(b, `],"ground_truth":`...)
 	b = strconv.AppendBool(b, gold)

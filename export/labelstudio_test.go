@@ -315,3 +315,51 @@ func TestLabelStudioJSONL(t *testing.T) {
 		t.Errorf("unknown from_name: got %v %+v", err, bad.Errors)
 	}
 }
+
+// TestLabelStudioRoundTripThroughLabelStudio imports Concord's task list as
+// Label Studio exports it again after an upload: Label Studio keeps each
+// annotation's result and ground_truth, drops its other keys and gives it
+// to the importing user (completed_by 1). The annotators and the gold label
+// still come back as they were, by the names on the results.
+func TestLabelStudioRoundTripThroughLabelStudio(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	var buf bytes.Buffer
+	if _, err := export.Write(context.Background(), f.store, &buf, export.Options{Shape: export.ShapeLabelStudio, IncludeFlagged: true, Split: export.SplitOptions{Off: true}}); err != nil {
+		t.Fatal(err)
+	}
+	var tasks []map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &tasks); err != nil {
+		t.Fatal(err)
+	}
+	annID := 500
+	for _, task := range tasks {
+		for _, a := range task["annotations"].([]any) {
+			ann := a.(map[string]any)
+			kept := map[string]any{"result": ann["result"], "ground_truth": ann["ground_truth"]}
+			for k := range ann {
+				delete(ann, k)
+			}
+			for k, v := range kept {
+				ann[k] = v
+			}
+			annID++
+			ann["id"], ann["completed_by"], ann["was_cancelled"], ann["task"] = annID, 1, false, task["id"]
+		}
+	}
+	back, err := json.Marshal(tasks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty := newStore(t)
+	rep := importText(t, empty, "project-1-at-2026-11-23.json", string(back), export.ImportOptions{})
+	if rep.Gold != 1 || len(rep.Users) != 3 {
+		t.Errorf("report: got %d gold, users %v; want 1 and alice, bob, carol", rep.Gold, rep.Users)
+	}
+	before, after := datasetOf(t, f.store), datasetOf(t, empty)
+	for id, b := range before {
+		if a := after[id]; a == nil || !reflect.DeepEqual(annotators(a), annotators(b)) || !reflect.DeepEqual(a["gold"], b["gold"]) {
+			t.Errorf("%s: got %v, want annotations %v and gold %v", id, a, annotators(b), b["gold"])
+		}
+	}
+}

@@ -17,6 +17,10 @@ type lsResult struct {
 	FromName string                     `json:"from_name"`
 	Type     string                     `json:"type"`
 	Value    map[string]json.RawMessage `json:"value"`
+	// ConcordAnnotator and ConcordGold repeat, on each result Concord
+	// writes, whose the annotation is: Label Studio keeps them there.
+	ConcordAnnotator string `json:"concord_annotator"`
+	ConcordGold      bool   `json:"concord_gold"`
 }
 
 // lsAnnotation is one annotation of a Label Studio task, as Label Studio
@@ -154,6 +158,12 @@ func (r *reader) labelStudioRecord(raw []byte) (record, error) {
 			return record{}, err
 		}
 		at := lsTime(a.UpdatedAt, a.CreatedAt)
+		for _, res := range a.Result {
+			a.ConcordGold = a.ConcordGold || res.ConcordGold
+			if a.ConcordAnnotator == "" {
+				a.ConcordAnnotator = res.ConcordAnnotator
+			}
+		}
 		if a.ConcordGold || a.GroundTruth {
 			if rec.para.Gold != nil && !rec.para.Gold.Equal(labels) {
 				return record{}, annotate.Invalidf(af+".ground_truth", "the task has two ground-truth annotations with different labels; keep one")
@@ -177,7 +187,11 @@ func (r *reader) labelStudioRecord(raw []byte) (record, error) {
 			return record{}, err
 		}
 		if first, ok := seen[name]; ok {
-			return record{}, annotate.Invalidf(af+".completed_by", "%s has two annotations of this task (annotations %d and %d); keep one", name, first, i)
+			// Label Studio gives annotations it imports without
+			// completed_by to the user who imported them, so a task
+			// uploaded with several annotators' labels comes back as one
+			// person's.
+			return record{}, annotate.Invalidf(af+".completed_by", "%s has two annotations of this task (annotations %d and %d); keep one (Label Studio gives every annotation it imported without completed_by to the importing user)", name, first, i)
 		}
 		seen[name] = i
 		rec.para.Annotations = append(rec.para.Annotations, annotate.NamedLabels{Annotator: name, Labels: labels, At: at})
