@@ -139,7 +139,7 @@ func Import(ctx context.Context, store *annotate.Store, name string, open func()
 	}
 	rep := &ImportReport{File: name, Errors: []LineError{}, Users: []string{}, Notes: []string{}, Results: []annotate.LabelledResult{}}
 	if opt.Shape == "" {
-		if opt.Shape, err = detect(open); err != nil {
+		if opt.Shape, _, err = detect(open); err != nil {
 			var de *annotate.Error
 			if opt.TextField == "" || !errors.As(err, &de) {
 				return nil, err
@@ -253,11 +253,15 @@ func (n *lineNotes) report(rep *ImportReport) {
 // DetectShape tells the shape of a labelled file from its first record:
 // "data" means a Label Studio task, "gold" the dataset shape, "label" (or
 // "labels", which the doccano reader then refuses by name) a doccano line,
-// "annotations" or "predictions" a flat Label Studio task, and any other
-// object in a JSON array a flat Label Studio task ({"text": …}). ok is
-// false for other files, such as a JSONL corpus of documents.
+// "annotations" or "predictions" a flat Label Studio task. ok is false for
+// other files, such as a JSONL corpus of documents, and for a JSON array
+// of objects with none of these keys, which ImportFile reads as flat Label
+// Studio tasks ({"text": …}) but which could as well be documents.
 func DetectShape(path string) (shape Shape, ok bool, err error) {
-	s, err := detect(func() (io.ReadCloser, error) { return os.Open(path) })
+	s, flat, err := detect(func() (io.ReadCloser, error) { return os.Open(path) })
+	if err == nil && flat {
+		return "", false, nil
+	}
 	if err != nil {
 		var de *annotate.Error
 		if errors.As(err, &de) {
@@ -268,10 +272,12 @@ func DetectShape(path string) (shape Shape, ok bool, err error) {
 	return s, true, nil
 }
 
-func detect(open func() (io.ReadCloser, error)) (Shape, error) {
+// detect tells the shape of a labelled file from its first record; flat is
+// true when only its being a JSON array says it holds Label Studio tasks.
+func detect(open func() (io.ReadCloser, error)) (shape Shape, flat bool, err error) {
 	f, err := open()
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 1<<16)
@@ -280,7 +286,7 @@ func detect(open func() (io.ReadCloser, error)) (Shape, error) {
 	for {
 		b, err := br.Peek(1)
 		if err != nil {
-			return "", annotate.Invalidf("file", "the file is empty")
+			return "", false, annotate.Invalidf("file", "the file is empty")
 		}
 		if b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t' || b[0] == 0xEF || b[0] == 0xBB || b[0] == 0xBF {
 			br.ReadByte()
@@ -290,33 +296,35 @@ func detect(open func() (io.ReadCloser, error)) (Shape, error) {
 		if b[0] == '[' {
 			array = true
 			if _, err := dec.Token(); err != nil {
-				return "", annotate.Invalidf("file", "not JSON: %v", err)
+				return "", false, annotate.Invalidf("file", "not JSON: %v", err)
 			}
 			if !dec.More() {
-				return "", annotate.Invalidf("file", "the file is an empty JSON array")
+				return "", false, annotate.Invalidf("file", "the file is an empty JSON array")
 			}
 		}
 		if err := dec.Decode(&first); err != nil {
-			return "", annotate.Invalidf("file", "the first record is not JSON: %v", err)
+			return "", false, annotate.Invalidf("file", "the first record is not JSON: %v", err)
 		}
 		break
 	}
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(first, &keys); err != nil {
-		return "", annotate.Invalidf("file", "the first record is not a JSON object")
+		return "", false, annotate.Invalidf("file", "the first record is not a JSON object")
 	}
 	has := func(k string) bool { _, ok := keys[k]; return ok }
 	switch {
 	case has("data"):
-		return ShapeLabelStudio, nil
+		return ShapeLabelStudio, false, nil
 	case has("gold"):
-		return ShapeDataset, nil
+		return ShapeDataset, false, nil
 	case has("label") || has("labels"):
-		return ShapeDoccano, nil
-	case has("annotations") || has("predictions") || array:
-		return ShapeLabelStudio, nil
+		return ShapeDoccano, false, nil
+	case has("annotations") || has("predictions"):
+		return ShapeLabelStudio, false, nil
+	case array:
+		return ShapeLabelStudio, true, nil
 	}
-	return "", annotate.Invalidf("file", `cannot tell the shape: a labelled record has "gold" and "annotations" (dataset), "data" (Label Studio) or "label" (doccano); for Label Studio tasks without "data" ({"text": ...} lines) say --shape label-studio`)
+	return "", false, annotate.Invalidf("file", `cannot tell the shape: a labelled record has "gold" and "annotations" (dataset), "data" (Label Studio) or "label" (doccano); for Label Studio tasks without "data" ({"text": ...} lines) say --shape label-studio`)
 }
 
 // reader turns a labelled file into documents.

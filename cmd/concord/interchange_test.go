@@ -115,6 +115,18 @@ func TestImportLabelsPeerFiles(t *testing.T) {
 	}
 	mustRun(t, "", "import-labels", "--db", tempDB(t), "--seeds", "", "--text-field", "my_text", custom)
 
+	// A JSON array of objects with a text is flat Label Studio tasks to
+	// import-labels, which is told so; import does not take documents for
+	// tasks.
+	flat := writeFile(t, dir, "flat.json", []byte(`[{"id": "a1", "title": "Police on alert", "text": "Police said the city is on alert.\n\nThe mayor spoke."}]`))
+	if r := mustRun(t, "", "import-labels", "--db", tempDB(t), "--seeds", "", flat); !strings.Contains(r.stdout, "flat.json (label-studio): 1 document(s) created") {
+		t.Errorf("import-labels flat.json: got %s", r)
+	}
+	flatDB := tempDB(t)
+	if r := concord(t, "", "import", "--db", flatDB, "--seeds", "", flat); r.code != 1 || documentCount(t, flatDB) != 0 {
+		t.Errorf("import flat.json: got %s, want it refused", r)
+	}
+
 	// doccano with "labels" is refused by name, through import too, and
 	// nothing is stored.
 	labels := writeFile(t, dir, "labels.jsonl", []byte(`{"text": "Police said the city is on alert.", "labels": ["stance:agree", "topic:homeland-security"]}
