@@ -2,6 +2,7 @@ package export
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -115,7 +116,13 @@ func (r *reader) labelStudioRecord(raw []byte) (record, error) {
 		return record{}, annotate.Invalidf(where, "%s", lsNoText(data, field, where))
 	}
 	if err := checkText(&text); err != nil {
-		return record{}, annotate.Invalidf(where, "%s", strings.Replace(annotate.ErrorMessage(err), `"text"`, strconv.Quote(field), 1))
+		var de *annotate.Error
+		if !errors.As(err, &de) {
+			return record{}, err
+		}
+		c := *de
+		c.Field = where
+		return record{}, &c
 	}
 	str := func(k string) string { s, _ := data[k].(string); return s }
 	rec := record{key: str("document_key"), title: str("title"), source: str("source"), para: annotate.LabelledParagraph{Text: text}}
