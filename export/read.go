@@ -203,8 +203,14 @@ func Import(ctx context.Context, store *annotate.Store, name string, open func()
 // lineNotes counts what records carried that is not stored as it was.
 type lineNotes struct {
 	unlabelled, ties, cancelled, empty, comments, predictions int
-	anonymous                                                 []string
+	// anonymous counts the annotators named after their annotation;
+	// anonymousNames keeps the first few, for the report.
+	anonymous      int
+	anonymousNames []string
 }
+
+// maxNamesShown is how many anonymous annotators the report names.
+const maxNamesShown = 3
 
 func (n *lineNotes) add(o lineNotes) {
 	n.unlabelled += o.unlabelled
@@ -213,12 +219,17 @@ func (n *lineNotes) add(o lineNotes) {
 	n.empty += o.empty
 	n.comments += o.comments
 	n.predictions += o.predictions
-	n.anonymous = append(n.anonymous, o.anonymous...)
+	n.anonymous += o.anonymous
+	for _, name := range o.anonymousNames {
+		if len(n.anonymousNames) < maxNamesShown {
+			n.anonymousNames = append(n.anonymousNames, name)
+		}
+	}
 }
 
 // report puts the counts in the report, and a sentence for each in Notes.
 func (n *lineNotes) report(rep *ImportReport) {
-	rep.Unlabelled, rep.Ties, rep.Anonymous = n.unlabelled, n.ties, len(n.anonymous)
+	rep.Unlabelled, rep.Ties, rep.Anonymous = n.unlabelled, n.ties, n.anonymous
 	rep.Cancelled, rep.Empty, rep.Predictions, rep.Comments = n.cancelled, n.empty, n.predictions, n.comments
 	note := func(format string, args ...any) { rep.Notes = append(rep.Notes, fmt.Sprintf(format, args...)) }
 	if n.unlabelled > 0 {
@@ -228,13 +239,12 @@ func (n *lineNotes) report(rep *ImportReport) {
 		}
 		note("%d paragraph(s) had no labels and were imported unlabelled%s", n.unlabelled, tie)
 	}
-	if len(n.anonymous) > 0 {
-		names := n.anonymous
+	if n.anonymous > 0 {
 		more := ""
-		if len(names) > 3 {
-			names, more = names[:3], ", …"
+		if n.anonymous > len(n.anonymousNames) {
+			more = ", …"
 		}
-		note("%d annotation(s) had no completed_by: each was stored under an anonymous annotator of its own, named after the annotation (%s%s)", len(n.anonymous), strings.Join(names, ", "), more)
+		note("%d annotation(s) had no completed_by: each was stored under an anonymous annotator of its own, named after the annotation (%s%s)", n.anonymous, strings.Join(n.anonymousNames, ", "), more)
 	}
 	if n.cancelled > 0 {
 		note("%d cancelled annotation(s) skipped", n.cancelled)

@@ -188,7 +188,8 @@ func (r *reader) labelStudioRecord(raw []byte) (record, error) {
 		}
 		if name == "" {
 			name = lsAnonymous(jsonID(a.ID), taskID, text, i)
-			rec.notes.anonymous = append(rec.notes.anonymous, name)
+			rec.notes.anonymous++
+			rec.notes.anonymousNames = append(rec.notes.anonymousNames, name)
 		}
 		if err := r.annotator(af+".completed_by", name); err != nil {
 			return record{}, err
