@@ -186,6 +186,31 @@ func BenchmarkJSONLDataset(b *testing.B) {
 	report(b, benchParagraphs(), stop)
 }
 
+// BenchmarkLabelStudio exports the label-studio shape as the task list
+// Label Studio uploads and as JSON Lines: the array is streamed the same
+// way, so its speed and peak heap should match the lines'.
+func BenchmarkLabelStudio(b *testing.B) {
+	path := benchDB(b)
+	s, err := annotate.Open(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for _, format := range []export.Format{export.FormatJSON, export.FormatJSONL} {
+		b.Run(string(format), func(b *testing.B) {
+			runtime.GC()
+			b.ResetTimer()
+			stop := peakHeap()
+			for b.Loop() {
+				if _, err := export.Write(context.Background(), s, io.Discard, export.Options{Format: format, Shape: export.ShapeLabelStudio, Split: export.SplitOptions{Off: true}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			report(b, benchParagraphs(), stop)
+		})
+	}
+}
+
 // BenchmarkRawScanJSON is the yardstick of BenchmarkJSONLDataset: one
 // query over the same rows, each encoded with encoding/json.
 func BenchmarkRawScanJSON(b *testing.B) {

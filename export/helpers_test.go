@@ -123,6 +123,22 @@ func exportLines(t testing.TB, s *annotate.Store, opt export.Options) ([]map[str
 	}
 	var parsed []map[string]any
 	var raw []string
+	if opt.FileFormat() == export.FormatJSON {
+		// A JSON array: one element per record, the whole file one value.
+		var elems []json.RawMessage
+		if err := json.Unmarshal(buf.Bytes(), &elems); err != nil {
+			t.Fatalf("the export is not a JSON array: %v\n%.300s", err, buf.String())
+		}
+		for _, e := range elems {
+			var m map[string]any
+			if err := json.Unmarshal(e, &m); err != nil {
+				t.Fatalf("element is not a JSON object: %v", err)
+			}
+			parsed = append(parsed, m)
+			raw = append(raw, string(e))
+		}
+		return parsed, raw
+	}
 	sc := bufio.NewScanner(&buf)
 	sc.Buffer(nil, 1<<24)
 	for n := 1; sc.Scan(); n++ {

@@ -50,11 +50,31 @@ func Check(ctx context.Context, store *annotate.Store, opt Options) error {
 	return nil
 }
 
+// writeJSONL writes the shape's records one a line, or with FormatJSON as
+// the elements of one JSON array, streamed all the same: each record is
+// written as soon as it is made.
 func (p *plan) writeJSONL(ctx context.Context, w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	sorted := append([]annotate.Dimension{}, p.dims...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	e := &lineEncoder{dims: sorted}
+	array := p.opt.Format == FormatJSON
+	emit := func(line []byte) error {
+		p.stats.Lines++
+		if !array {
+			_, err := bw.Write(line)
+			return err
+		}
+		sep := ",\n"
+		if p.stats.Lines == 1 {
+			sep = "[\n"
+		}
+		if _, err := bw.WriteString(sep); err != nil {
+			return err
+		}
+		_, err := bw.Write(line[:len(line)-1])
+		return err
+	}
 	var write func(*Item) error
 	switch p.opt.Shape {
 	case ShapeAnnotations:
@@ -65,8 +85,7 @@ func (p *plan) writeJSONL(ctx context.Context, w io.Writer) error {
 						continue
 					}
 					e.b = e.annotationLine(e.b[:0], it, a, d)
-					p.stats.Lines++
-					if _, err := bw.Write(e.b); err != nil {
+					if err := emit(e.b); err != nil {
 						return err
 					}
 				}
@@ -83,13 +102,20 @@ func (p *plan) writeJSONL(ctx context.Context, w io.Writer) error {
 		}
 		write = func(it *Item) error {
 			e.b = line(e.b[:0], it)
-			p.stats.Lines++
-			_, err := bw.Write(e.b)
-			return err
+			return emit(e.b)
 		}
 	}
 	if err := p.each(ctx, write); err != nil {
 		return err
+	}
+	if array {
+		end := "\n]\n"
+		if p.stats.Lines == 0 {
+			end = "[]\n"
+		}
+		if _, err := bw.WriteString(end); err != nil {
+			return err
+		}
 	}
 	p.finish()
 	return bw.Flush()
@@ -244,7 +270,16 @@ func (e *lineEncoder) lsAnnotation(b []byte, pid int64, who string, l annotate.L
 			b = append(b, `,"to_name":"text","type":"choices","origin":"manual","value":{"choices":`...)
 		}
 		b = appendStrings(b, vs)
-		b = append(b, "}}"...)
+		// Label Studio keeps a result as it is but drops the annotation's
+		// own extra keys, and gives the annotation to whoever uploads it:
+		// only here does the annotator's name survive a trip through it.
+		if gold {
+			b = append(b, `},"concord_gold":true}`...)
+		} else {
+			b = append(b, `},"concord_annotator":`...)
+			b = appendString(b, who)
+			b = append(b, '}')
+		}
 	}
 	b = append(b, `],"ground_truth":`...)
 	b = strconv.AppendBool(b, gold)

@@ -16,12 +16,16 @@ type Format string
 
 // The formats.
 const (
+	// FormatJSONL is one JSON record per line.
 	FormatJSONL Format = "jsonl"
-	FormatXLSX  Format = "xlsx"
+	// FormatJSON is one JSON array of the same records: the task list Label
+	// Studio uploads, and what tools that read a whole JSON file expect.
+	FormatJSON Format = "json"
+	FormatXLSX Format = "xlsx"
 )
 
 // Formats lists the formats.
-var Formats = []string{string(FormatJSONL), string(FormatXLSX)}
+var Formats = []string{string(FormatJSONL), string(FormatJSON), string(FormatXLSX)}
 
 // Shape is what one JSONL line holds.
 type Shape string
@@ -77,8 +81,12 @@ const MaxExcelCellChars = 32767
 
 // Options says what an export writes and how.
 type Options struct {
+	// Format is the file format; "" means FormatJSON for the label-studio
+	// shape, whose file Label Studio uploads only as a JSON task list, and
+	// FormatJSONL for the others.
 	Format Format
-	// Shape is the JSONL shape; "" means dataset. Excel ignores it.
+	// Shape is the shape of a JSON or JSONL record; "" means dataset. Excel
+	// ignores it.
 	Shape Shape
 	// Dimensions keeps only these dimensions; empty keeps all.
 	Dimensions []string
@@ -131,14 +139,16 @@ type Options struct {
 const DefaultAgreementMaxLabels = 300000
 
 func (o *Options) normalize() error {
-	if o.Format == "" {
-		o.Format = FormatJSONL
-	}
-	if o.Format != FormatJSONL && o.Format != FormatXLSX {
-		return &annotate.Error{Code: annotate.EINVALID, Field: "format", Message: fmt.Sprintf("unknown format %q", o.Format), Allowed: Formats}
-	}
 	if o.Shape == "" {
 		o.Shape = ShapeDataset
+	}
+	o.Format = o.FileFormat()
+	switch o.Format {
+	case FormatJSONL, FormatJSON, FormatXLSX:
+	case Format(ShapeLabelStudio), Format(ShapeDoccano), Format(ShapeDataset), Format(ShapeAnnotations):
+		return &annotate.Error{Code: annotate.EINVALID, Field: "format", Message: fmt.Sprintf("%q is a shape, not a format: give it as the shape (--shape %s, shape=%s); the label-studio shape is a .json task list unless the format is jsonl", o.Format, o.Format, o.Format), Allowed: Formats}
+	default:
+		return &annotate.Error{Code: annotate.EINVALID, Field: "format", Message: fmt.Sprintf("unknown format %q", o.Format), Allowed: Formats}
 	}
 	switch o.Shape {
 	case ShapeDataset, ShapeAnnotations, ShapeLabelStudio, ShapeDoccano:
@@ -287,10 +297,25 @@ func parseBool(q url.Values, name string) (bool, error) {
 	return false, &annotate.Error{Code: annotate.EINVALID, Field: name, Message: fmt.Sprintf("%s %q is not a yes/no value", name, v), Allowed: []string{"true", "false"}}
 }
 
+// FileFormat returns the format the options write: Format, or when it is
+// empty the shape's default (FormatJSON for label-studio, else FormatJSONL).
+func (o Options) FileFormat() Format {
+	switch {
+	case o.Format != "":
+		return o.Format
+	case o.Shape == ShapeLabelStudio:
+		return FormatJSON
+	}
+	return FormatJSONL
+}
+
 // Extension returns the file name extension for the options' format.
 func (o Options) Extension() string {
-	if o.Format == FormatXLSX {
+	switch o.FileFormat() {
+	case FormatXLSX:
 		return ".xlsx"
+	case FormatJSON:
+		return ".json"
 	}
 	return ".jsonl"
 }
@@ -301,7 +326,7 @@ func (o Options) FileName(day time.Time) string {
 	if what == "" {
 		what = string(ShapeDataset)
 	}
-	if o.Format == FormatXLSX {
+	if o.FileFormat() == FormatXLSX {
 		what = "review"
 	}
 	return "concord-" + what + "-" + day.Format("2006-01-02") + o.Extension()
@@ -309,8 +334,11 @@ func (o Options) FileName(day time.Time) string {
 
 // ContentType returns the MIME type of the options' format.
 func (o Options) ContentType() string {
-	if o.Format == FormatXLSX {
+	switch o.FileFormat() {
+	case FormatXLSX:
 		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	case FormatJSON:
+		return "application/json; charset=utf-8"
 	}
 	return "application/x-ndjson; charset=utf-8"
 }

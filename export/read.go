@@ -13,7 +13,6 @@ import (
 	"os"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -34,6 +33,13 @@ type ImportOptions struct {
 	// DoccanoAsGold stores doccano labels as gold labels instead of as an
 	// annotator's labels.
 	DoccanoAsGold bool
+	// DoccanoMeta keeps the keys of a doccano line other than doccano's and
+	// Concord's own (doccano writes an example's metadata as such keys) as
+	// the document's metadata; without it they are refused.
+	DoccanoMeta bool
+	// TextField is the key of a Label Studio task's text in its data, as
+	// the labelling configuration's <Text value="$KEY">; "" means "text".
+	TextField string
 	// MaxErrors is how many line errors are listed before the check stops;
 	// 0 means 50.
 	MaxErrors int
@@ -66,15 +72,35 @@ type ImportReport struct {
 	Documents int         `json:"documents"`
 	// Created, Merged and Failed count documents: new ones, existing ones
 	// whose labels were added, and ones refused (see Results).
-	Created     int                       `json:"created"`
-	Merged      int                       `json:"merged"`
-	Failed      int                       `json:"failed"`
-	Paragraphs  int                       `json:"paragraphs"`
-	Annotations int                       `json:"annotations"`
-	Unchanged   int                       `json:"unchanged_annotations"`
-	Gold        int                       `json:"gold"`
-	Users       []string                  `json:"users_created"`
-	Results     []annotate.LabelledResult `json:"results"`
+	Created     int      `json:"created"`
+	Merged      int      `json:"merged"`
+	Failed      int      `json:"failed"`
+	Paragraphs  int      `json:"paragraphs"`
+	Annotations int      `json:"annotations"`
+	Unchanged   int      `json:"unchanged_annotations"`
+	Gold        int      `json:"gold"`
+	Users       []string `json:"users_created"`
+	// Unlabelled counts paragraphs read without an annotation or a gold
+	// label (a doccano line with no labels, a task without annotations),
+	// imported unlabelled; Ties counts the doccano lines among them that
+	// Concord wrote for a tie.
+	Unlabelled int `json:"unlabelled_paragraphs"`
+	Ties       int `json:"ties"`
+	// Anonymous counts Label Studio annotations without completed_by, each
+	// stored under an annotator of its own named after it.
+	Anonymous int `json:"anonymous_annotations"`
+	// Cancelled and Empty count Label Studio annotations skipped: cancelled
+	// (skipped in Label Studio) or with no result.
+	Cancelled int `json:"cancelled_annotations"`
+	Empty     int `json:"empty_annotations"`
+	// Predictions counts Label Studio predictions and Comments doccano
+	// comments, which are not imported.
+	Predictions int `json:"predictions_not_imported"`
+	Comments    int `json:"comments_not_imported"`
+	// Notes says in words what of the file was not stored as it was, from
+	// the counts above.
+	Notes   []string                  `json:"notes"`
+	Results []annotate.LabelledResult `json:"results"`
 }
 
 // Err returns an error when lines were refused or documents failed.
@@ -111,10 +137,15 @@ func Import(ctx context.Context, store *annotate.Store, name string, open func()
 	if err != nil {
 		return nil, err
 	}
-	rep := &ImportReport{File: name, Errors: []LineError{}, Users: []string{}, Results: []annotate.LabelledResult{}}
+	rep := &ImportReport{File: name, Errors: []LineError{}, Users: []string{}, Notes: []string{}, Results: []annotate.LabelledResult{}}
 	if opt.Shape == "" {
-		if opt.Shape, err = detect(open); err != nil {
-			return nil, err
+		if opt.Shape, _, err = detect(open); err != nil {
+			var de *annotate.Error
+			if opt.TextField == "" || !errors.As(err, &de) {
+				return nil, err
+			}
+			// Only Label Studio tasks have a text field to name.
+			opt.Shape = ShapeLabelStudio
 		}
 	}
 	switch opt.Shape {
@@ -178,6 +209,7 @@ func Import(ctx context.Context, store *annotate.Store, name string, open func()
 	if err == nil {
 		err = flush()
 	}
+	r.sum.report(rep)
 	return rep, err
 }
 
@@ -190,12 +222,78 @@ const (
 	importBatchParagraphs = 2000
 )
 
-// DetectShape tells the shape of a labelled JSONL file from its first
-// record: "annotations" and "gold" mean the dataset shape, "data" a Label
-// Studio task, "label" a doccano line. ok is false for other files, such as
-// a JSONL corpus of documents.
+// lineNotes counts what records carried that is not stored as it was.
+type lineNotes struct {
+	unlabelled, ties, cancelled, empty, comments, predictions int
+	// anonymous counts the annotators named after their annotation;
+	// anonymousNames keeps the first few, for the report.
+	anonymous      int
+	anonymousNames []string
+}
+
+// maxNamesShown is how many anonymous annotators the report names.
+const maxNamesShown = 3
+
+func (n *lineNotes) add(o lineNotes) {
+	n.unlabelled += o.unlabelled
+	n.ties += o.ties
+	n.cancelled += o.cancelled
+	n.empty += o.empty
+	n.comments += o.comments
+	n.predictions += o.predictions
+	n.anonymous += o.anonymous
+	for _, name := range o.anonymousNames {
+		if len(n.anonymousNames) < maxNamesShown {
+			n.anonymousNames = append(n.anonymousNames, name)
+		}
+	}
+}
+
+// report puts the counts in the report, and a sentence for each in Notes.
+func (n *lineNotes) report(rep *ImportReport) {
+	rep.Unlabelled, rep.Ties, rep.Anonymous = n.unlabelled, n.ties, n.anonymous
+	rep.Cancelled, rep.Empty, rep.Predictions, rep.Comments = n.cancelled, n.empty, n.predictions, n.comments
+	note := func(format string, args ...any) { rep.Notes = append(rep.Notes, fmt.Sprintf(format, args...)) }
+	if n.unlabelled > 0 {
+		tie := ""
+		if n.ties > 0 {
+			tie = fmt.Sprintf(" (%d of them ties: the exporting database had no gold label for them)", n.ties)
+		}
+		note("%d paragraph(s) had no labels and were imported unlabelled%s", n.unlabelled, tie)
+	}
+	if n.anonymous > 0 {
+		more := ""
+		if n.anonymous > len(n.anonymousNames) {
+			more = ", …"
+		}
+		note("%d annotation(s) had no completed_by: each was stored under an anonymous annotator of its own, named after the annotation (%s%s)", n.anonymous, strings.Join(n.anonymousNames, ", "), more)
+	}
+	if n.cancelled > 0 {
+		note("%d cancelled annotation(s) skipped", n.cancelled)
+	}
+	if n.empty > 0 {
+		note("%d annotation(s) with an empty result skipped", n.empty)
+	}
+	if n.predictions > 0 {
+		note("predictions are not imported: %d", n.predictions)
+	}
+	if n.comments > 0 {
+		note("doccano comments are not imported: %d", n.comments)
+	}
+}
+
+// DetectShape tells the shape of a labelled file from its first record:
+// "data" means a Label Studio task, "gold" the dataset shape, "label" (or
+// "labels", which the doccano reader then refuses by name) a doccano line,
+// "annotations" or "predictions" a flat Label Studio task. ok is false for
+// other files, such as a JSONL corpus of documents, and for a JSON array
+// of objects with none of these keys, which ImportFile reads as flat Label
+// Studio tasks ({"text": …}) but which could as well be documents.
 func DetectShape(path string) (shape Shape, ok bool, err error) {
-	s, err := detect(func() (io.ReadCloser, error) { return os.Open(path) })
+	s, flat, err := detect(func() (io.ReadCloser, error) { return os.Open(path) })
+	if err == nil && flat {
+		return "", false, nil
+	}
 	if err != nil {
 		var de *annotate.Error
 		if errors.As(err, &de) {
@@ -206,18 +304,21 @@ func DetectShape(path string) (shape Shape, ok bool, err error) {
 	return s, true, nil
 }
 
-func detect(open func() (io.ReadCloser, error)) (Shape, error) {
+// detect tells the shape of a labelled file from its first record; flat is
+// true when only its being a JSON array says it holds Label Studio tasks.
+func detect(open func() (io.ReadCloser, error)) (shape Shape, flat bool, err error) {
 	f, err := open()
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 1<<16)
 	var first json.RawMessage
+	array := false
 	for {
 		b, err := br.Peek(1)
 		if err != nil {
-			return "", annotate.Invalidf("file", "the file is empty")
+			return "", false, annotate.Invalidf("file", "the file is empty")
 		}
 		if b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t' || b[0] == 0xEF || b[0] == 0xBB || b[0] == 0xBF {
 			br.ReadByte()
@@ -225,32 +326,37 @@ func detect(open func() (io.ReadCloser, error)) (Shape, error) {
 		}
 		dec := json.NewDecoder(br)
 		if b[0] == '[' {
+			array = true
 			if _, err := dec.Token(); err != nil {
-				return "", annotate.Invalidf("file", "not JSON: %v", err)
+				return "", false, annotate.Invalidf("file", "not JSON: %v", err)
+			}
+			if !dec.More() {
+				return "", false, annotate.Invalidf("file", "the file is an empty JSON array")
 			}
 		}
 		if err := dec.Decode(&first); err != nil {
-			return "", annotate.Invalidf("file", "the first record is not JSON: %v", err)
+			return "", false, annotate.Invalidf("file", "the first record is not JSON: %v", err)
 		}
 		break
 	}
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(first, &keys); err != nil {
-		return "", annotate.Invalidf("file", "the first record is not a JSON object")
+		return "", false, annotate.Invalidf("file", "the first record is not a JSON object")
 	}
-	_, hasAnns := keys["annotations"]
-	_, hasGold := keys["gold"]
-	_, hasData := keys["data"]
-	_, hasLabel := keys["label"]
+	has := func(k string) bool { _, ok := keys[k]; return ok }
 	switch {
-	case hasData:
-		return ShapeLabelStudio, nil
-	case hasAnns && hasGold || hasGold:
-		return ShapeDataset, nil
-	case hasLabel:
-		return ShapeDoccano, nil
+	case has("data"):
+		return ShapeLabelStudio, false, nil
+	case has("gold"):
+		return ShapeDataset, false, nil
+	case has("label") || has("labels"):
+		return ShapeDoccano, false, nil
+	case has("annotations") || has("predictions"):
+		return ShapeLabelStudio, false, nil
+	case array:
+		return ShapeLabelStudio, true, nil
 	}
-	return "", annotate.Invalidf("file", `cannot tell the shape: a labelled record has "gold" and "annotations" (dataset), "data" (Label Studio) or "label" (doccano)`)
+	return "", false, annotate.Invalidf("file", `cannot tell the shape: a labelled record has "gold" and "annotations" (dataset), "data" (Label Studio) or "label" (doccano); for Label Studio tasks without "data" ({"text": ...} lines) say --shape label-studio`)
 }
 
 // reader turns a labelled file into documents.
@@ -258,6 +364,8 @@ type reader struct {
 	name string
 	sc   *annotate.Schema
 	opt  ImportOptions
+	// sum adds up the notes of the records of the latest read.
+	sum lineNotes
 }
 
 // record is one line read: its document, its place and its paragraph.
@@ -267,7 +375,12 @@ type record struct {
 	title    string
 	source   string
 	position *int
+	meta     annotate.JSON
 	para     annotate.LabelledParagraph
+	// predictions are a Label Studio task's model answers, read but not
+	// stored.
+	predictions []Prediction
+	notes       lineNotes
 }
 
 var userNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$`)
@@ -281,6 +394,7 @@ func (r *reader) read(open func() (io.ReadCloser, error), doc func(annotate.Labe
 		return err
 	}
 	defer f.Close()
+	r.sum = lineNotes{}
 	var cur []record
 	seen := map[string]int{}
 	failed := false
@@ -290,7 +404,7 @@ func (r *reader) read(open func() (io.ReadCloser, error), doc func(annotate.Labe
 		}
 		recs := cur
 		cur = nil
-		d := annotate.LabelledDocument{Key: recs[0].key, Title: recs[0].title, Source: recs[0].source, Origin: fmt.Sprintf("%s:%d", r.name, recs[0].line)}
+		d := annotate.LabelledDocument{Key: recs[0].key, Title: recs[0].title, Source: recs[0].source, Meta: recs[0].meta, Origin: fmt.Sprintf("%s:%d", r.name, recs[0].line)}
 		sort.SliceStable(recs, func(i, j int) bool {
 			if recs[i].position == nil || recs[j].position == nil {
 				return false
@@ -435,6 +549,11 @@ func (r *reader) one(raw []byte, line int, add func(record) error, report func(L
 		return report(e)
 	}
 	rec.line = line
+	if len(rec.para.Annotations) == 0 && rec.para.Gold == nil && r.opt.Shape != ShapeDoccano {
+		rec.notes.unlabelled++
+	}
+	rec.notes.predictions = len(rec.predictions)
+	r.sum.add(rec.notes)
 	return add(rec)
 }
 
@@ -564,197 +683,6 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
-}
-
-type lsTask struct {
-	ID          json.RawMessage `json:"id"`
-	Data        map[string]any  `json:"data"`
-	Annotations []struct {
-		Result []struct {
-			FromName string                     `json:"from_name"`
-			Type     string                     `json:"type"`
-			Value    map[string]json.RawMessage `json:"value"`
-		} `json:"result"`
-		CompletedBy      json.RawMessage `json:"completed_by"`
-		ConcordAnnotator string          `json:"concord_annotator"`
-		ConcordGold      bool            `json:"concord_gold"`
-		WasCancelled     bool            `json:"was_cancelled"`
-		UpdatedAt        string          `json:"updated_at"`
-	} `json:"annotations"`
-}
-
-func (r *reader) labelStudioRecord(raw []byte) (record, error) {
-	var t lsTask
-	if err := json.Unmarshal(raw, &t); err != nil {
-		return record{}, fmt.Errorf("bad JSON: %v", err)
-	}
-	text, ok := t.Data["text"].(string)
-	if !ok {
-		return record{}, annotate.Invalidf("data.text", `a task needs its text in "data": {"text": "..."}`)
-	}
-	if err := checkText(&text); err != nil {
-		return record{}, fieldErr(err, "data")
-	}
-	str := func(k string) string { s, _ := t.Data[k].(string); return s }
-	rec := record{key: str("document_key"), title: str("title"), source: str("source"), para: annotate.LabelledParagraph{Text: text}}
-	if fl, ok := t.Data["flags"].([]any); ok {
-		for _, v := range fl {
-			k, _ := v.(string)
-			if !contains(annotate.CurationKinds, k) {
-				return record{}, &annotate.Error{Code: annotate.EINVALID, Field: "data.flags", Message: fmt.Sprintf("unknown flag %v", v), Allowed: annotate.CurationKinds}
-			}
-			rec.para.Flags = append(rec.para.Flags, k)
-		}
-	}
-	if p, ok := t.Data["position"].(float64); ok && p >= 0 && p == float64(int(p)) {
-		n := int(p)
-		rec.position = &n
-	}
-	if rec.key == "" {
-		if id := strings.Trim(string(t.ID), `"`); id != "" && id != "null" {
-			rec.key = "label-studio:" + id
-		} else {
-			rec.key = textKey("sha256:", text)
-		}
-	}
-	seen := map[string]bool{}
-	for i, a := range t.Annotations {
-		if a.WasCancelled {
-			continue
-		}
-		field := fmt.Sprintf("annotations[%d]", i)
-		raw := map[string]json.RawMessage{}
-		for j, res := range a.Result {
-			rf := fmt.Sprintf("%s.result[%d]", field, j)
-			d, ok := r.sc.Dimension(res.FromName)
-			if !ok {
-				return record{}, &annotate.Error{Code: annotate.EINVALID, Field: rf + ".from_name", Message: fmt.Sprintf("unknown dimension %q", res.FromName), Allowed: r.sc.Names()}
-			}
-			var vs []string
-			switch res.Type {
-			case "choices", "textarea":
-				key := "choices"
-				if res.Type == "textarea" {
-					key = "text"
-				}
-				if err := json.Unmarshal(res.Value[key], &vs); err != nil {
-					return record{}, annotate.Invalidf(rf+".value."+key, "expected an array of strings")
-				}
-			default:
-				return record{}, &annotate.Error{Code: annotate.EINVALID, Field: rf + ".type", Message: fmt.Sprintf("result type %q is not text classification", res.Type), Allowed: []string{"choices", "textarea"}}
-			}
-			if d.Kind != annotate.KindMulti && len(vs) == 1 {
-				raw[d.Name], _ = json.Marshal(vs[0])
-			} else {
-				raw[d.Name], _ = json.Marshal(vs)
-			}
-		}
-		labels, err := r.labels(field+".result", raw)
-		if err != nil {
-			return record{}, err
-		}
-		if a.ConcordGold {
-			rec.para.Gold = labels
-			if ts, err := time.Parse(time.RFC3339, a.UpdatedAt); err == nil {
-				rec.para.GoldAt = ts.UTC()
-			}
-			continue
-		}
-		name := a.ConcordAnnotator
-		if name == "" {
-			name = lsUser(a.CompletedBy)
-		}
-		if err := r.annotator(field+".completed_by", name); err != nil {
-			return record{}, err
-		}
-		if seen[name] {
-			return record{}, annotate.Invalidf(field+".completed_by", "%s has two annotations of this task", name)
-		}
-		seen[name] = true
-		nl := annotate.NamedLabels{Annotator: name, Labels: labels}
-		if ts, err := time.Parse(time.RFC3339, a.UpdatedAt); err == nil {
-			nl.At = ts.UTC()
-		}
-		rec.para.Annotations = append(rec.para.Annotations, nl)
-	}
-	return rec, nil
-}
-
-// lsUser names a Label Studio annotator: the e-mail when the export has it,
-// else labelstudio-ID.
-func lsUser(raw json.RawMessage) string {
-	var v any
-	if json.Unmarshal(raw, &v) != nil {
-		return "labelstudio"
-	}
-	switch x := v.(type) {
-	case float64:
-		return "labelstudio-" + strconv.FormatInt(int64(x), 10)
-	case map[string]any:
-		if e, ok := x["email"].(string); ok && e != "" {
-			return e
-		}
-		if id, ok := x["id"].(float64); ok {
-			return "labelstudio-" + strconv.FormatInt(int64(id), 10)
-		}
-	}
-	return "labelstudio"
-}
-
-type doccanoLine struct {
-	ID          json.RawMessage   `json:"id"`
-	Text        *string           `json:"text"`
-	Label       []json.RawMessage `json:"label"`
-	DocumentKey string            `json:"document_key"`
-	Title       string            `json:"title"`
-	Position    *int              `json:"position"`
-}
-
-func (r *reader) doccanoRecord(raw []byte) (record, error) {
-	var l doccanoLine
-	if err := json.Unmarshal(raw, &l); err != nil {
-		return record{}, fmt.Errorf("bad JSON: %v", err)
-	}
-	if err := checkText(l.Text); err != nil {
-		return record{}, err
-	}
-	rec := record{key: l.DocumentKey, title: l.Title, position: l.Position, para: annotate.LabelledParagraph{Text: *l.Text}}
-	if rec.key == "" {
-		if id := strings.Trim(string(l.ID), `"`); id != "" && id != "null" {
-			rec.key = "doccano:" + id
-		} else {
-			rec.key = textKey("sha256:", *l.Text)
-		}
-	}
-	labels := annotate.Labels{}
-	for i, raw := range l.Label {
-		field := fmt.Sprintf("label[%d]", i)
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return record{}, annotate.Invalidf(field, "expected a \"dimension:value\" string; spans ([start, end, label]) are sequence labelling, not text classification")
-		}
-		dim, val, ok := strings.Cut(s, ":")
-		if !ok {
-			if len(r.sc.Dimensions) != 1 {
-				return record{}, annotate.Invalidf(field, "label %q must be written dimension:value, such as %s:%s", s, r.sc.Dimensions[0].Name, firstKey(r.sc.Dimensions[0]))
-			}
-			dim, val = r.sc.Dimensions[0].Name, s
-		}
-		labels[dim] = append(labels[dim], val)
-	}
-	canon, err := r.sc.Canonical(labels)
-	if err != nil {
-		return record{}, fieldErr(err, "label")
-	}
-	if r.opt.DoccanoAsGold {
-		rec.para.Gold = canon
-	} else {
-		if err := r.annotator("annotator", r.opt.Annotator); err != nil {
-			return record{}, err
-		}
-		rec.para.Annotations = []annotate.NamedLabels{{Annotator: r.opt.Annotator, Labels: canon}}
-	}
-	return rec, nil
 }
 
 func firstKey(d annotate.Dimension) string {

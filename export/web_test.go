@@ -112,6 +112,30 @@ func TestExportOverHTTP(t *testing.T) {
 	if resp := get(annotator, "/export"); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("export page for an annotator: got %d, want 403", resp.StatusCode)
 	}
+	// The label-studio shape downloads as a .json task list, from the API
+	// and from the page's form (whose format defaults to automatic), and
+	// points to its labelling configuration.
+	for _, path := range []string{"/api/v1/export?shape=label-studio&dimensions=stance", "/export/download?format=&shape=label-studio&dimensions=stance"} {
+		resp = get(reviewer, path)
+		var tasks []map[string]any
+		err := json.NewDecoder(resp.Body).Decode(&tasks)
+		if resp.StatusCode != http.StatusOK || err != nil || len(tasks) != len(f.paras)-1 {
+			t.Errorf("%s: got %d, %d tasks (err %v), want 200 and a JSON array of %d", path, resp.StatusCode, len(tasks), err, len(f.paras)-1)
+		}
+		if got := resp.Header.Get("Content-Disposition"); got != `attachment; filename="concord-label-studio-2026-11-22.json"` {
+			t.Errorf("%s: Content-Disposition %q", path, got)
+		}
+		link := resp.Header.Get("Link")
+		if !strings.HasPrefix(link, "</api/v1/schema/label-studio?dimensions=stance>") {
+			t.Errorf("%s: Link %q does not lead to the labelling configuration", path, link)
+		} else if cfg := get(reviewer, strings.SplitN(link, ">", 2)[0][1:]); cfg.StatusCode != http.StatusOK {
+			t.Errorf("the Link's configuration: got %d", cfg.StatusCode)
+		}
+	}
+	if !strings.Contains(string(page), `<option value="json"`) {
+		t.Errorf("the export page does not offer JSON arrays")
+	}
+
 	resp = get(reviewer, "/export/download?format=jsonl&shape=doccano&min_agreement=2")
 	page, _ = io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(page), "between 0 and 1") {

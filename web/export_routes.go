@@ -3,6 +3,8 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -37,6 +39,11 @@ func (s *Server) exportDataset(c *gin.Context) {
 	h.Set("Content-Type", opt.ContentType())
 	h.Set("Content-Disposition", `attachment; filename="`+opt.FileName(s.cfg.Now().UTC())+`"`)
 	h.Set("Cache-Control", "no-store")
+	if opt.Shape == export.ShapeLabelStudio {
+		// The tasks need their labelling configuration to be uploaded; a
+		// download is one file, so the response says where the other is.
+		h.Set("Link", "<"+labelConfigURL(opt.Dimensions)+`>; rel="describedby"; type="application/xml"`)
+	}
 	c.Status(http.StatusOK)
 	_, err = export.Write(ctx, s.store, c.Writer, opt)
 	if err == nil {
@@ -57,4 +64,14 @@ func (s *Server) exportDataset(c *gin.Context) {
 		conn.Close()
 	}
 	c.Abort()
+}
+
+// labelConfigURL is the address of the Label Studio labelling configuration
+// that a label-studio export of dims (all when empty) fits.
+func labelConfigURL(dims []string) string {
+	u := "/api/v1/schema/label-studio"
+	if len(dims) > 0 {
+		u += "?" + url.Values{"dimensions": {strings.Join(dims, ",")}}.Encode()
+	}
+	return u
 }

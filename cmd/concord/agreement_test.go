@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -415,7 +414,7 @@ func TestAgreementCommandIntervalScale(t *testing.T) {
 	}
 	// Without the values the distances are between positions, and the
 	// report says so.
-	positions := writeFile(t, dir, "positions.yaml", []byte(regexp.MustCompile(`, value: -?\d+`).ReplaceAllString(mustRead(t, withValues), "")))
+	positions := writeFile(t, dir, "positions.yaml", []byte(regexp.MustCompile(`, value: -?\d+`).ReplaceAllString(string(mustRead(t, withValues)), "")))
 	d = report("--schema", positions, withFile)
 	if got := d.Report.AlphaInterval.Float(); math.Abs(got-0.78125) > 1e-12 || d.Report.ScaleFrom != "positions" {
 		t.Errorf("schema without values: alpha %v scale %s; want 0.78125 from positions", got, d.Report.ScaleFrom)
@@ -464,13 +463,4 @@ func TestAgreementCommandNothingReadable(t *testing.T) {
 	if r := concord(t, "", "consensus", bad, "--skip-bad"); r.code != 1 || !strings.Contains(r.stderr, "could be read") {
 		t.Errorf("consensus --skip-bad with nothing readable: got %s", r)
 	}
-}
-
-func mustRead(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

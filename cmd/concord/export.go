@@ -9,15 +9,16 @@ import (
 	"sort"
 	"strings"
 
+	"concord/annotate"
 	"concord/export"
 )
 
 func init() {
 	register(&command{
 		name:    "export",
-		summary: "export the labelled paragraphs as JSONL or Excel",
+		summary: "export the labelled paragraphs as JSONL, JSON or Excel",
 		usage: `Usage:
-  concord export [--db FILE] --format jsonl|xlsx [--shape SHAPE] [options] -o FILE
+  concord export [--db FILE] [--format jsonl|json|xlsx] [--shape SHAPE] [options] -o FILE
 
 Writes the current paragraphs with their labels to FILE ("-o -" writes to
 standard output). The file is written under a temporary name and renamed
@@ -32,9 +33,18 @@ Formats and shapes (the README has an example of each):
   --format jsonl --shape annotations   one line per annotator, paragraph and
                                        dimension: item, annotator,
                                        dimension, value
-  --format jsonl --shape label-studio  Label Studio tasks with annotations
+  --shape label-studio                 a Label Studio task list (.json, what
+                                       Label Studio uploads) with every
+                                       annotator's labels as annotations;
+                                       the labelling configuration is
+                                       written beside it as
+                                       FILE-without-extension.label_config.xml
+                                       (--format jsonl: one task a line)
   --format jsonl --shape doccano       doccano text classification lines,
                                        labels as "dimension:value"
+  --format json                        any shape as one JSON array instead
+                                       of lines (the default for
+                                       label-studio, jsonl for the others)
   --format xlsx                        a workbook for review: Paragraphs,
                                        Annotations, Agreement, Schema, About;
                                        reviewers can adjudicate in the gold
@@ -73,6 +83,7 @@ Examples:
   concord export --format jsonl -o dataset.jsonl
   concord export --format jsonl --shape annotations --annotators alice,bob -o - | head
   concord export --format jsonl --gold-only --min-agreement 0.66 --stratify stance --seed 7 -o train.jsonl
+  concord export --shape label-studio -o tasks.json
   concord export --format xlsx -o review.xlsx`,
 		settings:   []string{"db"},
 		envExample: "CONCORD_EXPORT_FORMAT=xlsx",
@@ -82,8 +93,8 @@ Examples:
 
 func runExport(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("")
-	format := fs.String("format", "jsonl", "jsonl or xlsx")
-	shape := fs.String("shape", "dataset", "JSONL shape")
+	format := fs.String("format", "", "jsonl, json or xlsx (default: json for label-studio, else jsonl)")
+	shape := fs.String("shape", "dataset", "shape of a JSON or JSONL record")
 	out := fs.String("o", "", "output file, - for stdout")
 	dims := fs.String("dimensions", "", "dimensions to keep")
 	anns := fs.String("annotators", "", "annotators to keep")
@@ -118,7 +129,11 @@ func runExport(ctx context.Context, e *env, args []string) int {
 		GoldFromConsensus: *fromConsensus,
 	}
 	if opt.Format == export.FormatXLSX && *shape != "dataset" {
-		return e.usageError("--shape applies to --format jsonl; an Excel export always has the same sheets")
+		return e.usageError("--shape applies to --format jsonl and json; an Excel export always has the same sheets")
+	}
+	config := ""
+	if opt.Shape == export.ShapeLabelStudio && *out != "-" {
+		config = labelConfigPath(*out)
 	}
 	store, err := e.openStore(ctx, false)
 	if err != nil {
@@ -149,10 +164,46 @@ func runExport(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
+	if config != "" {
+		if err := writeLabelConfig(ctx, store, config, opt.Dimensions); err != nil {
+			return e.fail(fmt.Errorf("%s was written, but not its labelling configuration: %w", *out, err))
+		}
+	}
 	if !*quiet {
 		printExportSummary(e.stderr, *out, sum)
+		switch {
+		case config != "":
+			fmt.Fprintf(e.stderr, "concord export: Label Studio labelling configuration written to %s: paste it into the project's Settings > Labeling Interface > Code, then import %s in the Data Manager\n", config, *out)
+		case opt.Shape == export.ShapeLabelStudio:
+			fmt.Fprintln(e.stderr, "concord export: the Label Studio labelling configuration for these tasks: concord schema show --label-studio")
+		}
 	}
 	return 0
+}
+
+// labelConfigPath returns where the labelling configuration of a Label
+// Studio export goes: beside it, named after it.
+func labelConfigPath(out string) string {
+	base := strings.TrimSuffix(out, filepath.Ext(out))
+	return base + ".label_config.xml"
+}
+
+// writeLabelConfig writes the Label Studio labelling configuration of the
+// schema's dimensions (or only dims) to path.
+func writeLabelConfig(ctx context.Context, store *annotate.Store, path string, dims []string) error {
+	sc, err := store.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	xml, err := export.LabelStudioConfig(sc, dims)
+	if err != nil {
+		return err
+	}
+	_, err = writeAtomically(path, func(w io.Writer) (*export.Summary, error) {
+		_, err := w.Write(xml)
+		return nil, err
+	})
+	return err
 }
 
 // splitList splits a comma-separated flag value.

@@ -112,7 +112,7 @@ func TestExportCommandErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"export", "--db", db, "--format", "jsonl"}, 2, "-o FILE"},
-		{[]string{"export", "--db", db, "--format", "csv", "-o", out}, 1, `unknown format "csv" (allowed: jsonl, xlsx)`},
+		{[]string{"export", "--db", db, "--format", "csv", "-o", out}, 1, `unknown format "csv" (allowed: jsonl, json, xlsx)`},
 		{[]string{"export", "--db", db, "--dimensions", "mood", "-o", out}, 1, `unknown dimension "mood"`},
 		{[]string{"export", "--db", db, "--annotators", "zed", "-o", out}, 1, `no user named "zed"`},
 		{[]string{"export", "--db", db, "--split", "80/20", "-o", out}, 2, "three shares"},

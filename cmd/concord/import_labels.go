@@ -17,7 +17,7 @@ func init() {
 		name:    "import-labels",
 		summary: "import labelled data (JSONL) or gold decisions made in Excel",
 		usage: `Usage:
-  concord import-labels [--db FILE] [--shape SHAPE] [--annotator NAME] [--as-gold] [--json] FILE...
+  concord import-labels [--db FILE] [--shape SHAPE] [--text-field KEY] [--annotator NAME] [--as-gold] [--doccano-meta] [--json] FILE...
   concord import-labels [--db FILE] --gold [--by NAME] [--dry-run] [--json] FILE.xlsx
 
 Imports labelled paragraphs: documents, their paragraphs exactly as given,
@@ -26,10 +26,20 @@ cannot log in until an admin sets a password) and their labels. Shapes, told
 apart by the first record unless --shape says:
   dataset       what 'concord export --shape dataset' writes; adjudicated
                 gold labels come back as gold, majority ones are recomputed
-  label-studio  Label Studio tasks, as JSON Lines or the JSON array Label
-                Studio exports; choices and textarea results
-  doccano       doccano text classification lines, labels "dimension:value";
-                stored as --annotator's labels, or as gold with --as-gold
+  label-studio  Label Studio tasks: the JSON export (a task list) or JSON
+                Lines, with the text in data.text (--text-field names
+                another key), or flat tasks ({"text": ...}); choices and
+                textarea results, from_name naming the dimension. Each
+                annotation is its completed_by's labels (an anonymous
+                annotator of its own, labelstudio-annotation-ID, when it
+                has none); a ground_truth one is the gold label too;
+                cancelled ones are skipped and predictions are counted,
+                not imported
+  doccano       doccano text classification lines, {"text", "label"},
+                labels "dimension:value"; stored as --annotator's labels,
+                or as gold with --as-gold; a line with no labels is an
+                unlabelled paragraph; other keys are refused unless
+                --doccano-meta keeps them as metadata
 
 Every line is checked against the label schema first; if any does not fit,
 nothing is imported and each problem is listed as file:line: field: message.
@@ -48,6 +58,9 @@ Flags:
   --shape S       dataset, label-studio or doccano (default: detect)
   --annotator N   annotator of doccano labels (default doccano)
   --as-gold       store doccano labels as gold labels
+  --doccano-meta  keep keys of doccano lines other than its own (doccano
+                  writes an example's metadata so) as document metadata
+  --text-field K  the key of a Label Studio task's text (default text)
   --gold          FILE.xlsx holds gold decisions
   --by NAME       the reviewer the history names for --gold (default: none)
   --dry-run       with --gold: report what would change, write nothing
@@ -55,7 +68,8 @@ Flags:
 
 Examples:
   concord import-labels dataset.jsonl
-  concord import-labels --shape label-studio project-3-at-2026-11-22.json
+  concord import-labels project-3-at-2026-11-22-10-31-5c3f4e1a.json
+  concord import-labels --text-field my_text tasks.json
   concord import-labels --shape doccano --annotator maria admin.jsonl
   concord import-labels --gold --by rita --dry-run review.xlsx`,
 		settings:   []string{"db", "seeds"},
@@ -69,6 +83,8 @@ func runImportLabels(ctx context.Context, e *env, args []string) int {
 	shape := fs.String("shape", "", "dataset, label-studio or doccano")
 	annotator := fs.String("annotator", "", "annotator of doccano labels")
 	asGold := fs.Bool("as-gold", false, "doccano labels are gold labels")
+	doccanoMeta := fs.Bool("doccano-meta", false, "keep other keys of doccano lines as metadata")
+	textField := fs.String("text-field", "", "key of a Label Studio task's text")
 	gold := fs.Bool("gold", false, "the file is a reviewed workbook")
 	by := fs.String("by", "", "reviewer named in the history")
 	dryRun := fs.Bool("dry-run", false, "write nothing")
@@ -108,7 +124,7 @@ func runImportLabels(ctx context.Context, e *env, args []string) int {
 	}
 	status := 0
 	for _, path := range paths {
-		bad, err := e.importLabelsFile(ctx, store, path, export.ImportOptions{By: byID, Shape: export.Shape(*shape), Annotator: *annotator, DoccanoAsGold: *asGold}, *asJSON)
+		bad, err := e.importLabelsFile(ctx, store, path, export.ImportOptions{By: byID, Shape: export.Shape(*shape), Annotator: *annotator, DoccanoAsGold: *asGold, DoccanoMeta: *doccanoMeta, TextField: *textField}, *asJSON)
 		if err != nil {
 			return e.fail(err)
 		}
@@ -188,6 +204,9 @@ func printLabelsReport(w, errw io.Writer, rep *export.ImportReport) {
 	}
 	fmt.Fprintf(w, "%s (%s): %d document(s) created, %d merged, %d failed; %d paragraph(s), %d annotation(s) (%d already stored), %d gold label(s), %d new annotator(s)\n",
 		rep.File, rep.Shape, rep.Created, rep.Merged, rep.Failed, rep.Paragraphs, rep.Annotations, rep.Unchanged, rep.Gold, len(rep.Users))
+	for _, n := range rep.Notes {
+		fmt.Fprintf(w, "%s: %s\n", rep.File, n)
+	}
 }
 
 // importLabelsFile imports one labelled file and prints its report, as JSON
