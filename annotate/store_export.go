@@ -435,6 +435,11 @@ type LabelledDocument struct {
 // LabelledParagraph is one paragraph of a LabelledDocument.
 type LabelledParagraph struct {
 	Text string
+	// Position is the paragraph's place in its document as the file gives
+	// it, nil when the file gives none; then paragraphs are numbered from 0
+	// in order. Positions kept from an export keep the paragraph's stable
+	// id (key#position) when the export left paragraphs out.
+	Position *int
 	// Annotations are the annotators' labels, one per annotator.
 	Annotations []NamedLabels
 	// Gold is the adjudicated label, nil when there is none; GoldMethod
@@ -495,9 +500,28 @@ func (s *Store) ImportLabelled(ctx context.Context, by int64, doc LabelledDocume
 	if len(doc.Paragraphs) == 0 {
 		return fail(Invalidf("text", "document %q has no paragraphs", doc.Key))
 	}
+	for _, f := range []struct{ name, value string }{{"document_key", doc.Key}, {"source", doc.Source}, {"url", doc.URL}} {
+		if err := CheckText(f.name, f.value, false); err != nil {
+			return fail(err)
+		}
+	}
+	if err := CheckImportText("title", doc.Title); err != nil {
+		return fail(err)
+	}
+	positions := make([]int, len(doc.Paragraphs))
 	for i, p := range doc.Paragraphs {
 		if strings.TrimSpace(p.Text) == "" {
 			return fail(Invalidf("text", "paragraph %d of document %q is empty", i, doc.Key))
+		}
+		if err := CheckImportText(fmt.Sprintf("paragraphs[%d].text", i), p.Text); err != nil {
+			return fail(err)
+		}
+		positions[i] = i
+		if p.Position != nil {
+			positions[i] = *p.Position
+		}
+		if i > 0 && positions[i] <= positions[i-1] {
+			return fail(Invalidf("position", "paragraph %d of document %q is at position %d, not after the one before it (%d); give the paragraphs in order, each at its own position", i, doc.Key, positions[i], positions[i-1]))
 		}
 	}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -515,10 +539,24 @@ func (s *Store) ImportLabelled(ctx context.Context, by int64, doc LabelledDocume
 			if err := tx.Where("document_id = ? AND is_current = ?", d.ID, true).Order("position").Find(&paras).Error; err != nil {
 				return err
 			}
-			same := len(paras) == len(doc.Paragraphs)
-			for i := 0; same && i < len(paras); i++ {
-				same = paras[i].Text == doc.Paragraphs[i].Text
+			// Each paragraph of the file must be the stored one at its
+			// position; an export that left paragraphs out (flagged ones)
+			// matches the document it came from.
+			at := make(map[int]Paragraph, len(paras))
+			for _, p := range paras {
+				at[p.Position] = p
 			}
+			same := len(paras) >= len(doc.Paragraphs)
+			matched := make([]Paragraph, len(doc.Paragraphs))
+			for i := 0; same && i < len(doc.Paragraphs); i++ {
+				p, ok := at[positions[i]]
+				same = ok && p.Text == doc.Paragraphs[i].Text
+				matched[i] = p
+			}
+			if same && len(paras) > len(doc.Paragraphs) && !hasPositions(doc.Paragraphs) {
+				same = false
+			}
+			paras = matched
 			if !same {
 				return &Error{Code: ECONFLICT, Field: "document_key", Message: fmt.Sprintf("document %q already exists with other paragraphs; import it under another key, or import its new text as a revision first", doc.Key)}
 			}
@@ -530,7 +568,7 @@ func (s *Store) ImportLabelled(ctx context.Context, by int64, doc LabelledDocume
 				if i > 0 {
 					text.WriteString("\n\n")
 				}
-				paras[i] = Paragraph{Current: true, Position: i, Start: text.Len(), Text: p.Text, Hash: HashText(p.Text)}
+				paras[i] = Paragraph{Current: true, Position: positions[i], Start: text.Len(), Text: p.Text, Hash: HashText(p.Text)}
 				text.WriteString(p.Text)
 				paras[i].End = text.Len()
 			}
@@ -668,6 +706,16 @@ func (s *Store) ImportLabelled(ctx context.Context, by int64, doc LabelledDocume
 		return fail(err)
 	}
 	return res, nil
+}
+
+// hasPositions reports whether every paragraph carries its position.
+func hasPositions(ps []LabelledParagraph) bool {
+	for _, p := range ps {
+		if p.Position == nil {
+			return false
+		}
+	}
+	return len(ps) > 0
 }
 
 // prefixField puts prefix in front of the field of a domain error.
