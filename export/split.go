@@ -17,7 +17,7 @@ var splitNames = [3]string{SplitTrain, SplitDev, SplitTest}
 // assignSplits puts every document in train, dev or test.
 //
 // Without stratify, a document's split depends on nothing but its key, the
-// seed and the ratios: a hash of the seed and the key, read as a number in
+// seed and the ratios: a hash of the key and the seed, read as a number in
 // [0, 1), falls in the train, dev or test share. So the same document is in
 // the same split in every export of every database it is imported into,
 // whatever else the corpus holds, the order documents were imported in,
@@ -43,7 +43,7 @@ func assignSplits(ctx context.Context, store *annotate.Store, sc *annotate.Schem
 	}
 	seed := strconv.FormatUint(opt.Split.Seed, 10)
 	order := func(key string) uint64 {
-		h := sha256.Sum256([]byte(seed + "\x00" + key))
+		h := sha256.Sum256([]byte(key + "\x00" + seed))
 		return binary.BigEndian.Uint64(h[:8])
 	}
 	out := make(map[int64]string, len(sizes))
