@@ -213,7 +213,7 @@ type xlsxWriter struct {
 	units     map[string][]agreement.Unit
 	nUnits    int
 	unitsFull bool
-	// ranges holds each sheet's range, for fixWorkbook.
+	// ranges holds each sheet's range, for fixZip.
 	ranges map[string]string
 }
 

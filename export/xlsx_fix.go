@@ -3,11 +3,9 @@ package export
 import (
 	"archive/zip"
 	"bytes"
-	"encoding/xml"
 	"fmt"
 	"io"
-	"os"
-	"path"
+	"io/fs"
 	"strings"
 	"unicode/utf8"
 
@@ -22,8 +20,8 @@ import (
 // Office files reverses (excelize does). excelize escapes any _xHHHH_ it is
 // given as a literal, so a cell cannot be handed the escape itself: cell
 // strings are given excelize with each character to escape written as
-// xlsxMark and four hex digits, and fixWorkbook turns those into the
-// escape in the written sheets.
+// xlsxMark and four hex digits, and fixZip turns those into the escape
+// as the sheets are saved.
 
 // xlsxMark starts a character escaped by xlsxString. It is a private-use
 // character, itself escaped when a text holds it, so that the mark is never
@@ -128,97 +126,78 @@ func dimRef(cols, rows int) string {
 	return "A1:" + last
 }
 
-// fixWorkbook copies the workbook excelize wrote to src (size bytes) to w,
-// with each worksheet's dimension set to the range dims gives for its name
-// (excelize's stream writer declares A1 whatever it wrote, and readers such
-// as openpyxl's read-only mode trust it) and the marks of xlsxString turned
-// into ST_Xstring escapes. Other parts are copied as they are, still
-// compressed.
-func fixWorkbook(src io.ReaderAt, size int64, w io.Writer, dims map[string]string) error {
-	zr, err := zip.NewReader(src, size)
-	if err != nil {
-		return err
-	}
-	byPath, err := sheetPaths(zr)
-	if err != nil {
-		return err
-	}
-	zw := zip.NewWriter(w)
-	for _, f := range zr.File {
-		name, sheet := byPath[f.Name]
-		if !sheet && f.Name != "xl/sharedStrings.xml" {
-			if err := zw.Copy(f); err != nil {
-				return err
-			}
-			continue
-		}
-		out, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Deflate, Modified: f.Modified})
-		if err != nil {
-			return err
-		}
-		in, err := f.Open()
-		if err != nil {
-			return err
-		}
-		fw := &fixWriter{w: out, dim: dims[name], dimDone: !sheet || dims[name] == ""}
-		_, err = io.Copy(fw, in)
-		in.Close()
-		if err == nil {
-			err = fw.flush()
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return zw.Close()
+// fixZip is the zip writer excelize saves the workbook through: it writes
+// each worksheet part through a fixWriter, which sets the sheet's
+// dimension to the range it fills (excelize's stream writer declares A1
+// whatever it wrote, and readers such as openpyxl's read-only mode trust
+// it) and turns the marks of xlsxString into ST_Xstring escapes, as the
+// part streams by. Other parts are written as they come.
+type fixZip struct {
+	zw *zip.Writer
+	// ranges maps a worksheet's part name to the range it fills.
+	ranges map[string]string
+	cur    *fixWriter
 }
 
-// sheetPaths maps each worksheet's part name in the package to its sheet
-// name, from the workbook and its relationships.
-func sheetPaths(zr *zip.Reader) (map[string]string, error) {
-	read := func(name string, v any) error {
-		f, err := zr.Open(name)
-		if err != nil {
-			return err
+// Create starts the next part.
+func (z *fixZip) Create(name string) (io.Writer, error) {
+	if err := z.end(); err != nil {
+		return nil, err
+	}
+	w, err := z.zw.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	ref, sheet := z.ranges[name]
+	if !sheet && name != "xl/sharedStrings.xml" {
+		return w, nil
+	}
+	z.cur = &fixWriter{w: w, dim: ref, dimDone: ref == ""}
+	return z.cur, nil
+}
+
+// AddFS adds the files of fsys.
+func (z *fixZip) AddFS(fsys fs.FS) error {
+	if err := z.end(); err != nil {
+		return err
+	}
+	return z.zw.AddFS(fsys)
+}
+
+// Close ends the last part and the archive.
+func (z *fixZip) Close() error {
+	if err := z.end(); err != nil {
+		return err
+	}
+	return z.zw.Close()
+}
+
+// end writes out what the current part's fixWriter holds back.
+func (z *fixZip) end() error {
+	if z.cur == nil {
+		return nil
+	}
+	err := z.cur.flush()
+	z.cur = nil
+	return err
+}
+
+// writeFixed saves f to w through fixZip. ranges gives each sheet's range
+// by sheet name; excelize names a sheet's part after its id
+// (xl/worksheets/sheetN.xml), which TestXLSXDimensions checks against the
+// workbook's relationships.
+func writeFixed(f *excelize.File, w io.Writer, ranges map[string]string) error {
+	byPart := map[string]string{}
+	for id, name := range f.GetSheetMap() {
+		if r, ok := ranges[name]; ok {
+			byPart[fmt.Sprintf("xl/worksheets/sheet%d.xml", id)] = r
 		}
-		defer f.Close()
-		return xml.NewDecoder(f).Decode(v)
 	}
-	var wb struct {
-		Sheets []struct {
-			Name string `xml:"name,attr"`
-			RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
-		} `xml:"sheets>sheet"`
-	}
-	if err := read("xl/workbook.xml", &wb); err != nil {
-		return nil, fmt.Errorf("read the workbook written: %w", err)
-	}
-	var rels struct {
-		Rels []struct {
-			ID     string `xml:"Id,attr"`
-			Target string `xml:"Target,attr"`
-		} `xml:"Relationship"`
-	}
-	if err := read("xl/_rels/workbook.xml.rels", &rels); err != nil {
-		return nil, fmt.Errorf("read the workbook written: %w", err)
-	}
-	target := map[string]string{}
-	for _, r := range rels.Rels {
-		t := r.Target
-		if strings.HasPrefix(t, "/") {
-			t = strings.TrimPrefix(t, "/")
-		} else {
-			t = path.Join("xl", t)
-		}
-		target[r.ID] = t
-	}
-	out := map[string]string{}
-	for _, s := range wb.Sheets {
-		if t, ok := target[s.RID]; ok {
-			out[t] = s.Name
-		}
-	}
-	return out, nil
+	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter {
+		return &fixZip{zw: zip.NewWriter(w), ranges: byPart}
+	})
+	_, err := f.WriteTo(w)
+	return err
 }
 
 // fixWriter rewrites one sheet's XML as it streams through: the first
@@ -238,6 +217,10 @@ var (
 )
 
 func (fw *fixWriter) Write(p []byte) (int, error) {
+	// Most of a sheet holds no mark: pass it through as it is.
+	if fw.dimDone && len(fw.buf) == 0 && bytes.IndexByte(p, markBytes[0]) < 0 {
+		return fw.w.Write(p)
+	}
 	fw.buf = append(fw.buf, p...)
 	if err := fw.process(false); err != nil {
 		return 0, err
@@ -312,22 +295,4 @@ func (fw *fixWriter) process(final bool) error {
 		return err
 	}
 	return nil
-}
-
-// writeFixed writes f to w through a temporary file and fixWorkbook.
-func writeFixed(f *excelize.File, w io.Writer, dims map[string]string) error {
-	tmp, err := os.CreateTemp("", "concord-export-*.xlsx")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	if _, err := f.WriteTo(tmp); err != nil {
-		return err
-	}
-	size, err := tmp.Seek(0, io.SeekCurrent)
-	if err != nil {
-		return err
-	}
-	return fixWorkbook(tmp, size, w, dims)
 }
