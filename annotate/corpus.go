@@ -894,6 +894,8 @@ func prepare(src Source) (*preparedDoc, error) {
 			longest = n
 		}
 		warning = fmt.Sprintf("the text has no blank line between its %d lines, so it became one paragraph (or title) of %d characters; if its paragraphs are separated by single line breaks, import it again with --split lines (split=lines in the import API and page)", countLines(src.Text), longest)
+	} else if n := utf8.RuneCountInString(title); src.Title == "" && n > maxTitleRunes {
+		warning = fmt.Sprintf("the title taken from the text is %d characters long; if the text has no title of its own, import it again with --title none or --title first-line (title=none or title=first-line in the import API and page)", n)
 	}
 	return &preparedDoc{src: src, title: title, blocks: blocks, hash: contentHash(src), warning: warning}, nil
 }
@@ -919,6 +921,10 @@ func sameCut(src Source, title string, blocks []Block) bool {
 	}
 	return true
 }
+
+// maxTitleRunes is the length past which a title taken from the text is
+// more likely a paragraph, and the import warns.
+const maxTitleRunes = 200
 
 // countLines counts the non-blank lines of src.
 func countLines(src []byte) int {

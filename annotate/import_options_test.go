@@ -100,7 +100,7 @@ func TestImportOptions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	long := strings.Repeat("The minister spoke to reporters for a long while on the day. ", 6)
-	body := long + "\n" + long + "\n" + long + "\n" + long
+	body := "Minister speaks\n" + long + "\n" + long + "\n" + long
 	dir := t.TempDir()
 	write := func(name, data string) string {
 		p := filepath.Join(dir, name)
@@ -181,8 +181,24 @@ func TestImportOptions(t *testing.T) {
 	if title, ps := paragraphs(s, "n2"); title != "" || len(ps) != 1 {
 		t.Errorf("first-line on a one-line document: title %q, paragraphs %q; want it untitled with its paragraph", title, ps)
 	}
-	if title, ps := paragraphs(s, "sha256:"); len(title) == 0 || len(ps) != 3 {
+	if title, ps := paragraphs(s, "sha256:"); title != "Minister speaks" || len(ps) != 3 {
 		t.Errorf("--split lines: title %q, %d paragraphs; want the first line as title and 3 paragraphs", title, len(ps))
+	}
+}
+
+// TestImportLongTitleWarning checks that a title taken from the text that is
+// longer than a headline is imported with a warning naming --title.
+func TestImportLongTitleWarning(t *testing.T) {
+	t.Parallel()
+	s := annotatetest.WithSchema(t)
+	long := strings.Repeat("A first paragraph that is no headline at all. ", 6)
+	res, err := s.ImportDocument(context.Background(), 0, annotate.Source{Key: "long.txt", Origin: "long.txt", Text: []byte(long + "\n\nBody.")})
+	if err != nil || res.Status != annotate.ImportCreated || !strings.Contains(res.Warning, "--title none") {
+		t.Errorf("import: %+v, %v; want created with a warning naming --title none", res, err)
+	}
+	res, err = s.ImportDocument(context.Background(), 0, annotate.Source{Key: "short.txt", Origin: "short.txt", Text: []byte("Headline\n\nBody.")})
+	if err != nil || res.Warning != "" {
+		t.Errorf("short title: %+v, %v; want no warning", res, err)
 	}
 }
 

@@ -31,8 +31,9 @@ folders are skipped):
 
 A body whose paragraphs are separated by single line breaks (several long
 lines, no blank line) would become one paragraph: the report warns about
-each such document; import it again with --split lines. A document of one
-paragraph has no title, whatever the rule. Tabs and line breaks are white
+each such document; import it again with --split lines. It warns as well
+about a title taken from the text that is longer than 200 characters. A
+document of one paragraph has no title, whatever the rule. Tabs and line breaks are white
 space; other control characters (such as U+001C) are kept in the text and
 written back unchanged by every export; a NUL character or bytes that are
 not UTF-8 fail the document, naming the line and character.
