@@ -539,24 +539,27 @@ func (s *Store) ImportLabelled(ctx context.Context, by int64, doc LabelledDocume
 			if err := tx.Where("document_id = ? AND is_current = ?", d.ID, true).Order("position").Find(&paras).Error; err != nil {
 				return err
 			}
-			// Each paragraph of the file must be the stored one at its
-			// position; an export that left paragraphs out (flagged ones)
-			// matches the document it came from.
-			at := make(map[int]Paragraph, len(paras))
-			for _, p := range paras {
-				at[p.Position] = p
+			// With positions, each paragraph of the file must be the
+			// stored one at its position, so that an export that left
+			// paragraphs out (flagged ones) matches the document it came
+			// from; without, the file must hold every paragraph in order.
+			same := len(paras) == len(doc.Paragraphs)
+			if hasPositions(doc.Paragraphs) {
+				at := make(map[int]Paragraph, len(paras))
+				for _, p := range paras {
+					at[p.Position] = p
+				}
+				same = len(paras) >= len(doc.Paragraphs)
+				matched := make([]Paragraph, len(doc.Paragraphs))
+				for i := 0; same && i < len(doc.Paragraphs); i++ {
+					matched[i] = at[positions[i]]
+					same = matched[i].ID != 0 && matched[i].Text == doc.Paragraphs[i].Text
+				}
+				paras = matched
 			}
-			same := len(paras) >= len(doc.Paragraphs)
-			matched := make([]Paragraph, len(doc.Paragraphs))
-			for i := 0; same && i < len(doc.Paragraphs); i++ {
-				p, ok := at[positions[i]]
-				same = ok && p.Text == doc.Paragraphs[i].Text
-				matched[i] = p
+			for i := 0; same && i < len(paras); i++ {
+				same = paras[i].Text == doc.Paragraphs[i].Text
 			}
-			if same && len(paras) > len(doc.Paragraphs) && !hasPositions(doc.Paragraphs) {
-				same = false
-			}
-			paras = matched
 			if !same {
 				return &Error{Code: ECONFLICT, Field: "document_key", Message: fmt.Sprintf("document %q already exists with other paragraphs; import it under another key, or import its new text as a revision first", doc.Key)}
 			}
