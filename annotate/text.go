@@ -53,9 +53,9 @@ func CheckImportText(field, s string) error {
 		col++
 		switch {
 		case r == utf8.RuneError && size == 1:
-			return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf("%s is not valid UTF-8 (line %d, character %d, byte %d); save the text as UTF-8 (e.g. with iconv) and import it again", field, line, col, i)}
+			return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf("not valid UTF-8 (line %d, character %d, byte %d); save the text as UTF-8 (e.g. with iconv) and import it again", line, col, i)}
 		case r == 0:
-			return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf("%s contains the NUL character U+0000 at line %d, character %d, which cannot be stored; remove it and import the text again", field, line, col)}
+			return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf("contains the NUL character U+0000 at line %d, character %d, which cannot be stored; remove it and import the text again", line, col)}
 		case r == '\n':
 			line, col = line+1, 0
 		}

@@ -163,3 +163,29 @@ func lastCell(t *testing.T, f *excelize.File, row int) string {
 	}
 	return c
 }
+
+// TestLabelledImportControlCharacters checks that a labelled file goes by
+// the import's one rule: a NUL is a line error naming the line and
+// character, and nothing is written; other control characters are kept,
+// and the export writes them back as JSON escapes.
+func TestLabelledImportControlCharacters(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	bad := writeTemp(t, "bad.jsonl", []byte(`{"text": "fine", "label": ["stance:agree", "topic:media"]}`+"\n"+`{"text": "bad\u0000 here", "label": ["stance:agree", "topic:media"]}`+"\n"))
+	rep, err := export.ImportFile(ctx, s, bad, export.ImportOptions{Shape: export.ShapeDoccano})
+	if err != nil || len(rep.Errors) != 1 || rep.Errors[0].Line != 2 || rep.Errors[0].Field != "text" || !strings.Contains(rep.Errors[0].Message, "U+0000 at line 1, character 4") || rep.Documents != 0 {
+		t.Fatalf("NUL in a doccano line: %+v, %v; want one error on line 2 naming U+0000 and nothing written", rep, err)
+	}
+	good := writeTemp(t, "good.jsonl", []byte(`{"text": "Group\u001dseparated\u001cfields.", "label": ["stance:agree", "topic:media"]}`+"\n"))
+	rep, err = export.ImportFile(ctx, s, good, export.ImportOptions{Shape: export.ShapeDoccano})
+	if err != nil || rep.Err() != nil || rep.Created != 1 {
+		t.Fatalf("U+001C in a doccano line: %+v, %v; want it imported", rep, err)
+	}
+	for _, shape := range []export.Shape{export.ShapeDataset, export.ShapeLabelStudio, export.ShapeDoccano} {
+		_, raw := exportLines(t, s, export.Options{Shape: shape, Split: export.SplitOptions{Off: true}})
+		if len(raw) != 1 || !strings.Contains(raw[0], `Group\u001dseparated\u001cfields.`) {
+			t.Errorf("%s export: %q, want the control characters as JSON escapes", shape, raw)
+		}
+	}
+}
