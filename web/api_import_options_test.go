@@ -89,3 +89,38 @@ func TestAPIImportOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminImportPageOptions checks that the import page takes the same
+// split and title fields and shows each document's warning.
+func TestAdminImportPageOptions(t *testing.T) {
+	e := newAPIEnv(t)
+	line := strings.Repeat("The council met again on Tuesday and talked for hours. ", 7)
+	doc, _ := json.Marshal(map[string]string{"id": "council", "text": "Council meets\n" + line + "\n" + line + "\n" + line})
+	post := func(fields map[string]string) (int, string) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		for k, v := range fields {
+			mw.WriteField(k, v)
+		}
+		w, _ := mw.CreateFormFile("files", "news.jsonl")
+		w.Write(doc)
+		mw.Close()
+		req, _ := http.NewRequest("POST", e.server.URL+"/admin/import", &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Origin", e.server.URL)
+		req.Header.Set("Authorization", "Bearer "+e.tokens["admin"])
+		got, body := apiSend(t, http.DefaultClient, req)
+		return got, string(body)
+	}
+	got, page := post(nil)
+	if got != 200 || !strings.Contains(page, "1 with a warning") || !strings.Contains(page, "import it again with --split lines") {
+		t.Errorf("default import page: got %d, want the warning shown:\n%s", got, page)
+	}
+	got, page = post(map[string]string{"split": "lines", "title": "first-line"})
+	if got != 200 || !strings.Contains(page, "1 revised") || strings.Contains(page, "with a warning") {
+		t.Errorf("import page with split=lines: got %d, want one revised without warning:\n%s", got, page)
+	}
+	if got, page = post(map[string]string{"split": "sentences"}); got != 400 || !strings.Contains(page, "unknown paragraph split") {
+		t.Errorf("import page with an unknown split: got %d, want 400 naming it:\n%.2000s", got, page)
+	}
+}
