@@ -41,6 +41,14 @@ type Source struct {
 	Origin      string
 	// Markdown strips heading marks from the title.
 	Markdown bool
+	// Split says where paragraphs end; "" is SplitBlankLines.
+	Split SplitMode
+	// TitleRule says which part of Text is the title when Title is empty;
+	// "" is TitleFirstBlock.
+	TitleRule TitleRule
+	// cut names the split and title rule in the content hash when they
+	// cut the text otherwise than the defaults do.
+	cut string
 }
 
 // Import statuses of one document.
@@ -63,6 +71,10 @@ type ImportResult struct {
 	LeftOnOld   int    `json:"left_on_old_revision,omitempty"`
 	Suggestions int    `json:"suggestions,omitempty"`
 	Error       string `json:"error,omitempty"`
+	// Warning says what looks wrong with a document that was imported,
+	// such as a body whose paragraphs seem to be separated by single line
+	// breaks.
+	Warning string `json:"warning,omitempty"`
 }
 
 // ImportReport sums up an import. Results lists what happened to each
@@ -76,6 +88,8 @@ type ImportReport struct {
 	Unchanged int            `json:"unchanged"`
 	Failed    int            `json:"failed"`
 	Omitted   int            `json:"omitted,omitempty"`
+	// Warnings counts the results with a warning.
+	Warnings int `json:"warnings,omitempty"`
 	// onResult, when set, is called with every result as it is added.
 	onResult func(ImportResult)
 	kept     int // results other than failures in Results
@@ -89,6 +103,9 @@ const MaxReportResults = 10000
 func (r *ImportReport) Total() int { return r.Created + r.Revised + r.Unchanged + r.Failed }
 
 func (r *ImportReport) add(res ImportResult) {
+	if res.Warning != "" {
+		r.Warnings++
+	}
 	if r.onResult != nil {
 		r.onResult(res)
 	}
@@ -134,6 +151,24 @@ type ImportOptions struct {
 	// file or line as the import goes, including those the report leaves
 	// out past MaxReportResults.
 	Result func(ImportResult)
+	// Split says where paragraphs end; "" is SplitBlankLines.
+	Split SplitMode
+	// Title says which part of a document's text is its title when it
+	// gives none; "" is each format's rule: the first paragraph of a .txt
+	// or .md file (TitleFirstBlock), nothing for a JSONL document
+	// (TitleNone), whose title is a field of its own.
+	Title TitleRule
+}
+
+// rule returns the title rule for a file of the given kind.
+func (o ImportOptions) rule(jsonl bool) TitleRule {
+	switch {
+	case o.Title != "":
+		return o.Title
+	case jsonl:
+		return TitleNone
+	}
+	return TitleFirstBlock
 }
 
 func (o ImportOptions) maxSize() int64 {
@@ -271,14 +306,14 @@ func (s *Store) importFiles(ctx context.Context, rep *ImportReport, files []stri
 				f.Close()
 				return err
 			}
-			err := s.importJSONL(ctx, rep, name, f, opt.By, opt.maxSize())
+			err := s.importJSONL(ctx, rep, name, f, opt)
 			f.Close()
 			if err != nil {
 				return err
 			}
 			progress(1)
 		default:
-			pending = append(pending, Source{Key: path.Base(filepath.ToSlash(name)), Source: name, Origin: name, Text: data, Markdown: strings.EqualFold(path.Ext(name), ".md")})
+			pending = append(pending, Source{Key: path.Base(filepath.ToSlash(name)), Source: name, Origin: name, Text: data, Markdown: strings.EqualFold(path.Ext(name), ".md"), Split: opt.Split, TitleRule: opt.rule(false)})
 			if len(pending) >= importBatch {
 				if err := flush(); err != nil {
 					return err
@@ -328,7 +363,8 @@ type jsonlDoc struct {
 // importJSONL imports a JSONL file of documents from r, line by line: at
 // most importBatch documents are held at once, and a line longer than max
 // bytes is reported and passed over without being held.
-func (s *Store) importJSONL(ctx context.Context, rep *ImportReport, name string, r io.Reader, by int64, max int64) error {
+func (s *Store) importJSONL(ctx context.Context, rep *ImportReport, name string, r io.Reader, opt ImportOptions) error {
+	by, max := opt.By, opt.maxSize()
 	lines := newLineReader(r, max)
 	line := 0
 	// Lines are imported importBatch documents per transaction; a line that
@@ -377,6 +413,7 @@ func (s *Store) importJSONL(ctx context.Context, rep *ImportReport, name string,
 			continue
 		}
 		src.Origin = origin
+		src.Split, src.TitleRule = opt.Split, opt.rule(true)
 		slots = append(slots, len(results))
 		results = append(results, ImportResult{Origin: origin, Key: src.Key})
 		docs = append(docs, src)
@@ -517,6 +554,13 @@ func contentHash(src Source) string {
 	}
 	h.Write([]byte{0})
 	h.Write(src.Text)
+	// How the text was cut is part of the content: the same file imported
+	// again with another split or title rule that cuts it otherwise is a
+	// new revision. A cut the defaults would make adds nothing, so that
+	// documents imported before these options keep their hash.
+	if src.cut != "" {
+		h.Write([]byte("\x00" + src.cut))
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -532,11 +576,12 @@ func (s *Store) ImportDocument(ctx context.Context, by int64, src Source) (Impor
 	if err != nil {
 		return failed(res, err)
 	}
+	res.Warning = doc.warning
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		return s.importIn(tx, by, doc, &res)
 	})
 	if err != nil {
-		return failed(ImportResult{Origin: src.Origin, Key: src.Key}, err)
+		return failed(ImportResult{Origin: src.Origin, Key: src.Key, Warning: doc.warning}, err)
 	}
 	return res, nil
 }
@@ -572,6 +617,7 @@ func (s *Store) ImportDocuments(ctx context.Context, by int64, docs []Source) (*
 				continue
 			}
 			prepared[i] = d
+			results[i].Warning = d.warning
 			todo++
 		}
 		if todo > 0 {
@@ -594,7 +640,7 @@ func (s *Store) ImportDocuments(ctx context.Context, by int64, docs []Source) (*
 					if d == nil {
 						continue
 					}
-					res := ImportResult{Origin: d.src.Origin, Key: d.src.Key}
+					res := ImportResult{Origin: d.src.Origin, Key: d.src.Key, Warning: d.warning}
 					err := s.tx(ctx, func(tx *gorm.DB) error {
 						return s.importIn(tx, by, d, &res)
 					})
@@ -787,6 +833,8 @@ type preparedDoc struct {
 	title  string
 	blocks []Block
 	hash   string
+	// warning is for ImportResult.Warning.
+	warning string
 }
 
 // prepare checks a source and splits it, outside any transaction.
@@ -794,42 +842,99 @@ func prepare(src Source) (*preparedDoc, error) {
 	if src.Key == "" {
 		return nil, Invalidf("key", "document has no key")
 	}
-	if !utf8.Valid(src.Text) {
-		off := 0
-		for off < len(src.Text) {
-			r, size := utf8.DecodeRune(src.Text[off:])
-			if r == utf8.RuneError && size == 1 {
-				break
-			}
-			off += size
-		}
-		return nil, Invalidf("text", "not valid UTF-8 (first bad byte at offset %d); convert the file to UTF-8, e.g. with iconv", off)
-	}
-	if err := CheckText("text", string(src.Text), true); err != nil {
+	if err := CheckImportText("text", string(src.Text)); err != nil {
 		return nil, err
 	}
-	for _, f := range []struct{ name, value string }{{"key", src.Key}, {"title", src.Title}, {"source", src.Source}, {"url", src.URL}} {
+	for _, f := range []struct{ name, value string }{{"key", src.Key}, {"source", src.Source}, {"url", src.URL}} {
 		if err := CheckText(f.name, f.value, false); err != nil {
 			return nil, err
 		}
 	}
-	var blocks []Block
-	title := src.Title
-	if title != "" {
-		blocks = SplitBody(src.Text)
-	} else {
-		title, blocks = Split(src.Text)
+	if err := CheckImportText("title", src.Title); err != nil {
+		return nil, err
+	}
+	mode := src.Split
+	if mode == "" {
+		mode = SplitBlankLines
+	}
+	rule := src.TitleRule
+	if rule == "" {
+		rule = TitleFirstBlock
+	}
+	if src.Title != "" {
+		rule = TitleNone
+	}
+	title, blocks := SplitWith(src.Text, mode, rule)
+	if len(blocks) == 0 && title != "" && rule != TitleNone {
+		// A document of one paragraph (or one line) is that paragraph,
+		// untitled, rather than a title with nothing to label.
+		title, blocks = SplitWith(src.Text, mode, TitleNone)
+	}
+	if src.Title != "" {
+		title = src.Title
+	}
+	if mode != SplitBlankLines || rule != TitleFirstBlock && src.Title == "" {
+		if !sameCut(src, title, blocks) {
+			src.cut = fmt.Sprintf("split=%s title=%s", mode, rule)
+		}
 	}
 	if src.Markdown {
 		title = strings.TrimSpace(strings.TrimLeft(title, "#"))
 	}
 	if len(blocks) == 0 {
-		if title == "" {
-			return nil, Invalidf("text", "the document is empty")
-		}
-		return nil, Invalidf("text", "the document has a title but no paragraphs")
+		return nil, Invalidf("text", "the document is empty")
 	}
-	return &preparedDoc{src: src, title: title, blocks: blocks, hash: contentHash(src)}, nil
+	warning := ""
+	if mode == SplitBlankLines && LooksLineSeparated(src.Text) {
+		longest := 0
+		for _, b := range blocks {
+			longest = max(longest, utf8.RuneCountInString(b.Text))
+		}
+		if n := utf8.RuneCountInString(title); n > longest {
+			longest = n
+		}
+		warning = fmt.Sprintf("the text has no blank line between its %d lines, so it became one paragraph (or title) of %d characters; if its paragraphs are separated by single line breaks, import it again with --split lines (split=lines in the import API and page)", countLines(src.Text), longest)
+	} else if n := utf8.RuneCountInString(title); src.Title == "" && n > maxTitleRunes {
+		warning = fmt.Sprintf("the title taken from the text is %d characters long; if the text has no title of its own, import it again with --title none or --title first-line (title=none or title=first-line in the import API and page)", n)
+	}
+	return &preparedDoc{src: src, title: title, blocks: blocks, hash: contentHash(src), warning: warning}, nil
+}
+
+// sameCut reports whether the default cut (blank lines, the first block as
+// title unless one is given) gives src the same title and paragraphs.
+func sameCut(src Source, title string, blocks []Block) bool {
+	rule := TitleFirstBlock
+	if src.Title != "" {
+		rule = TitleNone
+	}
+	t, bs := SplitWith(src.Text, SplitBlankLines, rule)
+	if src.Title != "" {
+		t = src.Title
+	}
+	if t != title || len(bs) != len(blocks) {
+		return false
+	}
+	for i := range bs {
+		if bs[i].Text != blocks[i].Text {
+			return false
+		}
+	}
+	return true
+}
+
+// maxTitleRunes is the length past which a title taken from the text is
+// more likely a paragraph, and the import warns.
+const maxTitleRunes = 200
+
+// countLines counts the non-blank lines of src.
+func countLines(src []byte) int {
+	n := 0
+	for _, ln := range splitLines(src) {
+		if !ln.blank {
+			n++
+		}
+	}
+	return n
 }
 
 // importIn writes one prepared document inside tx and fills in res.

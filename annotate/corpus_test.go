@@ -274,10 +274,10 @@ func TestImportBadFiles(t *testing.T) {
 	wants := map[string]want{
 		filepath.Join(dir, "missing.txt"): {annotate.ImportFailed, "no such file or directory"},
 		good:                              {annotate.ImportCreated, ""},
-		latin1:                            {annotate.ImportFailed, "not valid UTF-8 (first bad byte at offset 10)"},
+		latin1:                            {annotate.ImportFailed, "not valid UTF-8 (line 3, character 4, byte 10)"},
 		empty:                             {annotate.ImportFailed, "the document is empty"},
 		blank:                             {annotate.ImportFailed, "the document is empty"},
-		titleOnly:                         {annotate.ImportFailed, "has a title but no paragraphs"},
+		titleOnly:                         {annotate.ImportCreated, ""},
 		big:                               {annotate.ImportFailed, "larger than the limit of 1000 bytes"},
 		dangling:                          {annotate.ImportFailed, "no such file or directory"},
 		jl + ":1":                         {annotate.ImportCreated, ""},
@@ -311,14 +311,14 @@ func TestImportBadFiles(t *testing.T) {
 	if len(rep.Results) != len(wants) {
 		t.Errorf("report has %d results, want %d: %+v", len(rep.Results), len(wants), rep.Results)
 	}
-	if rep.Created != 3 || rep.Failed != len(wants)-3 {
-		t.Errorf("created %d failed %d, want 3 and %d", rep.Created, rep.Failed, len(wants)-3)
+	if rep.Created != 4 || rep.Failed != len(wants)-4 {
+		t.Errorf("created %d failed %d, want 4 and %d", rep.Created, rep.Failed, len(wants)-4)
 	}
 	if err := rep.Err(); !errors.Is(err, annotate.ErrInvalid) {
 		t.Errorf("report Err = %v, want EINVALID", err)
 	}
-	if got := count(t, s, "SELECT count(*) FROM documents"); got != 3 {
-		t.Errorf("documents = %d, want 3", got)
+	if got := count(t, s, "SELECT count(*) FROM documents"); got != 4 {
+		t.Errorf("documents = %d, want 4", got)
 	}
 	// A file named on its own with the wrong extension is refused by name.
 	rep, err = s.ImportPaths(ctx, []string{skipped}, annotate.ImportOptions{})
@@ -360,12 +360,14 @@ func TestImportJSONLFields(t *testing.T) {
 		t.Errorf("document 1 = %+v (paragraphs %d)", d, docs[0].Paragraphs)
 	}
 	d = docs[1].Document
-	if d.Key != "42" || d.Title != "Title line" || d.Source != p || d.PublishedAt == nil || !d.PublishedAt.Equal(time.Date(2020, 1, 4, 0, 0, 0, 0, time.UTC)) || docs[1].Paragraphs != 1 {
-		t.Errorf("document 2 = %+v (paragraphs %d), want key 42, title from the text, source the file", d, docs[1].Paragraphs)
+	// Without a "title" no title is taken from the text: it is all
+	// paragraphs.
+	if d.Key != "42" || d.Title != "" || d.Source != p || d.PublishedAt == nil || !d.PublishedAt.Equal(time.Date(2020, 1, 4, 0, 0, 0, 0, time.UTC)) || docs[1].Paragraphs != 2 {
+		t.Errorf("document 2 = %+v (paragraphs %d), want key 42, no title, 2 paragraphs, source the file", d, docs[1].Paragraphs)
 	}
 	d = docs[2].Document
-	if !strings.HasPrefix(d.Key, "sha256:") || d.Title != "No id here." {
-		t.Errorf("document 3 = %+v, want a sha256: key", d)
+	if !strings.HasPrefix(d.Key, "sha256:") || d.Title != "" || docs[2].Paragraphs != 2 {
+		t.Errorf("document 3 = %+v, want a sha256: key and no title", d)
 	}
 	// The same file again is unchanged, line by line.
 	rep, err = s.ImportPaths(ctx, []string{p}, annotate.ImportOptions{})

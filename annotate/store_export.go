@@ -436,6 +436,11 @@ type LabelledDocument struct {
 // LabelledParagraph is one paragraph of a LabelledDocument.
 type LabelledParagraph struct {
 	Text string
+	// Position is the paragraph's place in its document as the file gives
+	// it, nil when the file gives none; then paragraphs are numbered from 0
+	// in order. Positions kept from an export keep the paragraph's stable
+	// id (key#position) when the export left paragraphs out.
+	Position *int
 	// Annotations are the annotators' labels, one per annotator.
 	Annotations []NamedLabels
 	// Gold is the adjudicated label, nil when there is none; GoldMethod
@@ -482,16 +487,17 @@ type LabelledResult struct {
 // with ECONFLICT too.
 func (s *Store) ImportLabelled(ctx context.Context, by int64, doc LabelledDocument) (LabelledResult, error) {
 	res := LabelledResult{ImportResult: ImportResult{Origin: doc.Origin, Key: doc.Key}}
-	if err := checkLabelled(doc); err != nil {
+	positions, err := checkLabelled(doc)
+	if err != nil {
 		return failLabelled(res, err)
 	}
 	users := map[string]int64{}
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
 		sc, err := s.schemaIn(tx)
 		if err != nil {
 			return err
 		}
-		return s.importLabelledIn(tx, by, sc, s.now(), doc, &res, users)
+		return s.importLabelledIn(tx, by, sc, s.now(), doc, positions, &res, users)
 	})
 	if err != nil {
 		return failLabelled(res, err)
@@ -510,9 +516,11 @@ func (s *Store) ImportLabelled(ctx context.Context, by int64, doc LabelledDocume
 func (s *Store) ImportLabelledDocuments(ctx context.Context, by int64, docs []LabelledDocument) ([]LabelledResult, error) {
 	results := make([]LabelledResult, len(docs))
 	bad := make([]bool, len(docs))
+	positions := make([][]int, len(docs))
 	for i, doc := range docs {
 		results[i] = LabelledResult{ImportResult: ImportResult{Origin: doc.Origin, Key: doc.Key}}
-		if err := checkLabelled(doc); err != nil {
+		var err error
+		if positions[i], err = checkLabelled(doc); err != nil {
 			results[i], _ = failLabelled(results[i], err)
 			bad[i] = true
 		}
@@ -529,7 +537,7 @@ func (s *Store) ImportLabelledDocuments(ctx context.Context, by int64, docs []La
 			if bad[i] {
 				continue
 			}
-			if err := s.importLabelledIn(tx, by, sc, now, doc, &out[i], users); err != nil {
+			if err := s.importLabelledIn(tx, by, sc, now, doc, positions[i], &out[i], users); err != nil {
 				return err
 			}
 		}
@@ -556,20 +564,52 @@ func (s *Store) ImportLabelledDocuments(ctx context.Context, by int64, docs []La
 }
 
 // checkLabelled checks what a labelled document must have before anything
-// is read: a key and paragraphs with text.
-func checkLabelled(doc LabelledDocument) error {
+// is read — a key, paragraphs with text, fields the database can store,
+// paragraphs in order of their positions — and returns each paragraph's
+// position.
+func checkLabelled(doc LabelledDocument) ([]int, error) {
 	if doc.Key == "" {
-		return Invalidf("document_key", "document has no key")
+		return nil, Invalidf("document_key", "document has no key")
 	}
 	if len(doc.Paragraphs) == 0 {
-		return Invalidf("text", "document %q has no paragraphs", doc.Key)
+		return nil, Invalidf("text", "document %q has no paragraphs", doc.Key)
 	}
-	for i, p := range doc.Paragraphs {
-		if strings.TrimSpace(p.Text) == "" {
-			return Invalidf("text", "paragraph %d of document %q is empty", i, doc.Key)
+	for _, f := range []struct{ name, value string }{{"document_key", doc.Key}, {"source", doc.Source}, {"url", doc.URL}} {
+		if err := CheckText(f.name, f.value, false); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	if err := CheckImportText("title", doc.Title); err != nil {
+		return nil, err
+	}
+	positions := make([]int, len(doc.Paragraphs))
+	for i, p := range doc.Paragraphs {
+		if strings.TrimSpace(p.Text) == "" {
+			return nil, Invalidf("text", "paragraph %d of document %q is empty", i, doc.Key)
+		}
+		if err := CheckImportText(fmt.Sprintf("paragraphs[%d].text", i), p.Text); err != nil {
+			return nil, err
+		}
+		positions[i] = i
+		if p.Position != nil {
+			positions[i] = *p.Position
+		}
+		if i > 0 && positions[i] <= positions[i-1] {
+			return nil, Invalidf("position", "paragraph %d of document %q is at position %d, not after the one before it (%d); give the paragraphs in order, each at its own position", i, doc.Key, positions[i], positions[i-1])
+		}
+	}
+	return positions, nil
+}
+
+// hasPositions reports whether every paragraph of a labelled document
+// names its position.
+func hasPositions(ps []LabelledParagraph) bool {
+	for _, p := range ps {
+		if p.Position == nil {
+			return false
+		}
+	}
+	return len(ps) > 0
 }
 
 // failLabelled marks a result failed with err, counting nothing stored.
@@ -593,7 +633,7 @@ func (s *Store) rememberAnnotators(users map[string]int64) {
 // importLabelledIn stores one labelled document in tx (see ImportLabelled),
 // filling res. users holds the annotators' ids by name, for the
 // transaction.
-func (s *Store) importLabelledIn(tx *gorm.DB, by int64, sc *Schema, now time.Time, doc LabelledDocument, res *LabelledResult, users map[string]int64) error {
+func (s *Store) importLabelledIn(tx *gorm.DB, by int64, sc *Schema, now time.Time, doc LabelledDocument, positions []int, res *LabelledResult, users map[string]int64) error {
 	var d Document
 	if err := tx.Where("doc_key = ?", doc.Key).Limit(1).Find(&d).Error; err != nil {
 		return err
@@ -603,7 +643,24 @@ func (s *Store) importLabelledIn(tx *gorm.DB, by int64, sc *Schema, now time.Tim
 		if err := tx.Where("document_id = ? AND is_current = ?", d.ID, true).Order("position").Find(&paras).Error; err != nil {
 			return err
 		}
+		// With positions, each paragraph of the file must be the stored
+		// one at its position, so that an export that left paragraphs out
+		// (flagged ones) matches the document it came from; without, the
+		// file must hold every paragraph in order.
 		same := len(paras) == len(doc.Paragraphs)
+		if hasPositions(doc.Paragraphs) {
+			at := make(map[int]Paragraph, len(paras))
+			for _, p := range paras {
+				at[p.Position] = p
+			}
+			same = len(paras) >= len(doc.Paragraphs)
+			matched := make([]Paragraph, len(doc.Paragraphs))
+			for i := 0; same && i < len(doc.Paragraphs); i++ {
+				matched[i] = at[positions[i]]
+				same = matched[i].ID != 0 && matched[i].Text == doc.Paragraphs[i].Text
+			}
+			paras = matched
+		}
 		for i := 0; same && i < len(paras); i++ {
 			same = paras[i].Text == doc.Paragraphs[i].Text
 		}
@@ -618,7 +675,7 @@ func (s *Store) importLabelledIn(tx *gorm.DB, by int64, sc *Schema, now time.Tim
 			if i > 0 {
 				text.WriteString("\n\n")
 			}
-			paras[i] = Paragraph{Current: true, Position: i, Start: text.Len(), Text: p.Text, Hash: HashText(p.Text)}
+			paras[i] = Paragraph{Current: true, Position: positions[i], Start: text.Len(), Text: p.Text, Hash: HashText(p.Text)}
 			text.WriteString(p.Text)
 			paras[i].End = text.Len()
 		}

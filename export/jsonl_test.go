@@ -334,16 +334,31 @@ func TestSplitByDocument(t *testing.T) {
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("the same seed gave different splits")
 	}
-	counts := map[string]int{}
-	for _, sp := range a {
-		counts[sp]++
-	}
-	if counts["train"] < 18 || counts["dev"] == 0 || counts["test"] == 0 {
-		t.Errorf("split of 30 documents at 80/10/10: got %v", counts)
-	}
 	c := run(export.Options{Split: export.SplitOptions{Seed: 4}})
 	if reflect.DeepEqual(a, c) {
 		t.Errorf("seeds 3 and 4 gave the same split")
+	}
+	// A document's split depends on its key alone: more documents, and
+	// documents the filters leave out, move none of the others.
+	var more []annotate.Source
+	for d := 30; d < 600; d++ {
+		more = append(more, annotate.Source{Key: fmt.Sprintf("doc-%03d", d), Title: "More", Text: []byte(fmt.Sprintf("Another document, number %d, in a sentence.", d)), Origin: "more"})
+	}
+	if rep, err := s.ImportDocuments(context.Background(), 0, more); err != nil || rep.Created != len(more) {
+		t.Fatalf("import more documents: %v %+v", err, rep)
+	}
+	all := run(export.Options{Split: export.SplitOptions{Seed: 3}})
+	for key, sp := range a {
+		if all[key] != sp {
+			t.Errorf("document %s moved from %s to %s when other documents were added", key, sp, all[key])
+		}
+	}
+	counts := map[string]int{}
+	for _, sp := range all {
+		counts[sp]++
+	}
+	if counts["train"] < 450 || counts["train"] > 510 || counts["dev"] < 40 || counts["test"] < 40 {
+		t.Errorf("split of 600 documents at 80/10/10: got %v", counts)
 	}
 	lines, _ := exportLines(t, s, export.Options{Split: export.SplitOptions{Off: true}})
 	if lines[0]["split"] != nil {

@@ -58,11 +58,13 @@ const (
 type SplitOptions struct {
 	// Off leaves every paragraph's split null.
 	Off bool
-	// Ratios are the shares of train, dev and test, by paragraphs; they
-	// need not add up to 1. Zero means 80/10/10.
+	// Ratios are the shares of train, dev and test; they need not add up
+	// to 1. Zero means 80/10/10. Each document draws its split from a hash
+	// of its key, so the shares are met by documents on average (by
+	// paragraphs, with Stratify).
 	Ratios [3]float64
-	// Seed varies the assignment; the same seed, ratios and documents give
-	// the same splits.
+	// Seed varies the assignment; the same seed, ratios and document key
+	// give the same split, in any database and whatever else it holds.
 	Seed uint64
 	// Stratify names a dimension whose label distribution each split should
 	// follow, as far as whole documents allow; "" spreads documents at

@@ -590,7 +590,7 @@ func checkText(text *string) error {
 	if strings.TrimSpace(*text) == "" {
 		return annotate.Invalidf("text", "the text is empty")
 	}
-	return nil
+	return annotate.CheckImportText("text", *text)
 }
 
 // textKey makes a document key for a record that has none.
@@ -623,7 +623,7 @@ func (r *reader) datasetRecord(raw []byte) (record, error) {
 	if err := checkText(l.Text); err != nil {
 		return record{}, err
 	}
-	rec := record{title: l.Title, source: l.Source, position: l.Position, para: annotate.LabelledParagraph{Text: *l.Text}}
+	rec := record{title: l.Title, source: l.Source, position: l.Position, para: annotate.LabelledParagraph{Text: *l.Text, Position: l.Position}}
 	if l.DocumentKey != nil && *l.DocumentKey != "" {
 		rec.key = *l.DocumentKey
 	} else {

@@ -14,15 +14,22 @@ import (
 
 var splitNames = [3]string{SplitTrain, SplitDev, SplitTest}
 
-// assignSplits puts every document in train, dev or test. Documents are
-// ordered by a hash of the seed and their key, so the assignment depends
-// only on the documents, the seed and the ratios, never on the database's
-// ids or on the other export filters; then each goes to the split furthest
-// below its share of paragraphs. With a stratify dimension this is done
-// separately for the documents of each stratum (the value most of a
-// document's paragraphs have as gold label in that dimension), so each
-// split follows the corpus's label distribution as closely as whole
-// documents allow.
+// assignSplits puts every document in train, dev or test.
+//
+// Without stratify, a document's split depends on nothing but its key, the
+// seed and the ratios: a hash of the key and the seed, read as a number in
+// [0, 1), falls in the train, dev or test share. So the same document is in
+// the same split in every export of every database it is imported into,
+// whatever else the corpus holds, the order documents were imported in,
+// their database ids or what the export's filters left out; the shares are
+// met by documents on average, closely for a corpus of hundreds.
+//
+// With a stratify dimension, documents are spread so that each split
+// follows the corpus's label distribution as closely as whole documents
+// allow: documents are ordered by the same hash within each stratum (the
+// value most of a document's paragraphs have as gold label in that
+// dimension), then each goes to the split furthest below its share of
+// paragraphs. That split depends on the rest of the corpus and its labels.
 //
 // It also returns the documents it split, for splitWarning.
 func assignSplits(ctx context.Context, store *annotate.Store, sc *annotate.Schema, opt Options) (map[int64]string, []annotate.DocumentSize, error) {
@@ -30,27 +37,34 @@ func assignSplits(ctx context.Context, store *annotate.Store, sc *annotate.Schem
 	if err != nil {
 		return nil, nil, err
 	}
-	strata := map[int64]string{}
-	if opt.Split.Stratify != "" {
-		if strata, err = documentStrata(ctx, store, sc, opt); err != nil {
-			return nil, nil, err
+	var sum float64
+	for _, r := range opt.Split.Ratios {
+		sum += r
+	}
+	seed := strconv.FormatUint(opt.Split.Seed, 10)
+	order := func(key string) uint64 {
+		h := sha256.Sum256([]byte(key + "\x00" + seed))
+		return binary.BigEndian.Uint64(h[:8])
+	}
+	out := make(map[int64]string, len(sizes))
+	if opt.Split.Stratify == "" {
+		for _, s := range sizes {
+			out[s.ID] = splitOf(order(s.Key), opt.Split.Ratios, sum)
 		}
+		return out, sizes, nil
+	}
+	strata, err := documentStrata(ctx, store, sc, opt)
+	if err != nil {
+		return nil, nil, err
 	}
 	type doc struct {
 		annotate.DocumentSize
 		order uint64
 	}
 	groups := map[string][]doc{}
-	seed := strconv.FormatUint(opt.Split.Seed, 10)
 	for _, s := range sizes {
-		sum := sha256.Sum256([]byte(seed + "\x00" + s.Key))
-		groups[strata[s.ID]] = append(groups[strata[s.ID]], doc{s, binary.BigEndian.Uint64(sum[:8])})
+		groups[strata[s.ID]] = append(groups[strata[s.ID]], doc{s, order(s.Key)})
 	}
-	var sum float64
-	for _, r := range opt.Split.Ratios {
-		sum += r
-	}
-	out := make(map[int64]string, len(sizes))
 	for _, docs := range groups {
 		sort.Slice(docs, func(i, j int) bool {
 			if docs[i].order != docs[j].order {
@@ -79,6 +93,25 @@ func assignSplits(ctx context.Context, store *annotate.Store, sc *annotate.Schem
 		}
 	}
 	return out, sizes, nil
+}
+
+// splitOf places a document's hash h in the train, dev or test share.
+func splitOf(h uint64, ratios [3]float64, sum float64) string {
+	// The top 53 bits make an exact float64 in [0, 1).
+	u := float64(h>>11) / (1 << 53)
+	last := 0
+	acc := 0.0
+	for i, r := range ratios {
+		if r == 0 {
+			continue
+		}
+		last = i
+		acc += r / sum
+		if u < acc {
+			return splitNames[i]
+		}
+	}
+	return splitNames[last]
 }
 
 // splitWarning says which parts of the split got no document, or "" when

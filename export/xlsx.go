@@ -101,6 +101,8 @@ type sheetStream struct {
 	sw    *excelize.StreamWriter
 	row   int
 	names []string
+	// dims, when set, gets each sheet's range as it is closed.
+	dims map[string]string
 }
 
 func (s *sheetStream) open() error {
@@ -141,7 +143,7 @@ func (s *sheetStream) open() error {
 		head[i] = excelize.Cell{StyleID: s.st.header, Value: c.header}
 	}
 	s.row = 1
-	return sw.SetRow("A1", head, excelize.RowOpts{StyleID: s.st.header, Height: 30})
+	return sw.SetRow("A1", xlsxRow(head), excelize.RowOpts{StyleID: s.st.header, Height: 30})
 }
 
 // add writes one row, opening the next sheet when this one is full.
@@ -159,7 +161,7 @@ func (s *sheetStream) add(values []any) error {
 	if err != nil {
 		return err
 	}
-	return s.sw.SetRow(cell, values)
+	return s.sw.SetRow(cell, xlsxRow(values))
 }
 
 // close adds the autofilter and drop-downs over the rows written and
@@ -193,6 +195,9 @@ func (s *sheetStream) close() error {
 			}
 		}
 	}
+	if s.dims != nil {
+		s.dims[s.name] = dimRef(len(s.cols), s.row)
+	}
 	err = s.sw.Flush()
 	s.sw = nil
 	return err
@@ -208,12 +213,14 @@ type xlsxWriter struct {
 	units     map[string][]agreement.Unit
 	nUnits    int
 	unitsFull bool
+	// ranges holds each sheet's range, for fixZip.
+	ranges map[string]string
 }
 
 // text returns s as a cell value, cut with a visible marker when it is
 // longer than Excel allows, and counts the cut in column's name.
 func (x *xlsxWriter) text(column, s string) any {
-	if len(s) <= x.opt.MaxCellChars/3 || utf16Len(s) <= x.opt.MaxCellChars {
+	if len(s) <= x.opt.MaxCellChars/5 || cellLen(s) <= x.opt.MaxCellChars {
 		return s
 	}
 	x.truncated[column]++
@@ -226,6 +233,9 @@ func (x *xlsxWriter) text(column, s string) any {
 		if w < 0 {
 			w = 1
 		}
+		if escapeRune(s, i, r) {
+			w = 5
+		}
 		if n+w > keep {
 			break
 		}
@@ -233,6 +243,21 @@ func (x *xlsxWriter) text(column, s string) any {
 		i += size
 	}
 	return s[:i] + truncMarker
+}
+
+// cellLen is the length of s as excelize counts it against the cell limit:
+// UTF-16 units, with a character xlsxString escapes counting five.
+func cellLen(s string) int {
+	n := utf16Len(s)
+	if !needsEscape(s) {
+		return n
+	}
+	for i, r := range s {
+		if escapeRune(s, i, r) {
+			n += 4
+		}
+	}
+	return n
 }
 
 func utf16Len(s string) int {
@@ -253,7 +278,7 @@ func cellValue(vs []string) string { return strings.Join(vs, MultiSeparator) }
 func (p *plan) writeXLSX(ctx context.Context, w io.Writer) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	x := &xlsxWriter{plan: p, f: f, truncated: map[string]int64{}, units: map[string][]agreement.Unit{}}
+	x := &xlsxWriter{plan: p, f: f, truncated: map[string]int64{}, units: map[string][]agreement.Unit{}, ranges: map[string]string{}}
 	var err error
 	if x.st, err = newStyles(f); err != nil {
 		return err
@@ -272,8 +297,8 @@ func (p *plan) writeXLSX(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	paras := &sheetStream{f: f, base: SheetParagraphs, st: x.st, max: p.opt.MaxRows, cols: x.paragraphColumns(annotators, lists)}
-	anns := &sheetStream{f: f, base: SheetAnnotations, st: x.st, max: p.opt.MaxRows, cols: []column{
+	paras := &sheetStream{f: f, base: SheetParagraphs, st: x.st, max: p.opt.MaxRows, cols: x.paragraphColumns(annotators, lists), dims: x.ranges}
+	anns := &sheetStream{f: f, base: SheetAnnotations, st: x.st, max: p.opt.MaxRows, dims: x.ranges, cols: []column{
 		{header: colParagraphID, width: 12}, {header: colID, width: 24}, {header: "annotator", width: 16},
 		{header: "dimension", width: 14}, {header: "value", width: 28}, {header: "time", width: 21},
 	}}
@@ -372,8 +397,7 @@ func (p *plan) writeXLSX(ctx context.Context, w io.Writer) error {
 	}
 	p.stats.Sheets = f.GetSheetList()
 	p.finish()
-	_, err = f.WriteTo(w)
-	return err
+	return writeFixed(f, w, x.ranges)
 }
 
 func roundRatio(v float64) float64 {
@@ -454,7 +478,7 @@ func (x *xlsxWriter) schemaLists() map[string]string {
 
 // writeSchema writes the label legend.
 func (x *xlsxWriter) writeSchema() error {
-	ss := &sheetStream{f: x.f, base: SheetSchema, st: x.st, max: MaxExcelRows, cols: []column{
+	ss := &sheetStream{f: x.f, base: SheetSchema, st: x.st, max: MaxExcelRows, dims: x.ranges, cols: []column{
 		{header: "dimension", width: 14}, {header: "kind", width: 8}, {header: "key", width: 26}, {header: "name", width: 36, wrap: true},
 		{header: "hotkey", width: 8}, {header: "guideline", width: 70, wrap: true}, {header: "required", width: 9}, {header: "description", width: 50, wrap: true},
 	}}
@@ -488,16 +512,20 @@ func (x *xlsxWriter) writeAgreement() error {
 			return err
 		}
 	}
-	row := 0
+	// last is the last row written: the blank row after a dimension is
+	// not part of the range.
+	row, last, cols := 0, 0, 0
+	defer func() { x.ranges[SheetAgreement] = dimRef(cols, last) }()
 	put := func(style int, values ...any) error {
 		row++
+		last, cols = row, max(cols, len(values))
 		cell, _ := excelize.CoordinatesToCellName(1, row)
 		if style != 0 {
 			for i, v := range values {
 				values[i] = excelize.Cell{StyleID: style, Value: v}
 			}
 		}
-		return sw.SetRow(cell, values)
+		return sw.SetRow(cell, xlsxRow(values))
 	}
 	if x.unitsFull {
 		if err := put(x.st.title, "Agreement"); err != nil {
@@ -587,15 +615,16 @@ func (x *xlsxWriter) writeAbout(cols []column, annotators []string) error {
 		return err
 	}
 	row := 0
+	defer func() { x.ranges[SheetAbout] = dimRef(2, row) }()
 	put := func(a, b any) error {
 		row++
 		cell, _ := excelize.CoordinatesToCellName(1, row)
-		return sw.SetRow(cell, []any{a, b})
+		return sw.SetRow(cell, xlsxRow([]any{a, b}))
 	}
 	head := func(title string) error {
 		row++
 		cell, _ := excelize.CoordinatesToCellName(1, row)
-		return sw.SetRow(cell, []any{excelize.Cell{StyleID: x.st.title, Value: title}})
+		return sw.SetRow(cell, xlsxRow([]any{excelize.Cell{StyleID: x.st.title, Value: title}}))
 	}
 	meaning := map[string]string{
 		colParagraphID:  "The paragraph's id in this Concord database. The gold import uses it: do not edit.",

@@ -18,10 +18,12 @@ import (
 // importField is the multipart field that carries the files to import.
 const importField = "files"
 
-// importDocuments imports uploaded .txt, .md and .jsonl files (admins). It
-// answers with the import report, which has one result per document or bad
-// file; when nothing could be imported it answers 400 with the report in
-// error.current.
+// importDocuments imports uploaded .txt, .md and .jsonl files (admins). The
+// form fields split (blank-lines or lines) and title (first-block,
+// first-line or none) choose how texts are cut, as the import command's
+// flags do. It answers with the import report, which has one result per
+// document or bad file; when nothing could be imported it answers 400 with
+// the report in error.current.
 func (s *Server) importDocuments(c *gin.Context) {
 	form, err := c.MultipartForm()
 	if err != nil {
@@ -39,7 +41,12 @@ func (s *Server) importDocuments(c *gin.Context) {
 		s.fail(c, annotate.Invalidf(importField, "no files sent; attach one or more .txt, .md or .jsonl files in the field %q", importField))
 		return
 	}
-	rep, err := s.importUploads(c, files)
+	opt, err := importOptions(form)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	rep, err := s.importUploads(c, files, opt)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -56,7 +63,7 @@ func (s *Server) importDocuments(c *gin.Context) {
 // the command line revises the same document), and imports them. Files
 // refused before the import are in the report with their reason. On an
 // error the report holds what was done before it.
-func (s *Server) importUploads(c *gin.Context, files []*multipart.FileHeader) (*annotate.ImportReport, error) {
+func (s *Server) importUploads(c *gin.Context, files []*multipart.FileHeader, opt annotate.ImportOptions) (*annotate.ImportReport, error) {
 	rep := &annotate.ImportReport{}
 	dir, err := os.MkdirTemp("", "concord-import-")
 	if err != nil {
@@ -84,8 +91,10 @@ func (s *Server) importUploads(c *gin.Context, files []*multipart.FileHeader) (*
 	// ImportFS over the folder, rather than ImportPaths over its files,
 	// records each document under its own file name, not the temporary
 	// path, as the seed import does.
-	got, err := s.store.ImportFS(c.Request.Context(), os.DirFS(dir), annotate.ImportOptions{By: currentUser(c).ID})
+	opt.By = currentUser(c).ID
+	got, err := s.store.ImportFS(c.Request.Context(), os.DirFS(dir), opt)
 	if got != nil {
+		rep.Warnings += got.Warnings
 		rep.Results = append(rep.Results, got.Results...)
 		rep.Created += got.Created
 		rep.Revised += got.Revised
@@ -94,6 +103,24 @@ func (s *Server) importUploads(c *gin.Context, files []*multipart.FileHeader) (*
 		rep.Omitted += got.Omitted
 	}
 	return rep, err
+}
+
+// importOptions reads the split and title fields of an import form; empty
+// or absent fields are the defaults.
+func importOptions(form *multipart.Form) (annotate.ImportOptions, error) {
+	field := func(name string) string {
+		if vs := form.Value[name]; len(vs) > 0 {
+			return strings.TrimSpace(vs[0])
+		}
+		return ""
+	}
+	var opt annotate.ImportOptions
+	var err error
+	if opt.Split, err = annotate.ParseSplitMode(field("split")); err != nil {
+		return opt, err
+	}
+	opt.Title, err = annotate.ParseTitleRule(field("title"))
+	return opt, err
 }
 
 // uploadName checks the name a client gave an uploaded file and returns it,

@@ -43,7 +43,12 @@ func (s *Server) submitAdminImport(c *gin.Context) {
 		fail(http.StatusBadRequest, "Choose one or more .txt, .md or .jsonl files to import.", nil)
 		return
 	}
-	rep, err := s.importUploads(c, files)
+	opt, err := importOptions(form)
+	if err != nil {
+		fail(http.StatusBadRequest, annotate.ErrorMessage(err)+".", nil)
+		return
+	}
+	rep, err := s.importUploads(c, files, opt)
 	if err != nil {
 		st, msg := s.formFailure(c, err)
 		fail(st, msg, rep)
@@ -59,6 +64,9 @@ func (s *Server) submitAdminImport(c *gin.Context) {
 		p.Error = fmt.Sprintf("%d of %d could not be imported; the reasons are below. The others were imported.", rep.Failed, rep.Total())
 	default:
 		p.Flash = fmt.Sprintf("Imported: %d new, %d revised, %d unchanged.", rep.Created, rep.Revised, rep.Unchanged)
+		if rep.Warnings > 0 {
+			p.Flash += fmt.Sprintf(" %d with a warning; see below.", rep.Warnings)
+		}
 	}
 	s.render(c, st, "admin_import", p)
 }

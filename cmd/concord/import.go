@@ -17,7 +17,8 @@ func init() {
 		name:    "import",
 		summary: "import .txt, .md and .jsonl documents",
 		usage: `Usage:
-  concord import [--db FILE] [--max-file-size N] [--json] [-v] PATH...
+  concord import [--db FILE] [--max-file-size N] [--split blank-lines|lines]
+                 [--title first-line|first-block|none] [--json] [-v] PATH...
   concord import [--db FILE] --gold FILE.xlsx
 
 Imports documents from files and folders (searched recursively; hidden
@@ -25,7 +26,17 @@ folders are skipped):
   .txt, .md   one document per file, keyed by the file name; blank lines
               separate paragraphs and the first one is the title
   .jsonl      one document per line: {"id", "title", "text", "source",
-              "url", "published_at", "meta"}; only "text" is required
+              "url", "published_at", "meta"}; only "text" is required, and
+              without "title" all the text is paragraphs
+
+A body whose paragraphs are separated by single line breaks (several long
+lines, no blank line) would become one paragraph: the report warns about
+each such document; import it again with --split lines. It warns as well
+about a title taken from the text that is longer than 200 characters. A
+document of one paragraph has no title, whatever the rule. Tabs and line breaks are white
+space; other control characters (such as U+001C) are kept in the text and
+written back unchanged by every export; a NUL character or bytes that are
+not UTF-8 fail the document, naming the line and character.
 
 A labelled file named on the command line — JSONL in the shape 'concord
 export --shape dataset' writes, or Label Studio or doccano exports (.jsonl or
@@ -45,12 +56,18 @@ schema first (see 'concord help serve').
 
 Flags:
   --gold F    import the gold decisions in workbook F
+  --split S   where paragraphs end: blank-lines (default) or lines (every
+              non-blank line is a paragraph)
+  --title T   the title of a document that gives none: first-block (the
+              first paragraph; the default for .txt and .md), first-line
+              (the first line only) or none (the default for .jsonl)
   --json      print the whole report as JSON instead of lines
   -v          also list every document created or unchanged
 
 Examples:
   concord import articles/
   concord import --max-file-size 64MiB dump.jsonl extra/*.txt
+  concord import --split lines --title first-line news.jsonl
   concord import labelled-dataset.jsonl
   concord import --gold review.xlsx
   CONCORD_DB=project.db concord import --json corpus/ > report.json`,
@@ -65,9 +82,19 @@ func runImport(ctx context.Context, e *env, args []string) int {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	verbose := fs.Bool("v", false, "list every document")
 	gold := fs.String("gold", "", "workbook with gold decisions")
+	splitFlag := fs.String("split", "blank-lines", "where paragraphs end: blank-lines or lines")
+	titleFlag := fs.String("title", "", "title of a document that gives none: first-block, first-line or none")
 	paths, code, ok := e.parse(fs, args)
 	if !ok {
 		return code
+	}
+	split, err := annotate.ParseSplitMode(*splitFlag)
+	if err != nil {
+		return e.usageError("--split %q: give blank-lines or lines", *splitFlag)
+	}
+	title, err := annotate.ParseTitleRule(*titleFlag)
+	if err != nil {
+		return e.usageError("--title %q: give first-line, first-block or none", *titleFlag)
 	}
 	if *gold != "" {
 		if len(paths) > 0 {
@@ -124,7 +151,7 @@ func runImport(ctx context.Context, e *env, args []string) int {
 	}
 	paths = docs
 
-	opt := annotate.ImportOptions{MaxFileSize: e.cfg.MaxFileSize}
+	opt := annotate.ImportOptions{MaxFileSize: e.cfg.MaxFileSize, Split: split, Title: title}
 	bar := newProgressBar(e.stderr, "importing", "files", importBarMin)
 	if bar != nil {
 		opt.Progress = func(done, total int) { bar.update(int64(done), int64(total)) }
@@ -166,6 +193,9 @@ func runImport(ctx context.Context, e *env, args []string) int {
 // printImportResult writes what happened to one document, file or line: a
 // failure to errw, a revision to w, others to w when verbose.
 func printImportResult(w, errw io.Writer, r annotate.ImportResult, verbose bool) {
+	if r.Warning != "" {
+		fmt.Fprintf(errw, "concord import: warning: %s: %s\n", r.Origin, r.Warning)
+	}
 	switch r.Status {
 	case annotate.ImportFailed:
 		fmt.Fprintf(errw, "concord import: %s: %s\n", r.Origin, r.Error)
@@ -189,4 +219,7 @@ func printImportResult(w, errw io.Writer, r annotate.ImportResult, verbose bool)
 // printImportTotals writes the totals of an import.
 func printImportTotals(w io.Writer, rep *annotate.ImportReport) {
 	fmt.Fprintf(w, "%d created, %d revised, %d unchanged, %d failed\n", rep.Created, rep.Revised, rep.Unchanged, rep.Failed)
+	if rep.Warnings > 0 {
+		fmt.Fprintf(w, "%d document(s) with a warning (see above)\n", rep.Warnings)
+	}
 }

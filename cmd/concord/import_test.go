@@ -122,6 +122,8 @@ func TestImportUsageErrors(t *testing.T) {
 		{"no paths", []string{"import", "--db", db}, "give at least one file or folder"},
 		{"bad size", []string{"import", "--db", db, "--max-file-size", "lots", "x.txt"}, `"lots" is not a size`},
 		{"unknown flag", []string{"import", "--nope", "x.txt"}, "flag provided but not defined: -nope"},
+		{"bad split", []string{"import", "--db", db, "--split", "sentences", "x.txt"}, `--split "sentences": give blank-lines or lines`},
+		{"bad title", []string{"import", "--db", db, "--title", "last-line", "x.txt"}, `--title "last-line": give first-line, first-block or none`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,5 +160,42 @@ func TestParseSize(t *testing.T) {
 		if _, err := parseSize(bad); err == nil {
 			t.Errorf("parseSize(%q): got no error, want one", bad)
 		}
+	}
+}
+
+// TestImportSplitAndTitleFlags imports a JSONL corpus whose bodies separate
+// paragraphs by single line breaks: by default each is untitled, one
+// paragraph, and warned about; with --split lines --title first-line it is
+// a new revision with a title and a paragraph per line.
+func TestImportSplitAndTitleFlags(t *testing.T) {
+	clearConcordEnv(t)
+	db := tempDB(t)
+	dir := t.TempDir()
+	line := strings.Repeat("The council met again on Tuesday and talked for hours. ", 7)
+	body := "Council meets\n" + line + "\n" + line + "\n" + line
+	p := writeFile(t, dir, "news.jsonl", []byte(`{"id": "c1", "text": "`+strings.ReplaceAll(body, "\n", `\n`)+`"}`+"\n"))
+
+	r := mustRun(t, "", "import", "--db", db, p)
+	if !strings.Contains(r.stderr, "warning: "+p+":1: the text has no blank line between its 4 lines") || !strings.Contains(r.stderr, "--split lines") {
+		t.Errorf("default import: got stderr %q, want a warning suggesting --split lines", r.stderr)
+	}
+	if !strings.Contains(r.stdout, "1 document(s) with a warning") {
+		t.Errorf("default import: got stdout %q, want the warning counted", r.stdout)
+	}
+	s := openDB(t, db)
+	docs, err := s.Documents(context.Background(), 0)
+	if err != nil || len(docs) != 1 || docs[0].Title != "" || docs[0].Paragraphs != 1 {
+		t.Fatalf("default import: got %+v, %v; want one untitled document of one paragraph", docs, err)
+	}
+	s.Close()
+
+	r = mustRun(t, "", "import", "--db", db, "--split", "lines", "--title", "first-line", p)
+	if want := "0 created, 1 revised, 0 unchanged, 0 failed"; !strings.Contains(r.stdout, want) || strings.Contains(r.stderr, "warning") {
+		t.Errorf("import with --split lines: got stdout %q stderr %q, want %q and no warning", r.stdout, r.stderr, want)
+	}
+	s = openDB(t, db)
+	docs, err = s.Documents(context.Background(), 0)
+	if err != nil || len(docs) != 1 || docs[0].Title != "Council meets" || docs[0].Paragraphs != 3 {
+		t.Errorf("import with --split lines: got %+v, %v; want the title Council meets and 3 paragraphs", docs, err)
 	}
 }
