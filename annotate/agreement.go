@@ -1,6 +1,7 @@
 package annotate
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -481,13 +482,18 @@ func (s *Store) labelRows(ctx context.Context, f AgreementFilter) (*Schema, []La
 }
 
 // readLabels reads the labels f keeps, one row per annotation, grouped by
-// paragraph in id order. Rows are read one at a time from the database:
-// each paragraph's id becomes its item name once for all its rows, each
-// annotator's name is looked up once, and each distinct labels value is
-// decoded once and shared by every row that holds it (teams' labels repeat
-// a few combinations of values), so that a million labels cost a million
-// small rows, not a million decoded maps. The rows share those values: no
-// one may change a row's Labels.
+// paragraph in id order. Each paragraph's id becomes its item name once for
+// all its rows, each annotator's name is looked up once, and each distinct
+// labels value is decoded once and shared by every row that holds it
+// (teams' labels repeat a few combinations of values), so that a million
+// labels cost a million small rows, not a million decoded maps. The rows
+// share those values: no one may change a row's Labels.
+//
+// Without a document filter the annotations are read in the table's own
+// order, in ranges side by side, one per core, each a plain scan with no
+// lookup per row; the paragraphs to leave out (of older revisions, or
+// taken out by curation) are read first, and the rows are put in
+// paragraph order afterwards. With one, the read joins the paragraphs.
 func (s *Store) readLabels(db *gorm.DB, f AgreementFilter, users []int64) ([]LabelRow, error) {
 	var people []User
 	if err := db.Select("id", "name").Find(&people).Error; err != nil {
@@ -498,43 +504,72 @@ func (s *Store) readLabels(db *gorm.DB, f AgreementFilter, users []int64) ([]Lab
 		names[u.ID] = u.Name
 	}
 	var span struct{ Lo, Hi, N int64 }
-	if err := db.Raw("SELECT COALESCE(min(paragraph_id), 0) AS lo, COALESCE(max(paragraph_id), 0) AS hi, count(*) AS n FROM annotations").Scan(&span).Error; err != nil {
+	if err := db.Raw("SELECT COALESCE(min(id), 0) AS lo, COALESCE(max(id), 0) AS hi, count(*) AS n FROM annotations").Scan(&span).Error; err != nil {
 		return nil, translate(err)
 	}
-	// A large set is read in ranges of paragraph ids side by side, one per
-	// core (each on a read connection of its own); the rows of each range
-	// come in order, and the ranges follow each other.
+	var skip map[int64]bool
+	if len(f.Documents) == 0 {
+		var out []int64
+		if err := db.Raw("SELECT id FROM paragraphs WHERE is_current = ? UNION "+excludedSQL, false).Scan(&out).Error; err != nil {
+			return nil, translate(err)
+		}
+		skip = make(map[int64]bool, len(out))
+		for _, id := range out {
+			skip[id] = true
+		}
+	}
 	parts := 1
 	if span.N >= labelsPerPart {
 		parts = min(runtime.GOMAXPROCS(0), maxLabelParts)
 	}
 	step := (span.Hi-span.Lo)/int64(parts) + 1
-	got := make([][]LabelRow, parts)
+	got := make([][]idLabels, parts)
 	errs := make([]error, parts)
 	var wg sync.WaitGroup
 	for i := range parts {
 		wg.Go(func() {
 			lo := span.Lo + int64(i)*step
-			got[i], errs[i] = readLabelRange(db, f, users, names, lo, lo+step, int(span.N)/parts)
+			got[i], errs[i] = readLabelRange(db, f, users, skip, lo, lo+step, int(span.N)/parts)
 		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	if parts == 1 {
-		return got[0], nil
+	all := got[0]
+	if parts > 1 {
+		n := 0
+		for _, g := range got {
+			n += len(g)
+		}
+		all = make([]idLabels, 0, n)
+		for i := range got {
+			all = append(all, got[i]...)
+			got[i] = nil
+		}
 	}
-	n := 0
-	for _, g := range got {
-		n += len(g)
+	slices.SortFunc(all, func(a, b idLabels) int {
+		if c := cmp.Compare(a.paragraph, b.paragraph); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.user, b.user)
+	})
+	rows := make([]LabelRow, len(all))
+	var last int64 = -1
+	item := ""
+	for i, r := range all {
+		if r.paragraph != last {
+			last, item = r.paragraph, strconv.FormatInt(r.paragraph, 10)
+		}
+		rows[i] = LabelRow{Item: item, Annotator: names[r.user], Labels: r.labels}
 	}
-	out := make([]LabelRow, 0, n)
-	for i := range got {
-		out = append(out, got[i]...)
-		got[i] = nil
-	}
-	return out, nil
+	return rows, nil
+}
+
+// idLabels is one annotation as readLabels reads it.
+type idLabels struct {
+	paragraph, user int64
+	labels          Labels
 }
 
 // labelsPerPart is the number of labels from which readLabels reads in
@@ -544,16 +579,17 @@ const (
 	maxLabelParts = 4
 )
 
-// readLabelRange reads the rows of readLabels whose paragraph ids are in
-// [lo, hi).
-func readLabelRange(db *gorm.DB, f AgreementFilter, users []int64, names map[int64]string, lo, hi int64, capacity int) ([]LabelRow, error) {
+// readLabelRange reads the annotations of readLabels whose ids are in
+// [lo, hi), leaving out the paragraphs in skip; with a document filter
+// (skip is nil) it asks the paragraphs instead.
+func readLabelRange(db *gorm.DB, f AgreementFilter, users []int64, skip map[int64]bool, lo, hi int64, capacity int) ([]idLabels, error) {
 	q := db.Table("annotations a").
 		Select("a.paragraph_id, a.user_id, a.labels").
-		Joins("JOIN paragraphs p ON p.id = a.paragraph_id").
-		Where("a.paragraph_id >= ? AND a.paragraph_id < ?", lo, hi).
-		Where("p.is_current = ? AND p.id NOT IN ("+excludedSQL+")", true)
-	if len(f.Documents) > 0 {
-		q = q.Where("p.document_id IN ?", f.Documents)
+		Where("a.id >= ? AND a.id < ?", lo, hi)
+	if skip == nil {
+		q = q.Joins("JOIN paragraphs p ON p.id = a.paragraph_id").
+			Where("p.is_current = ? AND p.id NOT IN ("+excludedSQL+")", true).
+			Where("p.document_id IN ?", f.Documents)
 	}
 	if len(f.Annotators) > 0 {
 		q = q.Where("a.user_id IN ?", users)
@@ -564,16 +600,14 @@ func readLabelRange(db *gorm.DB, f AgreementFilter, users []int64, names map[int
 	if !f.To.IsZero() {
 		q = q.Where("a.updated_at < ?", f.To.UTC())
 	}
-	rs, err := q.Order("a.paragraph_id, a.user_id").Rows()
+	rs, err := q.Rows()
 	if err != nil {
 		return nil, translate(err)
 	}
 	defer rs.Close()
-	out := make([]LabelRow, 0, capacity)
+	out := make([]idLabels, 0, capacity)
 	decoded := map[string]Labels{}
 	var (
-		lastID   int64 = -1
-		lastItem string
 		pid, uid int64
 		raw      sql.RawBytes
 	)
@@ -581,8 +615,8 @@ func readLabelRange(db *gorm.DB, f AgreementFilter, users []int64, names map[int
 		if err := rs.Scan(&pid, &uid, &raw); err != nil {
 			return nil, translate(err)
 		}
-		if pid != lastID {
-			lastID, lastItem = pid, strconv.FormatInt(pid, 10)
+		if skip[pid] {
+			continue
 		}
 		l, ok := decoded[string(raw)]
 		if !ok {
@@ -591,7 +625,7 @@ func readLabelRange(db *gorm.DB, f AgreementFilter, users []int64, names map[int
 			}
 			decoded[string(raw)] = l
 		}
-		out = append(out, LabelRow{Item: lastItem, Annotator: names[uid], Labels: l})
+		out = append(out, idLabels{pid, uid, l})
 	}
 	if err := rs.Err(); err != nil {
 		return nil, translate(err)
