@@ -491,6 +491,27 @@ func (s *Store) ConsensusOf(ctx context.Context, run *ConsensusRun, paragraphIDs
 	return out, nil
 }
 
+// ConsensusRange returns run's items for the paragraphs whose ids are in
+// [lo, hi), by paragraph and dimension: for a reader that walks the corpus
+// and wants the consensus of each paragraph without holding the whole run.
+func (s *Store) ConsensusRange(ctx context.Context, run *ConsensusRun, lo, hi int64) (map[int64]map[string]ConsensusItem, error) {
+	var items []ConsensusItem
+	if err := s.read(ctx).Where("run_id = ? AND paragraph_id >= ? AND paragraph_id < ?", run.ID, lo, hi).Find(&items).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := map[int64]map[string]ConsensusItem{}
+	for _, it := range items {
+		if out[it.ParagraphID] == nil {
+			out[it.ParagraphID] = map[string]ConsensusItem{}
+		}
+		if it.Values == nil {
+			it.Values = []string{}
+		}
+		out[it.ParagraphID][it.Dimension] = it
+	}
+	return out, nil
+}
+
 // ConsensusAnnotators returns what run says about each annotator, by
 // dimension, annotator and category. The list is as long as annotators
 // times dimensions (times categories for multi dimensions), which the

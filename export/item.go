@@ -70,8 +70,12 @@ type plan struct {
 	labels []annotate.Labels
 	total  int64
 	stats  *Summary
-	// consensus holds the latest consensus run's items by paragraph.
-	consensus map[int64]map[string]annotate.ConsensusItem
+	// run is the consensus run of the labels as they are; window holds
+	// its items for the paragraph ids in [windowLo, windowHi), the part of
+	// the run the walk is in (see consensusOf).
+	run                *annotate.ConsensusRun
+	window             map[int64]map[string]annotate.ConsensusItem
+	windowLo, windowHi int64
 	// goldMethods counts the gold labels written by how they were made:
 	// reviewerKey and a reviewer's method ("majority", "accept:NAME",
 	// "consensus:…"), or the source of a gold label nobody decided.
@@ -143,7 +147,7 @@ func newPlan(ctx context.Context, store *annotate.Store, opt Options) (*plan, er
 	if p.total, err = store.CountParagraphs(ctx); err != nil {
 		return nil, err
 	}
-	if p.consensus, err = loadConsensus(ctx, store); err != nil {
+	if p.run, err = store.ConsensusNow(ctx); err != nil {
 		return nil, err
 	}
 	if !opt.Split.Off {
@@ -174,7 +178,10 @@ func (p *plan) each(ctx context.Context, fn func(*Item) error) error {
 			return nil
 		}
 		p.labels = goldOf(&it, p.schema, p.labels)
-		it.Consensus = p.consensus[r.Paragraph.ID]
+		var err error
+		if it.Consensus, err = p.consensusOf(ctx, r.Paragraph.ID); err != nil {
+			return err
+		}
 		if p.opt.GoldFromConsensus > 0 {
 			p.goldFromConsensus(&it)
 		}
@@ -321,32 +328,23 @@ func goldOf(it *Item, sc *annotate.Schema, labels []annotate.Labels) []annotate.
 // would otherwise be confused with a source ("majority" is both).
 const reviewerKey = "reviewer:"
 
-// loadConsensus reads the consensus run of the labels as they are, computed
-// afresh when they changed since the latest, page by page.
-func loadConsensus(ctx context.Context, store *annotate.Store) (map[int64]map[string]annotate.ConsensusItem, error) {
-	run, err := store.ConsensusNow(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := map[int64]map[string]annotate.ConsensusItem{}
-	q := annotate.ConsensusQuery{Limit: annotate.MaxConsensusLimit}
-	for {
-		page, err := store.ConsensusItems(ctx, run, q)
+// consensusOf returns the consensus of a paragraph. The walk goes through
+// the corpus in reading order, which for an imported corpus is mostly the
+// order of paragraph ids, so the run's items are read a window of ids at a
+// time: memory stays the same whatever the corpus's size.
+func (p *plan) consensusOf(ctx context.Context, id int64) (map[string]annotate.ConsensusItem, error) {
+	if id < p.windowLo || id >= p.windowHi || p.window == nil {
+		w, err := p.store.ConsensusRange(ctx, p.run, id, id+consensusWindow)
 		if err != nil {
 			return nil, err
 		}
-		for _, it := range page.Items {
-			if out[it.ParagraphID] == nil {
-				out[it.ParagraphID] = map[string]annotate.ConsensusItem{}
-			}
-			out[it.ParagraphID][it.Dimension] = it
-		}
-		if page.Next == "" {
-			return out, nil
-		}
-		q.After = page.Next
+		p.window, p.windowLo, p.windowHi = w, id, id+consensusWindow
 	}
+	return p.window[id], nil
 }
+
+// consensusWindow is how many paragraph ids consensusOf reads at a time.
+const consensusWindow = 4096
 
 // goldFromConsensus makes the consensus the gold label of an item no
 // reviewer decided, when every selected single and multi dimension has a
