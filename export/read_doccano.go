@@ -93,7 +93,7 @@ func (r *reader) doccanoRecord(raw []byte) (record, error) {
 	case json.Unmarshal(labelRaw, &items) != nil:
 		return record{}, annotate.Invalidf("label", `"label" must be a list of labels such as ["stance:agree"]`)
 	}
-	rec := record{key: l.DocumentKey, title: l.Title, source: l.Source, position: l.Position, para: annotate.LabelledParagraph{Text: *l.Text}}
+	rec := record{key: l.DocumentKey, title: l.Title, source: l.Source, position: l.Position, para: annotate.LabelledParagraph{Text: *l.Text, Position: l.Position}}
 	if len(meta) > 0 {
 		b, _ := json.Marshal(meta)
 		rec.meta = annotate.JSON(b)

@@ -138,6 +138,9 @@ func (r *reader) labelStudioRecord(raw []byte) (record, error) {
 	if p, ok := data["position"].(float64); ok && p >= 0 && p == float64(int(p)) {
 		n := int(p)
 		rec.position = &n
+		// Kept, so that a document an export left paragraphs out of keeps
+		// its paragraphs' positions, and with them their ids.
+		rec.para.Position = &n
 	}
 	taskID := jsonID(t.ID)
 	if rec.key == "" {

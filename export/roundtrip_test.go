@@ -139,3 +139,58 @@ func currentParas(t *testing.T, s *annotate.Store, docID int64) []annotate.Parag
 	}
 	return ps
 }
+
+// TestPeerRoundTripKeepsPositions checks that Label Studio and doccano
+// exports keep each paragraph's position: a document the export left a
+// flagged paragraph out of comes back with the others at their places, so
+// their ids do not shift.
+func TestPeerRoundTripKeepsPositions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, shape := range []export.Shape{export.ShapeLabelStudio, export.ShapeDoccano} {
+		t.Run(string(shape), func(t *testing.T) {
+			f := newFixture(t)
+			s := f.store
+			paras := importDoc(t, s, "zeta.txt", "Zeta", "First paragraph.", "A promotion.", "Third paragraph.")
+			for _, p := range paras {
+				label(t, s, f.users["alice"], p.ID, annotate.Labels{"stance": {"agree"}, "topic": {"media"}})
+			}
+			c, err := s.Flag(ctx, f.users["alice"], paras[1].ID, annotate.CurationBoilerplate, "promotion")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.DecideCurations(ctx, f.users["rita"], []int64{c.ID}, annotate.StatusConfirmed); err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if _, err := export.Write(ctx, s, &buf, export.Options{Format: export.FormatJSONL, Shape: shape}); err != nil {
+				t.Fatal(err)
+			}
+			empty := newStore(t)
+			opt := export.ImportOptions{Shape: shape}
+			if shape == export.ShapeDoccano {
+				opt.Annotator = "alice"
+			}
+			rep, err := export.ImportFile(ctx, empty, writeTemp(t, "peer.jsonl", buf.Bytes()), opt)
+			if err != nil || rep.Err() != nil {
+				t.Fatalf("import the %s export into an empty database: %v %v %+v", shape, err, rep.Err(), rep.Errors)
+			}
+			docs, err := empty.Documents(ctx, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []int{}
+			for _, d := range docs {
+				if d.Key != "zeta.txt" {
+					continue
+				}
+				for _, p := range currentParas(t, empty, d.ID) {
+					got = append(got, p.Position)
+				}
+			}
+			if fmt.Sprint(got) != "[0 2]" {
+				t.Errorf("positions after the %s round trip: %v, want [0 2] (the flagged paragraph 1 left out, the third still at 2)", shape, got)
+			}
+		})
+	}
+}
