@@ -169,6 +169,14 @@ func TestBrowserScreenshots(t *testing.T) {
 		{"export", "/export", "#export-form", nil},
 		{"account", "/account", "#a-current", nil},
 		{"not-found", "/no/such/page", ".error-page", nil},
+		// Paged lists with a page after the one shown.
+		{"paged-users", "/admin/users?limit=1", ".pager", nil},
+		{"paged-curation", "/admin/curation?status=all&limit=1", ".pager", nil},
+		{"paged-review-document", "/review/documents/" + itoa(doc) + "?limit=2", ".pager", nil},
+		{"paged-agreement-search", "/agreement", "#ag-find", func() {
+			browserDo(t, ctx, chromedp.Focus(chromedp.ID("ag-find")), chromedp.KeyEvent("the"))
+			browserWait(t, ctx, "document matches", `document.querySelectorAll('#ag-find-list li').length > 0`)
+		}},
 	}
 	for _, v := range variants {
 		setup(v)
