@@ -175,7 +175,11 @@ func TestBrowserScreenshots(t *testing.T) {
 		{"paged-review-document", "/review/documents/" + itoa(doc) + "?limit=2", ".pager", nil},
 		{"paged-agreement-search", "/agreement", "#ag-find", func() {
 			browserDo(t, ctx, chromedp.Focus(chromedp.ID("ag-find")), chromedp.KeyEvent("the"))
-			browserWait(t, ctx, "document matches", `document.querySelectorAll('#ag-find-list li').length > 0`)
+			browserWait(t, ctx, "document matches", `document.querySelectorAll('#ag-find-list li[role=option]').length > 0`)
+			browserDo(t, ctx, chromedp.KeyEvent(kb.Enter))
+			browserWait(t, ctx, "a chosen document", `document.querySelectorAll('#ag-docs li').length === 1`)
+			browserDo(t, ctx, chromedp.KeyEvent("s"))
+			browserWait(t, ctx, "more matches", `!document.getElementById('ag-find-list').hidden`)
 		}},
 	}
 	for _, v := range variants {

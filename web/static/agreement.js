@@ -10,6 +10,10 @@
   var chips = document.getElementById('ag-docs');
   if (!C || !box || !list || !chips) return;
   var timer = null, seq = 0, active = -1, matches = [];
+  // picked is set while the Enter that picked a match is down: that Enter
+  // must not also submit the form, which some browsers do from the key's
+  // character even when its keydown was handled.
+  var picked = false;
 
   function chosen() {
     var ids = {};
@@ -94,9 +98,15 @@
   box.addEventListener('keydown', function (e) {
     if (e.key === 'ArrowDown' && matches.length) { e.preventDefault(); mark((active + 1) % matches.length); }
     else if (e.key === 'ArrowUp' && matches.length) { e.preventDefault(); mark((active - 1 + matches.length) % matches.length); }
-    else if (e.key === 'Enter' && !list.hidden && active >= 0) { e.preventDefault(); add(matches[active]); }
+    else if (e.key === 'Enter' && !list.hidden && active >= 0) { e.preventDefault(); picked = true; add(matches[active]); }
     else if (e.key === 'Escape' && !list.hidden) { e.preventDefault(); close(); }
   });
+  box.addEventListener('keyup', function (e) { if (e.key === 'Enter') picked = false; });
+  if (box.form) {
+    box.form.addEventListener('submit', function (e) {
+      if (picked) { e.preventDefault(); picked = false; }
+    });
+  }
   box.addEventListener('blur', function () { setTimeout(close, 100); });
   chips.addEventListener('click', function (e) {
     var b = e.target.closest('[data-remove]');
