@@ -308,8 +308,9 @@ type DisagreementPage struct {
 // DisagreementQueue returns one page of the disagreement queue (see
 // Disagreements) with the queue's size and the cursor of the next page.
 // The details (texts, labels, notes, gold history, consensus) are read for
-// the page alone; ranking the queue reads the labels of the paragraphs with
-// two or more annotators, which disagreement is computed from.
+// the page alone. Ranking the queue reads the labels of the paragraphs with
+// two or more annotators, which disagreement is computed from, once per
+// data version (see rankedQueue).
 func (s *Store) DisagreementQueue(ctx context.Context, f DisagreementFilter) (*DisagreementPage, error) {
 	if f.Limit <= 0 {
 		f.Limit = 20
@@ -337,7 +338,7 @@ func (s *Store) DisagreementQueue(ctx context.Context, f DisagreementFilter) (*D
 	if err != nil {
 		return nil, err
 	}
-	sc, q, err := s.disagreementQueue(ctx, f, run)
+	sc, q, err := s.rankedQueue(ctx, f, run)
 	if err != nil {
 		return nil, err
 	}
@@ -376,6 +377,46 @@ func (s *Store) DisagreementQueue(ctx context.Context, f DisagreementFilter) (*D
 	page.Items = out
 	return page, nil
 }
+
+// rankedQueue returns the ranked queue of disagreementQueue, from memory
+// when the same queue (filter and order, over the same consensus run) was
+// ranked with nothing written since: paging through a queue that does not
+// change reads the labels once, then only each page's details. A queue of
+// more than maxCachedQueue paragraphs is ranked again for every page rather
+// than held.
+func (s *Store) rankedQueue(ctx context.Context, f DisagreementFilter, run *ConsensusRun) (*Schema, []ranked, error) {
+	version, err := s.DataVersion(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var runID int64
+	if run != nil && f.Order == QueueByConfidence {
+		runID = run.ID
+	}
+	key := cacheKey("disagreements", f.Documents, f.IncludeResolved, f.Order, runID)
+	if v, ok := s.reports.get(key, version); ok {
+		c := v.(rankedCache)
+		return c.schema, c.queue, nil
+	}
+	sc, q, err := s.disagreementQueue(ctx, f, run)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(q) <= maxCachedQueue {
+		s.reports.put(key, version, rankedCache{schema: sc, queue: q})
+	}
+	return sc, q, nil
+}
+
+// rankedCache is a ranked queue kept in the report cache; nothing changes
+// it once kept (pages slice it).
+type rankedCache struct {
+	schema *Schema
+	queue  []ranked
+}
+
+// maxCachedQueue is the longest queue kept in memory, about 5 MB.
+const maxCachedQueue = 100_000
 
 // rankByConfidence sets each ranked paragraph's lowest consensus
 // confidence.
