@@ -91,7 +91,7 @@ func (s *Server) submitAdminCuration(c *gin.Context) {
 	// The decision returns to the page it was made on: the same filters
 	// and the same cursor, so that the reviewer goes on from there.
 	back := c.PostForm("back")
-	if !strings.HasPrefix(back, "/admin/curation") || strings.HasPrefix(back, "/admin/curation/") {
+	if back != "/admin/curation" && !strings.HasPrefix(back, "/admin/curation?") {
 		back = "/admin/curation?" + url.Values{"status": {c.PostForm("filter_status")}, "kind": {c.PostForm("filter_kind")}}.Encode()
 	}
 	if len(ids) == 0 {
