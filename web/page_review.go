@@ -66,6 +66,9 @@ type reviewParagraph struct {
 	Rows       []reviewRow
 	Disagree   bool
 	Notes      []annotate.Note
+	// MoreNotes says the paragraph has more notes than the page shows (the
+	// API's notes list pages through all of them).
+	MoreNotes bool
 }
 
 // reviewRow is one dimension across annotators.
@@ -170,7 +173,7 @@ func (s *Server) showReviewDocument(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		rp := reviewParagraph{ParagraphStatus: p, Notes: notes.Notes}
+		rp := reviewParagraph{ParagraphStatus: p, Notes: notes.Notes, MoreNotes: notes.Next != 0}
 		for _, a := range anns {
 			rp.Annotators = append(rp.Annotators, a.UserName)
 		}
