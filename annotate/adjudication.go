@@ -3,9 +3,12 @@ package annotate
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -125,9 +128,14 @@ type DisagreementFilter struct {
 	Documents []int64
 	// IncludeResolved keeps paragraphs that already have a gold label.
 	IncludeResolved bool
-	// Limit is the most items returned (1 to 100; default 20); Offset skips
-	// that many items of the queue first.
-	Limit  int
+	// Limit is the most items returned (1 to 100; default 20).
+	Limit int
+	// After is the cursor: the Next of the page before, "" for the first.
+	// A cursor holds the last item's place in the order, so a page starts
+	// right after it even when items before it were decided meanwhile.
+	After string
+	// Offset skips that many items of the queue first, for clients that
+	// count; it is ignored with After.
 	Offset int
 	// Order is QueueByDisputed (the default) or QueueByConfidence.
 	Order string
@@ -197,7 +205,7 @@ func (s *Store) disagreementQueue(ctx context.Context, f DisagreementFilter, run
 		Select("a.paragraph_id, a.labels, p.document_id, p.position").
 		Joins("JOIN paragraphs p ON p.id = a.paragraph_id").
 		Where("p.is_current = ? AND p.id NOT IN ("+excludedSQL+")", true).
-		Where("a.paragraph_id IN (SELECT paragraph_id FROM annotations GROUP BY paragraph_id HAVING count(*) >= 2)")
+		Where("p.annotators >= ?", 2)
 	if len(f.Documents) > 0 {
 		q = q.Where("p.document_id IN ?", f.Documents)
 	}
@@ -230,20 +238,49 @@ func (s *Store) disagreementQueue(ctx context.Context, f DisagreementFilter, run
 			return nil, nil, err
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if f.Order == QueueByConfidence && a.confidence != b.confidence {
-			return a.confidence < b.confidence
-		}
-		if a.disputed != b.disputed {
-			return a.disputed > b.disputed
-		}
-		if a.doc != b.doc {
-			return a.doc < b.doc
-		}
-		return a.pos < b.pos
-	})
+	sort.Slice(out, func(i, j int) bool { return out[i].before(out[j], f.Order) })
 	return sc, out, nil
+}
+
+// before reports whether r comes before o in the queue's order: least
+// confident first (for QueueByConfidence), then most disputed, then in
+// reading order, which no two current paragraphs share.
+func (r ranked) before(o ranked, order string) bool {
+	if order == QueueByConfidence && r.confidence != o.confidence {
+		return r.confidence < o.confidence
+	}
+	if r.disputed != o.disputed {
+		return r.disputed > o.disputed
+	}
+	if r.doc != o.doc {
+		return r.doc < o.doc
+	}
+	return r.pos < o.pos
+}
+
+// cursor is r's place in the queue as a page's Next: confidence, disputed,
+// document and position, which the order compares.
+func (r ranked) cursor() string {
+	return strings.Join([]string{strconv.FormatFloat(r.confidence, 'g', -1, 64), strconv.FormatFloat(r.disputed, 'g', -1, 64), strconv.FormatInt(r.doc, 10), strconv.Itoa(r.pos)}, "_")
+}
+
+// parseQueueCursor reads a cursor that cursor wrote.
+func parseQueueCursor(raw string) (ranked, error) {
+	bad := Invalidf("next", "next must be the cursor a page of the queue gave, got %q; start again without next", raw)
+	parts := strings.Split(raw, "_")
+	if len(parts) != 4 {
+		return ranked{}, bad
+	}
+	var r ranked
+	var err1, err2, err3, err4 error
+	r.confidence, err1 = strconv.ParseFloat(parts[0], 64)
+	r.disputed, err2 = strconv.ParseFloat(parts[1], 64)
+	r.doc, err3 = strconv.ParseInt(parts[2], 10, 64)
+	r.pos, err4 = strconv.Atoi(parts[3])
+	if err := errors.Join(err1, err2, err3, err4); err != nil || r.doc <= 0 || r.pos < 0 || math.IsNaN(r.confidence) || math.IsNaN(r.disputed) {
+		return ranked{}, bad
+	}
+	return r, nil
 }
 
 // Disagreements returns one page of the disagreement queue: paragraphs with
@@ -252,52 +289,83 @@ func (s *Store) disagreementQueue(ctx context.Context, f DisagreementFilter, run
 // majority answers and the gold label, if any, with its history. Without
 // f.IncludeResolved, paragraphs that have a gold label are left out.
 func (s *Store) Disagreements(ctx context.Context, f DisagreementFilter) ([]Disagreement, error) {
-	out, _, err := s.DisagreementQueue(ctx, f)
-	return out, err
+	page, err := s.DisagreementQueue(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return page.Items, nil
 }
 
-// DisagreementQueue returns what Disagreements returns and the number of
-// paragraphs in the whole queue (Limit and Offset aside).
-func (s *Store) DisagreementQueue(ctx context.Context, f DisagreementFilter) ([]Disagreement, int, error) {
+// DisagreementPage is one page of the disagreement queue, the number of
+// paragraphs in the whole queue and the cursor of the page after ("" on
+// the last).
+type DisagreementPage struct {
+	Items []Disagreement
+	Total int
+	Next  string
+}
+
+// DisagreementQueue returns one page of the disagreement queue (see
+// Disagreements) with the queue's size and the cursor of the next page.
+// The details (texts, labels, notes, gold history, consensus) are read for
+// the page alone. Ranking the queue reads the labels of the paragraphs with
+// two or more annotators, which disagreement is computed from, once per
+// data version (see rankedQueue).
+func (s *Store) DisagreementQueue(ctx context.Context, f DisagreementFilter) (*DisagreementPage, error) {
 	if f.Limit <= 0 {
 		f.Limit = 20
 	}
 	if f.Limit > 100 {
-		return nil, 0, Invalidf("limit", "limit must be from 1 to 100, got %d", f.Limit)
+		return nil, Invalidf("limit", "limit must be from 1 to 100, got %d; follow next for the rest", f.Limit)
 	}
 	if f.Offset < 0 {
-		return nil, 0, Invalidf("offset", "offset must be 0 or more, got %d", f.Offset)
+		return nil, Invalidf("offset", "offset must be 0 or more, got %d", f.Offset)
 	}
 	if f.Order == "" {
 		f.Order = QueueByDisputed
 	}
 	if f.Order != QueueByDisputed && f.Order != QueueByConfidence {
-		return nil, 0, &Error{Code: EINVALID, Field: "order", Message: fmt.Sprintf("unknown order %q", f.Order), Allowed: []string{QueueByDisputed, QueueByConfidence}}
+		return nil, &Error{Code: EINVALID, Field: "order", Message: fmt.Sprintf("unknown order %q", f.Order), Allowed: []string{QueueByDisputed, QueueByConfidence}}
+	}
+	var after ranked
+	if f.After != "" {
+		var err error
+		if after, err = parseQueueCursor(f.After); err != nil {
+			return nil, err
+		}
 	}
 	run, err := s.Consensus(ctx)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	sc, q, err := s.disagreementQueue(ctx, f, run)
+	sc, q, err := s.rankedQueue(ctx, f, run)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	total := len(q)
-	if f.Offset >= total {
-		return []Disagreement{}, total, nil
+	page := &DisagreementPage{Items: []Disagreement{}, Total: len(q)}
+	start := min(f.Offset, len(q))
+	if f.After != "" {
+		start = sort.Search(len(q), func(i int) bool { return after.before(q[i], f.Order) })
 	}
-	q = q[f.Offset:min(total, f.Offset+f.Limit)]
+	q = q[start:]
+	if len(q) > f.Limit {
+		q = q[:f.Limit]
+		page.Next = q[len(q)-1].cursor()
+	}
+	if len(q) == 0 {
+		return page, nil
+	}
 	ids := make([]int64, len(q))
 	for i, r := range q {
 		ids[i] = r.id
 	}
 	out, err := s.disagreementDetails(ctx, sc, q, ids)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	cons, err := s.ConsensusOf(ctx, run, ids)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	for i := range out {
 		out[i].Consensus = cons[out[i].Paragraph.ID]
@@ -306,8 +374,49 @@ func (s *Store) DisagreementQueue(ctx context.Context, f DisagreementFilter) ([]
 		}
 		out[i].ConsensusConfidence = lowestConfidence(out[i].Consensus)
 	}
-	return out, total, nil
+	page.Items = out
+	return page, nil
 }
+
+// rankedQueue returns the ranked queue of disagreementQueue, from memory
+// when the same queue (filter and order, over the same consensus run) was
+// ranked with nothing written since: paging through a queue that does not
+// change reads the labels once, then only each page's details. A queue of
+// more than maxCachedQueue paragraphs is ranked again for every page rather
+// than held.
+func (s *Store) rankedQueue(ctx context.Context, f DisagreementFilter, run *ConsensusRun) (*Schema, []ranked, error) {
+	version, err := s.DataVersion(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var runID int64
+	if run != nil && f.Order == QueueByConfidence {
+		runID = run.ID
+	}
+	key := cacheKey("disagreements", f.Documents, f.IncludeResolved, f.Order, runID)
+	if v, ok := s.reports.get(key, version); ok {
+		c := v.(rankedCache)
+		return c.schema, c.queue, nil
+	}
+	sc, q, err := s.disagreementQueue(ctx, f, run)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(q) <= maxCachedQueue {
+		s.reports.put(key, version, rankedCache{schema: sc, queue: q})
+	}
+	return sc, q, nil
+}
+
+// rankedCache is a ranked queue kept in the report cache; nothing changes
+// it once kept (pages slice it).
+type rankedCache struct {
+	schema *Schema
+	queue  []ranked
+}
+
+// maxCachedQueue is the longest queue kept in memory, about 5 MB.
+const maxCachedQueue = 100_000
 
 // rankByConfidence sets each ranked paragraph's lowest consensus
 // confidence.
@@ -373,7 +482,14 @@ func (s *Store) disagreementDetails(ctx context.Context, sc *Schema, q []ranked,
 	if err := db.Where("entity = ? AND paragraph_id IN ?", "gold", ids).Order("id").Find(&changes).Error; err != nil {
 		return nil, translate(err)
 	}
-	names, err := s.userNames(ctx)
+	var deciders []int64
+	for _, g := range golds {
+		deciders = append(deciders, g.DecidedBy)
+	}
+	for _, c := range changes {
+		deciders = append(deciders, c.UserID)
+	}
+	names, err := s.UserNames(ctx, deciders)
 	if err != nil {
 		return nil, err
 	}
@@ -429,19 +545,6 @@ func goldRevision(c Change, names map[int64]string) GoldRevision {
 		_ = json.Unmarshal([]byte(c.After), &r.Labels)
 	}
 	return r
-}
-
-// userNames maps every user id to its name.
-func (s *Store) userNames(ctx context.Context) (map[int64]string, error) {
-	users, err := s.Users(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]string, len(users))
-	for _, u := range users {
-		out[u.ID] = u.Name
-	}
-	return out, nil
 }
 
 // NoMajority returns the dimensions of sc on which the annotators of a

@@ -105,8 +105,8 @@ func TestDisagreementsOrderAndGold(t *testing.T) {
 	if p1.Gold != nil || p1.Document.ID != doc.DocumentID {
 		t.Errorf("p1 gold %v document %d, want none and %d", p1.Gold, p1.Document.ID, doc.DocumentID)
 	}
-	if page, n, err := s.DisagreementQueue(ctx, annotate.DisagreementFilter{Limit: 1}); err != nil || n != 2 || len(page) != 1 {
-		t.Errorf("queue of limit 1: %d items, total %d, %v; want 1 of 2", len(page), n, err)
+	if page, err := s.DisagreementQueue(ctx, annotate.DisagreementFilter{Limit: 1}); err != nil || page.Total != 2 || len(page.Items) != 1 || page.Next == "" {
+		t.Errorf("queue of limit 1: %+v, %v; want 1 of 2 and a next cursor", page, err)
 	}
 
 	// Deciding p1 twice: two gold revisions in the history, the annotators'
@@ -155,7 +155,7 @@ func TestDisagreementsOrderAndGold(t *testing.T) {
 	if len(r.GoldHistory) != 2 || r.GoldHistory[0].Method != "majority" || !slices.Equal(r.GoldHistory[1].Labels["stance"], []string{"discuss"}) || r.GoldHistory[1].By != "rita" {
 		t.Errorf("gold history = %+v, want majority then accept:carol (discuss) by rita", r.GoldHistory)
 	}
-	h, err := s.History(ctx, ps[1].ID)
+	h, err := historyOf(s, ctx, ps[1].ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -515,18 +515,30 @@ func (s *Store) AddNote(ctx context.Context, userID, paragraphID int64, body str
 	return n, nil
 }
 
-// Notes returns the notes on a paragraph, oldest first: everyone's when all
-// is true, else only those of userID.
-func (s *Store) Notes(ctx context.Context, paragraphID, userID int64, all bool) ([]Note, error) {
+// NotePage is one page of a paragraph's notes; Next is the cursor of the
+// page after, 0 on the last.
+type NotePage struct {
+	Notes []Note `json:"notes"`
+	Next  int64  `json:"next,omitempty"`
+}
+
+// Notes returns one page of the notes on a paragraph, oldest first:
+// everyone's when all is true, else only those of userID.
+func (s *Store) Notes(ctx context.Context, paragraphID, userID int64, all bool, q ListQuery) (*NotePage, error) {
+	if err := checkList(&q.Limit, DefaultNoteLimit, MaxNoteLimit, q.After); err != nil {
+		return nil, err
+	}
 	if _, err := s.Paragraph(ctx, paragraphID); err != nil {
 		return nil, err
 	}
-	q := s.read(ctx).Table("notes").Select("notes.*, users.name AS user_name").
+	db := s.read(ctx).Table("notes").Select("notes.*, users.name AS user_name").
 		Joins("JOIN users ON users.id = notes.user_id").Where("notes.paragraph_id = ?", paragraphID)
 	if !all {
-		q = q.Where("notes.user_id = ?", userID)
+		db = db.Where("notes.user_id = ?", userID)
 	}
-	var out []Note
-	err := q.Order("notes.id").Scan(&out).Error
-	return out, translate(err)
+	ns, next, err := pageByID(db, "notes.id", q.After, q.Limit, func(n *Note) int64 { return n.ID })
+	if err != nil {
+		return nil, err
+	}
+	return &NotePage{Notes: ns, Next: next}, nil
 }

@@ -57,7 +57,7 @@ func TestSaveAnnotationVersions(t *testing.T) {
 	if _, err := s.SaveAnnotation(ctx, u.ID, pid, 2, annotate.Labels{"stance": {"maybe"}, "topic": {"strike"}}); !errors.Is(err, annotate.ErrInvalid) {
 		t.Errorf("bad label: %v, want EINVALID", err)
 	}
-	h, err := s.History(ctx, pid)
+	h, err := historyOf(s, ctx, pid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestSaveAnnotationVersions(t *testing.T) {
 	if err := s.DeleteAnnotation(ctx, u.ID, pid, 2); !errors.Is(err, annotate.ErrNotFound) {
 		t.Errorf("second delete: %v, want ENOTFOUND", err)
 	}
-	h, _ = s.History(ctx, pid)
+	h, _ = historyOf(s, ctx, pid)
 	if last := h[len(h)-1]; last.Action != "delete" || string(last.Before) != want[1].after {
 		t.Errorf("delete history = %+v", last)
 	}
@@ -167,12 +167,12 @@ func TestSkipAndNotes(t *testing.T) {
 		{bob.ID, true, []string{"alice: alice's note", "bob: bob's note"}},
 	}
 	for _, tc := range tests {
-		ns, err := s.Notes(ctx, pid, tc.user, tc.all)
+		page, err := s.Notes(ctx, pid, tc.user, tc.all, annotate.ListQuery{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var got []string
-		for _, n := range ns {
+		for _, n := range page.Notes {
 			got = append(got, n.UserName+": "+n.Body)
 		}
 		if len(got) != len(tc.want) || (len(got) > 0 && got[0] != tc.want[0]) || (len(got) > 1 && got[1] != tc.want[1]) {
@@ -386,7 +386,7 @@ func TestSetGold(t *testing.T) {
 	if got := count(t, s, "SELECT count(*) FROM annotations WHERE paragraph_id = ?", pid); got != 0 {
 		t.Errorf("gold wrote %d annotations", got)
 	}
-	h, _ := s.History(ctx, pid)
+	h, _ := historyOf(s, ctx, pid)
 	var actions []string
 	for _, c := range h {
 		if c.Entity == "gold" {

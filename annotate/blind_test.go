@@ -31,7 +31,7 @@ func TestOwnFlags(t *testing.T) {
 		t.Errorf("Flag returned %+v, want ann1's own reason, suggested, flagged by ann1", mine)
 	}
 	// Reviewers see every flagger with their reason.
-	items, err := s.Curations(ctx, annotate.CurationFilter{Kind: annotate.CurationNotRelevant})
+	items, err := curationsOf(s, ctx, annotate.CurationFilter{Kind: annotate.CurationNotRelevant})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -280,10 +280,11 @@ func sameItem(a, b annotate.ConsensusItem) bool {
 func TestDisagreementQueueByConsensusConfidence(t *testing.T) {
 	f := newConsensusFixture(t)
 	ctx := context.Background()
-	ds, total, err := f.s.DisagreementQueue(ctx, annotate.DisagreementFilter{Order: annotate.QueueByConfidence, Limit: 100})
+	page, err := f.s.DisagreementQueue(ctx, annotate.DisagreementFilter{Order: annotate.QueueByConfidence, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
+	ds, total := page.Items, page.Total
 	if total != 11 || len(ds) != 11 {
 		t.Fatalf("queue: %d of %d, want 11 of 11", len(ds), total)
 	}
@@ -298,7 +299,7 @@ func TestDisagreementQueueByConsensusConfidence(t *testing.T) {
 	if c := ds[0].Consensus["stance"]; !slices.Equal(c.Values, []string{"agree"}) || len(ds[0].Consensus) != 2 {
 		t.Errorf("the tied paragraph's consensus = %+v, want agree on stance, and topic beside it", ds[0].Consensus)
 	}
-	_, _, err = f.s.DisagreementQueue(ctx, annotate.DisagreementFilter{Order: "newest"})
+	_, err = f.s.DisagreementQueue(ctx, annotate.DisagreementFilter{Order: "newest"})
 	var de *annotate.Error
 	if !errors.As(err, &de) || de.Field != "order" {
 		t.Errorf("order newest: %v, want an invalid order", err)

@@ -149,7 +149,7 @@ func TestImportRevision(t *testing.T) {
 				t.Errorf("carried labels of %s on paragraph %d = %v, want %v", u.Name, pid, a.Labels, want)
 			}
 		}
-		h, err := s.History(ctx, pid)
+		h, err := historyOf(s, ctx, pid)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -407,7 +407,7 @@ func TestImportSuggestions(t *testing.T) {
 		}
 	}
 
-	items, err := s.Curations(ctx, annotate.CurationFilter{Kind: annotate.CurationBoilerplate})
+	items, err := curationsOf(s, ctx, annotate.CurationFilter{Kind: annotate.CurationBoilerplate})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -176,6 +176,9 @@ func uniq(ids []int64) []int64 {
 	return out
 }
 
+// curationStatuses lists the statuses a flag can have.
+var curationStatuses = []string{StatusSuggested, StatusConfirmed, StatusDismissed}
+
 // CurationItem is a flag with the text of its paragraph and document, and
 // everyone who flagged it, for reviewers.
 type CurationItem struct {
@@ -184,6 +187,9 @@ type CurationItem struct {
 	DocumentID    int64  `json:"document_id"`
 	DocumentTitle string `json:"document_title"`
 	Position      int    `json:"position"`
+	// FlaggedByName names who raised the flag; empty for the import's
+	// suggestions and for removed users.
+	FlaggedByName string `json:"flagged_by_name,omitempty"`
 	// Flaggers are the users who flagged the paragraph with this kind, with
 	// their reasons, oldest first; empty for a suggestion of the import.
 	Flaggers []Flagger `json:"flaggers" gorm:"-"`
@@ -197,22 +203,42 @@ type Flagger struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// CurationFilter narrows Curations. Empty fields match everything.
+// CurationFilter asks for one page of curation flags. Empty Status and
+// Kind match everything.
 type CurationFilter struct {
 	Status string
 	Kind   string
-	Limit  int
-	Offset int
+	// Limit is the most flags returned (1 to MaxCurationLimit; 0 means
+	// DefaultCurationLimit).
+	Limit int
+	// After is the cursor: the Next of the page before, 0 for the first.
+	After int64
 }
 
-// Curations lists the flags on current paragraphs, in document order.
-func (s *Store) Curations(ctx context.Context, f CurationFilter) ([]CurationItem, error) {
+// CurationPage is one page of curation flags; Next is the cursor of the
+// page after, 0 on the last.
+type CurationPage struct {
+	Curations []CurationItem `json:"curations"`
+	Next      int64          `json:"next,omitempty"`
+}
+
+// Curations returns one page of the flags on current paragraphs, in the
+// order they were first raised (the import's suggestions in reading
+// order), with the name of who raised each and everyone who flagged it.
+func (s *Store) Curations(ctx context.Context, f CurationFilter) (*CurationPage, error) {
+	if err := checkList(&f.Limit, DefaultCurationLimit, MaxCurationLimit, f.After); err != nil {
+		return nil, err
+	}
 	q := s.read(ctx).Table("curations c").
-		Select("c.*, p.text, p.document_id, p.position, d.title AS document_title").
+		Select("c.*, p.text, p.document_id, p.position, d.title AS document_title, fu.name AS flagged_by_name").
 		Joins("JOIN paragraphs p ON p.id = c.paragraph_id").
 		Joins("JOIN documents d ON d.id = p.document_id").
+		Joins("LEFT JOIN users fu ON fu.id = c.flagged_by").
 		Where("p.is_current = ?", true)
 	if f.Status != "" {
+		if !contains(curationStatuses, f.Status) {
+			return nil, &Error{Code: EINVALID, Field: "status", Message: fmt.Sprintf("unknown flag status %q", f.Status), Allowed: curationStatuses}
+		}
 		q = q.Where("c.status = ?", f.Status)
 	}
 	if f.Kind != "" {
@@ -221,15 +247,13 @@ func (s *Store) Curations(ctx context.Context, f CurationFilter) ([]CurationItem
 		}
 		q = q.Where("c.kind = ?", f.Kind)
 	}
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 1000
+	out, next, err := pageByID(q, "c.id", f.After, f.Limit, func(c *CurationItem) int64 { return c.ID })
+	if err != nil {
+		return nil, err
 	}
-	var out []CurationItem
-	if err := q.Order("p.document_id, p.position, c.kind").Limit(f.Limit).Offset(f.Offset).Scan(&out).Error; err != nil {
-		return nil, translate(err)
-	}
+	page := &CurationPage{Curations: out, Next: next}
 	if len(out) == 0 {
-		return out, nil
+		return page, nil
 	}
 	ids := make([]int64, len(out))
 	for i := range out {
@@ -258,5 +282,5 @@ func (s *Store) Curations(ctx context.Context, f CurationFilter) ([]CurationItem
 			out[i].Flaggers = append(out[i].Flaggers, r.Flagger)
 		}
 	}
-	return out, nil
+	return page, nil
 }

@@ -1,6 +1,7 @@
 package annotate
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -258,6 +259,17 @@ func escapeLike(s string) string {
 	return strings.NewReplacer("\\", "\\\\", "%", "\\%", "_", "\\_").Replace(s)
 }
 
+// DocumentsByID returns the documents with the given ids, in id order;
+// ids of no document are left out.
+func (s *Store) DocumentsByID(ctx context.Context, ids []int64) ([]Document, error) {
+	docs, err := findByIDs[Document](s.read(ctx), ids, "")
+	if err != nil {
+		return nil, translate(err)
+	}
+	slices.SortFunc(docs, func(a, b Document) int { return cmp.Compare(a.ID, b.ID) })
+	return docs, nil
+}
+
 // Document returns one document.
 func (s *Store) Document(ctx context.Context, id int64) (*Document, error) {
 	var d Document
@@ -278,17 +290,109 @@ type ParagraphStatus struct {
 	Flags      []Curation `json:"flags"`
 }
 
-// Paragraphs returns the current paragraphs of a document in order, with the
-// user's status on each.
+// ParagraphQuery asks for one page of a document's current paragraphs.
+type ParagraphQuery struct {
+	// Limit is the most paragraphs returned (1 to MaxParagraphLimit; 0
+	// means DefaultParagraphLimit).
+	Limit int
+	// From is the cursor: the position to start at, the Next of the page
+	// before, or 0 for the first page.
+	From int
+}
+
+// ParagraphPage is one page of a document's paragraphs. Next is the
+// position the page after starts at, 0 when this is the last.
+type ParagraphPage struct {
+	Paragraphs []ParagraphStatus `json:"paragraphs"`
+	Next       int               `json:"next,omitempty"`
+}
+
+// Paragraphs returns every current paragraph of a document in order, with
+// the user's status on each. It reads the whole document: commands that
+// want all of it use it; pages and the API use ParagraphPage.
 func (s *Store) Paragraphs(ctx context.Context, documentID, userID int64) ([]ParagraphStatus, error) {
 	if _, err := s.Document(ctx, documentID); err != nil {
 		return nil, err
 	}
-	db := s.read(ctx)
 	var ps []Paragraph
-	if err := db.Where("document_id = ? AND is_current = ?", documentID, true).Order("position").Find(&ps).Error; err != nil {
+	if err := s.read(ctx).Where("document_id = ? AND is_current = ?", documentID, true).Order("position").Find(&ps).Error; err != nil {
 		return nil, translate(err)
 	}
+	return s.paragraphStatuses(ctx, userID, ps)
+}
+
+// ParagraphPage returns one page of the current paragraphs of a document in
+// reading order, with the user's status on each, read for the page alone.
+func (s *Store) ParagraphPage(ctx context.Context, documentID, userID int64, q ParagraphQuery) (*ParagraphPage, error) {
+	if err := checkList(&q.Limit, DefaultParagraphLimit, MaxParagraphLimit, int64(q.From)); err != nil {
+		return nil, err
+	}
+	if _, err := s.Document(ctx, documentID); err != nil {
+		return nil, err
+	}
+	ps := []Paragraph{}
+	err := s.read(ctx).Where("document_id = ? AND is_current = ? AND position >= ?", documentID, true, q.From).
+		Order("position").Limit(q.Limit + 1).Find(&ps).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	page := &ParagraphPage{}
+	if len(ps) > q.Limit {
+		ps = ps[:q.Limit]
+		page.Next = ps[len(ps)-1].Position + 1
+	}
+	page.Paragraphs, err = s.paragraphStatuses(ctx, userID, ps)
+	return page, err
+}
+
+// ParagraphCounts counts a document's current paragraphs, and those of
+// them that someone labelled, from the paragraphs alone.
+func (s *Store) ParagraphCounts(ctx context.Context, documentID int64) (total, labelled int64, err error) {
+	var row struct{ Total, Labelled int64 }
+	err = s.read(ctx).Model(&Paragraph{}).Select("count(*) AS total, COALESCE(sum(CASE WHEN annotators > 0 THEN 1 ELSE 0 END), 0) AS labelled").
+		Where("document_id = ? AND is_current = ?", documentID, true).Scan(&row).Error
+	return row.Total, row.Labelled, translate(err)
+}
+
+// RecentlyDone returns the last n current paragraphs of a document that the
+// user labelled or skipped before position before (anywhere when before is
+// negative), in reading order.
+func (s *Store) RecentlyDone(ctx context.Context, documentID, userID int64, before, n int) ([]ParagraphStatus, error) {
+	db := s.read(ctx).Where("document_id = ? AND is_current = ?", documentID, true).
+		Where("(id IN (SELECT paragraph_id FROM annotations WHERE user_id = ?) OR id IN (SELECT paragraph_id FROM skips WHERE user_id = ?))", userID, userID)
+	if before >= 0 {
+		db = db.Where("position < ?", before)
+	}
+	var ps []Paragraph
+	if err := db.Order("position DESC").Limit(n).Find(&ps).Error; err != nil {
+		return nil, translate(err)
+	}
+	slices.Reverse(ps)
+	return s.paragraphStatuses(ctx, userID, ps)
+}
+
+// LastWorkedDocument returns the id of the last document, in import order,
+// in which the user labelled or skipped a current paragraph, 0 when there
+// is none.
+func (s *Store) LastWorkedDocument(ctx context.Context, userID int64) (int64, error) {
+	var ids []int64
+	err := s.read(ctx).Raw(`SELECT COALESCE(max(d), 0) FROM (
+ SELECT max(p.document_id) AS d FROM annotations a JOIN paragraphs p ON p.id = a.paragraph_id WHERE a.user_id = ? AND p.is_current = ?
+ UNION ALL SELECT max(p.document_id) AS d FROM skips k JOIN paragraphs p ON p.id = k.paragraph_id WHERE k.user_id = ? AND p.is_current = ?) w`,
+		userID, true, userID, true).Scan(&ids).Error
+	if err != nil || len(ids) == 0 {
+		return 0, translate(err)
+	}
+	return ids[0], nil
+}
+
+// paragraphStatuses returns ps with the user's status on each, in a fixed
+// number of queries.
+func (s *Store) paragraphStatuses(ctx context.Context, userID int64, ps []Paragraph) ([]ParagraphStatus, error) {
+	if len(ps) == 0 {
+		return []ParagraphStatus{}, nil
+	}
+	db := s.read(ctx)
 	ids := make([]int64, len(ps))
 	for i, p := range ps {
 		ids[i] = p.ID

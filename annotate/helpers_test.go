@@ -80,3 +80,32 @@ func sqliteOnly(t *testing.T, s *annotate.Store) {
 		t.Skip("checks SQLite itself")
 	}
 }
+
+// historyOf returns a paragraph's whole history, which in a test fits one
+// page.
+func historyOf(s *annotate.Store, ctx context.Context, paragraphID int64) ([]annotate.Change, error) {
+	p, err := s.History(ctx, paragraphID, annotate.ListQuery{Limit: annotate.MaxHistoryLimit})
+	if err != nil {
+		return nil, err
+	}
+	return p.Changes, nil
+}
+
+// tokensOf returns a user's tokens, which in a test fit one page.
+func tokensOf(s *annotate.Store, ctx context.Context, userID int64) ([]annotate.Token, error) {
+	p, err := s.Tokens(ctx, userID, annotate.ListQuery{Limit: annotate.MaxTokenLimit})
+	if err != nil {
+		return nil, err
+	}
+	return p.Tokens, nil
+}
+
+// curationsOf returns the flags f keeps, which in a test fit one page.
+func curationsOf(s *annotate.Store, ctx context.Context, f annotate.CurationFilter) ([]annotate.CurationItem, error) {
+	f.Limit = annotate.MaxCurationLimit
+	p, err := s.Curations(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return p.Curations, nil
+}

@@ -27,7 +27,7 @@ func isConflict(err error) bool { return annotate.ErrorCode(err) == annotate.ECO
 // lastHistory returns the newest history row of a paragraph for an entity.
 func lastHistory(t *testing.T, s *annotate.Store, paragraphID int64, entity string) annotate.Change {
 	t.Helper()
-	h, err := s.History(context.Background(), paragraphID)
+	h, err := historyOf(s, context.Background(), paragraphID)
 	if err != nil {
 		t.Fatal(err)
 	}

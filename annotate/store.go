@@ -482,9 +482,22 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	return nil
 }
 
-// History returns the history rows of one paragraph, oldest first.
-func (s *Store) History(ctx context.Context, paragraphID int64) ([]Change, error) {
-	var out []Change
-	err := s.read(ctx).Where("paragraph_id = ?", paragraphID).Order("id").Find(&out).Error
-	return out, translate(err)
+// HistoryPage is one page of a paragraph's history; Next is the cursor of
+// the page after, 0 on the last.
+type HistoryPage struct {
+	Changes []Change `json:"history"`
+	Next    int64    `json:"next,omitempty"`
+}
+
+// History returns one page of every change to a paragraph's labels, skips,
+// notes and flags, oldest first.
+func (s *Store) History(ctx context.Context, paragraphID int64, q ListQuery) (*HistoryPage, error) {
+	if err := checkList(&q.Limit, DefaultHistoryLimit, MaxHistoryLimit, q.After); err != nil {
+		return nil, err
+	}
+	cs, next, err := pageByID(s.read(ctx).Where("paragraph_id = ?", paragraphID), "id", q.After, q.Limit, func(c *Change) int64 { return c.ID })
+	if err != nil {
+		return nil, err
+	}
+	return &HistoryPage{Changes: cs, Next: next}, nil
 }

@@ -130,11 +130,59 @@ func (s *Store) UserByName(ctx context.Context, name string) (*User, error) {
 	return &u, nil
 }
 
-// Users returns every user, by name.
+// UserPage is one page of users; Next is the cursor of the page after, 0
+// on the last.
+type UserPage struct {
+	Users []User `json:"users"`
+	Next  int64  `json:"next,omitempty"`
+}
+
+// Users returns every user, by name. Commands that list them all use it;
+// pages and the API use UserPage.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
 	var out []User
 	err := s.read(ctx).Order("name").Find(&out).Error
 	return out, translate(err)
+}
+
+// UserPage returns one page of users in the order they were added, those
+// whose name contains q.Search (ignoring case) when it is set.
+func (s *Store) UserPage(ctx context.Context, q ListQuery) (*UserPage, error) {
+	if err := checkList(&q.Limit, DefaultUserLimit, MaxUserLimit, q.After); err != nil {
+		return nil, err
+	}
+	if err := CheckText("q", q.Search, false); err != nil {
+		return nil, err
+	}
+	db := s.read(ctx).Model(&User{})
+	if like := likeTerm(q.Search); like != "" {
+		db = db.Where("lower(name) LIKE ? ESCAPE '\\'", like)
+	}
+	users, next, err := pageByID(db, "id", q.After, q.Limit, func(u *User) int64 { return u.ID })
+	if err != nil {
+		return nil, err
+	}
+	return &UserPage{Users: users, Next: next}, nil
+}
+
+// UserCount counts the users, disabled ones included.
+func (s *Store) UserCount(ctx context.Context) (int64, error) {
+	var n int64
+	return n, translate(s.read(ctx).Model(&User{}).Count(&n).Error)
+}
+
+// UserNames maps the given user ids to their names; ids of removed users
+// are left out.
+func (s *Store) UserNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	users, err := findByIDs[User](s.read(ctx), ids, "")
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make(map[int64]string, len(users))
+	for _, u := range users {
+		out[u.ID] = u.Name
+	}
+	return out, nil
 }
 
 // SetRole changes a user's role. The last admin cannot be demoted.
@@ -243,11 +291,24 @@ func (s *Store) CreateToken(ctx context.Context, userID int64, name string) (str
 	return secret, t, nil
 }
 
-// Tokens returns a user's tokens, revoked ones included.
-func (s *Store) Tokens(ctx context.Context, userID int64) ([]Token, error) {
-	var out []Token
-	err := s.read(ctx).Where("user_id = ?", userID).Order("id").Find(&out).Error
-	return out, translate(err)
+// TokenPage is one page of a user's tokens; Next is the cursor of the page
+// after, 0 on the last.
+type TokenPage struct {
+	Tokens []Token `json:"tokens"`
+	Next   int64   `json:"next,omitempty"`
+}
+
+// Tokens returns one page of a user's tokens, revoked ones included, oldest
+// first; q.Search is ignored.
+func (s *Store) Tokens(ctx context.Context, userID int64, q ListQuery) (*TokenPage, error) {
+	if err := checkList(&q.Limit, DefaultTokenLimit, MaxTokenLimit, q.After); err != nil {
+		return nil, err
+	}
+	ts, next, err := pageByID(s.read(ctx).Where("user_id = ?", userID), "id", q.After, q.Limit, func(t *Token) int64 { return t.ID })
+	if err != nil {
+		return nil, err
+	}
+	return &TokenPage{Tokens: ts, Next: next}, nil
 }
 
 // RevokeToken revokes one token of a user for good.

@@ -205,7 +205,7 @@ func TestTokens(t *testing.T) {
 	if _, err := s.UserByToken(ctx, secret); !errors.Is(err, annotate.ErrUnauthorized) {
 		t.Errorf("revoked token: %v, want EUNAUTHORIZED", err)
 	}
-	toks, err := s.Tokens(ctx, u.ID)
+	toks, err := tokensOf(s, ctx, u.ID)
 	if err != nil || len(toks) != 1 || toks[0].RevokedAt == nil {
 		t.Errorf("tokens = %+v %v, want one revoked", toks, err)
 	}
@@ -349,7 +349,7 @@ func TestTokenLastUse(t *testing.T) {
 	}
 	lastUse := func() map[string]*time.Time {
 		t.Helper()
-		toks, err := s.Tokens(ctx, u.ID)
+		toks, err := tokensOf(s, ctx, u.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -112,8 +112,9 @@ func viewDisagreement(sc *annotate.Schema, d *annotate.Disagreement) disagreemen
 	return v
 }
 
-// parseDisagreementFilter reads limit, offset, include_resolved, order
-// and document.
+// parseDisagreementFilter reads limit, next (the cursor a page gave),
+// offset (for clients that count; ignored with next), include_resolved,
+// order and document.
 func parseDisagreementFilter(c *gin.Context) (annotate.DisagreementFilter, error) {
 	var f annotate.DisagreementFilter
 	var err error
@@ -123,6 +124,7 @@ func parseDisagreementFilter(c *gin.Context) (annotate.DisagreementFilter, error
 	if f.Offset, err = queryInt(c, "offset", 0, 0, 1<<30); err != nil {
 		return f, err
 	}
+	f.After = c.Query("next")
 	if raw := c.Query("include_resolved"); raw != "" {
 		if f.IncludeResolved, err = strconv.ParseBool(raw); err != nil {
 			return f, annotate.Invalidf("include_resolved", "include_resolved must be true or false, got %q", raw)
@@ -135,11 +137,12 @@ func parseDisagreementFilter(c *gin.Context) (annotate.DisagreementFilter, error
 	return f, err
 }
 
-// adjudicationPage is one page of the disagreement queue and how many
-// paragraphs the whole queue holds.
+// adjudicationPage is one page of the disagreement queue, how many
+// paragraphs the whole queue holds and the cursor of the page after.
 type adjudicationPage struct {
 	Items []disagreementView `json:"items"`
 	Total int                `json:"total"`
+	Next  string             `json:"next,omitempty"`
 }
 
 // loadAdjudication reads one page of the disagreement queue in its API shape.
@@ -149,19 +152,20 @@ func (s *Server) loadAdjudication(c *gin.Context, f annotate.DisagreementFilter)
 	if err != nil {
 		return nil, nil, err
 	}
-	ds, total, err := s.store.DisagreementQueue(ctx, f)
+	page, err := s.store.DisagreementQueue(ctx, f)
 	if err != nil {
 		return nil, nil, err
 	}
-	out := &adjudicationPage{Items: make([]disagreementView, len(ds)), Total: total}
-	for i := range ds {
-		out.Items[i] = viewDisagreement(sc, &ds[i])
+	out := &adjudicationPage{Items: make([]disagreementView, len(page.Items)), Total: page.Total, Next: page.Next}
+	for i := range page.Items {
+		out.Items[i] = viewDisagreement(sc, &page.Items[i])
 	}
 	return out, sc, nil
 }
 
-// listDisagreements returns the disagreement queue, most disputed first:
-// {"items": [...], "total": N}.
+// listDisagreements returns one page of the disagreement queue, most
+// disputed (or least confident) first: {"items": [...], "total": N,
+// "next": cursor}; ?next= continues right after the page that gave it.
 func (s *Server) listDisagreements(c *gin.Context) {
 	f, err := parseDisagreementFilter(c)
 	if err != nil {

@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -23,6 +25,11 @@ type adjudicateBoot struct {
 	Order string `json:"order"`
 	// ConsensusMethod is the gold method of accepting the consensus.
 	ConsensusMethod string `json:"consensus_method"`
+	// Next is the cursor of the page after the first ("" when it is the
+	// whole queue); Filter the query string of the page's filters, which
+	// every further page keeps.
+	Next   string `json:"next"`
+	Filter string `json:"filter"`
 }
 
 // bootDimension is a dimension as the adjudication page draws it.
@@ -57,10 +64,18 @@ func (s *Server) showAdjudicate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	boot := adjudicateBoot{Items: page.Items, Total: page.Total, PageSize: adjudicatePageSize, OpenValues: map[string][]string{}, User: me(c).Name, Order: f.Order, ConsensusMethod: annotate.ConsensusMethod}
+	boot := adjudicateBoot{Items: page.Items, Total: page.Total, PageSize: adjudicatePageSize, OpenValues: map[string][]string{}, User: me(c).Name, Order: f.Order, ConsensusMethod: annotate.ConsensusMethod, Next: page.Next}
 	if boot.Order == "" {
 		boot.Order = annotate.QueueByDisputed
 	}
+	filter := url.Values{"order": {boot.Order}}
+	for _, d := range f.Documents {
+		filter.Add("document", strconv.FormatInt(d, 10))
+	}
+	if f.IncludeResolved {
+		filter.Set("include_resolved", "true")
+	}
+	boot.Filter = filter.Encode()
 	for i := range sc.Dimensions {
 		d := &sc.Dimensions[i]
 		bd := bootDimension{Name: d.Name, Title: d.Title, Kind: d.Kind, Required: d.Required, Options: []bootOption{}}

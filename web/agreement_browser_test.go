@@ -229,3 +229,58 @@ func TestBrowserAgreementScreens(t *testing.T) {
 	}
 	t.Logf("screenshots in %s", dir)
 }
+
+// TestBrowserAgreementDocumentSearch picks documents for the agreement
+// filter with the search box: typing shows matches from the documents
+// API, Enter or a click adds one as a chip, × removes it, and applying the
+// filter keeps the chosen ones by id.
+func TestBrowserAgreementDocumentSearch(t *testing.T) {
+	env := browserServer(t)
+	agreeBrowserWork(t, env)
+	browserUser(t, env, "rita", annotate.RoleReviewer)
+	ctx := context.Background()
+	page, err := env.Store.DocumentPage(ctx, 0, annotate.DocumentQuery{Limit: 2})
+	if err != nil || len(page.Documents) < 2 {
+		t.Fatalf("two seed documents: %v %v", page, err)
+	}
+	first, second := page.Documents[0], page.Documents[1]
+	// A word of each title that the other title lacks.
+	word := func(d, other annotate.DocumentProgress) string {
+		for _, w := range strings.Fields(d.Title) {
+			if len(w) > 4 && !strings.Contains(strings.ToLower(other.Title), strings.ToLower(w)) {
+				return w
+			}
+		}
+		return d.Key
+	}
+	tab := browserTab(t, 3*time.Minute)
+	browserLogin(t, tab, env, "rita")
+	browserDo(t, tab, chromedp.Navigate(env.URL+"/agreement"), chromedp.WaitVisible(chromedp.ID("ag-find")))
+	if browserEval[bool](t, tab, `!!document.querySelector('select[name=document]')`) {
+		t.Fatal("the agreement page still lists every document in a select")
+	}
+	browserDo(t, tab, chromedp.Focus(chromedp.ID("ag-find")), chromedp.KeyEvent(word(first, second)))
+	browserWait(t, tab, "a match for the first document", fmt.Sprintf(`Array.from(document.querySelectorAll('#ag-find-list li[role=option]')).some(function (li) { return li.textContent.indexOf(%q) >= 0; })`, first.Title))
+	if got := browserEval[string](t, tab, `document.getElementById('ag-find').getAttribute('aria-expanded')`); got != "true" {
+		t.Errorf("aria-expanded = %q while the matches show, want true", got)
+	}
+	browserDo(t, tab, chromedp.KeyEvent(kb.Enter))
+	browserWait(t, tab, "the first document's chip", fmt.Sprintf(`!!document.querySelector('#ag-docs input[name=document][value="%d"]') && document.getElementById('ag-find').value === ''`, first.ID))
+	browserDo(t, tab, chromedp.KeyEvent(word(second, first)))
+	browserWait(t, tab, "a match for the second document", fmt.Sprintf(`Array.from(document.querySelectorAll('#ag-find-list li[role=option]')).some(function (li) { return li.textContent.indexOf(%q) >= 0; })`, second.Title))
+	browserEval[bool](t, tab, fmt.Sprintf(`(function () {
+		var li = Array.from(document.querySelectorAll('#ag-find-list li[role=option]')).find(function (li) { return li.textContent.indexOf(%q) >= 0; });
+		li.dispatchEvent(new MouseEvent('mousedown', {bubbles: true}));
+		return true;
+	})()`, second.Title))
+	browserWait(t, tab, "two chips", `document.querySelectorAll('#ag-docs input[name=document]').length === 2`)
+	// Removing the first leaves the second; applying keeps it by id.
+	browserDo(t, tab, chromedp.Click(chromedp.CSS(fmt.Sprintf(`#ag-docs li:has(input[value="%d"]) [data-remove]`, first.ID))))
+	browserWait(t, tab, "one chip", `document.querySelectorAll('#ag-docs input[name=document]').length === 1`)
+	browserDo(t, tab,
+		chromedp.Click(chromedp.CSS(`form.ag-filters button[type=submit]`)),
+		chromedp.Sleep(500*time.Millisecond), // let the form's navigation start
+		chromedp.WaitVisible(chromedp.ID("ag-find")),
+	)
+	browserWait(t, tab, "the filtered page", fmt.Sprintf(`location.search.indexOf('document=%d') >= 0 && location.search.indexOf('document=%d') < 0 && !!document.querySelector('#ag-docs input[value="%d"]')`, second.ID, first.ID, second.ID))
+}

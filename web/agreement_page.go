@@ -17,8 +17,10 @@ import (
 // agreementPageData is what the agreement page shows: the filter form with
 // its choices, the report and, per dimension, its graphics.
 type agreementPageData struct {
-	Query        agreementFormValues
-	Documents    []annotate.DocumentProgress
+	Query agreementFormValues
+	// Documents are the documents the filter keeps, found by id: the page
+	// never lists every document, it searches them (see findDocument).
+	Documents    []annotate.Document
 	AllAnnotator []string
 	Report       *annotate.AgreementReport
 	Dims         []agreementDimView
@@ -26,10 +28,12 @@ type agreementPageData struct {
 
 // agreementFormValues are the filter form's current values.
 type agreementFormValues struct {
-	Documents  map[int64]bool
 	Annotators map[string]bool
-	From, To   string
-	A, B       string
+	// Find is the text typed in the document search box, kept when it
+	// named no single document.
+	Find     string
+	From, To string
+	A, B     string
 }
 
 // agreementDimView is one dimension of the page.
@@ -149,21 +153,20 @@ type confusionCell struct {
 // filter the labels, ?a=&b= choose the pair whose confusion matrices show.
 func (s *Server) showAgreement(c *gin.Context) {
 	ctx := c.Request.Context()
-	data := agreementPageData{Query: agreementFormValues{Documents: map[int64]bool{}, Annotators: map[string]bool{}, From: c.Query("from"), To: c.Query("to"), A: c.Query("a"), B: c.Query("b")}}
+	data := agreementPageData{Query: agreementFormValues{Annotators: map[string]bool{}, From: c.Query("from"), To: c.Query("to"), A: c.Query("a"), B: c.Query("b")}}
 	var err error
-	if data.Documents, err = s.store.Documents(ctx, 0); err != nil {
-		s.fail(c, err)
-		return
-	}
 	if data.AllAnnotator, err = s.store.Annotators(ctx, nil); err != nil {
 		s.fail(c, err)
 		return
 	}
 	q, err := parseAgreementQuery(c)
 	if err == nil {
-		for _, id := range q.Filter.Documents {
-			data.Query.Documents[id] = true
-		}
+		err = s.findDocument(c, &q.Filter, &data)
+	}
+	if err == nil {
+		data.Documents, err = s.store.DocumentsByID(ctx, q.Filter.Documents)
+	}
+	if err == nil {
 		for _, a := range q.Filter.Annotators {
 			data.Query.Annotators[a] = true
 		}
@@ -173,6 +176,12 @@ func (s *Server) showAgreement(c *gin.Context) {
 		if annotate.ErrorCode(err) != annotate.EINVALID {
 			s.fail(c, err)
 			return
+		}
+		// The documents already chosen stay chosen on the form.
+		if data.Documents == nil && len(q.Filter.Documents) > 0 {
+			if docs, derr := s.store.DocumentsByID(ctx, q.Filter.Documents); derr == nil {
+				data.Documents = docs
+			}
 		}
 		s.render(c, http.StatusBadRequest, "agreement", Page{Error: annotate.ErrorMessage(err) + ". Change the filter and apply it again.", Data: data})
 		return
@@ -459,4 +468,59 @@ func newConfusion(m *agreement.Matrix, dim *annotate.Dimension, r *agreement.Rep
 		}
 	}
 	return cv
+}
+
+// findDocument adds to the filter the document that ?find= names, for
+// browsers without scripts (the page's script turns the box into a
+// type-ahead over the documents API, which adds documents by id): its file
+// name or title exactly, ignoring case, or the one document whose file
+// name or title contains the text. Anything else is a clear error that
+// says which documents match, without reading more than a page of them.
+func (s *Server) findDocument(c *gin.Context, f *annotate.AgreementFilter, data *agreementPageData) error {
+	text := strings.TrimSpace(c.Query("find"))
+	if text == "" {
+		return nil
+	}
+	data.Query.Find = text
+	page, err := s.store.DocumentPage(c.Request.Context(), 0, annotate.DocumentQuery{Limit: findDocumentLimit, Search: text})
+	if err != nil {
+		return err
+	}
+	var pick []annotate.DocumentProgress
+	for _, d := range page.Documents {
+		if strings.EqualFold(d.Key, text) || strings.EqualFold(d.Title, text) {
+			pick = append(pick, d)
+		}
+	}
+	if len(pick) == 0 && len(page.Documents) == 1 {
+		pick = page.Documents
+	}
+	switch {
+	case len(pick) == 1:
+		f.Documents = append(f.Documents, pick[0].ID)
+		data.Query.Find = ""
+		return nil
+	case len(page.Documents) == 0:
+		return annotate.Invalidf("find", "no document's title or file name contains %q", text)
+	}
+	var names []string
+	for _, d := range page.Documents[:min(5, len(page.Documents))] {
+		names = append(names, docName(d.Document))
+	}
+	more := ""
+	if len(page.Documents) > 5 || page.Next != 0 {
+		more = ", …"
+	}
+	return annotate.Invalidf("find", "%q matches several documents (%s%s); type more of the title or the file name", text, strings.Join(names, "; "), more)
+}
+
+// findDocumentLimit is how many matches findDocument reads to decide.
+const findDocumentLimit = 20
+
+// docName is how a document is named on a page: its title, else its key.
+func docName(d annotate.Document) string {
+	if d.Title != "" {
+		return d.Title
+	}
+	return d.Key
 }

@@ -8,14 +8,21 @@ import (
 	"concord/annotate"
 )
 
-// listUsers lists every user (admins).
+// listUsers lists one page of users in the order they were added
+// (admins): ?limit= (default 50, at most 500), ?next= and ?q= (name
+// contains).
 func (s *Server) listUsers(c *gin.Context) {
-	us, err := s.store.Users(c.Request.Context())
+	q, err := listQuery(c, annotate.DefaultUserLimit, annotate.MaxUserLimit)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"users": nonNil(us)})
+	page, err := s.store.UserPage(c.Request.Context(), q)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, withNext(gin.H{"users": page.Users}, page.Next))
 }
 
 // createUserRequest is the body of POST /api/v1/users.
@@ -108,7 +115,8 @@ func (s *Server) updateUser(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"user": u})
 }
 
-// listUserTokens lists a user's tokens (admins).
+// listUserTokens lists one page of a user's tokens (admins), paged as
+// listMyTokens.
 func (s *Server) listUserTokens(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -120,12 +128,17 @@ func (s *Server) listUserTokens(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ts, err := s.store.Tokens(ctx, id)
+	q, err := listQuery(c, annotate.DefaultTokenLimit, annotate.MaxTokenLimit)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"tokens": nonNil(ts)})
+	page, err := s.store.Tokens(ctx, id, q)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, withNext(gin.H{"tokens": page.Tokens}, page.Next))
 }
 
 // revokeUserToken revokes a token of any user (admins).

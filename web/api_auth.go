@@ -71,14 +71,20 @@ func (s *Server) createToken(c *gin.Context) {
 	c.JSON(http.StatusCreated, gin.H{"token": secret, "id": t.ID, "name": t.Name, "created_at": t.CreatedAt})
 }
 
-// listMyTokens lists the caller's tokens, without their secrets.
+// listMyTokens lists one page of the caller's tokens, without their
+// secrets: ?limit= (default 50, at most 500) and ?next=.
 func (s *Server) listMyTokens(c *gin.Context) {
-	ts, err := s.store.Tokens(c.Request.Context(), me(c).ID)
+	q, err := listQuery(c, annotate.DefaultTokenLimit, annotate.MaxTokenLimit)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"tokens": nonNil(ts)})
+	page, err := s.store.Tokens(c.Request.Context(), me(c).ID, q)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, withNext(gin.H{"tokens": page.Tokens}, page.Next))
 }
 
 // revokeMyToken revokes one of the caller's tokens.

@@ -125,7 +125,7 @@ func TestAPIBlindFlagsNotesValues(t *testing.T) {
 		t.Errorf("unknown status: got %d %s, want 400 naming the statuses", got, body)
 	}
 	// An annotator cannot decide a flag, theirs or anyone's.
-	cs, err := e.store.Curations(ctx, annotate.CurationFilter{})
+	cs, err := curationsOf(e.store, ctx, annotate.CurationFilter{})
 	if err != nil || len(cs) == 0 {
 		t.Fatalf("curations: %v %v", cs, err)
 	}

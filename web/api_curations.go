@@ -11,8 +11,9 @@ import (
 // curationStatuses lists the statuses a flag can have.
 var curationStatuses = []string{annotate.StatusSuggested, annotate.StatusConfirmed, annotate.StatusDismissed}
 
-// listCurations lists the curation flags on current paragraphs, narrowed by
-// status and kind (reviewers and admins).
+// listCurations lists one page of the curation flags on current paragraphs
+// in the order they were raised, narrowed by ?status= and ?kind= (reviewers
+// and admins): ?limit= (default 100, at most 500) and ?next=.
 func (s *Server) listCurations(c *gin.Context) {
 	status, err := queryChoice(c, "status", append([]string{"all"}, curationStatuses...))
 	if err != nil {
@@ -27,22 +28,21 @@ func (s *Server) listCurations(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	limit, err := queryInt(c, "limit", 1000, 1, 1000)
+	if _, ok := c.GetQuery("offset"); ok {
+		s.fail(c, annotate.Invalidf("offset", "the curation list is paged with next, not offset: follow the next of each page"))
+		return
+	}
+	q, err := listQuery(c, annotate.DefaultCurationLimit, annotate.MaxCurationLimit)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	offset, err := queryInt(c, "offset", 0, 0, 1<<30)
+	page, err := s.store.Curations(c.Request.Context(), annotate.CurationFilter{Status: status, Kind: kind, Limit: q.Limit, After: q.After})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	cs, err := s.store.Curations(c.Request.Context(), annotate.CurationFilter{Status: status, Kind: kind, Limit: limit, Offset: offset})
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"curations": nonNil(cs)})
+	c.JSON(http.StatusOK, withNext(gin.H{"curations": page.Curations}, page.Next))
 }
 
 // decideRequest is the body of a decision on a list of ids: POST

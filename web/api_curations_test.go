@@ -26,7 +26,7 @@ func TestCurationsAllStatuses(t *testing.T) {
 	if _, err := e.store.DecideCurations(ctx, e.users["admin"].ID, []int64{dup.ID}, annotate.StatusConfirmed); err != nil {
 		t.Fatal(err)
 	}
-	every, err := e.store.Curations(ctx, annotate.CurationFilter{})
+	every, err := curationsOf(e.store, ctx, annotate.CurationFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

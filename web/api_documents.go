@@ -70,11 +70,18 @@ func (s *Server) getDocument(c *gin.Context) {
 	c.JSON(http.StatusOK, d)
 }
 
-// listParagraphs returns a document's current paragraphs with the caller's
-// status on each. It never carries anyone's labels, nor, for annotators,
-// another annotator's flags.
+// listParagraphs returns one page of a document's current paragraphs in
+// reading order with the caller's status on each: ?limit= (default 100, at
+// most 500) and ?next= (the position the page starts at, from the page
+// before). It never carries anyone's labels, nor, for annotators, another
+// annotator's flags.
 func (s *Server) listParagraphs(c *gin.Context) {
 	id, err := pathID(c, "id")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	q, err := paragraphQuery(c)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -86,14 +93,30 @@ func (s *Server) listParagraphs(c *gin.Context) {
 		return
 	}
 	u := me(c)
-	ps, err := s.store.Paragraphs(ctx, id, u.ID)
+	page, err := s.store.ParagraphPage(ctx, id, u.ID, q)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if err := s.blindStatuses(ctx, u, ps); err != nil {
+	if err := s.blindStatuses(ctx, u, page.Paragraphs); err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"document": d, "paragraphs": nonNil(ps)})
+	c.JSON(http.StatusOK, withNext(gin.H{"document": d, "paragraphs": page.Paragraphs}, int64(page.Next)))
+}
+
+// paragraphQuery reads the paging parameters of a document's paragraphs.
+func paragraphQuery(c *gin.Context) (annotate.ParagraphQuery, error) {
+	limit, err := queryInt(c, "limit", annotate.DefaultParagraphLimit, 1, annotate.MaxParagraphLimit)
+	if err != nil {
+		return annotate.ParagraphQuery{}, err
+	}
+	from, err := queryCursor(c)
+	if err != nil {
+		return annotate.ParagraphQuery{}, err
+	}
+	if from > 1<<31 {
+		return annotate.ParagraphQuery{}, annotate.Invalidf("next", "next must be the cursor a page gave, got %q; start again without next", c.Query("next"))
+	}
+	return annotate.ParagraphQuery{Limit: limit, From: int(from)}, nil
 }

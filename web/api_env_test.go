@@ -209,7 +209,7 @@ func (e *apiEnv) paragraphs() (docID int64, ids []int64) {
 // history counts the history rows of a paragraph.
 func (e *apiEnv) history(paragraphID int64) int {
 	e.t.Helper()
-	h, err := e.store.History(context.Background(), paragraphID)
+	h, err := historyOf(e.store, context.Background(), paragraphID)
 	if err != nil {
 		e.t.Fatalf("history: %v", err)
 	}
@@ -229,4 +229,42 @@ func newAPIClient(t *testing.T) *http.Client {
 		t.Fatal(err)
 	}
 	return &http.Client{Jar: jar}
+}
+
+// historyOf returns a paragraph's whole history, which in a test fits one
+// page.
+func historyOf(s *annotate.Store, ctx context.Context, paragraphID int64) ([]annotate.Change, error) {
+	p, err := s.History(ctx, paragraphID, annotate.ListQuery{Limit: annotate.MaxHistoryLimit})
+	if err != nil {
+		return nil, err
+	}
+	return p.Changes, nil
+}
+
+// tokensOf returns a user's tokens, which in a test fit one page.
+func tokensOf(s *annotate.Store, ctx context.Context, userID int64) ([]annotate.Token, error) {
+	p, err := s.Tokens(ctx, userID, annotate.ListQuery{Limit: annotate.MaxTokenLimit})
+	if err != nil {
+		return nil, err
+	}
+	return p.Tokens, nil
+}
+
+// curationsOf returns the flags f keeps, which in a test fit one page.
+func curationsOf(s *annotate.Store, ctx context.Context, f annotate.CurationFilter) ([]annotate.CurationItem, error) {
+	f.Limit = annotate.MaxCurationLimit
+	p, err := s.Curations(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return p.Curations, nil
+}
+
+// notesOf returns the notes on a paragraph, which in a test fit one page.
+func notesOf(s *annotate.Store, ctx context.Context, paragraphID, userID int64, all bool) ([]annotate.Note, error) {
+	p, err := s.Notes(ctx, paragraphID, userID, all, annotate.ListQuery{})
+	if err != nil {
+		return nil, err
+	}
+	return p.Notes, nil
 }

@@ -69,21 +69,27 @@ func (s *Server) unskipParagraph(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-// listNotes returns the notes on a paragraph: the caller's own for
-// annotators, everyone's for reviewers and admins.
+// listNotes returns one page of the notes on a paragraph, oldest first:
+// the caller's own for annotators, everyone's for reviewers and admins;
+// ?limit= (default 100, at most 500) and ?next=.
 func (s *Server) listNotes(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	u := me(c)
-	ns, err := s.store.Notes(c.Request.Context(), id, u.ID, u.Role.AtLeast(annotate.RoleReviewer))
+	q, err := listQuery(c, annotate.DefaultNoteLimit, annotate.MaxNoteLimit)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"notes": nonNil(ns)})
+	u := me(c)
+	page, err := s.store.Notes(c.Request.Context(), id, u.ID, u.Role.AtLeast(annotate.RoleReviewer), q)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, withNext(gin.H{"notes": page.Notes}, page.Next))
 }
 
 // noteRequest is the body of POST …/notes.
@@ -144,18 +150,23 @@ func (s *Server) flagParagraph(c *gin.Context) {
 	c.JSON(http.StatusCreated, blindFlag(u, f))
 }
 
-// paragraphHistory returns every change to a paragraph's labels, skips,
-// notes and flags, oldest first. Reviewers and admins only: it holds labels.
+// paragraphHistory returns one page of the changes to a paragraph's
+// labels, skips, notes and flags, oldest first: ?limit= (default 100, at
+// most 1000) and ?next=. Reviewers and admins only: it holds labels.
 func (s *Server) paragraphHistory(c *gin.Context) {
-	id, ok := s.pathParagraph(c)
-	if !ok {
-		return
-	}
-	ctx := c.Request.Context()
-	h, err := s.store.History(ctx, id)
+	q, err := listQuery(c, annotate.DefaultHistoryLimit, annotate.MaxHistoryLimit)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"history": nonNil(h)})
+	id, ok := s.pathParagraph(c)
+	if !ok {
+		return
+	}
+	page, err := s.store.History(c.Request.Context(), id, q)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, withNext(gin.H{"history": page.Changes}, page.Next))
 }

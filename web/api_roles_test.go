@@ -27,7 +27,7 @@ func TestAPIRoles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokens, err := e.store.Tokens(ctx, e.users["ann2"].ID)
+	tokens, err := tokensOf(e.store, ctx, e.users["ann2"].ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,7 +94,7 @@ func TestAPISessionCSRF(t *testing.T) {
 		t.Errorf("bearer PUT without CSRF: got %d, want 201; body: %s", got, body)
 	}
 	// A revoked token is refused everywhere.
-	toks, err := e.store.Tokens(ctx, e.users["ann2"].ID)
+	toks, err := tokensOf(e.store, ctx, e.users["ann2"].ID)
 	if err != nil {
 		t.Fatal(err)
 	}

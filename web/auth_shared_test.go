@@ -226,7 +226,7 @@ func TestAuthChangesAcrossServers(t *testing.T) {
 	if st, body, _ := e.send(1, http.DefaultClient, "alice", "GET", "/api/v1/me", nil, nil); st != 200 {
 		t.Fatalf("alice's token on B: %d %s", st, body)
 	}
-	toks, err := e.stores[0].Tokens(context.Background(), e.users["alice"].ID)
+	toks, err := tokensOf(e.stores[0], context.Background(), e.users["alice"].ID)
 	if err != nil || len(toks) != 1 {
 		t.Fatalf("tokens: %v %v", toks, err)
 	}

@@ -59,7 +59,7 @@ func TestBrowserSaveWhileServerDown(t *testing.T) {
 	if !a.Labels.Equal(want) || a.Version != 1 {
 		t.Errorf("stored %v version %d, want %v version 1", a.Labels, a.Version, want)
 	}
-	hist, err := env.Store.History(context.Background(), pid)
+	hist, err := historyOf(env.Store, context.Background(), pid)
 	if err != nil {
 		t.Fatal(err)
 	}

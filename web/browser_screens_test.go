@@ -169,6 +169,18 @@ func TestBrowserScreenshots(t *testing.T) {
 		{"export", "/export", "#export-form", nil},
 		{"account", "/account", "#a-current", nil},
 		{"not-found", "/no/such/page", ".error-page", nil},
+		// Paged lists with a page after the one shown.
+		{"paged-users", "/admin/users?limit=1", ".pager", nil},
+		{"paged-curation", "/admin/curation?status=all&limit=1", ".pager", nil},
+		{"paged-review-document", "/review/documents/" + itoa(doc) + "?limit=2", ".pager", nil},
+		{"paged-agreement-search", "/agreement", "#ag-find", func() {
+			browserDo(t, ctx, chromedp.Focus(chromedp.ID("ag-find")), chromedp.KeyEvent("the"))
+			browserWait(t, ctx, "document matches", `document.querySelectorAll('#ag-find-list li[role=option]').length > 0`)
+			browserDo(t, ctx, chromedp.KeyEvent(kb.Enter))
+			browserWait(t, ctx, "a chosen document", `document.querySelectorAll('#ag-docs li').length === 1`)
+			browserDo(t, ctx, chromedp.KeyEvent("s"))
+			browserWait(t, ctx, "more matches", `!document.getElementById('ag-find-list').hidden`)
+		}},
 	}
 	for _, v := range variants {
 		setup(v)

@@ -117,7 +117,7 @@ func checkConflict(t *testing.T, env *browserEnv, tab context.Context, pid int64
 func checkOneNote(t *testing.T, env *browserEnv, notePid int64) {
 	t.Helper()
 	u, _ := env.Store.UserByName(context.Background(), "ann")
-	notes, err := env.Store.Notes(context.Background(), notePid, u.ID, true)
+	notes, err := notesOf(env.Store, context.Background(), notePid, u.ID, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestBrowserOutboxRestart(t *testing.T) {
 				browserPendingDone(t, tab)
 			}
 			checkOneNote(t, env, notePid)
-			hist, err := env.Store.History(context.Background(), pid)
+			hist, err := historyOf(env.Store, context.Background(), pid)
 			if err != nil {
 				t.Fatal(err)
 			}

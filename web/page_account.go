@@ -13,6 +13,7 @@ import (
 // and a token just created, shown this once.
 type accountPage struct {
 	Tokens   []annotate.Token
+	Pager    *pager
 	NewToken string
 }
 
@@ -23,12 +24,12 @@ func (s *Server) showAccount(c *gin.Context) {
 
 func (s *Server) renderAccount(c *gin.Context, st int, p Page) {
 	data := p.Data.(*accountPage)
-	ts, err := s.store.Tokens(c.Request.Context(), currentUser(c).ID)
+	ts, pg, err := s.tokenPage(c, currentUser(c).ID, "/account")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	data.Tokens = ts
+	data.Tokens, data.Pager = ts, pg
 	s.render(c, st, "account", p)
 }
 

@@ -102,7 +102,7 @@ func TestAccountPage(t *testing.T) {
 	if got, err := e.store.UserByToken(ctx, tok); err != nil || got.ID != u.ID {
 		t.Fatalf("the new token does not authenticate ann3: %v", err)
 	}
-	ts, err := e.store.Tokens(ctx, u.ID)
+	ts, err := tokensOf(e.store, ctx, u.ID)
 	if err != nil || len(ts) != 1 {
 		t.Fatalf("tokens: %v %d", err, len(ts))
 	}

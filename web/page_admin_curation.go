@@ -5,22 +5,27 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"concord/annotate"
 )
 
-// adminCurationPage is the data of the curation page.
+// adminCurationPage is the data of the curation page: one page of flags.
 type adminCurationPage struct {
 	Items  []curationRow
 	Status string
 	Kind   string
 	Kinds  []string
+	Pager  *pager
+	// Back is the address of this very page, where a decision returns.
+	Back string
 }
 
-// showAdminCuration lists the curation flags, suggested ones first by
-// default, with their text, for deciding many at once.
+// showAdminCuration lists one page of the curation flags, suggested ones by
+// default, with their text, for deciding the ticked ones at once:
+// ?status=, ?kind=, ?limit= (default 100, at most 500) and ?next=.
 func (s *Server) showAdminCuration(c *gin.Context) {
 	status, err := queryChoice(c, "status", []string{"all", annotate.StatusSuggested, annotate.StatusConfirmed, annotate.StatusDismissed})
 	if err != nil {
@@ -35,32 +40,34 @@ func (s *Server) showAdminCuration(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	f := annotate.CurationFilter{Status: status, Kind: kind}
+	q, err := listQuery(c, annotate.DefaultCurationLimit, annotate.MaxCurationLimit)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f := annotate.CurationFilter{Status: status, Kind: kind, Limit: q.Limit, After: q.After}
 	if status == "all" {
 		f.Status = ""
 	}
-	items, err := s.store.Curations(c.Request.Context(), f)
+	page, err := s.store.Curations(c.Request.Context(), f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	users, err := s.store.Users(c.Request.Context())
-	if err != nil {
-		s.fail(c, err)
-		return
+	rows := make([]curationRow, len(page.Curations))
+	for i, it := range page.Curations {
+		rows[i] = curationRow{CurationItem: it, FlaggedBy: it.FlaggedByName}
 	}
-	names := make(map[int64]string, len(users))
-	for _, u := range users {
-		names[u.ID] = u.Name
+	base := url.Values{"status": {status}, "kind": {kind}}
+	if status == annotate.StatusSuggested {
+		base.Del("status")
 	}
-	rows := make([]curationRow, len(items))
-	for i, it := range items {
-		rows[i] = curationRow{CurationItem: it}
-		if it.FlaggedBy != nil {
-			rows[i].FlaggedBy = names[*it.FlaggedBy]
-		}
+	pg := newPager("flags", "/admin/curation", base, q.Limit, annotate.DefaultCurationLimit, q.After == 0, cursorString(page.Next))
+	back := "/admin/curation"
+	if raw := c.Request.URL.RawQuery; raw != "" {
+		back += "?" + raw
 	}
-	s.render(c, http.StatusOK, "admin_curation", &adminCurationPage{Items: rows, Status: status, Kind: kind, Kinds: annotate.CurationKinds})
+	s.render(c, http.StatusOK, "admin_curation", &adminCurationPage{Items: rows, Status: status, Kind: kind, Kinds: annotate.CurationKinds, Pager: pg, Back: back})
 }
 
 // curationRow is one flag of the curation page with the name of who
@@ -81,7 +88,12 @@ func (s *Server) submitAdminCuration(c *gin.Context) {
 		}
 		ids = append(ids, id)
 	}
-	back := "/admin/curation?" + url.Values{"status": {c.PostForm("filter_status")}, "kind": {c.PostForm("filter_kind")}}.Encode()
+	// The decision returns to the page it was made on: the same filters
+	// and the same cursor, so that the reviewer goes on from there.
+	back := c.PostForm("back")
+	if back != "/admin/curation" && !strings.HasPrefix(back, "/admin/curation?") {
+		back = "/admin/curation?" + url.Values{"status": {c.PostForm("filter_status")}, "kind": {c.PostForm("filter_kind")}}.Encode()
+	}
 	if len(ids) == 0 {
 		redirectFlash(c, back, "Tick at least one flag first.")
 		return

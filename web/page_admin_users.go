@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -22,7 +23,9 @@ func (s *Server) formFailure(c *gin.Context, err error) (int, string) {
 
 // adminUsersPage is the data of the user list.
 type adminUsersPage struct {
-	Users []annotate.User
+	Users  []annotate.User
+	Search string
+	Pager  *pager
 	// Created is the user just added; Password is their generated password,
 	// shown this once.
 	Created  *annotate.User
@@ -30,19 +33,27 @@ type adminUsersPage struct {
 	Form     struct{ Name, Role string }
 }
 
-// showAdminUsers lists the users with a form to add one.
+// showAdminUsers lists one page of users, in the order they were added,
+// with a form to add one: ?q= (name contains), ?limit= (default 50, at
+// most 500) and ?next=.
 func (s *Server) showAdminUsers(c *gin.Context) {
 	s.renderAdminUsers(c, http.StatusOK, Page{Data: &adminUsersPage{}})
 }
 
 func (s *Server) renderAdminUsers(c *gin.Context, st int, p Page) {
 	data := p.Data.(*adminUsersPage)
-	users, err := s.store.Users(c.Request.Context())
+	q, err := listQuery(c, annotate.DefaultUserLimit, annotate.MaxUserLimit)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	data.Users = users
+	page, err := s.store.UserPage(c.Request.Context(), q)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data.Users, data.Search = page.Users, q.Search
+	data.Pager = newPager("users", "/admin/users", url.Values{"q": {q.Search}}, q.Limit, annotate.DefaultUserLimit, q.After == 0, cursorString(page.Next))
 	if data.Form.Role == "" {
 		data.Form.Role = string(annotate.RoleAnnotator)
 	}
@@ -80,6 +91,7 @@ func (s *Server) submitAdminUser(c *gin.Context) {
 type adminUserPage struct {
 	Account  *annotate.User
 	Tokens   []annotate.Token
+	Pager    *pager
 	Password string
 }
 
@@ -109,12 +121,12 @@ func (s *Server) showAdminUser(c *gin.Context) {
 
 func (s *Server) renderAdminUser(c *gin.Context, st int, p Page) {
 	data := p.Data.(*adminUserPage)
-	ts, err := s.store.Tokens(c.Request.Context(), data.Account.ID)
+	ts, pg, err := s.tokenPage(c, data.Account.ID, "/admin/users/"+strconv.FormatInt(data.Account.ID, 10))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	data.Tokens = ts
+	data.Tokens, data.Pager = ts, pg
 	s.render(c, st, "admin_user", p)
 }
 

@@ -114,32 +114,18 @@ func (s *Server) recentWork(c *gin.Context, sc *annotate.Schema, u *annotate.Use
 	case doc != nil:
 		docID = doc.ID
 	default:
-		docs, err := s.store.Documents(ctx, uid)
-		if err != nil {
+		var err error
+		if docID, err = s.store.LastWorkedDocument(ctx, uid); err != nil {
 			return nil, err
-		}
-		for _, d := range docs {
-			if d.Mine+d.Skipped > 0 {
-				docID = d.ID
-			}
 		}
 	}
 	out := []recentItem{}
 	if docID == 0 {
 		return out, nil
 	}
-	ps, err := s.store.Paragraphs(ctx, docID, uid)
+	mine, err := s.store.RecentlyDone(ctx, docID, uid, before, maxRecent)
 	if err != nil {
 		return nil, err
-	}
-	var mine []annotate.ParagraphStatus
-	for _, p := range ps {
-		if (p.Labelled || p.Skipped) && (before < 0 || p.Position < before) {
-			mine = append(mine, p)
-		}
-	}
-	if len(mine) > maxRecent {
-		mine = mine[len(mine)-maxRecent:]
 	}
 	paras := make([]annotate.Paragraph, len(mine))
 	for i, p := range mine {

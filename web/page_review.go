@@ -2,7 +2,9 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -35,14 +37,20 @@ func (s *Server) showReview(c *gin.Context) {
 // reviewDocumentPage is the data of a document's review: every paragraph
 // with every annotator's labels side by side.
 type reviewDocumentPage struct {
-	Document    *annotate.Document
-	Paragraphs  []reviewParagraph
-	Legend      []reviewLegend
-	Only        string
-	Total       int
-	Disagreeing int
-	Labelled    int
+	Document   *annotate.Document
+	Paragraphs []reviewParagraph
+	Legend     []reviewLegend
+	Only       string
+	// Total and Labelled count the document's paragraphs; Disagreeing and
+	// Shown those of this page.
+	Total, Labelled    int64
+	Disagreeing, Shown int
+	Pager              *pager
 }
+
+// reviewPageSize is how many paragraphs a document's review shows at a
+// time: each has everyone's labels and notes.
+const reviewPageSize = 50
 
 // reviewLegend shows the colour of each option of a dimension.
 type reviewLegend struct {
@@ -58,6 +66,9 @@ type reviewParagraph struct {
 	Rows       []reviewRow
 	Disagree   bool
 	Notes      []annotate.Note
+	// MoreNotes says the paragraph has more notes than the page shows (the
+	// API's notes list pages through all of them).
+	MoreNotes bool
 }
 
 // reviewRow is one dimension across annotators.
@@ -85,9 +96,10 @@ func optionClass(d *annotate.Dimension, value string) (string, string, string) {
 	return "c6", value, "added by an annotator"
 }
 
-// showReviewDocument shows every paragraph of a document with every
-// annotator's labels and notes; ?only=disagreements keeps the paragraphs
-// where annotators differ.
+// showReviewDocument shows one page of a document's paragraphs with every
+// annotator's labels and notes: ?limit= (default 50, at most 500) and
+// ?next= (the position the page starts at); ?only=disagreements keeps the
+// paragraphs of the page where annotators differ.
 func (s *Server) showReviewDocument(c *gin.Context) {
 	ctx := c.Request.Context()
 	id, err := pathID(c, "id")
@@ -105,13 +117,40 @@ func (s *Server) showReviewDocument(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	u := currentUser(c)
-	ps, err := s.store.Paragraphs(ctx, id, u.ID)
+	only, err := queryChoice(c, "only", []string{"disagreements"})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	page := reviewDocumentPage{Document: doc, Only: c.Query("only"), Total: len(ps)}
+	limit, err := queryInt(c, "limit", reviewPageSize, 1, annotate.MaxParagraphLimit)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	pq, err := paragraphQuery(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	pq.Limit = limit
+	u := currentUser(c)
+	pp, err := s.store.ParagraphPage(ctx, id, u.ID, pq)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ps := pp.Paragraphs
+	page := reviewDocumentPage{Document: doc, Only: only, Shown: len(ps)}
+	if page.Total, page.Labelled, err = s.store.ParagraphCounts(ctx, id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	action := "/review/documents/" + strconv.FormatInt(id, 10)
+	next := ""
+	if pp.Next != 0 {
+		next = strconv.Itoa(pp.Next)
+	}
+	page.Pager = newPager("paragraphs", action, url.Values{"only": {only}}, limit, reviewPageSize, pq.From == 0, next)
 	for _, d := range sc.Dimensions {
 		if d.Kind == annotate.KindOpen {
 			continue
@@ -129,12 +168,12 @@ func (s *Server) showReviewDocument(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		notes, err := s.store.Notes(ctx, p.ID, u.ID, true)
+		notes, err := s.store.Notes(ctx, p.ID, u.ID, true, annotate.ListQuery{})
 		if err != nil {
 			s.fail(c, err)
 			return
 		}
-		rp := reviewParagraph{ParagraphStatus: p, Notes: notes}
+		rp := reviewParagraph{ParagraphStatus: p, Notes: notes.Notes, MoreNotes: notes.Next != 0}
 		for _, a := range anns {
 			rp.Annotators = append(rp.Annotators, a.UserName)
 		}
@@ -154,9 +193,6 @@ func (s *Server) showReviewDocument(c *gin.Context) {
 			}
 			rp.Disagree = rp.Disagree || row.Differs
 			rp.Rows = append(rp.Rows, row)
-		}
-		if len(anns) > 0 {
-			page.Labelled++
 		}
 		if rp.Disagree {
 			page.Disagreeing++

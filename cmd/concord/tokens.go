@@ -16,7 +16,7 @@ func init() {
 		summary: "create, list and revoke API tokens for scripts",
 		usage: `Usage:
   concord tokens create NAME [--user USER] [--db FILE]
-  concord tokens list [--user USER] [--db FILE]
+  concord tokens list [--user USER] [--limit N] [--next CURSOR] [--db FILE]
   concord tokens revoke ID [--user USER] [--db FILE]
 
 An API token lets a script call the JSON API as a user, with that user's
@@ -25,7 +25,9 @@ token is for. The token is printed once; only a hash of it is stored. A
 revoked token stops working at once and for good.
 
 Flags:
-  --user USER   whose tokens (default admin)
+  --user USER      whose tokens (default admin)
+  --limit N        tokens list prints at most N tokens (default 50, at most 500)
+  --next CURSOR    the page to print, as the page before says
 
 Examples:
   concord tokens create nightly-export
@@ -103,6 +105,8 @@ func tokensCreate(ctx context.Context, e *env, args []string) int {
 func tokensList(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("list")
 	user := fs.String("user", "admin", "whose tokens to list")
+	limit := fs.Int("limit", annotate.DefaultTokenLimit, "the most tokens to print")
+	next := fs.Int64("next", 0, "the cursor of the page to print, from the page before")
 	pos, code, ok := e.parse(fs, args)
 	if !ok {
 		return code
@@ -115,11 +119,12 @@ func tokensList(ctx context.Context, e *env, args []string) int {
 		return e.fail(err)
 	}
 	defer store.Close()
-	tokens, err := store.Tokens(ctx, u.ID)
+	page, err := store.Tokens(ctx, u.ID, annotate.ListQuery{Limit: *limit, After: *next})
 	if err != nil {
 		return e.fail(err)
 	}
-	if len(tokens) == 0 {
+	tokens := page.Tokens
+	if len(tokens) == 0 && *next == 0 {
 		fmt.Fprintf(e.stdout, "%s has no API tokens; create one with: concord tokens create NAME --user %s\n", u.Name, u.Name)
 		return 0
 	}
@@ -133,6 +138,9 @@ func tokensList(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Name, stamp(&t.CreatedAt), stamp(t.LastUsedAt), status)
 	}
 	tw.Flush()
+	if page.Next != 0 {
+		fmt.Fprintf(e.stdout, "more tokens follow: %s\n", nextCommand("concord tokens list --user "+shellQuote(u.Name), "", *limit, annotate.DefaultTokenLimit, page.Next))
+	}
 	return 0
 }
 

@@ -18,7 +18,7 @@ func init() {
 		summary: "add users, list them, change roles and passwords",
 		usage: `Usage:
   concord users add NAME [--role ROLE] [--password-stdin] [--db FILE]
-  concord users list [--db FILE]
+  concord users list [--search TEXT] [--limit N] [--next CURSOR] [--db FILE]
   concord users set-role NAME ROLE [--db FILE]
   concord users passwd NAME [--password-stdin] [--db FILE]
 
@@ -31,10 +31,15 @@ With --password-stdin the password is the first line of standard input (at
 least 10 characters); without it a password is generated and printed once.
 Setting a password ends the user's browser sessions.
 
+users list prints one page of users in the order they were added (--limit,
+default 50, at most 500), those whose name contains --search; when more
+follow it says how to print the next page (--next CURSOR).
+
 Examples:
   concord users add maria --role reviewer
   printf '%s\n' "$PASSWORD" | concord users add jonas --password-stdin
   concord users list
+  concord users list --search mar --limit 20
   concord users set-role jonas reviewer
   concord users passwd admin --password-stdin < admin-password.txt`,
 		settings:   []string{"db"},
@@ -110,11 +115,11 @@ func usersAdd(ctx context.Context, e *env, args []string) int {
 	// The first user must not leave the project without an admin: serve
 	// creates "admin" only while there are no users at all.
 	if r != annotate.RoleAdmin {
-		users, err := store.Users(ctx)
+		n, err := store.UserCount(ctx)
 		if err != nil {
 			return e.fail(err)
 		}
-		if len(users) == 0 {
+		if n == 0 {
 			admin, err := store.EnsureAdmin(ctx)
 			if err != nil {
 				return e.fail(err)
@@ -141,25 +146,28 @@ func usersAdd(ctx context.Context, e *env, args []string) int {
 
 func usersList(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("list")
+	search := fs.String("search", "", "list the users whose name contains this")
+	limit := fs.Int("limit", annotate.DefaultUserLimit, "the most users to print")
+	next := fs.Int64("next", 0, "the cursor of the page to print, from the page before")
 	pos, code, ok := e.parse(fs, args)
 	if !ok {
 		return code
 	}
 	if len(pos) > 0 {
-		return e.usageError("users list takes no arguments")
+		return e.usageError("users list takes no arguments; narrow it with --search")
 	}
 	store, err := e.openStore(ctx, false)
 	if err != nil {
 		return e.fail(err)
 	}
 	defer store.Close()
-	users, err := store.Users(ctx)
+	page, err := store.UserPage(ctx, annotate.ListQuery{Limit: *limit, After: *next, Search: *search})
 	if err != nil {
 		return e.fail(err)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED\tPASSWORD\tSTATUS")
-	for _, u := range users {
+	for _, u := range page.Users {
 		hasPassword := "yes"
 		if u.PasswordHash == "" {
 			hasPassword = "no"
@@ -171,7 +179,30 @@ func usersList(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Name, u.Role, u.CreatedAt.UTC().Format("2006-01-02 15:04"), hasPassword, status)
 	}
 	tw.Flush()
+	if page.Next != 0 {
+		fmt.Fprintf(e.stdout, "more users follow: %s\n", nextCommand("concord users list", *search, *limit, annotate.DefaultUserLimit, page.Next))
+	}
 	return 0
+}
+
+// nextCommand is the command that prints the page after a list's page.
+func nextCommand(cmd, search string, limit, def int, next int64) string {
+	if search != "" {
+		cmd += " --search " + shellQuote(search)
+	}
+	if limit != def {
+		cmd += fmt.Sprintf(" --limit %d", limit)
+	}
+	return fmt.Sprintf("%s --next %d", cmd, next)
+}
+
+// shellQuote quotes s for a POSIX shell when it holds more than letters,
+// digits and ._@-.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func usersSetRole(ctx context.Context, e *env, args []string) int {

@@ -147,3 +147,35 @@ func TestUsersAddRefusedChangesNothing(t *testing.T) {
 		t.Errorf("a refused users add left %d user(s) behind", len(users))
 	}
 }
+
+func TestUsersAndTokensListPages(t *testing.T) {
+	clearConcordEnv(t)
+	db := tempDB(t)
+	for _, name := range []string{"maria", "marek", "jonas"} {
+		mustRun(t, "correct horse battery\n", "users", "add", name, "--role", "admin", "--password-stdin", "--db", db)
+	}
+	r := mustRun(t, "", "users", "list", "--search", "MAR", "--limit", "1", "--db", db)
+	more := regexp.MustCompile(`more users follow: concord users list --search MAR --limit 1 --next (\d+)`).FindStringSubmatch(r.stdout)
+	if !strings.Contains(r.stdout, "maria") || strings.Contains(r.stdout, "marek") || more == nil {
+		t.Fatalf("first page of MAR:\n%s\nwant maria alone and the command for the next page", r.stdout)
+	}
+	r = mustRun(t, "", "users", "list", "--search", "MAR", "--limit", "1", "--next", more[1], "--db", db)
+	if !strings.Contains(r.stdout, "marek") || strings.Contains(r.stdout, "maria") || strings.Contains(r.stdout, "more users follow") {
+		t.Errorf("second page of MAR:\n%s\nwant marek alone and no more", r.stdout)
+	}
+	if r := concord(t, "", "users", "list", "--limit", "501", "--db", db); r.code == 0 || !strings.Contains(r.stderr, "limit must be from 1 to 500") {
+		t.Errorf("--limit 501: %v, want a failure that says the range", r)
+	}
+	for _, name := range []string{"one", "two", "three"} {
+		mustRun(t, "", "tokens", "create", name, "--user", "jonas", "--db", db)
+	}
+	r = mustRun(t, "", "tokens", "list", "--user", "jonas", "--limit", "2", "--db", db)
+	more = regexp.MustCompile(`more tokens follow: concord tokens list --user jonas --limit 2 --next (\d+)`).FindStringSubmatch(r.stdout)
+	if !strings.Contains(r.stdout, "one") || !strings.Contains(r.stdout, "two") || more == nil {
+		t.Fatalf("first page of tokens:\n%s\nwant one, two and the command for the next page", r.stdout)
+	}
+	r = mustRun(t, "", "tokens", "list", "--user", "jonas", "--limit", "2", "--next", more[1], "--db", db)
+	if !strings.Contains(r.stdout, "three") || strings.Contains(r.stdout, "one ") || strings.Contains(r.stdout, "more tokens") {
+		t.Errorf("second page of tokens:\n%s\nwant three alone", r.stdout)
+	}
+}

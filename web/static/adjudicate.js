@@ -12,7 +12,10 @@
   var dims = boot.dimensions || [];
   var items = boot.items || [];
   var total = boot.total || 0;
-  var idx = 0, choice = null, saving = false, loading = false, exhausted = items.length >= total;
+  // next is the cursor of the page after the last one loaded: the queue
+  // continues right after it, whatever was decided meanwhile.
+  var next = boot.next || '';
+  var idx = 0, choice = null, saving = false, loading = false, exhausted = !next;
   var form = $('adj-form');
 
   var optionInfo = {};
@@ -335,11 +338,12 @@
   function more() {
     if (loading || exhausted) return Promise.resolve();
     loading = true;
-    var offset = items.filter(function (x) { return !x.gold; }).length;
-    return C.api('GET', '/api/v1/adjudication?limit=' + boot.page_size + '&offset=' + offset + '&order=' + encodeURIComponent(boot.order || 'disputed')).then(function (r) {
+    return C.api('GET', '/api/v1/adjudication?limit=' + boot.page_size + '&next=' + encodeURIComponent(next) + '&' + boot.filter).then(function (r) {
       loading = false;
       if (r.status !== 200) { say('Could not load more paragraphs: ' + C.errorOf(r).message, 'bad'); return; }
       total = r.body.total + items.filter(function (x) { return x.gold; }).length;
+      next = r.body.next || '';
+      if (!next) exhausted = true;
       var have = {};
       items.forEach(function (x) { have[x.paragraph.id] = true; });
       var added = 0;

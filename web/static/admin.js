@@ -7,7 +7,7 @@
   var last = null;
   function update() {
     var n = boxes.filter(function (b) { return b.checked; }).length;
-    if (count) count.textContent = n ? n + ' of ' + boxes.length + ' selected' : boxes.length + ' flags';
+    if (count) count.textContent = n ? n + ' of the ' + boxes.length + ' on this page selected' : boxes.length + (boxes.length === 1 ? ' flag' : ' flags') + ' on this page';
     if (all) { all.checked = n === boxes.length && n > 0; all.indeterminate = n > 0 && n < boxes.length; }
   }
   if (all) all.addEventListener('change', function () { boxes.forEach(function (b) { b.checked = all.checked; }); update(); });
