@@ -413,11 +413,11 @@ func TestSaveChecksCredentialAcrossServers(t *testing.T) {
 			t.Fatalf("alice saves version %d through B: %d %s", v, st, body)
 		}
 	}
-	toks, err := e.stores[0].Tokens(ctx, e.users["alice"].ID)
-	if err != nil || len(toks) != 1 {
-		t.Fatalf("tokens: %v %v", toks, err)
+	page, err := e.stores[0].Tokens(ctx, e.users["alice"].ID, annotate.ListQuery{})
+	if err != nil || len(page.Tokens) != 1 {
+		t.Fatalf("tokens: %v %v", page, err)
 	}
-	if st, body, _ := e.send(0, http.DefaultClient, "alice", "DELETE", fmt.Sprintf("/api/v1/tokens/%d", toks[0].ID), nil, nil); st != 204 {
+	if st, body, _ := e.send(0, http.DefaultClient, "alice", "DELETE", fmt.Sprintf("/api/v1/tokens/%d", page.Tokens[0].ID), nil, nil); st != 204 {
 		t.Fatalf("revoke through A: %d %s", st, body)
 	}
 	if st, body, _ := e.send(1, http.DefaultClient, "alice", "PUT", path(0), label(2, "discuss"), nil); st != 401 {
