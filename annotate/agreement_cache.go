@@ -100,6 +100,21 @@ func (s *Store) Agreement(ctx context.Context, f AgreementFilter, opt agreement.
 	return rep, nil
 }
 
+// AgreementReady returns the report Agreement would give for f and opt if
+// it is in memory for the data as they are, without computing it: for a
+// page that shows the point estimates at once and fetches the slower
+// bootstrap intervals after, unless they are ready.
+func (s *Store) AgreementReady(ctx context.Context, f AgreementFilter, opt agreement.Options) (*AgreementReport, bool, error) {
+	version, err := s.DataVersion(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if v, ok := s.reports.get(cacheKey("agreement", f, opt), version); ok {
+		return v.(*AgreementReport), true, nil
+	}
+	return nil, false, nil
+}
+
 // Confusions returns the confusion matrices of annotators a (rows) and b
 // (columns) on every single and multi dimension where both have labels,
 // by dimension name, over the labels f keeps; from memory when nothing was

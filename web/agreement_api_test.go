@@ -239,3 +239,38 @@ func TestAdjudicationAPI(t *testing.T) {
 		t.Errorf("ann2's annotation = %+v, want disagree at version 1", as[1])
 	}
 }
+
+// TestAgreementPageIntervalsAfter checks that the agreement page shows the
+// coefficients at once and leaves the bootstrap intervals to a second
+// request, which the page's script makes, unless they are in memory.
+func TestAgreementPageIntervalsAfter(t *testing.T) {
+	e := newAPIEnv(t)
+	doc, _ := agreeLabelled(t, e)
+	page := fmt.Sprintf("/agreement?document=%d&bootstrap=200", doc)
+	st, body := e.do("rev", "GET", page, nil)
+	if st != http.StatusOK || !strings.Contains(string(body), "computing…") || !strings.Contains(string(body), `id="ag-intervals"`) {
+		t.Fatalf("first view: %d, want the coefficients with their intervals pending:\n%.2000s", st, body)
+	}
+	if !strings.Contains(string(body), "0.667") {
+		t.Errorf("first view lacks the nominal alpha 0.667")
+	}
+	i := strings.Index(string(body), `data-url="`)
+	url := strings.ReplaceAll(string(body[i+len(`data-url="`):]), "&amp;", "&")
+	url = url[:strings.Index(url, `"`)]
+	if !strings.Contains(url, "intervals=1") {
+		t.Fatalf("the intervals URL %q does not ask for the intervals", url)
+	}
+	st, body = e.do("rev", "GET", url, nil)
+	if st != http.StatusOK || strings.Contains(string(body), "computing…") || !strings.Contains(string(body), " to ") {
+		t.Fatalf("the intervals view: %d, want intervals and nothing pending:\n%.2000s", st, body)
+	}
+	// Now in memory: the page shows them at once.
+	st, body = e.do("rev", "GET", page, nil)
+	if st != http.StatusOK || strings.Contains(string(body), "computing…") || strings.Contains(string(body), `id="ag-intervals"`) {
+		t.Errorf("a repeat view: %d, want the intervals at once", st)
+	}
+	// Without a bootstrap there is nothing to wait for.
+	if st, body = e.do("rev", "GET", fmt.Sprintf("/agreement?document=%d&bootstrap=0", doc), nil); st != http.StatusOK || strings.Contains(string(body), "computing…") {
+		t.Errorf("bootstrap=0: %d, want no pending intervals", st)
+	}
+}

@@ -171,6 +171,9 @@ func TestBrowserAgreementScreens(t *testing.T) {
 	browserLogin(t, ctx, env, "rita")
 
 	browserDo(t, ctx, chromedp.Navigate(env.URL+"/agreement"), chromedp.WaitVisible(chromedp.CSS("svg.heatmap")))
+	// The first view shows the coefficients; the script fetches their
+	// intervals and puts them in place.
+	browserWait(t, ctx, "the intervals filled in", `document.getElementById('ag-intervals') && document.getElementById('ag-intervals').textContent.indexOf('added') >= 0 && document.querySelectorAll('[data-pending]').length === 0 && Array.from(document.querySelectorAll('td.ag-ci')).some(function(td){ return td.textContent.indexOf(' to ') > 0; })`)
 	checks := map[string]string{
 		"a heatmap per dimension with a title": `document.querySelectorAll('svg.heatmap > title').length === 2`,
 		"hatched or valued cells":              `document.querySelectorAll('svg.heatmap .hm-cell').length > 0`,

@@ -24,6 +24,10 @@ type agreementPageData struct {
 	AllAnnotator []string
 	Report       *annotate.AgreementReport
 	Dims         []agreementDimView
+	// IntervalsURL, when set, is where the page's script fetches the page
+	// again with the bootstrap intervals, which the first view leaves out
+	// (see agreementFirst).
+	IntervalsURL string
 }
 
 // agreementFormValues are the filter form's current values.
@@ -170,7 +174,7 @@ func (s *Server) showAgreement(c *gin.Context) {
 		for _, a := range q.Filter.Annotators {
 			data.Query.Annotators[a] = true
 		}
-		data.Report, err = s.store.Agreement(ctx, q.Filter, q.Options)
+		data.Report, err = s.agreementFirst(c, q, &data)
 	}
 	if err != nil {
 		if annotate.ErrorCode(err) != annotate.EINVALID {
@@ -231,6 +235,29 @@ func pickPair(rep *annotate.AgreementReport, a, b string) (string, string) {
 		}
 	}
 	return ba, bb
+}
+
+// agreementFirst returns the report the agreement page shows first: the
+// whole report when it is in memory, or when the request asks for the
+// intervals (intervals=1, as the page's script does); otherwise the point
+// estimates alone, which cost a fraction of the bootstrap, with the URL
+// the page's script fetches the intervals from.
+func (s *Server) agreementFirst(c *gin.Context, q agreementQuery, data *agreementPageData) (*annotate.AgreementReport, error) {
+	ctx := c.Request.Context()
+	if q.Options.Bootstrap == 0 || c.Query("intervals") == "1" {
+		return s.store.Agreement(ctx, q.Filter, q.Options)
+	}
+	if rep, ok, err := s.store.AgreementReady(ctx, q.Filter, q.Options); err != nil || ok {
+		return rep, err
+	}
+	point := q.Options
+	point.Bootstrap = 0
+	u := *c.Request.URL
+	v := u.Query()
+	v.Set("intervals", "1")
+	u.RawQuery = v.Encode()
+	data.IntervalsURL = u.RequestURI()
+	return s.store.Agreement(ctx, q.Filter, point)
 }
 
 func viewDimension(d *annotate.DimensionAgreement, dim *annotate.Dimension, m *agreement.Matrix, opt agreement.Options) agreementDimView {

@@ -239,7 +239,7 @@ SELECT id, ?, '{"stance":["' || ` + stance[u] + ` || '"],"topic":["strike"]}', 1
 	if err := db.QueryRow(`SELECT max(id) FROM paragraphs WHERE is_current = 1`).Scan(&c.writeOn); err != nil {
 		b.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(st, web.Config{Logger: slog.New(slog.DiscardHandler)}).Handler())
+	srv := httptest.NewServer(web.New(st, web.Config{Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))}).Handler())
 	b.Cleanup(srv.Close)
 	c.url = srv.URL
 	return c

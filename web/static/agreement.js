@@ -115,3 +115,34 @@
     box.focus();
   });
 })();
+
+// The agreement page shows the coefficients at once and their bootstrap
+// intervals when they are ready: it fetches the page again with the
+// intervals and puts its coefficient tables and readings in place of the
+// first ones. Leaving the page cancels the computation on the server.
+(function () {
+  'use strict';
+  var status = document.getElementById('ag-intervals');
+  if (!status || !window.fetch || !window.DOMParser) return;
+  fetch(status.getAttribute('data-url'), {credentials: 'same-origin', headers: {'Accept': 'text/html'}})
+    .then(function (r) {
+      if (!r.ok) throw new Error('the server answered ' + r.status);
+      return r.text();
+    })
+    .then(function (html) {
+      var page = new DOMParser().parseFromString(html, 'text/html');
+      ['table.ag-metrics[data-dim]', 'p.ag-reading[data-reading]'].forEach(function (sel) {
+        document.querySelectorAll(sel).forEach(function (el) {
+          var key = el.getAttribute('data-dim') || el.getAttribute('data-reading');
+          var attr = el.hasAttribute('data-dim') ? 'data-dim' : 'data-reading';
+          var fresh = page.querySelector(sel.split('[')[0] + '[' + attr + '="' + CSS.escape(key) + '"]');
+          if (fresh) el.replaceWith(document.importNode(fresh, true));
+        });
+      });
+      status.textContent = 'Confidence intervals added.';
+    })
+    .catch(function (e) {
+      status.textContent = 'The confidence intervals could not be computed (' + e.message + '); reload the page to try again.';
+      document.querySelectorAll('[data-pending]').forEach(function (el) { el.textContent = '—'; });
+    });
+})();
