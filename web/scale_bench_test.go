@@ -36,7 +36,8 @@ import (
 // during ten concurrent home-page and queue requests, and the write-ahead
 // log after a sustained labelling run. With CONCORD_BENCH_README naming
 // the README, the table replaces the one between its scale-benchmark
-// markers. The corpora are SQLite files whatever CONCORD_TEST_POSTGRES
+// markers; with CONCORD_BENCH_SCALE_DIR naming a folder, the corpora are
+// kept there. The corpora are SQLite files whatever CONCORD_TEST_POSTGRES
 // says, as the figures in the README are.
 func BenchmarkScale(b *testing.B) {
 	docs := 100000
@@ -60,7 +61,9 @@ func BenchmarkScale(b *testing.B) {
 		{name: "`/annotate`", user: "a4", path: "/annotate"},
 		{name: "`GET /api/v1/agreement?bootstrap=0`, after a write", user: "rev", path: "/api/v1/agreement?bootstrap=0", write: true},
 		{name: "`GET /api/v1/agreement?bootstrap=0`, repeat view", user: "rev", path: "/api/v1/agreement?bootstrap=0"},
-		{name: "`/agreement`", user: "rev", path: "/agreement"},
+		{name: "`/agreement`, after a write (the coefficients; the intervals follow)", user: "rev", path: "/agreement", write: true},
+		{name: "`/agreement`, repeat view", user: "rev", path: "/agreement"},
+		{name: "`GET /api/v1/adjudication`, after a write", user: "rev", path: "/api/v1/adjudication", write: true},
 		{name: "`/adjudicate`", user: "rev", path: "/adjudicate"},
 		{name: "`GET /api/v1/adjudication`", user: "rev", path: "/api/v1/adjudication"},
 		{name: "`/admin/curation`", user: "boss", path: "/admin/curation"},
@@ -166,7 +169,16 @@ type scaleCorpus struct {
 // reading order, agreeing on most.
 func newScaleCorpus(b *testing.B, name string, docs int) *scaleCorpus {
 	ctx := context.Background()
-	c := &scaleCorpus{name: name, path: filepath.Join(b.TempDir(), name+".db"), paragraphs: docs * 10, tokens: map[string]string{}}
+	dir := b.TempDir()
+	if keep := os.Getenv("CONCORD_BENCH_SCALE_DIR"); keep != "" {
+		// Kept for a look afterwards (concord serve --db …); the tokens are
+		// printed below.
+		dir = keep
+	}
+	c := &scaleCorpus{name: name, path: filepath.Join(dir, fmt.Sprintf("%s-%d.db", name, docs)), paragraphs: docs * 10, tokens: map[string]string{}}
+	for _, ext := range []string{"", "-wal", "-shm"} {
+		os.Remove(c.path + ext)
+	}
 	st, err := annotate.Open(ctx, c.path)
 	if err != nil {
 		b.Fatal(err)
@@ -238,6 +250,9 @@ SELECT id, ?, '{"stance":["' || ` + stance[u] + ` || '"],"topic":["strike"]}', 1
 	// each write; it is outside what the others labelled.
 	if err := db.QueryRow(`SELECT max(id) FROM paragraphs WHERE is_current = 1`).Scan(&c.writeOn); err != nil {
 		b.Fatal(err)
+	}
+	if os.Getenv("CONCORD_BENCH_SCALE_DIR") != "" {
+		fmt.Fprintf(os.Stderr, "%s corpus: %s, tokens %v\n", name, c.path, c.tokens)
 	}
 	srv := httptest.NewServer(web.New(st, web.Config{Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))}).Handler())
 	b.Cleanup(srv.Close)
