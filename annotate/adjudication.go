@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"gorm.io/gorm"
 	"math"
 	"slices"
 	"sort"
@@ -201,6 +202,28 @@ func (s *Store) disagreementQueue(ctx context.Context, f DisagreementFilter, run
 	if err != nil {
 		return nil, nil, err
 	}
+	out, err := s.rankParagraphs(db, sc, f, run, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].before(out[j], f.Order) })
+	return sc, out, nil
+}
+
+// rankParagraphs ranks the disputed paragraphs the filter keeps, among
+// only (all of them when only is nil), in no particular order.
+func (s *Store) rankParagraphs(db *gorm.DB, sc *Schema, f DisagreementFilter, run *ConsensusRun, only []int64) ([]ranked, error) {
+	if only != nil {
+		var out []ranked
+		for lo := 0; lo < len(only); lo += idChunk {
+			got, err := s.rankParagraphs(db.Where("a.paragraph_id IN ?", only[lo:min(lo+idChunk, len(only))]), sc, f, run, nil)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, got...)
+		}
+		return out, nil
+	}
 	q := db.Table("annotations a").
 		Select("a.paragraph_id, a.labels, p.document_id, p.position").
 		Joins("JOIN paragraphs p ON p.id = a.paragraph_id").
@@ -219,7 +242,7 @@ func (s *Store) disagreementQueue(ctx context.Context, f DisagreementFilter, run
 		Position    int
 	}
 	if err := q.Order("a.paragraph_id").Scan(&rows).Error; err != nil {
-		return nil, nil, translate(err)
+		return nil, translate(err)
 	}
 	var out []ranked
 	for i := 0; i < len(rows); {
@@ -234,12 +257,11 @@ func (s *Store) disagreementQueue(ctx context.Context, f DisagreementFilter, run
 		i = j
 	}
 	if f.Order == QueueByConfidence {
-		if err := s.rankByConfidence(ctx, run, out); err != nil {
-			return nil, nil, err
+		if err := s.rankByConfidence(db.Statement.Context, run, out); err != nil {
+			return nil, err
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].before(out[j], f.Order) })
-	return sc, out, nil
+	return out, nil
 }
 
 // before reports whether r comes before o in the queue's order: least
@@ -398,15 +420,78 @@ func (s *Store) rankedQueue(ctx context.Context, f DisagreementFilter, run *Cons
 		c := v.(rankedCache)
 		return c.schema, c.queue, nil
 	}
-	sc, q, err := s.disagreementQueue(ctx, f, run)
-	if err != nil {
-		return nil, nil, err
+	var sc *Schema
+	var q []ranked
+	if v, at, ok := s.reports.latest(key); ok {
+		// A queue ranked a few writes ago: only the paragraphs those
+		// writes touched are ranked again.
+		sc, q, ok, err = s.rerank(ctx, f, run, v.(rankedCache), at, version)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			q = nil
+		}
+	}
+	if q == nil {
+		if sc, q, err = s.disagreementQueue(ctx, f, run); err != nil {
+			return nil, nil, err
+		}
 	}
 	if len(q) <= maxCachedQueue {
 		s.reports.put(key, version, rankedCache{schema: sc, queue: q})
 	}
 	return sc, q, nil
 }
+
+// rerank brings a queue ranked at data version from up to version to: it
+// reads which paragraphs the writes in between touched, from the history
+// every write appends to, ranks those again and puts them in place. ok is
+// false when the writes were of a kind that can change the whole queue (a
+// schema applied, documents imported) or too many to be worth it, and the
+// queue must be ranked afresh.
+func (s *Store) rerank(ctx context.Context, f DisagreementFilter, run *ConsensusRun, old rankedCache, from, to int64) (*Schema, []ranked, bool, error) {
+	db := s.read(ctx)
+	sc, err := s.schemaIn(db)
+	if err != nil || sc.Version != old.schema.Version {
+		return nil, nil, false, err
+	}
+	var wide int64
+	if err := db.Raw("SELECT count(*) FROM history WHERE id > ? AND id <= ? AND entity IN ?", from, to, []string{"schema", "document", "open_value"}).Scan(&wide).Error; err != nil {
+		return nil, nil, false, translate(err)
+	}
+	if wide > 0 {
+		return nil, nil, false, nil
+	}
+	var touched []int64
+	if err := db.Raw("SELECT DISTINCT paragraph_id FROM history WHERE id > ? AND id <= ? AND paragraph_id IS NOT NULL AND paragraph_id <> 0 LIMIT ?", from, to, maxRerank+1).Scan(&touched).Error; err != nil {
+		return nil, nil, false, translate(err)
+	}
+	if len(touched) > maxRerank {
+		return nil, nil, false, nil
+	}
+	fresh, err := s.rankParagraphs(db, sc, f, run, touched)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	gone := make(map[int64]bool, len(touched))
+	for _, id := range touched {
+		gone[id] = true
+	}
+	q := make([]ranked, 0, len(old.queue)+len(fresh))
+	for _, r := range old.queue {
+		if !gone[r.id] {
+			q = append(q, r)
+		}
+	}
+	q = append(q, fresh...)
+	sort.Slice(q, func(i, j int) bool { return q[i].before(q[j], f.Order) })
+	return sc, q, true, nil
+}
+
+// maxRerank is the most paragraphs rerank ranks again; past it, ranking
+// the whole queue costs about as much.
+const maxRerank = 20000
 
 // rankedCache is a ranked queue kept in the report cache; nothing changes
 // it once kept (pages slice it).

@@ -38,6 +38,18 @@ func (c *reportCache) get(key string, version int64) (any, bool) {
 	return nil, false
 }
 
+// latest returns the newest entry kept for key, whatever its version.
+func (c *reportCache) latest(key string) (any, int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := len(c.entries) - 1; i >= 0; i-- {
+		if c.entries[i].key == key {
+			return c.entries[i].value, c.entries[i].version, true
+		}
+	}
+	return nil, 0, false
+}
+
 func (c *reportCache) put(key string, version int64, v any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
