@@ -27,6 +27,9 @@ type ConsensusRun struct {
 	Complete   bool               `gorm:"not null;default:false;index" json:"-"`
 	Dimensions []ConsensusSummary `gorm:"type:text;serializer:json" json:"dimensions"`
 	CreatedAt  time.Time          `json:"created_at"`
+	// Pending marks the stand-in Consensus returns while the first run of
+	// a database is computed in the background: it has no items yet.
+	Pending bool `gorm:"-" json:"pending,omitempty"`
 }
 
 // ConsensusSummary is what a run says about one dimension as a whole.
@@ -110,13 +113,28 @@ func (s *Store) Consensus(ctx context.Context) (*ConsensusRun, error) {
 		return nil, err
 	}
 	if run == nil {
-		return s.ConsensusNow(ctx)
+		// The first run of a database reads every label. With many, that
+		// takes a while, which no page waits for: it is computed in the
+		// background and a stand-in says so.
+		var labels int64
+		if err := s.read(ctx).Model(&Annotation{}).Count(&labels).Error; err != nil {
+			return nil, translate(err)
+		}
+		if labels <= firstRunWait {
+			return s.ConsensusNow(ctx)
+		}
+		s.refreshConsensus()
+		return &ConsensusRun{Method: string(consensus.DawidSkene), Dimensions: []ConsensusSummary{}, Pending: true}, nil
 	}
 	if run.DataVersion != version {
 		s.refreshConsensus()
 	}
 	return run, nil
 }
+
+// firstRunWait is the most labels for which the first consensus run of a
+// database is computed while the caller waits (well under a second).
+const firstRunWait = 100000
 
 // refreshConsensus computes a new run in the background, unless one is
 // being computed already. Close stops it and waits for it.

@@ -113,8 +113,11 @@ func (s *Store) DocumentCount(ctx context.Context) (int64, error) {
 // the user's own rows: its cost grows with their work, not the corpus.
 func (s *Store) UserDone(ctx context.Context, userID int64) (int64, error) {
 	var n int64
-	err := s.read(ctx).Raw(`SELECT (SELECT count(*) FROM annotations a JOIN paragraphs p ON p.id = a.paragraph_id WHERE a.user_id = ? AND p.is_current = ?)
- + (SELECT count(*) FROM skips k JOIN paragraphs p ON p.id = k.paragraph_id WHERE k.user_id = ? AND p.is_current = ?)`, userID, true, userID, true).Scan(&n).Error
+	// Each count walks the user's own rows (by the user_id index) and asks
+	// the paragraph of each: written as a join, SQLite's planner may walk
+	// every current paragraph instead and ask each for the user's row.
+	err := s.read(ctx).Raw(`SELECT (SELECT count(*) FROM annotations a WHERE a.user_id = ? AND EXISTS (SELECT 1 FROM paragraphs p WHERE p.id = a.paragraph_id AND p.is_current = ?))
+ + (SELECT count(*) FROM skips k WHERE k.user_id = ? AND EXISTS (SELECT 1 FROM paragraphs p WHERE p.id = k.paragraph_id AND p.is_current = ?))`, userID, true, userID, true).Scan(&n).Error
 	return n, translate(err)
 }
 
@@ -376,10 +379,11 @@ func (s *Store) RecentlyDone(ctx context.Context, documentID, userID int64, befo
 // is none.
 func (s *Store) LastWorkedDocument(ctx context.Context, userID int64) (int64, error) {
 	var ids []int64
+	// Walked from the user's own rows, as in UserDone.
 	err := s.read(ctx).Raw(`SELECT COALESCE(max(d), 0) FROM (
- SELECT max(p.document_id) AS d FROM annotations a JOIN paragraphs p ON p.id = a.paragraph_id WHERE a.user_id = ? AND p.is_current = ?
- UNION ALL SELECT max(p.document_id) AS d FROM skips k JOIN paragraphs p ON p.id = k.paragraph_id WHERE k.user_id = ? AND p.is_current = ?) w`,
-		userID, true, userID, true).Scan(&ids).Error
+ SELECT max((SELECT p.document_id FROM paragraphs p WHERE p.id = a.paragraph_id AND p.is_current = ?)) AS d FROM annotations a WHERE a.user_id = ?
+ UNION ALL SELECT max((SELECT p.document_id FROM paragraphs p WHERE p.id = k.paragraph_id AND p.is_current = ?)) AS d FROM skips k WHERE k.user_id = ?) w`,
+		true, userID, true, userID).Scan(&ids).Error
 	if err != nil || len(ids) == 0 {
 		return 0, translate(err)
 	}

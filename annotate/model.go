@@ -167,7 +167,7 @@ type Skip struct {
 	ID          int64      `gorm:"primaryKey" json:"id"`
 	ParagraphID int64      `gorm:"not null;uniqueIndex:idx_skip_paragraph_user" json:"paragraph_id"`
 	Paragraph   *Paragraph `gorm:"constraint:OnDelete:CASCADE" json:"-"`
-	UserID      int64      `gorm:"not null;uniqueIndex:idx_skip_paragraph_user" json:"user_id"`
+	UserID      int64      `gorm:"not null;uniqueIndex:idx_skip_paragraph_user;index:idx_skip_user" json:"user_id"`
 	Reason      string     `gorm:"size:1000" json:"reason"`
 	CreatedAt   time.Time  `json:"created_at"`
 }

@@ -96,7 +96,9 @@ func (s *Store) Annotators(ctx context.Context, names []string) ([]string, error
 		return nil, err
 	}
 	q := db.Table("users").Select("users.name").
-		Where("EXISTS (SELECT 1 FROM annotations a JOIN paragraphs p ON p.id = a.paragraph_id WHERE a.user_id = users.id AND p.is_current = ?)", true)
+		// From each user's own rows (by the user_id index), as in
+		// UserDone: written as a join, SQLite may walk every paragraph.
+		Where("EXISTS (SELECT 1 FROM annotations a WHERE a.user_id = users.id AND EXISTS (SELECT 1 FROM paragraphs p WHERE p.id = a.paragraph_id AND p.is_current = ?))", true)
 	if len(names) > 0 {
 		q = q.Where("users.name IN ?", names)
 	}

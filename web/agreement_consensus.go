@@ -49,6 +49,12 @@ func (s *Server) reliability(ctx context.Context, sc *annotate.Schema) (map[stri
 		return nil, err
 	}
 	out := map[string]*reliabilityView{}
+	if run.Pending {
+		for _, d := range sc.Dimensions {
+			out[d.Name] = &reliabilityView{Reason: "the consensus of these labels is being computed for the first time; reload the page in a moment"}
+		}
+		return out, nil
+	}
 	for _, sum := range run.Dimensions {
 		v := &reliabilityView{Method: sum.Method, Reason: sum.Reason, Multi: sum.Kind == "multi"}
 		dim, _ := sc.Dimension(sum.Name)
