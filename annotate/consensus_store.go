@@ -35,13 +35,16 @@ type ConsensusSummary struct {
 	Kind string `json:"kind"`
 	// Method is the method that produced the dimension's values: majority
 	// when Reason says why Dawid–Skene could not run.
-	Method     string   `json:"method"`
-	Reason     string   `json:"reason,omitempty"`
-	Iterations int      `json:"iterations"`
-	Converged  bool     `json:"converged"`
-	Categories []string `json:"categories"`
-	Items      int      `json:"items"`
-	Labels     int      `json:"labels"`
+	Method string `json:"method"`
+	Reason string `json:"reason,omitempty"`
+	// LabelReasons lists the labels of a multi dimension whose consensus
+	// is the vote, and why.
+	LabelReasons []LabelReason `json:"label_reasons,omitempty"`
+	Iterations   int           `json:"iterations"`
+	Converged    bool          `json:"converged"`
+	Categories   []string      `json:"categories"`
+	Items        int           `json:"items"`
+	Labels       int           `json:"labels"`
 }
 
 // ConsensusItem is the consensus of one paragraph on one dimension.
@@ -217,12 +220,12 @@ func (s *Store) computeConsensus(ctx context.Context, version int64) (*Consensus
 	var items []ConsensusItem
 	var anns []ConsensusAnnotator
 	for i := range inputs {
-		dc, err := InferConsensus(ctx, &inputs[i], consensus.DawidSkene)
+		dc, err := InferConsensus(ctx, &inputs[i], consensus.Options{Method: consensus.DawidSkene})
 		if err != nil {
 			return nil, err
 		}
 		run.Dimensions = append(run.Dimensions, ConsensusSummary{
-			Name: dc.Name, Kind: dc.Kind, Method: string(dc.Method), Reason: dc.Reason,
+			Name: dc.Name, Kind: dc.Kind, Method: string(dc.Method), Reason: dc.Reason, LabelReasons: dc.LabelReasons,
 			Iterations: dc.Iterations, Converged: dc.Converged, Categories: dc.Categories,
 			Items: len(dc.Items), Labels: dc.Labels,
 		})
