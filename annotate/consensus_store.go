@@ -115,14 +115,15 @@ func (s *Store) Consensus(ctx context.Context) (*ConsensusRun, error) {
 	if run == nil {
 		return s.ConsensusNow(ctx)
 	}
-	if run.DataVersion != version {
+	if run.DataVersion < version {
 		s.refreshConsensus()
 	}
 	return run, nil
 }
 
 // refreshConsensus computes a new run in the background, unless one is
-// being computed already. Close stops it and waits for it.
+// being computed already, here or by another server on the same database
+// (see ConsensusLease). Close stops it and waits for it.
 func (s *Store) refreshConsensus() {
 	select {
 	case s.consensusRunning <- struct{}{}:
@@ -134,23 +135,30 @@ func (s *Store) refreshConsensus() {
 		defer s.background.Done()
 		defer func() { <-s.consensusRunning }()
 		ctx := s.closing
-		version, err := s.DataVersion(ctx)
-		if err != nil {
-			return
-		}
-		if run, err := s.latestConsensusRun(ctx); err != nil || (run != nil && run.DataVersion == version) {
-			return
-		}
-		// A failure leaves the last run in place; the next view tries again.
-		_, _ = s.computeConsensus(ctx, version)
+		// A failure leaves the last run in place; the next view tries again,
+		// as it does when another server holds the lease and its run turns
+		// out to be older than the data.
+		_, _ = s.withConsensusLease(ctx, func() error {
+			version, err := s.DataVersion(ctx)
+			if err != nil {
+				return err
+			}
+			if run, err := s.latestConsensusRun(ctx); err != nil || (run != nil && run.DataVersion >= version) {
+				return err
+			}
+			_, err = s.computeConsensus(ctx, version)
+			return err
+		})
 	}()
 }
 
 // ConsensusNow returns the consensus run of the labels as they are now,
 // computing it first when the data version has moved since the latest. One
-// run is computed at a time; a caller waiting for it, or computing it,
-// stops when ctx is done, and a run left half written is never returned.
-// Exports use it, so that what they write is exact.
+// run is computed at a time, by one server of those that share the
+// database: the others wait for its run and return it (see
+// ConsensusLease). A caller waiting for it, or computing it, stops when ctx
+// is done, and a run left half written is never returned. Exports use it,
+// so that what they write is exact.
 func (s *Store) ConsensusNow(ctx context.Context) (*ConsensusRun, error) {
 	version, err := s.DataVersion(ctx)
 	if err != nil {
@@ -160,7 +168,7 @@ func (s *Store) ConsensusNow(ctx context.Context) (*ConsensusRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	if run != nil && run.DataVersion == version {
+	if run != nil && run.DataVersion >= version {
 		return run, nil
 	}
 	select {
@@ -169,17 +177,44 @@ func (s *Store) ConsensusNow(ctx context.Context) (*ConsensusRun, error) {
 		return nil, ctx.Err()
 	}
 	defer func() { <-s.consensusRunning }()
-	// Whoever held the turn before may have computed this very version.
-	if version, err = s.DataVersion(ctx); err != nil {
-		return nil, err
+	for {
+		// Whoever held the turn or the lease before may have computed this
+		// very version, or a later one.
+		if run, err = s.latestConsensusRun(ctx); err != nil {
+			return nil, err
+		}
+		if run != nil && run.DataVersion >= version {
+			return run, nil
+		}
+		var computed *ConsensusRun
+		got, err := s.withConsensusLease(ctx, func() error {
+			if run, err := s.latestConsensusRun(ctx); err != nil || (run != nil && run.DataVersion >= version) {
+				computed = run
+				return err
+			}
+			// The version as it is now, which the run is exact for.
+			now, err := s.DataVersion(ctx)
+			if err != nil {
+				return err
+			}
+			computed, err = s.computeConsensus(ctx, now)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if got {
+			return computed, nil
+		}
+		// Another server is computing: wait for its run, or for its lease
+		// to end or expire.
+		s.leaseWaits.Add(1)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(consensusLeasePoll):
+		}
 	}
-	if run, err = s.latestConsensusRun(ctx); err != nil {
-		return nil, err
-	}
-	if run != nil && run.DataVersion == version {
-		return run, nil
-	}
-	return s.computeConsensus(ctx, version)
 }
 
 // LatestConsensus returns the latest complete run without computing one,

@@ -29,7 +29,13 @@ var fixtureStances = []string{"agree", "disagree", "discuss", "unrelated"}
 
 func newConsensusFixture(t *testing.T) *consensusFixture {
 	t.Helper()
-	s := annotatetest.WithSchema(t)
+	return fillConsensusFixture(t, annotatetest.WithSchema(t))
+}
+
+// fillConsensusFixture writes the fixture's corpus and labels into s,
+// which has the default schema.
+func fillConsensusFixture(t *testing.T, s *annotate.Store) *consensusFixture {
+	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
 	b.WriteString("Consensus")
