@@ -62,6 +62,22 @@ type ConsensusItem struct {
 	Method      string   `gorm:"size:40;not null" json:"method"`
 	Gold        bool     `gorm:"not null" json:"gold"`
 	Labels      int      `gorm:"not null" json:"labels"`
+	// Reason, not stored, is the run's reason for the item's dimension
+	// when Dawid–Skene could not run there (the data is too small, say):
+	// the confidence is then the vote's share, not a learnt probability.
+	Reason string `gorm:"-" json:"reason,omitempty"`
+}
+
+// withReasons sets the Reason of every item of a dimension that fell back
+// to the vote.
+func (run *ConsensusRun) withReasons(items []ConsensusItem) {
+	for i := range items {
+		for _, d := range run.Dimensions {
+			if d.Name == items[i].Dimension && d.Method != run.Method {
+				items[i].Reason = d.Reason
+			}
+		}
+	}
 }
 
 // ConsensusAnnotator is what a run says about one annotator on one
@@ -503,6 +519,7 @@ func (s *Store) ConsensusItems(ctx context.Context, run *ConsensusRun, q Consens
 			page.Items[i].Values = []string{}
 		}
 	}
+	run.withReasons(page.Items)
 	return page, nil
 }
 
@@ -516,6 +533,7 @@ func (s *Store) ConsensusOf(ctx context.Context, run *ConsensusRun, paragraphIDs
 		if err := s.read(ctx).Where("run_id = ? AND paragraph_id IN ?", run.ID, chunk).Find(&items).Error; err != nil {
 			return nil, translate(err)
 		}
+		run.withReasons(items)
 		for _, it := range items {
 			if out[it.ParagraphID] == nil {
 				out[it.ParagraphID] = map[string]ConsensusItem{}
@@ -537,6 +555,7 @@ func (s *Store) ConsensusRange(ctx context.Context, run *ConsensusRun, lo, hi in
 	if err := s.read(ctx).Where("run_id = ? AND paragraph_id >= ? AND paragraph_id < ?", run.ID, lo, hi).Find(&items).Error; err != nil {
 		return nil, translate(err)
 	}
+	run.withReasons(items)
 	out := map[int64]map[string]ConsensusItem{}
 	for _, it := range items {
 		if out[it.ParagraphID] == nil {
