@@ -1,6 +1,7 @@
 package consensus
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -12,13 +13,11 @@ import (
 // the pattern spammers say "yes" too.
 func spammerCrowd() (*Data, []int32) {
 	const items = 40
-	d := &Data{Categories: []string{"no", "yes"}}
-	for _, a := range []string{"careful1", "careful2", "careful3", "yes1", "yes2", "yes3", "pattern1", "pattern2", "pattern3"} {
-		d.Annotators = append(d.Annotators, a)
-	}
+	d := &Data{Categories: []string{"no", "yes"},
+		Annotators: []string{"careful1", "careful2", "careful3", "yes1", "yes2", "yes3", "pattern1", "pattern2", "pattern3"}}
 	truth := make([]int32, items)
 	for i := range items {
-		d.Items = append(d.Items, "q"+string(rune('A'+i/26))+string(rune('a'+i%26)))
+		d.Items = append(d.Items, fmt.Sprintf("q%d", i))
 		truth[i] = int32(i % 2)
 		for c := range 3 {
 			v := truth[i]
