@@ -147,3 +147,35 @@ func TestConsensusLeaseExpires(t *testing.T) {
 		t.Fatalf("b after the lease expired: %+v %v, %d runs; want b's own run", run, err, countRuns(t, b))
 	}
 }
+
+// TestConsensusBackgroundRefreshLeavesTheRunToTheHolder checks that a page
+// view on server b, after a write, shows the run there is and does not
+// compute a new one while server a holds the lease.
+func TestConsensusBackgroundRefreshLeavesTheRunToTheHolder(t *testing.T) {
+	f, b := twoServers(t)
+	a := f.s
+	ctx := context.Background()
+	first, err := a.ConsensusNow(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.save(t, ctx, "bob", 10, "agree", "strike")
+	if got, err := a.TakeConsensusLeaseForTest(ctx); err != nil || !got {
+		t.Fatalf("a takes the lease: %v %v", got, err)
+	}
+	run, err := b.Consensus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.ID != first.ID {
+		t.Errorf("b's page shows run %d, want the one there is, %d", run.ID, first.ID)
+	}
+	b.WaitBackgroundForTest() // for the refresh b started in the background
+	if n := countRuns(t, a); n != 1 {
+		t.Errorf("%d runs after b's refresh while a holds the lease, want 1: b must leave the run to a", n)
+	}
+	second, err := a.ConsensusNow(ctx)
+	if err != nil || second.ID == first.ID || countRuns(t, a) != 2 {
+		t.Errorf("a's run after the write: %+v %v, %d runs; want a new, second run", second, err, countRuns(t, a))
+	}
+}

@@ -32,3 +32,7 @@ func (s *Store) TakeConsensusLeaseForTest(ctx context.Context) (bool, error) {
 // ConsensusLeaseWaitsForTest counts the times ConsensusNow found another
 // server holding the lease.
 func (s *Store) ConsensusLeaseWaitsForTest() int64 { return s.leaseWaits.Load() }
+
+// WaitBackgroundForTest waits for the work started in the background (a
+// consensus refresh) to end, without stopping it as Close does.
+func (s *Store) WaitBackgroundForTest() { s.background.Wait() }
