@@ -375,6 +375,10 @@ func printTruthScores(w io.Writer, rep *consensusReport) {
 	}
 	fmt.Fprintf(w, "\nagainst the truth in %s:\n", rep.TruthFile)
 	for _, sc := range rep.Truth {
+		if sc.Items == 0 {
+			fmt.Fprintf(w, "  %s: no labelled item has a truth in the file\n", sc.Dimension)
+			continue
+		}
 		fmt.Fprintf(w, "  %s: %s is right on %d of %d items: accuracy %.4f", sc.Dimension, sc.Method, sc.Right, sc.Items, sc.Accuracy)
 		if sc.Ties > 0 {
 			fmt.Fprintf(w, "; %d ties counted wrong (%.4f with each broken at random)", sc.Ties, sc.TieSplit)

@@ -304,6 +304,12 @@ func TestConsensusCommandDatabase(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", w, r.stdout)
 		}
 	}
+	// From the database, a truth file names paragraphs by id.
+	truth := writeFile(t, t.TempDir(), "truth.csv", []byte(fmt.Sprintf("item,truth,dimension\n%d,agree,stance\n%d,discuss,stance\n", ids[0], ids[3])))
+	r = mustRun(t, "", "consensus", "--db", db, "--truth", truth)
+	if !strings.Contains(r.stdout, "stance: majority is right on 2 of 2 items: accuracy 1.0000") || !strings.Contains(r.stdout, "topic: no labelled item has a truth in the file") {
+		t.Errorf("--truth from the database: got %s", r)
+	}
 }
 
 // truthCSV is the truth of crowdCSV's items in the question,truth shape of
