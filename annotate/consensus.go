@@ -62,10 +62,13 @@ func ConsensusInputs(ls *LabelSet) []ConsensusInput {
 // applies, and each annotator has one entry per category, whose confusion
 // matrix is over "no" and "yes".
 type DimensionConsensus struct {
-	Name          string               `json:"name"`
-	Kind          string               `json:"kind"`
-	Method        consensus.Method     `json:"method"`
-	Reason        string               `json:"reason,omitempty"`
+	Name   string           `json:"name"`
+	Kind   string           `json:"kind"`
+	Method consensus.Method `json:"method"`
+	Reason string           `json:"reason,omitempty"`
+	// LabelReasons lists, for a multi-label dimension, the labels whose
+	// model is the vote and why (see consensus.MultiResult.LabelReasons).
+	LabelReasons  []LabelReason        `json:"label_reasons,omitempty"`
 	Iterations    int                  `json:"iterations"`
 	Converged     bool                 `json:"converged"`
 	Categories    []string             `json:"categories"`
@@ -74,6 +77,13 @@ type DimensionConsensus struct {
 	UnknownValues int                  `json:"unknown_values"`
 	Items         []ItemConsensus      `json:"items"`
 	Annotators    []AnnotatorConsensus `json:"annotators"`
+}
+
+// LabelReason says why one label of a multi-label dimension has the vote
+// for its consensus.
+type LabelReason struct {
+	Label  string `json:"label"`
+	Reason string `json:"reason"`
 }
 
 // ItemConsensus is one item's inferred value: a category (or a list of
@@ -119,8 +129,8 @@ func (in *interner) id(s string) int32 {
 	return id
 }
 
-// InferConsensus maps d to dense ids and runs the method on it.
-func InferConsensus(ctx context.Context, d *ConsensusInput, m consensus.Method) (DimensionConsensus, error) {
+// InferConsensus maps d to dense ids and runs the method of opt on it.
+func InferConsensus(ctx context.Context, d *ConsensusInput, opt consensus.Options) (DimensionConsensus, error) {
 	dc := DimensionConsensus{Name: d.Name, Kind: "single", Items: []ItemConsensus{}, Annotators: []AnnotatorConsensus{}}
 	if d.Multi {
 		dc.Kind = "multi"
@@ -192,7 +202,6 @@ func InferConsensus(ctx context.Context, d *ConsensusInput, m consensus.Method) 
 		}
 	}
 	dc.Categories = cats
-	opt := consensus.Options{Method: m}
 	if !d.Multi {
 		r, err := consensus.Infer(ctx, &consensus.Data{Items: items.names, Annotators: anns.names, Categories: cats, Labels: labels, Gold: gold}, opt)
 		if err != nil {
@@ -268,14 +277,14 @@ func fillSingle(dc *DimensionConsensus, r *consensus.Result, items, anns []strin
 
 func fillMulti(dc *DimensionConsensus, r *consensus.MultiResult, items, anns []string) {
 	dc.Method, dc.Reason = r.Method, r.Reason
-	dc.Converged = len(r.Categories) > 0
+	dc.Converged = dc.Method == consensus.DawidSkene
 	dc.ClassPrior = []float64{}
-	for _, cr := range r.Categories {
+	for c, cr := range r.Categories {
 		dc.Iterations = max(dc.Iterations, cr.Iterations)
 		dc.Converged = dc.Converged && (cr.Converged || cr.Method == consensus.MajorityVote)
 		dc.ClassPrior = append(dc.ClassPrior, cr.ClassPrior[1])
-		if cr.Method == consensus.MajorityVote {
-			dc.Method = consensus.MajorityVote
+		if r.LabelReasons[c] != "" {
+			dc.LabelReasons = append(dc.LabelReasons, LabelReason{Label: dc.Categories[c], Reason: r.LabelReasons[c]})
 		}
 	}
 	for i, name := range items {

@@ -38,13 +38,16 @@ type ConsensusSummary struct {
 	Kind string `json:"kind"`
 	// Method is the method that produced the dimension's values: majority
 	// when Reason says why Dawid–Skene could not run.
-	Method     string   `json:"method"`
-	Reason     string   `json:"reason,omitempty"`
-	Iterations int      `json:"iterations"`
-	Converged  bool     `json:"converged"`
-	Categories []string `json:"categories"`
-	Items      int      `json:"items"`
-	Labels     int      `json:"labels"`
+	Method string `json:"method"`
+	Reason string `json:"reason,omitempty"`
+	// LabelReasons lists the labels of a multi dimension whose consensus
+	// is the vote, and why.
+	LabelReasons []LabelReason `json:"label_reasons,omitempty"`
+	Iterations   int           `json:"iterations"`
+	Converged    bool          `json:"converged"`
+	Categories   []string      `json:"categories"`
+	Items        int           `json:"items"`
+	Labels       int           `json:"labels"`
 }
 
 // ConsensusItem is the consensus of one paragraph on one dimension.
@@ -62,6 +65,22 @@ type ConsensusItem struct {
 	Method      string   `gorm:"size:40;not null" json:"method"`
 	Gold        bool     `gorm:"not null" json:"gold"`
 	Labels      int      `gorm:"not null" json:"labels"`
+	// Reason, not stored, is the run's reason for the item's dimension
+	// when Dawid–Skene could not run there (the data is too small, say):
+	// the confidence is then the vote's share, not a learnt probability.
+	Reason string `gorm:"-" json:"reason,omitempty"`
+}
+
+// withReasons sets the Reason of every item of a dimension that fell back
+// to the vote.
+func (run *ConsensusRun) withReasons(items []ConsensusItem) {
+	for i := range items {
+		for _, d := range run.Dimensions {
+			if d.Name == items[i].Dimension && d.Method != run.Method {
+				items[i].Reason = d.Reason
+			}
+		}
+	}
 }
 
 // ConsensusAnnotator is what a run says about one annotator on one
@@ -126,7 +145,7 @@ func (s *Store) Consensus(ctx context.Context) (*ConsensusRun, error) {
 		s.refreshConsensus()
 		return &ConsensusRun{Method: string(consensus.DawidSkene), Dimensions: []ConsensusSummary{}, Pending: true}, nil
 	}
-	if run.DataVersion != version {
+	if run.DataVersion < version {
 		s.refreshConsensus()
 	}
 	return run, nil
@@ -137,7 +156,8 @@ func (s *Store) Consensus(ctx context.Context) (*ConsensusRun, error) {
 const firstRunWait = 100000
 
 // refreshConsensus computes a new run in the background, unless one is
-// being computed already. Close stops it and waits for it.
+// being computed already, here or by another server on the same database
+// (see ConsensusLease). Close stops it and waits for it.
 func (s *Store) refreshConsensus() {
 	select {
 	case s.consensusRunning <- struct{}{}:
@@ -149,23 +169,30 @@ func (s *Store) refreshConsensus() {
 		defer s.background.Done()
 		defer func() { <-s.consensusRunning }()
 		ctx := s.closing
-		version, err := s.DataVersion(ctx)
-		if err != nil {
-			return
-		}
-		if run, err := s.latestConsensusRun(ctx); err != nil || (run != nil && run.DataVersion == version) {
-			return
-		}
-		// A failure leaves the last run in place; the next view tries again.
-		_, _ = s.computeConsensus(ctx, version)
+		// A failure leaves the last run in place; the next view tries again,
+		// as it does when another server holds the lease and its run turns
+		// out to be older than the data.
+		_, _ = s.withConsensusLease(ctx, func() error {
+			version, err := s.DataVersion(ctx)
+			if err != nil {
+				return err
+			}
+			if run, err := s.latestConsensusRun(ctx); err != nil || (run != nil && run.DataVersion >= version) {
+				return err
+			}
+			_, err = s.computeConsensus(ctx, version)
+			return err
+		})
 	}()
 }
 
 // ConsensusNow returns the consensus run of the labels as they are now,
 // computing it first when the data version has moved since the latest. One
-// run is computed at a time; a caller waiting for it, or computing it,
-// stops when ctx is done, and a run left half written is never returned.
-// Exports use it, so that what they write is exact.
+// run is computed at a time, by one server of those that share the
+// database: the others wait for its run and return it (see
+// ConsensusLease). A caller waiting for it, or computing it, stops when ctx
+// is done, and a run left half written is never returned. Exports use it,
+// so that what they write is exact.
 func (s *Store) ConsensusNow(ctx context.Context) (*ConsensusRun, error) {
 	version, err := s.DataVersion(ctx)
 	if err != nil {
@@ -175,7 +202,7 @@ func (s *Store) ConsensusNow(ctx context.Context) (*ConsensusRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	if run != nil && run.DataVersion == version {
+	if run != nil && run.DataVersion >= version {
 		return run, nil
 	}
 	select {
@@ -184,17 +211,44 @@ func (s *Store) ConsensusNow(ctx context.Context) (*ConsensusRun, error) {
 		return nil, ctx.Err()
 	}
 	defer func() { <-s.consensusRunning }()
-	// Whoever held the turn before may have computed this very version.
-	if version, err = s.DataVersion(ctx); err != nil {
-		return nil, err
+	for {
+		// Whoever held the turn or the lease before may have computed this
+		// very version, or a later one.
+		if run, err = s.latestConsensusRun(ctx); err != nil {
+			return nil, err
+		}
+		if run != nil && run.DataVersion >= version {
+			return run, nil
+		}
+		var computed *ConsensusRun
+		got, err := s.withConsensusLease(ctx, func() error {
+			if run, err := s.latestConsensusRun(ctx); err != nil || (run != nil && run.DataVersion >= version) {
+				computed = run
+				return err
+			}
+			// The version as it is now, which the run is exact for.
+			now, err := s.DataVersion(ctx)
+			if err != nil {
+				return err
+			}
+			computed, err = s.computeConsensus(ctx, now)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if got {
+			return computed, nil
+		}
+		// Another server is computing: wait for its run, or for its lease
+		// to end or expire.
+		s.leaseWaits.Add(1)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(consensusLeasePoll):
+		}
 	}
-	if run, err = s.latestConsensusRun(ctx); err != nil {
-		return nil, err
-	}
-	if run != nil && run.DataVersion == version {
-		return run, nil
-	}
-	return s.computeConsensus(ctx, version)
 }
 
 // LatestConsensus returns the latest complete run without computing one,
@@ -235,12 +289,12 @@ func (s *Store) computeConsensus(ctx context.Context, version int64) (*Consensus
 	var items []ConsensusItem
 	var anns []ConsensusAnnotator
 	for i := range inputs {
-		dc, err := InferConsensus(ctx, &inputs[i], consensus.DawidSkene)
+		dc, err := InferConsensus(ctx, &inputs[i], consensus.Options{Method: consensus.DawidSkene})
 		if err != nil {
 			return nil, err
 		}
 		run.Dimensions = append(run.Dimensions, ConsensusSummary{
-			Name: dc.Name, Kind: dc.Kind, Method: string(dc.Method), Reason: dc.Reason,
+			Name: dc.Name, Kind: dc.Kind, Method: string(dc.Method), Reason: dc.Reason, LabelReasons: dc.LabelReasons,
 			Iterations: dc.Iterations, Converged: dc.Converged, Categories: dc.Categories,
 			Items: len(dc.Items), Labels: dc.Labels,
 		})
@@ -483,6 +537,7 @@ func (s *Store) ConsensusItems(ctx context.Context, run *ConsensusRun, q Consens
 			page.Items[i].Values = []string{}
 		}
 	}
+	run.withReasons(page.Items)
 	return page, nil
 }
 
@@ -496,6 +551,7 @@ func (s *Store) ConsensusOf(ctx context.Context, run *ConsensusRun, paragraphIDs
 		if err := s.read(ctx).Where("run_id = ? AND paragraph_id IN ?", run.ID, chunk).Find(&items).Error; err != nil {
 			return nil, translate(err)
 		}
+		run.withReasons(items)
 		for _, it := range items {
 			if out[it.ParagraphID] == nil {
 				out[it.ParagraphID] = map[string]ConsensusItem{}
@@ -517,6 +573,7 @@ func (s *Store) ConsensusRange(ctx context.Context, run *ConsensusRun, lo, hi in
 	if err := s.read(ctx).Where("run_id = ? AND paragraph_id >= ? AND paragraph_id < ?", run.ID, lo, hi).Find(&items).Error; err != nil {
 		return nil, translate(err)
 	}
+	run.withReasons(items)
 	out := map[int64]map[string]ConsensusItem{}
 	for _, it := range items {
 		if out[it.ParagraphID] == nil {

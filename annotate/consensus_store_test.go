@@ -29,7 +29,13 @@ var fixtureStances = []string{"agree", "disagree", "discuss", "unrelated"}
 
 func newConsensusFixture(t *testing.T) *consensusFixture {
 	t.Helper()
-	s := annotatetest.WithSchema(t)
+	return fillConsensusFixture(t, annotatetest.WithSchema(t))
+}
+
+// fillConsensusFixture writes the fixture's corpus and labels into s,
+// which has the default schema.
+func fillConsensusFixture(t *testing.T, s *annotate.Store) *consensusFixture {
+	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
 	b.WriteString("Consensus")
@@ -303,5 +309,74 @@ func TestDisagreementQueueByConsensusConfidence(t *testing.T) {
 	var de *annotate.Error
 	if !errors.As(err, &de) || de.Field != "order" {
 		t.Errorf("order newest: %v, want an invalid order", err)
+	}
+}
+
+// TestConsensusSmallDataIsTheVote checks that two paragraphs labelled by
+// two annotators, too few to learn reliabilities from, give the vote with
+// the reason, on the run's dimensions and on every item read back; and
+// that the topic labels nobody or everybody applied say so.
+func TestConsensusSmallDataIsTheVote(t *testing.T) {
+	s := annotatetest.WithSchema(t)
+	ctx := context.Background()
+	doc := mustImport(t, s, "small.txt", "Small\n\nThe first paragraph is here.\n\nThe second paragraph is here.")
+	ps := currentParagraphs(t, s, doc.DocumentID)
+	alice, bob := mustUser(t, s, "alice", annotate.RoleAnnotator), mustUser(t, s, "bob", annotate.RoleAnnotator)
+	for i, l := range []struct{ a, b string }{{"agree", "agree"}, {"agree", "disagree"}} {
+		if _, err := s.SaveAnnotation(ctx, alice.ID, ps[i].ID, 0, annotate.Labels{"stance": {l.a}, "topic": {"strike"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SaveAnnotation(ctx, bob.ID, ps[i].ID, 0, annotate.Labels{"stance": {l.b}, "topic": {"strike"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run, err := s.ConsensusNow(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]annotate.ConsensusSummary{}
+	for _, d := range run.Dimensions {
+		byName[d.Name] = d
+	}
+	st := byName["stance"]
+	if st.Method != "majority" || !strings.Contains(st.Reason, "too small to learn reliabilities") {
+		t.Errorf("stance: method %s reason %q, want the vote and the small-data reason", st.Method, st.Reason)
+	}
+	topic := byName["topic"]
+	reasons := map[string]string{}
+	for _, lr := range topic.LabelReasons {
+		reasons[lr.Label] = lr.Reason
+	}
+	if reasons["strike"] != "every answer applied strike, so it applies to every item answered" || reasons["media"] != "nobody applied media, so it applies to no item" {
+		t.Errorf("topic label reasons %+v, want strike applied by all and media by none", topic.LabelReasons)
+	}
+	by, err := s.ConsensusOf(ctx, run, []int64{ps[0].ID, ps[1].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := by[ps[1].ID]["stance"]; got.Method != "majority" || !got.Tie || got.Reason != st.Reason || math.IsNaN(got.Confidence) {
+		t.Errorf("paragraph 2 stance = %+v, want the vote's tie with the run's reason", got)
+	}
+	page, err := s.ConsensusItems(ctx, run, annotate.ConsensusQuery{Dimension: "stance"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range page.Items {
+		if it.Reason != st.Reason {
+			t.Errorf("page item %+v, want the run's reason", it)
+		}
+	}
+	// The fixture's eleven paragraphs are enough: no reason on its items.
+	f := newConsensusFixture(t)
+	run, err = f.s.ConsensusNow(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	by, err = f.s.ConsensusOf(ctx, run, []int64{f.ps[0].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := by[f.ps[0].ID]["stance"]; got.Method != "dawid-skene" || got.Reason != "" {
+		t.Errorf("fixture paragraph 0 = %+v, want dawid-skene and no reason", got)
 	}
 }

@@ -22,3 +22,17 @@ func (s *Store) GormForTest() *gorm.DB { return s.db }
 // ReopenForTest runs the migrations of Open again, as opening the database
 // anew would.
 func (s *Store) ReopenForTest(ctx context.Context) error { return s.migrate(ctx) }
+
+// TakeConsensusLeaseForTest takes the consensus lease as a server about to
+// compute a run does, and reports whether it got it.
+func (s *Store) TakeConsensusLeaseForTest(ctx context.Context) (bool, error) {
+	return s.takeConsensusLease(ctx)
+}
+
+// ConsensusLeaseWaitsForTest counts the times ConsensusNow found another
+// server holding the lease.
+func (s *Store) ConsensusLeaseWaitsForTest() int64 { return s.leaseWaits.Load() }
+
+// WaitBackgroundForTest waits for the work started in the background (a
+// consensus refresh) to end, without stopping it as Close does.
+func (s *Store) WaitBackgroundForTest() { s.background.Wait() }

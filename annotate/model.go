@@ -263,7 +263,7 @@ var models = []any{
 	&User{}, &Token{}, &Session{}, &Document{}, &Revision{}, &Paragraph{},
 	&Annotation{}, &Gold{}, &Skip{}, &Note{}, &Curation{}, &Change{},
 	&SchemaVersion{}, &Setting{}, &LoginThrottle{},
-	&ConsensusRun{}, &ConsensusItem{}, &ConsensusAnnotator{},
+	&ConsensusRun{}, &ConsensusItem{}, &ConsensusAnnotator{}, &ConsensusLease{},
 }
 
 // JSON is a raw JSON value kept in a text column.

@@ -65,6 +65,11 @@ type Store struct {
 	// consensusRunning holds a token while a consensus run is computed, so
 	// that requests arriving together compute it once; see Consensus.
 	consensusRunning chan struct{}
+	// leaseHolder names this store in the consensus lease, which makes one
+	// server at a time compute a run (see consensus_lease.go);
+	// leaseWaits counts the times it found another holding it.
+	leaseHolder string
+	leaseWaits  atomic.Int64
 	// closing is cancelled by Close, which then waits (background) for the
 	// work started in the background, a consensus run, to stop.
 	closing    context.Context
@@ -99,7 +104,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		DisableNestedTransaction: true,
 		NowFunc:                  func() time.Time { return time.Now().UTC() },
 	}
-	s := &Store{now: func() time.Time { return time.Now().UTC() }, consensusRunning: make(chan struct{}, 1)}
+	s := &Store{now: func() time.Time { return time.Now().UTC() }, consensusRunning: make(chan struct{}, 1), leaseHolder: newLeaseHolder()}
 	s.closing, s.stopAll = context.WithCancel(context.Background())
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):

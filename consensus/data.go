@@ -71,7 +71,26 @@ type Options struct {
 	// Tolerance is the relative change of the objective below which EM has
 	// converged; zero means DefaultTolerance.
 	Tolerance float64
+	// SmallData runs Dawid–Skene even on data too small to learn
+	// reliabilities from (see MinSharedItems), where it otherwise gives
+	// the majority vote and a Reason.
+	SmallData bool
 }
+
+// MinSharedItems is the fewest shared items Dawid–Skene learns from: an
+// item is shared when two or more annotators labelled it, or when it has
+// gold and a label, for only such an item says anything about whether
+// an annotator is right. With fewer, EM's confusion matrices rest on the
+// prior and a handful of coincidences: on two items labelled by the same
+// two annotators, who agree on one and not on the other, it is 0.500 sure
+// of the item they disagree on and cannot say which of them to trust.
+const MinSharedItems = 10
+
+// MinSharedLabelsPerAnnotator is the fewest labels on shared items that
+// the annotators who gave labels must give on average for Dawid–Skene to
+// run: a crowd in which each annotator labelled one or two shared items
+// has as many confusion matrices to estimate as it has labels.
+const MinSharedLabelsPerAnnotator = 5
 
 // DefaultConfusionPrior is the pseudo-count of every confusion cell when
 // Options leaves it unset. It is small on purpose: one per cell, spread

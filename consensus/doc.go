@@ -55,7 +55,16 @@
 // a single annotator without gold, no item labelled by two annotators and
 // no gold item with a label — gives the majority vote with Result.Reason
 // saying why; ids outside the name tables give an error. No result holds a
-// NaN.
+// NaN. So does data too small to learn reliabilities from: fewer than
+// MinSharedItems items labelled by two annotators or with gold, or fewer
+// than MinSharedLabelsPerAnnotator labels on such items per annotator on
+// average (Options.SmallData runs EM anyway).
+//
+// In InferMulti, a category nobody applied, or every answer applied, has a
+// single side and its model is the vote, with a reason of its own in
+// MultiResult.LabelReasons; it does not make the dimension the vote. The
+// other reasons depend only on who answered what, which all categories
+// share, so they make every category the vote alike.
 //
 // # Performance
 //

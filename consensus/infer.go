@@ -108,7 +108,9 @@ func (e *dense) goldOf(i int) int32 {
 }
 
 // degenerate says why Dawid–Skene cannot learn from e, or "" when it can.
-func (e *dense) degenerate(d *Data) string {
+// small applies the small-data thresholds (MinSharedItems,
+// MinSharedLabelsPerAnnotator).
+func (e *dense) degenerate(d *Data, small bool) string {
 	if len(e.code) == 0 {
 		return "there are no labels"
 	}
@@ -120,13 +122,23 @@ func (e *dense) degenerate(d *Data) string {
 	first := int32(-1)
 	several := false
 	overlap, goldLabelled := false, false
+	// shared counts the shared items (two annotators, or gold and a label)
+	// and sharedLabels their labels; labelled marks the annotators with
+	// any label.
+	shared, sharedLabels, annotators := 0, 0, 0
+	labelled := make([]bool, e.j)
 	for i := 0; i < e.n; i++ {
 		codes := e.code[e.start[i]:e.start[i+1]]
-		if len(codes) > 0 && e.goldOf(i) != NoValue {
+		isShared := len(codes) > 0 && e.goldOf(i) != NoValue
+		if isShared {
 			goldLabelled = true
 		}
 		for _, c := range codes {
 			a := c / k
+			if !labelled[a] {
+				labelled[a] = true
+				annotators++
+			}
 			if first < 0 {
 				first = a
 			} else if a != first {
@@ -134,16 +146,23 @@ func (e *dense) degenerate(d *Data) string {
 			}
 			if a != codes[0]/k {
 				overlap = true
+				isShared = true
 			}
+		}
+		if isShared {
+			shared++
+			sharedLabels += len(codes)
 		}
 	}
 	switch {
-	case goldLabelled:
-		return ""
-	case !several:
+	case !goldLabelled && !several:
 		return fmt.Sprintf("only one annotator (%s) gave labels and no labelled item has gold, so nobody's reliability can be estimated", d.Annotators[first])
-	case !overlap:
+	case !goldLabelled && !overlap:
 		return "no item was labelled by two annotators and no labelled item has gold, so nobody's reliability can be estimated"
+	case small && shared < MinSharedItems:
+		return fmt.Sprintf("the data is too small to learn reliabilities from: %d item(s) were labelled by two or more annotators or have gold, and it takes %d", shared, MinSharedItems)
+	case small && float64(sharedLabels) < float64(MinSharedLabelsPerAnnotator*annotators):
+		return fmt.Sprintf("the data is too small to learn reliabilities from: the %d annotators gave %.1f labels each on average on items someone else labelled or that have gold, and it takes %d", annotators, float64(sharedLabels)/float64(annotators), MinSharedLabelsPerAnnotator)
 	}
 	return ""
 }
@@ -167,7 +186,7 @@ func Infer(ctx context.Context, d *Data, opt Options) (*Result, error) {
 	m := newModel(e, opt)
 	r := &Result{Method: opt.Method, K: e.k, Posterior: m.t}
 	if opt.Method == DawidSkene {
-		if r.Reason = e.degenerate(d); r.Reason != "" {
+		if r.Reason = e.degenerate(d, !opt.SmallData); r.Reason != "" {
 			r.Method = MajorityVote
 			r.Reason = "Dawid–Skene needs more: " + r.Reason + "; this is the majority vote"
 		}

@@ -38,7 +38,7 @@ func perfectAndRandom() *Data {
 // is (2.7/5, 2.3/5) = (0.54, 0.46); P gave a 3 times in 5, so 0.6·0.54 +
 // 0.4·0.46 = 0.508; R gave a 2 times in 5: 0.4·0.54 + 0.6·0.46 = 0.492.
 func TestPerfectAndRandomOneIteration(t *testing.T) {
-	r := mustInfer(t, perfectAndRandom(), Options{MaxIter: 1, ConfusionPrior: 1, ClassPrior: 1})
+	r := mustInfer(t, perfectAndRandom(), Options{MaxIter: 1, ConfusionPrior: 1, ClassPrior: 1, SmallData: true})
 	if r.Method != DawidSkene || r.Reason != "" || r.Iterations != 1 {
 		t.Fatalf("method %s, reason %q, %d iterations; want dawid-skene, none, 1", r.Method, r.Reason, r.Iterations)
 	}
@@ -86,7 +86,7 @@ func TestPerfectAndRandomOneIteration(t *testing.T) {
 	}
 
 	// Run to convergence, P only gains in weight: item 4 leans further to a.
-	conv := mustInfer(t, perfectAndRandom(), Options{ConfusionPrior: 1, ClassPrior: 1})
+	conv := mustInfer(t, perfectAndRandom(), Options{ConfusionPrior: 1, ClassPrior: 1, SmallData: true})
 	if !conv.Converged || conv.PosteriorOf(4)[0] <= 0.7 || conv.Items[4].Value != 0 {
 		t.Errorf("converged: %v after %d iterations, item 4 posterior %v; want converged and above 0.7 for a", conv.Converged, conv.Iterations, conv.PosteriorOf(4))
 	}
@@ -240,13 +240,13 @@ func abs(v float64) float64 {
 func TestSmallDataKeepsItsSignal(t *testing.T) {
 	d := &Data{Items: []string{"1", "2", "3", "4", "5"}, Annotators: []string{"10", "11", "12"}, Categories: []string{"1", "2", "3"},
 		Labels: []Label{{0, 0, 0}, {0, 1, 0}, {0, 2, 1}, {1, 0, 1}, {1, 1, 1}, {1, 2, 1}, {2, 0, 0}, {2, 1, 1}, {2, 2, 0}, {3, 0, 2}, {3, 1, 2}, {3, 2, 0}, {4, 0, 0}, {4, 2, 1}}}
-	strong := mustInfer(t, d, Options{ConfusionPrior: 1})
+	strong := mustInfer(t, d, Options{ConfusionPrior: 1, SmallData: true})
 	for i, it := range strong.Items {
 		if it.Confidence > 0.4 {
 			t.Errorf("one pseudo-count per cell: item %s has confidence %v; this test expects the washed-out posteriors that made the default small", d.Items[i], it.Confidence)
 		}
 	}
-	r := mustInfer(t, d, Options{})
+	r := mustInfer(t, d, Options{SmallData: true})
 	lo, hi := 1.0, 0.0
 	for i, it := range r.Items {
 		if it.Value == NoValue || it.Confidence < 0.6 {

@@ -41,12 +41,21 @@ type MultiItem struct {
 // binary model per category, whose category 1 means "applied", and the
 // item sets they give together.
 type MultiResult struct {
+	// Method is DawidSkene when it was asked for and the model of some
+	// category could learn, MajorityVote otherwise.
 	Method Method
-	// Reason is empty unless some category's model fell back to the vote;
-	// it then gives the first such reason.
-	Reason     string
-	Categories []*Result
-	Items      []MultiItem
+	// Reason is empty unless the dimension's values are the vote although
+	// Dawid–Skene was asked for; it then says why. The units (who answered
+	// what) are the same for every category, so a crowd too small or with
+	// too little overlap makes every category fall back alike.
+	Reason string
+	// LabelReasons holds, per category, why its model is the vote: the
+	// dimension's reason, or that nobody or everybody applied it (then
+	// the vote is what the model would say: never, or on every item
+	// answered). It is "" for a category whose model ran Dawid–Skene.
+	LabelReasons []string
+	Categories   []*Result
+	Items        []MultiItem
 }
 
 // InferMulti infers the label set of every item of d, one binary model per
@@ -125,35 +134,71 @@ func InferMulti(ctx context.Context, d *MultiData, opt Options) (*MultiResult, e
 		}
 	}
 
-	out := &MultiResult{Method: opt.Method, Categories: make([]*Result, k), Items: make([]MultiItem, n)}
+	out := &MultiResult{Method: opt.Method, Categories: make([]*Result, k), LabelReasons: make([]string, k), Items: make([]MultiItem, n)}
 	if k == 0 {
+		out.Method = MajorityVote
 		out.Reason = "the dimension has no categories"
 	}
 	binary := &Data{Items: d.Items, Annotators: d.Annotators, Categories: []string{"no", "yes"}, Labels: make([]Label, len(units))}
+	learnt, constant := false, 0
 	for c := 0; c < k; c++ {
+		yes := 0
 		for u, un := range units {
 			v := int32(0)
 			if applied[c][u] {
 				v = 1
+				yes++
 			}
 			binary.Labels[u] = Label{Item: un.item, Annotator: un.annotator, Category: v}
 		}
 		binary.Gold = binary.Gold[:0]
+		goldYes := 0
 		for item, s := range goldSet {
 			v := int32(0)
 			if s[c] {
 				v = 1
+				goldYes++
 			}
 			binary.Gold = append(binary.Gold, Gold{Item: item, Category: v})
 		}
-		r, err := Infer(ctx, binary, opt)
+		// A label nobody applied, or every answer did (and gold agrees),
+		// has a single side: there is nothing to learn and the vote is
+		// exact. It says nothing of the crowd, so it does not make the
+		// dimension the vote.
+		note := ""
+		switch {
+		case len(units) == 0:
+		case yes == 0 && goldYes == 0:
+			note = fmt.Sprintf("nobody applied %s, so it applies to no item", d.Categories[c])
+		case yes == len(units) && goldYes == len(goldSet):
+			note = fmt.Sprintf("every answer applied %s, so it applies to every item answered", d.Categories[c])
+		}
+		copt := opt
+		if note != "" {
+			copt.Method = MajorityVote
+			constant++
+		}
+		r, err := Infer(ctx, binary, copt)
 		if err != nil {
 			return nil, err
 		}
-		if r.Reason != "" && out.Reason == "" {
-			out.Reason = d.Categories[c] + ": " + r.Reason
+		if note != "" {
+			r.Reason = note
+		} else if r.Method == DawidSkene {
+			learnt = true
+		} else if opt.Method == DawidSkene && out.Reason == "" {
+			out.Reason = r.Reason
+		}
+		if opt.Method == DawidSkene {
+			out.LabelReasons[c] = r.Reason
 		}
 		out.Categories[c] = r
+	}
+	if opt.Method == DawidSkene && !learnt {
+		out.Method = MajorityVote
+		if out.Reason == "" && constant > 0 {
+			out.Reason = "Dawid–Skene needs more: every label was applied by all of the answers or by none, so there is nothing to infer; this is the majority vote"
+		}
 	}
 	for i := 0; i < n; i++ {
 		it := &out.Items[i]

@@ -2,7 +2,9 @@ package consensus
 
 import (
 	"context"
+	"math"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -106,5 +108,82 @@ func TestMultiDawidSkene(t *testing.T) {
 		if !cr.Annotators[3].NearChance || cr.Annotators[0].NearChance {
 			t.Errorf("category %d: near chance %v (random) and %v (90%%); want only the random one", cat, cr.Annotators[3].NearChance, cr.Annotators[0].NearChance)
 		}
+	}
+}
+
+// TestMultiDegenerateLabels checks the labels a binary model cannot learn
+// from: one nobody applied and one every answer applied get the vote and a
+// reason of their own, without making the dimension the vote, and never a
+// NaN; a single annotator makes every label the vote, with the reason.
+func TestMultiDegenerateLabels(t *testing.T) {
+	// Twelve items, three annotators: "strike" is applied by the majority
+	// on even items, "never" by nobody, "always" by everybody.
+	d := &MultiData{Annotators: []string{"x", "y", "z"}, Categories: []string{"strike", "never", "always"}}
+	for i := range 12 {
+		d.Items = append(d.Items, string(rune('a'+i)))
+		for a := range 3 {
+			d.Labels = append(d.Labels, Label{Item: int32(i), Annotator: int32(a), Category: 2})
+			if i%2 == 0 && (a != 2 || i%4 == 0) {
+				d.Labels = append(d.Labels, Label{Item: int32(i), Annotator: int32(a), Category: 0})
+			}
+		}
+	}
+	r, err := InferMulti(context.Background(), d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Method != DawidSkene || r.Reason != "" {
+		t.Errorf("dimension: method %s reason %q, want dawid-skene (strike can be learnt)", r.Method, r.Reason)
+	}
+	wantReasons := []string{"", "nobody applied never, so it applies to no item", "every answer applied always, so it applies to every item answered"}
+	for c, want := range wantReasons {
+		if r.LabelReasons[c] != want {
+			t.Errorf("label %s: reason %q, want %q", d.Categories[c], r.LabelReasons[c], want)
+		}
+		if cr := r.Categories[c]; (cr.Method == MajorityVote) != (want != "") {
+			t.Errorf("label %s: method %s", d.Categories[c], cr.Method)
+		}
+		checkFinite(t, r.Categories[c])
+	}
+	for i, it := range r.Items {
+		want := []int32{2}
+		if i%2 == 0 {
+			want = []int32{0, 2}
+		}
+		if !slices.Equal(it.Values, want) || it.Tie || math.IsNaN(it.Confidence) || it.Confidence <= 0.5 {
+			t.Errorf("item %s = %+v, want %v with a confidence above one half", d.Items[i], it, want)
+		}
+	}
+
+	// One annotator: every label, constant or not, is the vote.
+	one := &MultiData{Items: []string{"a", "b"}, Annotators: []string{"x"}, Categories: []string{"strike", "never"},
+		Labels: []Label{{0, 0, 0}, {1, 0, NoValue}}}
+	r, err = InferMulti(context.Background(), one, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Method != MajorityVote || !strings.Contains(r.Reason, "only one annotator (x)") {
+		t.Errorf("one annotator: method %s reason %q, want the vote and the one-annotator reason", r.Method, r.Reason)
+	}
+	if !strings.Contains(r.LabelReasons[0], "only one annotator (x)") || r.LabelReasons[1] != "nobody applied never, so it applies to no item" {
+		t.Errorf("one annotator: label reasons %q", r.LabelReasons)
+	}
+	for _, cr := range r.Categories {
+		checkFinite(t, cr)
+	}
+
+	// Every label constant: the dimension is the vote, and says why.
+	flat := &MultiData{Items: d.Items, Annotators: d.Annotators, Categories: []string{"never", "always"}}
+	for i := range d.Items {
+		for a := range d.Annotators {
+			flat.Labels = append(flat.Labels, Label{Item: int32(i), Annotator: int32(a), Category: 1})
+		}
+	}
+	r, err = InferMulti(context.Background(), flat, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Method != MajorityVote || !strings.Contains(r.Reason, "every label was applied by all of the answers or by none") {
+		t.Errorf("all constant: method %s reason %q", r.Method, r.Reason)
 	}
 }

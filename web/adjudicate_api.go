@@ -40,6 +40,10 @@ type consensusCellView struct {
 	Confidence float64 `json:"confidence"`
 	Method     string  `json:"method"`
 	Tie        bool    `json:"tie"`
+	// Reason says why the consensus is the vote (the data is too small
+	// to learn reliabilities, say); the page shows it instead of the
+	// confidence.
+	Reason string `json:"reason,omitempty"`
 }
 
 // majorityView is the majority answer of one dimension: value is a string
@@ -97,7 +101,7 @@ func viewDisagreement(sc *annotate.Schema, d *annotate.Disagreement) disagreemen
 		if !ok {
 			continue
 		}
-		cv := consensusCellView{Dimension: dim.Name, Confidence: c.Confidence, Method: c.Method, Tie: c.Tie}
+		cv := consensusCellView{Dimension: dim.Name, Confidence: c.Confidence, Method: c.Method, Tie: c.Tie, Reason: c.Reason}
 		if !c.Tie {
 			cv.Value = encodeValue(sc, dim.Name, c.Values)
 		}

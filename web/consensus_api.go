@@ -33,6 +33,9 @@ type consensusItemView struct {
 	Tied        []string `json:"tied,omitempty"`
 	Gold        bool     `json:"gold"`
 	Labels      int      `json:"labels"`
+	// Reason says why the item's dimension has the vote instead of
+	// Dawid–Skene: its confidence is then the vote's share.
+	Reason string `json:"reason,omitempty"`
 }
 
 // consensusPageView is one page of GET /api/v1/consensus.
@@ -119,7 +122,7 @@ func (s *Server) getConsensus(c *gin.Context) {
 	for i := range page.Items {
 		it := &page.Items[i]
 		out.Items[i] = consensusItemView{ParagraphID: it.ParagraphID, Dimension: it.Dimension, Value: consensusValue(multi, it),
-			Confidence: it.Confidence, Method: it.Method, Tie: it.Tie, Tied: it.Tied, Gold: it.Gold, Labels: it.Labels}
+			Confidence: it.Confidence, Method: it.Method, Tie: it.Tie, Tied: it.Tied, Gold: it.Gold, Labels: it.Labels, Reason: it.Reason}
 	}
 	c.JSON(http.StatusOK, out)
 }

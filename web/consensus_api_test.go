@@ -237,3 +237,67 @@ func TestExportGoldFromConsensusAPI(t *testing.T) {
 		t.Errorf("gold_from_consensus=sure: %d %s, want 400 naming gold_from_consensus", code, data)
 	}
 }
+
+// TestConsensusAPISmallDataReason labels two paragraphs by two annotators,
+// too few for Dawid–Skene: the consensus API and the adjudication queue
+// give the vote's method and the reason beside each item, so that the
+// page shows why rather than a confidence that reads as learnt.
+func TestConsensusAPISmallDataReason(t *testing.T) {
+	e := newAPIEnv(t)
+	ids := allParagraphs(t, e.store)
+	ctx := context.Background()
+	var users []*annotate.User
+	for _, n := range []string{"alice", "bob"} {
+		u, err := e.store.CreateUser(ctx, 0, n, annotate.RoleAnnotator, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		users = append(users, u)
+	}
+	for i, pair := range [][2]string{{"agree", "agree"}, {"agree", "disagree"}} {
+		for u, stance := range pair {
+			if _, err := e.store.SaveAnnotation(ctx, users[u].ID, ids[i], 0, annotate.Labels{"stance": {stance}, "topic": {"strike"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var page struct {
+		Run struct {
+			Dimensions []struct {
+				Name, Method, Reason string
+			}
+		}
+		Items []struct {
+			ParagraphID int64 `json:"paragraph_id"`
+			Method      string
+			Reason      string
+		}
+	}
+	e.must("rev", "GET", "/api/v1/consensus?dimension=stance", nil, 200, &page)
+	if len(page.Run.Dimensions) == 0 || page.Run.Dimensions[0].Method != "majority" || !strings.Contains(page.Run.Dimensions[0].Reason, "too small to learn reliabilities") {
+		t.Fatalf("run dimensions %+v, want stance by majority with the small-data reason", page.Run.Dimensions)
+	}
+	if len(page.Items) != 2 {
+		t.Fatalf("%d stance items, want 2", len(page.Items))
+	}
+	for _, it := range page.Items {
+		if it.Method != "majority" || it.Reason != page.Run.Dimensions[0].Reason {
+			t.Errorf("item %+v, want majority with the run's reason", it)
+		}
+	}
+
+	var q struct {
+		Items []struct {
+			Consensus []struct {
+				Dimension, Method, Reason string
+			}
+		}
+	}
+	e.must("rev", "GET", "/api/v1/adjudication", nil, 200, &q)
+	if len(q.Items) != 1 || len(q.Items[0].Consensus) == 0 {
+		t.Fatalf("adjudication queue %+v, want the disputed paragraph with its consensus", q)
+	}
+	if c := q.Items[0].Consensus[0]; c.Dimension != "stance" || c.Method != "majority" || !strings.Contains(c.Reason, "too small to learn reliabilities") {
+		t.Errorf("adjudication stance consensus %+v, want majority with the small-data reason", c)
+	}
+}

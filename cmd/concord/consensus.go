@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -44,6 +45,20 @@ refused with what the file looks like. A line that cannot be read is
 reported as FILE:LINE: message; any such line makes the command fail
 unless --skip-bad is given.
 
+Dawid–Skene needs enough data to learn reliabilities from: at least 10
+items labelled by two or more annotators (or with gold), and 5 labels on
+such items per annotator on average. Below that it gives the majority vote
+and says why; --small-data runs it anyway.
+
+With --truth FILE, each dimension's consensus is scored against the known
+truth: a CSV or TSV file with a header, or JSONL, holding the item column
+(as --item names it) and a truth column (--truth-column, default truth),
+the shape of public crowd datasets:
+  question,truth
+  1,2
+A tie counts as wrong; the score also gives the accuracy expected were
+each tie broken at random. A "dimension" column is optional.
+
 The table lists each item's value and confidence; --annotators lists
 instead each annotator's estimated accuracy, the accuracy of random answers
 in the same proportions (chance), the items it rests on, and a flag when
@@ -63,12 +78,19 @@ Flags:
   --dimension C       the dimension column or field (default dimension;
                       optional in the file)
   --skip-bad          leave out unreadable lines instead of failing
+  --small-data        run Dawid–Skene even on data too small to learn
+                      reliabilities from
+  --truth FILE        score the consensus against the truths in FILE
+                      (with --format jsonl the scores go to stderr)
+  --truth-column C    the truth column or field of the truth file
+                      (default truth)
 
 Examples:
   concord consensus
   concord consensus --annotators
   concord consensus --format jsonl > consensus.jsonl
   concord consensus crowd.csv --item question --annotator worker --value answer
+  concord consensus answer.csv --item question --annotator worker --value answer --truth truth.csv
   concord consensus --method majority --json labels.jsonl`,
 		settings:   []string{"db"},
 		envExample: "CONCORD_CONSENSUS_METHOD=majority",
@@ -82,6 +104,9 @@ func runConsensus(ctx context.Context, e *env, args []string) int {
 	asJSON := fs.Bool("json", false, "print JSON")
 	format := fs.String("format", "table", "output format")
 	annotators := fs.Bool("annotators", false, "per-annotator table")
+	smallData := fs.Bool("small-data", false, "run Dawid–Skene on small data")
+	truthPath := fs.String("truth", "", "truth file")
+	truthColumn := fs.String("truth-column", "truth", "truth column")
 	lff := addLabelFileFlags(fs)
 	pos, code, ok := e.parse(fs, args)
 	if !ok {
@@ -100,6 +125,8 @@ func runConsensus(ctx context.Context, e *env, args []string) int {
 		return e.usageError("--annotators chooses the table; --json already holds the annotators, --format jsonl only the items")
 	case len(pos) > 1:
 		return e.usageError("give one labels file, got %d", len(pos))
+	case strings.TrimSpace(*truthColumn) == "":
+		return e.usageError("--truth-column names a column and cannot be empty")
 	}
 	if err := lff.check(); err != nil {
 		return e.usageError("%v", err)
@@ -142,7 +169,7 @@ func runConsensus(ctx context.Context, e *env, args []string) int {
 		rep.DuplicateRule = annotate.DuplicateRuleLastLine
 	}
 	for i := range dims {
-		dc, err := annotate.InferConsensus(ctx, &dims[i], m)
+		dc, err := annotate.InferConsensus(ctx, &dims[i], consensus.Options{Method: m, SmallData: *smallData})
 		if err != nil {
 			return e.fail(err)
 		}
@@ -151,6 +178,19 @@ func runConsensus(ctx context.Context, e *env, args []string) int {
 		}
 		rep.Dimensions = append(rep.Dimensions, dc)
 	}
+	if *truthPath != "" {
+		tf, err := export.ReadTruthFile(*truthPath, export.TruthColumns{Item: lff.cols.Item, Truth: *truthColumn, Dimension: lff.cols.Dimension})
+		if err != nil {
+			return e.fail(err)
+		}
+		if n := reportBadTruth(e, *truthPath, tf, lff.skipBad); n != 0 {
+			return n
+		}
+		if rep.Truth, err = scoreTruth(&rep, tf); err != nil {
+			return e.fail(fmt.Errorf("%s: %w", *truthPath, err))
+		}
+		rep.TruthFile = *truthPath
+	}
 	switch {
 	case *asJSON:
 		enc := json.NewEncoder(e.stdout)
@@ -158,11 +198,15 @@ func runConsensus(ctx context.Context, e *env, args []string) int {
 		enc.SetEscapeHTML(false)
 		err = enc.Encode(rep)
 	case *format == "jsonl":
+		// The lines stay one per item; the scores go to stderr.
 		err = writeConsensusJSONL(e.stdout, &rep)
+		printTruthScores(e.stderr, &rep)
 	case *annotators:
 		printConsensusAnnotators(e.stdout, &rep)
+		printTruthScores(e.stdout, &rep)
 	default:
 		printConsensusItems(e.stdout, &rep)
+		printTruthScores(e.stdout, &rep)
 	}
 	if err != nil {
 		return e.fail(err)
@@ -224,6 +268,147 @@ type consensusReport struct {
 	DuplicateLabels int                           `json:"duplicate_labels"`
 	DuplicateRule   string                        `json:"duplicate_rule,omitempty"`
 	Dimensions      []annotate.DimensionConsensus `json:"dimensions"`
+	// TruthFile and Truth are the file given with --truth and the scores
+	// of each dimension against it.
+	TruthFile string       `json:"truth_file,omitempty"`
+	Truth     []truthScore `json:"truth,omitempty"`
+}
+
+// truthScore is how well one dimension's consensus matches a truth file.
+// Items counts the items that have both a truth and labels, Right those
+// whose value is the truth. A tie has no value and counts as wrong;
+// TieSplit is the accuracy expected were each tie broken at random among
+// its tied values. Unlabelled counts the truths of items without labels,
+// which are left out.
+type truthScore struct {
+	Dimension  string  `json:"dimension"`
+	Method     string  `json:"method"`
+	Items      int     `json:"items"`
+	Right      int     `json:"right"`
+	Ties       int     `json:"ties"`
+	Accuracy   float64 `json:"accuracy"`
+	TieSplit   float64 `json:"accuracy_ties_split"`
+	Unlabelled int     `json:"unlabelled"`
+}
+
+// scoreTruth scores every dimension of rep against the truths of tf. A
+// truth without a dimension holds for every dimension; one that names a
+// dimension the report does not have is an error.
+func scoreTruth(rep *consensusReport, tf *export.TruthFile) ([]truthScore, error) {
+	byDim := map[string]map[string]export.Truth{}
+	shared := map[string]export.Truth{}
+	known := map[string]bool{}
+	for _, d := range rep.Dimensions {
+		known[d.Name] = true
+	}
+	for _, t := range tf.Truths {
+		if t.Dimension == "" {
+			shared[t.Item] = t
+			continue
+		}
+		if !known[t.Dimension] {
+			return nil, fmt.Errorf("line %d: the labels have no dimension %q", t.Line, t.Dimension)
+		}
+		if byDim[t.Dimension] == nil {
+			byDim[t.Dimension] = map[string]export.Truth{}
+		}
+		byDim[t.Dimension][t.Item] = t
+	}
+	out := []truthScore{}
+	for _, d := range rep.Dimensions {
+		sc := truthScore{Dimension: d.Name, Method: string(d.Method)}
+		truths := byDim[d.Name]
+		if truths == nil {
+			truths = shared
+		}
+		labelled := map[string]bool{}
+		split := 0.0
+		for _, it := range d.Items {
+			labelled[it.Item] = true
+			t, ok := truths[it.Item]
+			if !ok {
+				continue
+			}
+			sc.Items++
+			want := slices.Clone(t.Values)
+			slices.Sort(want)
+			switch v := it.Value.(type) {
+			case string:
+				if len(want) == 1 && v == want[0] {
+					sc.Right++
+					split++
+				}
+			case []string:
+				got := slices.Clone(v)
+				slices.Sort(got)
+				if slices.Equal(got, want) {
+					sc.Right++
+					split++
+				}
+			default:
+				if len(it.Tie) > 0 {
+					sc.Ties++
+					if len(want) == 1 && slices.Contains(it.Tie, want[0]) {
+						split += 1 / float64(len(it.Tie))
+					}
+				}
+			}
+		}
+		for item := range truths {
+			if !labelled[item] {
+				sc.Unlabelled++
+			}
+		}
+		if sc.Items > 0 {
+			sc.Accuracy = float64(sc.Right) / float64(sc.Items)
+			sc.TieSplit = split / float64(sc.Items)
+		}
+		out = append(out, sc)
+	}
+	return out, nil
+}
+
+// printTruthScores writes one line per dimension scored against --truth.
+func printTruthScores(w io.Writer, rep *consensusReport) {
+	if rep.TruthFile == "" {
+		return
+	}
+	fmt.Fprintf(w, "\nagainst the truth in %s:\n", rep.TruthFile)
+	for _, sc := range rep.Truth {
+		if sc.Items == 0 {
+			fmt.Fprintf(w, "  %s: no labelled item has a truth in the file\n", sc.Dimension)
+			continue
+		}
+		fmt.Fprintf(w, "  %s: %s is right on %d of %d items: accuracy %.4f", sc.Dimension, sc.Method, sc.Right, sc.Items, sc.Accuracy)
+		if sc.Ties > 0 {
+			fmt.Fprintf(w, "; %d ties counted wrong (%.4f with each broken at random)", sc.Ties, sc.TieSplit)
+		}
+		if sc.Unlabelled > 0 {
+			fmt.Fprintf(w, "; %d items of the truth file have no labels", sc.Unlabelled)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// reportBadTruth lists the unreadable lines of a truth file and returns
+// the exit code when they stop the command, or 0.
+func reportBadTruth(e *env, path string, tf *export.TruthFile, skip bool) int {
+	for i, b := range tf.Bad {
+		if i == maxBadLines {
+			fmt.Fprintf(e.stderr, "%s: … and %d more unreadable lines\n", path, len(tf.Bad)-maxBadLines)
+			break
+		}
+		fmt.Fprintf(e.stderr, "%s:%d: %s\n", path, b.Line, b.Message)
+	}
+	switch {
+	case len(tf.Truths) == 0:
+		fmt.Fprintf(e.stderr, "concord consensus: %s holds no truth that could be read\n", path)
+		return 1
+	case len(tf.Bad) > 0 && !skip:
+		fmt.Fprintf(e.stderr, "concord consensus: %d unreadable line(s) in %s; fix them, or pass --skip-bad to leave them out\n", len(tf.Bad), path)
+		return 1
+	}
+	return 0
 }
 
 // consensusLine is one line of --format jsonl.
@@ -260,6 +445,11 @@ func dimensionHeading(d *annotate.DimensionConsensus) string {
 	}
 	if d.Reason != "" {
 		fmt.Fprintf(&b, "\n  %s", d.Reason)
+	}
+	for _, lr := range d.LabelReasons {
+		if lr.Reason != d.Reason {
+			fmt.Fprintf(&b, "\n  - %s", lr.Reason)
+		}
 	}
 	return b.String()
 }

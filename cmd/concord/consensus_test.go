@@ -93,8 +93,17 @@ func TestConsensusCommandCrowdCSV(t *testing.T) {
 		}
 	}
 
-	// Dawid–Skene weighs 12, who disagrees with the others, below them.
+	// Five items are too few to learn reliabilities from: the vote, and
+	// the reason.
 	rep := consensusJSON(t, append([]string{file}, cols...)...)
+	if d := rep.Dimensions[0]; d.Method != "majority" || !strings.Contains(d.Reason, "too small to learn reliabilities") {
+		t.Errorf("five items: method %s reason %q, want the vote and the small-data reason", d.Method, d.Reason)
+	}
+
+	// With --small-data Dawid–Skene runs, and weighs 12, who disagrees
+	// with the others, below them.
+	cols = append(cols, "--small-data")
+	rep = consensusJSON(t, append([]string{file}, cols...)...)
 	if len(rep.Dimensions) != 1 {
 		t.Fatalf("%d dimensions, want 1", len(rep.Dimensions))
 	}
@@ -286,10 +295,82 @@ func TestConsensusCommandDatabase(t *testing.T) {
 			}
 		}
 	}
+	// Four paragraphs are too few for Dawid–Skene: the table says so, and
+	// says which topic labels nobody or everybody applied.
 	r := mustRun(t, "", "consensus", "--db", db)
-	for _, w := range []string{"stance (single): 4 items, 8 labels by 2 annotators; dawid-skene", "topic (multi)", "gold"} {
+	for _, w := range []string{"stance (single): 4 items, 8 labels by 2 annotators; majority", "the data is too small to learn reliabilities from: 4 item(s)",
+		"topic (multi)", "- every answer applied strike, so it applies to every item answered", "- nobody applied media, so it applies to no item", "gold"} {
 		if !strings.Contains(r.stdout, w) {
 			t.Errorf("table lacks %q:\n%s", w, r.stdout)
 		}
+	}
+	// From the database, a truth file names paragraphs by id.
+	truth := writeFile(t, t.TempDir(), "truth.csv", []byte(fmt.Sprintf("item,truth,dimension\n%d,agree,stance\n%d,discuss,stance\n", ids[0], ids[3])))
+	r = mustRun(t, "", "consensus", "--db", db, "--truth", truth)
+	if !strings.Contains(r.stdout, "stance: majority is right on 2 of 2 items: accuracy 1.0000") || !strings.Contains(r.stdout, "topic: no labelled item has a truth in the file") {
+		t.Errorf("--truth from the database: got %s", r)
+	}
+}
+
+// truthCSV is the truth of crowdCSV's items in the question,truth shape of
+// public crowd datasets; item 6 has no labels.
+const truthCSV = `question,truth
+1,1
+2,2
+3,2
+4,3
+5,1
+6,2
+`
+
+func TestConsensusCommandTruth(t *testing.T) {
+	clearConcordEnv(t)
+	dir := t.TempDir()
+	file := writeFile(t, dir, "crowd.csv", []byte(crowdCSV))
+	truth := writeFile(t, dir, "truth.csv", []byte(truthCSV))
+	cols := []string{"--item", "question", "--annotator", "worker", "--value", "answer", "--truth", truth}
+
+	// The vote: items 1, 2 and 4 right; 3 wrong (1, the truth is 2); 5 a
+	// tie of 1 and 2, whose truth is 1: half right when broken at random.
+	rep := consensusJSON(t, append([]string{file, "--method", "majority"}, cols...)...)
+	if len(rep.Truth) != 1 || rep.TruthFile != truth {
+		t.Fatalf("truth scores %+v from %q, want one for %s", rep.Truth, rep.TruthFile, truth)
+	}
+	want := truthScore{Dimension: "answer", Method: "majority", Items: 5, Right: 3, Ties: 1, Accuracy: 0.6, TieSplit: 3.5 / 5, Unlabelled: 1}
+	if got := rep.Truth[0]; got != want {
+		t.Errorf("majority against the truth = %+v, want %+v", got, want)
+	}
+
+	r := mustRun(t, "", append([]string{"consensus", file, "--method", "majority"}, cols...)...)
+	line := "answer: majority is right on 3 of 5 items: accuracy 0.6000; 1 ties counted wrong (0.7000 with each broken at random); 1 items of the truth file have no labels"
+	if !strings.Contains(r.stdout, "against the truth in "+truth) || !strings.Contains(r.stdout, line) {
+		t.Errorf("table lacks the truth score %q:\n%s", line, r.stdout)
+	}
+	// With --format jsonl the score goes to stderr, the lines stay items.
+	r = mustRun(t, "", append([]string{"consensus", file, "--format", "jsonl", "--method", "majority"}, cols...)...)
+	if !strings.Contains(r.stderr, line) || strings.Count(r.stdout, "\n") != 5 {
+		t.Errorf("jsonl: got %s; want five item lines and the score on stderr", r)
+	}
+
+	// A truth file that names a dimension the labels lack, two truths for
+	// one item, and a missing truth column are errors that say so.
+	bad := writeFile(t, dir, "bad.csv", []byte("question,truth,dimension\n1,1,stance\n"))
+	twice := writeFile(t, dir, "twice.csv", []byte("question,truth\n1,1\n1,2\n"))
+	nocol := writeFile(t, dir, "nocol.csv", []byte("question,gold\n1,1\n"))
+	for _, tc := range []struct {
+		truth, want string
+	}{
+		{bad, `line 2: the labels have no dimension "stance"`},
+		{twice, twice + ":3: item 1 already has the truth 1 (line 2)"},
+		{nocol, `no column "truth" in the header (it has: question, gold); name the truth column with --truth-column`},
+	} {
+		args := []string{"consensus", file, "--item", "question", "--annotator", "worker", "--value", "answer", "--truth", tc.truth}
+		if r := concord(t, "", args...); r.code != 1 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("--truth %s: got %s; want exit 1 and %q", tc.truth, r, tc.want)
+		}
+	}
+	r = mustRun(t, "", "consensus", file, "--item", "question", "--annotator", "worker", "--value", "answer", "--truth", nocol, "--truth-column", "gold")
+	if !strings.Contains(r.stdout, "is right on 1 of 1 items") {
+		t.Errorf("--truth-column gold: got %s", r)
 	}
 }

@@ -100,8 +100,16 @@
     var ties = majorityLabels(it).ties;
     if (!ties.length) return '';
     var c = consensusLabels(it);
-    return 'No majority to accept: no answer on ' + ties.map(titleOf).join(', ') + ' has more than half of the ' + it.annotations.length + ' annotators. Press 1–' + Math.min(9, it.annotations.length) + " to accept one annotator's labels" + (c.why ? '' : ', C to accept the consensus (lowest confidence ' + percent(it.consensus_confidence) + ')') + ', or O to set your own.';
+    return 'No majority to accept: no answer on ' + ties.map(titleOf).join(', ') + ' has more than half of the ' + it.annotations.length + ' annotators. Press 1–' + Math.min(9, it.annotations.length) + " to accept one annotator's labels" + (c.why ? '' : ', C to accept the consensus (' + (consensusReason(it) ? 'the vote: ' + consensusReason(it) : 'lowest confidence ' + percent(it.consensus_confidence)) + ')') + ', or O to set your own.';
   }
+  // consensusReason is why the paragraph's consensus is the vote on some
+  // dimension (the data is too small, say), or ''.
+  function consensusReason(it) {
+    var cs = it.consensus || [];
+    for (var i = 0; i < cs.length; i++) if (cs[i].reason) return cs[i].reason;
+    return '';
+  }
+
   function consensusOf(it) {
     var out = {};
     (it.consensus || []).forEach(function (c) { out[c.dimension] = c; });
@@ -269,10 +277,13 @@
         ctd.appendChild(el('br'));
         if (c.tie) ctd.appendChild(el('span', 'tie', 'tie'));
         else ctd.appendChild(chips(m.dimension, c.value));
-        var conf = el('span', 'support', percent(c.confidence) + ' sure');
-        conf.title = 'Confidence of the ' + c.method + ' consensus';
+        // A consensus that fell back to the vote says why, rather than a
+        // confidence that would read as learnt.
+        var conf = c.reason ? el('span', 'support consensus-reason', 'the vote: ' + c.reason)
+          : el('span', 'support', percent(c.confidence) + ' sure');
+        conf.title = c.reason ? 'Dawid–Skene did not run on this dimension' : 'Confidence of the ' + c.method + ' consensus';
         ctd.appendChild(conf);
-        ctd.title = 'Consensus (C), ' + percent(c.confidence) + ' sure';
+        ctd.title = c.reason ? 'Consensus (C): the majority vote, because ' + c.reason : 'Consensus (C), ' + percent(c.confidence) + ' sure';
         td.appendChild(ctd);
       }
       tr.appendChild(td);
