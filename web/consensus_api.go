@@ -18,6 +18,8 @@ type consensusRunView struct {
 	DataVersion int64                       `json:"data_version"`
 	CreatedAt   time.Time                   `json:"created_at"`
 	Dimensions  []annotate.ConsensusSummary `json:"dimensions"`
+	// Pending says the first run is being computed: no items yet.
+	Pending bool `json:"pending,omitempty"`
 }
 
 // consensusItemView is the consensus of one paragraph on one dimension:
@@ -46,7 +48,7 @@ type consensusPageView struct {
 }
 
 func viewConsensusRun(run *annotate.ConsensusRun) consensusRunView {
-	return consensusRunView{ID: run.ID, Method: run.Method, DataVersion: run.DataVersion, CreatedAt: run.CreatedAt, Dimensions: run.Dimensions}
+	return consensusRunView{ID: run.ID, Method: run.Method, DataVersion: run.DataVersion, CreatedAt: run.CreatedAt, Dimensions: run.Dimensions, Pending: run.Pending}
 }
 
 // consensusValue returns the JSON shape of a consensus value: the single
