@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"time"
 
 	"concord/agreement"
 )
@@ -98,7 +99,7 @@ func (s *Store) Agreement(ctx context.Context, f AgreementFilter, opt agreement.
 	if v, ok := s.reports.get(key, version); ok {
 		return v.(*AgreementReport), nil
 	}
-	ls, err := s.AgreementLabels(ctx, f)
+	ls, err := s.recentLabels(ctx, f, version)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +141,7 @@ func (s *Store) Confusions(ctx context.Context, f AgreementFilter, a, b string) 
 	if v, ok := s.reports.get(key, version); ok {
 		return v.(map[string]*agreement.Matrix), nil
 	}
-	ls, err := s.AgreementLabels(ctx, f)
+	ls, err := s.recentLabels(ctx, f, version)
 	if err != nil {
 		return nil, err
 	}
@@ -155,4 +156,52 @@ func (s *Store) Confusions(ctx context.Context, f AgreementFilter, a, b string) 
 	}
 	s.reports.put(key, version, out)
 	return out, nil
+}
+
+// labelCache keeps the labels the last report read, for a short while: the
+// questions a page asks together (the report, the confusion matrices of a
+// pair, the intervals its script fetches next) then read them once. It
+// lets them go after labelKeep, so that a large label set is not held
+// while nobody looks.
+type labelCache struct {
+	mu      sync.Mutex
+	key     string
+	version int64
+	set     *LabelSet
+	timer   *time.Timer
+}
+
+// labelKeep is how long labelCache keeps a label set.
+const labelKeep = 30 * time.Second
+
+// recentLabels returns AgreementLabels(f) at data version, from labelCache
+// when it holds them.
+func (s *Store) recentLabels(ctx context.Context, f AgreementFilter, version int64) (*LabelSet, error) {
+	key := cacheKey("labels", f)
+	c := &s.labels
+	c.mu.Lock()
+	if c.set != nil && c.key == key && c.version == version {
+		ls := c.set
+		c.mu.Unlock()
+		return ls, nil
+	}
+	c.mu.Unlock()
+	ls, err := s.AgreementLabels(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.key, c.version, c.set = key, version, ls
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	c.timer = time.AfterFunc(labelKeep, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.set == ls {
+			c.set = nil
+		}
+	})
+	return ls, nil
 }

@@ -280,7 +280,7 @@ func (s *Store) latestConsensusRun(ctx context.Context) (*ConsensusRun, error) {
 // items and annotators in bounded transactions, then the flag that makes it
 // the latest, and last the removal of older runs.
 func (s *Store) computeConsensus(ctx context.Context, version int64) (*ConsensusRun, error) {
-	ls, err := s.AgreementLabels(ctx, AgreementFilter{})
+	ls, err := s.recentLabels(ctx, AgreementFilter{}, version)
 	if err != nil {
 		return nil, err
 	}

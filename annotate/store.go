@@ -38,6 +38,7 @@ type Store struct {
 	now     func() time.Time
 	schemas schemaCache
 	reports reportCache
+	labels  labelCache
 	// credentials remembers whose each token and session is; see
 	// credential.go.
 	credentials credentialCache
