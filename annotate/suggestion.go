@@ -673,6 +673,70 @@ type ShownInput struct {
 	Score     float64  `json:"score"`
 }
 
+// CheckShown checks what a save says the page showed against the current
+// schema, so that a save can be refused before its labels are written.
+func (s *Store) CheckShown(ctx context.Context, shown []ShownInput) error {
+	if len(shown) == 0 {
+		return nil
+	}
+	sc, err := s.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = shownRows(sc, shown)
+	return err
+}
+
+// shownRows checks shown against sc and returns its rows, with the values
+// in canonical form and no annotation yet.
+func shownRows(sc *Schema, shown []ShownInput) ([]SuggestionShown, error) {
+	rows := make([]SuggestionShown, 0, len(shown))
+	seen := map[string]bool{}
+	for _, x := range shown {
+		d, ok := sc.Dimension(x.Dimension)
+		if !ok {
+			return nil, &Error{Code: EINVALID, Field: "suggestion_shown", Message: fmt.Sprintf("unknown dimension %q", x.Dimension), Allowed: sc.Names()}
+		}
+		if seen[d.Name] {
+			return nil, Invalidf("suggestion_shown", "dimension %s is named twice", d.Name)
+		}
+		seen[d.Name] = true
+		field := "suggestion_shown." + d.Name
+		agent := strings.TrimSpace(x.Agent)
+		if agent == "" || utf8.RuneCountInString(agent) > MaxAgentLen {
+			return nil, Invalidf(field+".agent", "give the agent of the suggestion shown (1 to %d characters)", MaxAgentLen)
+		}
+		if err := CheckText(field+".agent", agent, false); err != nil {
+			return nil, err
+		}
+		if x.Score < 0 || x.Score > 1 {
+			return nil, Invalidf(field+".score", "the score must be from 0 to 1, got %v", x.Score)
+		}
+		vals := Values{}
+		for _, v := range x.Values {
+			if err := CheckText(field+".values", v, false); err != nil {
+				return nil, err
+			}
+			k, ok := d.Resolve(v)
+			if !ok {
+				return nil, &Error{Code: EINVALID, Field: field + ".values", Message: fmt.Sprintf("%q is not a value of %s", v, d.Name), Allowed: d.Keys()}
+			}
+			if !slices.Contains(vals, k) {
+				vals = append(vals, k)
+			}
+		}
+		if len(vals) == 0 {
+			return nil, Invalidf(field+".values", "give the values of the suggestion shown")
+		}
+		if d.Kind != KindMulti && len(vals) > 1 {
+			return nil, Invalidf(field+".values", "%s takes one value, got %d", d.Name, len(vals))
+		}
+		sort.Strings(vals)
+		rows = append(rows, SuggestionShown{Dimension: d.Name, Agent: agent, Values: vals, Score: x.Score})
+	}
+	return rows, nil
+}
+
 // RecordShown keeps what suggestions the annotator saw when they saved a,
 // one row per dimension, with whether the saved value of the dimension
 // equals the one suggested. mode is the page's setting when it showed them.
@@ -688,44 +752,16 @@ func (s *Store) RecordShown(ctx context.Context, a *Annotation, mode SuggestionM
 	if err != nil {
 		return err
 	}
+	rows, err := shownRows(sc, shown)
+	if err != nil {
+		return err
+	}
 	now := s.now()
-	rows := make([]SuggestionShown, 0, len(shown))
-	seen := map[string]bool{}
-	for _, x := range shown {
-		d, ok := sc.Dimension(x.Dimension)
-		if !ok {
-			return &Error{Code: EINVALID, Field: "suggestion_shown", Message: fmt.Sprintf("unknown dimension %q", x.Dimension), Allowed: sc.Names()}
-		}
-		if seen[d.Name] {
-			return Invalidf("suggestion_shown", "dimension %s is named twice", d.Name)
-		}
-		seen[d.Name] = true
-		agent := strings.TrimSpace(x.Agent)
-		if agent == "" || utf8.RuneCountInString(agent) > MaxAgentLen {
-			return Invalidf("suggestion_shown."+d.Name+".agent", "give the agent of the suggestion shown (1 to %d characters)", MaxAgentLen)
-		}
-		if err := CheckText("suggestion_shown."+d.Name+".agent", agent, false); err != nil {
-			return err
-		}
-		if x.Score < 0 || x.Score > 1 {
-			return Invalidf("suggestion_shown."+d.Name+".score", "the score must be from 0 to 1, got %v", x.Score)
-		}
-		vals := Values{}
-		for _, v := range x.Values {
-			k, ok := d.Resolve(v)
-			if !ok {
-				return &Error{Code: EINVALID, Field: "suggestion_shown." + d.Name + ".values", Message: fmt.Sprintf("%q is not a value of %s", v, d.Name), Allowed: d.Keys()}
-			}
-			if !slices.Contains(vals, k) {
-				vals = append(vals, k)
-			}
-		}
-		if len(vals) == 0 {
-			return Invalidf("suggestion_shown."+d.Name+".values", "give the values of the suggestion shown")
-		}
-		sort.Strings(vals)
-		rows = append(rows, SuggestionShown{AnnotationID: a.ID, Version: a.Version, Dimension: d.Name, UserID: a.UserID, ParagraphID: a.ParagraphID,
-			Agent: agent, Values: vals, Score: x.Score, Mode: string(mode), Accepted: slices.Equal([]string(vals), a.Labels[d.Name]), CreatedAt: now})
+	for i := range rows {
+		r := &rows[i]
+		r.AnnotationID, r.Version, r.UserID, r.ParagraphID = a.ID, a.Version, a.UserID, a.ParagraphID
+		r.Mode, r.CreatedAt = string(mode), now
+		r.Accepted = slices.Equal([]string(r.Values), a.Labels[r.Dimension])
 	}
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		// A retried save records again what the first one did.
