@@ -93,10 +93,16 @@ type ImportReport struct {
 	// (skipped in Label Studio) or with no result.
 	Cancelled int `json:"cancelled_annotations"`
 	Empty     int `json:"empty_annotations"`
-	// Predictions counts Label Studio predictions and Comments doccano
-	// comments, which are not imported.
-	Predictions int `json:"predictions_not_imported"`
-	Comments    int `json:"comments_not_imported"`
+	// Predictions counts the Label Studio predictions read. Each one that
+	// fits the schema, has a score from 0 to 1 and belongs to a document
+	// imported is stored as suggestions, one per dimension (Suggestions
+	// counts them), never as anyone's labels; PredictionsNotImported
+	// counts the others.
+	Predictions            int `json:"predictions"`
+	Suggestions            int `json:"suggestions"`
+	PredictionsNotImported int `json:"predictions_not_imported"`
+	// Comments counts doccano comments, which are not imported.
+	Comments int `json:"comments_not_imported"`
 	// Notes says in words what of the file was not stored as it was, from
 	// the counts above.
 	Notes   []string                  `json:"notes"`
@@ -195,6 +201,7 @@ func Import(ctx context.Context, store *annotate.Store, name string, open func()
 		}
 		return err
 	}
+	r.keepPredictions = true
 	err = r.read(open, func(doc annotate.LabelledDocument) error {
 		batch = append(batch, doc)
 		size += len(doc.Paragraphs)
@@ -210,6 +217,9 @@ func Import(ctx context.Context, store *annotate.Store, name string, open func()
 		err = flush()
 	}
 	r.sum.report(rep)
+	if err == nil {
+		err = r.storePredictions(ctx, store, opt.By, rep)
+	}
 	return rep, err
 }
 
@@ -273,9 +283,6 @@ func (n *lineNotes) report(rep *ImportReport) {
 	}
 	if n.empty > 0 {
 		note("%d annotation(s) with an empty result skipped", n.empty)
-	}
-	if n.predictions > 0 {
-		note("predictions are not imported: %d", n.predictions)
 	}
 	if n.comments > 0 {
 		note("doccano comments are not imported: %d", n.comments)
@@ -366,6 +373,12 @@ type reader struct {
 	opt  ImportOptions
 	// sum adds up the notes of the records of the latest read.
 	sum lineNotes
+	// keepPredictions asks read to keep the predictions of the records it
+	// reads in preds, for storePredictions.
+	keepPredictions bool
+	preds           []pendingPrediction
+	// loose is sc with no dimension required, for predictions.
+	loose *annotate.Schema
 }
 
 // record is one line read: its document, its place and its paragraph.
@@ -395,6 +408,7 @@ func (r *reader) read(open func() (io.ReadCloser, error), doc func(annotate.Labe
 	}
 	defer f.Close()
 	r.sum = lineNotes{}
+	r.preds = nil
 	var cur []record
 	seen := map[string]int{}
 	failed := false
@@ -553,6 +567,11 @@ func (r *reader) one(raw []byte, line int, add func(record) error, report func(L
 		rec.notes.unlabelled++
 	}
 	rec.notes.predictions = len(rec.predictions)
+	if r.keepPredictions {
+		for _, p := range rec.predictions {
+			r.preds = append(r.preds, pendingPrediction{key: rec.key, text: rec.para.Text, line: line, p: p})
+		}
+	}
 	r.sum.add(rec.notes)
 	return add(rec)
 }
