@@ -29,8 +29,10 @@ type Suggestion struct {
 	Agent string `gorm:"size:200;not null;uniqueIndex:idx_suggestion_key,priority:3" json:"agent"`
 	// Values holds one value for a single or open dimension, a sorted set
 	// for a multi one, in the schema's keys.
-	Values    Values    `gorm:"column:value_set;type:text;not null" json:"values"`
-	Score     float64   `gorm:"not null" json:"score"`
+	Values Values  `gorm:"column:value_set;type:text;not null" json:"values"`
+	Score  float64 `gorm:"not null" json:"score"`
+	// CreatedBy is the user who sent it (0 for the command line).
+	CreatedBy int64     `gorm:"not null;default:0" json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -276,7 +278,7 @@ func (s *Store) PutSuggestions(ctx context.Context, by int64, in []SuggestionInp
 			if _, seen := rows[k]; !seen {
 				order = append(order, k)
 			}
-			rows[k] = &Suggestion{ParagraphID: pid, Dimension: k.dim, Agent: k.agent, Values: ok[i].values, Score: ok[i].score, CreatedAt: now}
+			rows[k] = &Suggestion{ParagraphID: pid, Dimension: k.dim, Agent: k.agent, Values: ok[i].values, Score: ok[i].score, CreatedBy: by, CreatedAt: now}
 		}
 	}
 	pids := make([]int64, 0, len(order))
@@ -287,7 +289,6 @@ func (s *Store) PutSuggestions(ctx context.Context, by int64, in []SuggestionInp
 			pids = append(pids, k.pid)
 		}
 	}
-	agents := map[string]int{}
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		existing := map[key]bool{}
 		for start := 0; start < len(pids); start += suggestionChunk {
@@ -306,7 +307,7 @@ func (s *Store) PutSuggestions(ctx context.Context, by int64, in []SuggestionInp
 			}
 			err := tx.Clauses(clause.OnConflict{
 				Columns:   []clause.Column{{Name: "paragraph_id"}, {Name: "dimension"}, {Name: "agent"}},
-				DoUpdates: clause.AssignmentColumns([]string{"value_set", "score", "created_at"}),
+				DoUpdates: clause.AssignmentColumns([]string{"value_set", "score", "created_by", "created_at"}),
 			}).Create(&batch).Error
 			batch = batch[:0]
 			return err
@@ -317,7 +318,6 @@ func (s *Store) PutSuggestions(ctx context.Context, by int64, in []SuggestionInp
 			} else {
 				rep.Created++
 			}
-			agents[k.agent]++
 			batch = append(batch, *rows[k])
 			if len(batch) == cap(batch) {
 				if err := flush(); err != nil {
@@ -328,7 +328,11 @@ func (s *Store) PutSuggestions(ctx context.Context, by int64, in []SuggestionInp
 		if err := flush(); err != nil {
 			return err
 		}
-		return s.record(tx, Change{At: now, UserID: by, Entity: "suggestion", Action: "put", After: toJSON(map[string]any{"created": rep.Created, "replaced": rep.Replaced, "agents": agents})})
+		// No history row: suggestions are nobody's labels, and the
+		// history's newest id is the data version that the cached
+		// agreement and consensus are keyed by (see DataVersion), which a
+		// model's batch must not move.
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -801,4 +805,20 @@ func (s *Store) AcceptRates(ctx context.Context) ([]AcceptRate, error) {
 		out = []AcceptRate{}
 	}
 	return out, translate(err)
+}
+
+// SuggestionsBetween returns the suggestions for the paragraphs with ids
+// from lo up to but not including hi, by paragraph id, each ordered as
+// Suggestions orders them: exports read them a window of ids at a time as
+// they walk the corpus.
+func (s *Store) SuggestionsBetween(ctx context.Context, lo, hi int64) (map[int64][]Suggestion, error) {
+	var rows []Suggestion
+	if err := s.read(ctx).Where("paragraph_id >= ? AND paragraph_id < ?", lo, hi).Order("paragraph_id, dimension, score DESC, agent").Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := map[int64][]Suggestion{}
+	for _, r := range rows {
+		out[r.ParagraphID] = append(out[r.ParagraphID], r)
+	}
+	return out, nil
 }
