@@ -340,6 +340,17 @@ func (s *Store) PutSuggestions(ctx context.Context, by int64, in []SuggestionInp
 	return rep, nil
 }
 
+// CheckSuggestion checks one suggestion's dimension, values, score and
+// agent against the schema, as PutSuggestions does, without looking for its
+// paragraph: a file's reader checks its lines with it before storing
+// anything.
+func (s *Schema) CheckSuggestion(in SuggestionInput) error {
+	if _, field, msg := checkSuggestion(s, &in); msg != "" {
+		return Invalidf(field, "%s", msg)
+	}
+	return nil
+}
+
 // checkedSuggestion is an input checked against the schema.
 type checkedSuggestion struct {
 	values Values

@@ -377,6 +377,8 @@ type reader struct {
 	// reads in preds, for storePredictions.
 	keepPredictions bool
 	preds           []pendingPrediction
+	// direct holds the suggestions of dataset lines, for storePredictions.
+	direct []annotate.SuggestionInput
 	// loose is sc with no dimension required, for predictions.
 	loose *annotate.Schema
 }
@@ -393,6 +395,9 @@ type record struct {
 	// predictions are a Label Studio task's model answers, read but not
 	// stored.
 	predictions []Prediction
+	// suggestions are a dataset line's suggestions, checked against the
+	// schema, without their paragraph yet.
+	suggestions []annotate.SuggestionInput
 	notes       lineNotes
 }
 
@@ -408,7 +413,7 @@ func (r *reader) read(open func() (io.ReadCloser, error), doc func(annotate.Labe
 	}
 	defer f.Close()
 	r.sum = lineNotes{}
-	r.preds = nil
+	r.preds, r.direct = nil, nil
 	var cur []record
 	seen := map[string]int{}
 	failed := false
@@ -571,6 +576,10 @@ func (r *reader) one(raw []byte, line int, add func(record) error, report func(L
 		for _, p := range rec.predictions {
 			r.preds = append(r.preds, pendingPrediction{key: rec.key, text: rec.para.Text, line: line, p: p})
 		}
+		for _, in := range rec.suggestions {
+			in.DocumentKey, in.TextHash, in.Ref = rec.key, annotate.HashText(rec.para.Text), fmt.Sprintf("%s:%d: suggestions", r.name, line)
+			r.direct = append(r.direct, in)
+		}
 	}
 	r.sum.add(rec.notes)
 	return add(rec)
@@ -632,6 +641,14 @@ type datasetLine struct {
 		Time      *string                    `json:"time"`
 	} `json:"annotations"`
 	Flags []string `json:"flags"`
+	// Suggestions are what the dataset shape writes of the models'
+	// suggestions; they come back as suggestions.
+	Suggestions map[string][]struct {
+		Value  *string  `json:"value"`
+		Values []string `json:"values"`
+		Score  *float64 `json:"score"`
+		Agent  string   `json:"agent"`
+	} `json:"suggestions"`
 }
 
 func (r *reader) datasetRecord(raw []byte) (record, error) {
@@ -692,6 +709,26 @@ func (r *reader) datasetRecord(raw []byte) (record, error) {
 		}
 	}
 	rec.para.Flags = l.Flags
+	dims := make([]string, 0, len(l.Suggestions))
+	for d := range l.Suggestions {
+		dims = append(dims, d)
+	}
+	sort.Strings(dims)
+	for _, d := range dims {
+		for i, x := range l.Suggestions[d] {
+			in := annotate.SuggestionInput{Dimension: d, Value: x.Value, Values: x.Values, Score: x.Score, Agent: x.Agent}
+			if err := r.sc.CheckSuggestion(in); err != nil {
+				var de *annotate.Error
+				if errors.As(err, &de) {
+					c := *de
+					c.Field = fmt.Sprintf("suggestions.%s[%d].%s", d, i, de.Field)
+					return record{}, &c
+				}
+				return record{}, err
+			}
+			rec.suggestions = append(rec.suggestions, in)
+		}
+	}
 	return rec, nil
 }
 

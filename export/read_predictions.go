@@ -30,7 +30,7 @@ const lsAgent = "label-studio"
 // whose document failed, is counted as not imported, with the reason in
 // the notes.
 func (r *reader) storePredictions(ctx context.Context, store *annotate.Store, by int64, rep *ImportReport) error {
-	if len(r.preds) == 0 {
+	if len(r.preds) == 0 && len(r.direct) == 0 {
 		return nil
 	}
 	failed := map[string]bool{}
@@ -77,6 +77,13 @@ func (r *reader) storePredictions(ctx context.Context, store *annotate.Store, by
 			in = append(in, annotate.SuggestionInput{DocumentKey: pp.key, TextHash: annotate.HashText(pp.text), Dimension: d, Values: p.Labels[d], Score: p.Score, Agent: agent, Ref: fmt.Sprintf("%s:%d: predictions", r.name, pp.line)})
 		}
 	}
+	fromLines := 0
+	for _, x := range r.direct {
+		if !failed[x.DocumentKey] {
+			in = append(in, x)
+			fromLines++
+		}
+	}
 	reasons := make([]string, 0, len(why))
 	for reason := range why {
 		reasons = append(reasons, reason)
@@ -98,11 +105,16 @@ func (r *reader) storePredictions(ctx context.Context, store *annotate.Store, by
 		return fmt.Errorf("%s: the documents were imported, but their predictions could not be stored as suggestions: %s", r.name, msg)
 	}
 	rep.Suggestions = res.Created + res.Replaced
-	names := make([]string, 0, len(agents))
-	for a := range agents {
-		names = append(names, a)
+	if stored > 0 {
+		names := make([]string, 0, len(agents))
+		for a := range agents {
+			names = append(names, a)
+		}
+		sort.Strings(names)
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d prediction(s) stored as %d suggestion(s) (agent %s), apart from the annotations", stored, rep.Suggestions-fromLines, strings.Join(names, ", ")))
 	}
-	sort.Strings(names)
-	rep.Notes = append(rep.Notes, fmt.Sprintf("%d prediction(s) stored as %d suggestion(s) (agent %s), apart from the annotations", stored, rep.Suggestions, strings.Join(names, ", ")))
+	if fromLines > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d suggestion(s) stored, apart from the annotations", fromLines))
+	}
 	return nil
 }
