@@ -574,7 +574,7 @@ func (s *Store) resolveSuggestionTargets(ctx context.Context, in []SuggestionInp
 				if doc != 0 {
 					where = fmt.Sprintf(" in document %q", x.DocumentKey)
 				}
-				fail(i, "text_hash", "no current paragraph%s has text hash %q (the SHA-256 of the paragraph's text, as the export's text_hash gives it)", where, x.TextHash)
+				fail(i, "text_hash", "no current paragraph%s has text hash %q (the hex SHA-256 of the paragraph's text, as the Excel export's text_sha256 column gives it)", where, x.TextHash)
 			}
 		default:
 			doc := docIDs[x.DocumentKey]

@@ -18,11 +18,12 @@ func init() {
 
 Imports a model's suggestions: one JSON object a line, naming a paragraph
 by "paragraph_id", by "document_key" and "position" (from 0), or by
-"text_hash" (the SHA-256 of the paragraph's text, as exports give it; every
-current paragraph with that text, or only those of "document_key" when it is
-given too), with the "dimension", the "value" (single and open dimensions)
-or "values" (multi), the model's "score" from 0 to 1 and the "agent" (the
-model's name and version):
+"text_hash" (the hex SHA-256 of the paragraph's text, as the Excel
+export's text_sha256 column gives it; every current paragraph with that
+text, or only those of "document_key" when it is given too), with the
+"dimension", the "value" (single and open dimensions) or "values" (multi),
+the model's "score" from 0 to 1 and the "agent" (the model's name and
+version):
 
   {"document_key": "a.txt", "position": 2, "dimension": "stance", "value": "agree", "score": 0.82, "agent": "my-model@3"}
   {"paragraph_id": 41, "dimension": "topic", "values": ["strike", "terrorism"], "score": 0.6, "agent": "my-model@3"}
