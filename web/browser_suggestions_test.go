@@ -115,3 +115,41 @@ func TestBrowserSuggestions(t *testing.T) {
 		t.Error("the stance the annotator chose is still marked as the model's")
 	}
 }
+
+// TestBrowserSuggestionsArriveLater checks that suggestions first brought by
+// the queue's later answers, on a page that loaded without any, are shown:
+// the page loads suggest.js then.
+func TestBrowserSuggestionsArriveLater(t *testing.T) {
+	env := browserServer(t)
+	u := browserUser(t, env, "later", annotate.RoleAnnotator)
+	bg := context.Background()
+	docs, err := env.Store.Documents(bg, u.ID)
+	if err != nil || len(docs) == 0 {
+		t.Fatalf("documents: %v", err)
+	}
+	ps, err := env.Store.Paragraphs(bg, docs[0].ID, 0)
+	if err != nil || len(ps) < 8 {
+		t.Fatalf("paragraphs: %v %d", err, len(ps))
+	}
+	agree, hi := "agree", 0.9
+	target := ps[7]
+	if _, err := env.Store.PutSuggestions(bg, 0, []annotate.SuggestionInput{{ParagraphID: target.ID, Dimension: "stance", Value: &agree, Score: &hi, Agent: "late@1"}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browserTab(t, 90*time.Second)
+	browserLogin(t, ctx, env, "later")
+	browserDo(t, ctx, chromedp.Navigate(env.URL+"/annotate?document="+itoa(docs[0].ID)))
+	browserWait(t, ctx, "the first paragraph", `document.getElementById('para-text').textContent.length > 0`)
+	if loaded := browserEval[bool](t, ctx, `!!window.Concord.suggest`); loaded {
+		t.Fatal("suggest.js loaded on a page whose paragraphs have no suggestions")
+	}
+	for i := 0; i < 7; i++ {
+		id := browserParagraph(t, ctx)
+		browserDo(t, ctx, browserKeys("3", "w"), chromedp.KeyEvent(kb.Enter))
+		browserWait(t, ctx, "the next paragraph", `Number(document.getElementById('para-box').dataset.paragraph) !== `+itoa(id))
+	}
+	if id := browserParagraph(t, ctx); id != target.ID {
+		t.Fatalf("on paragraph %d, want %d", id, target.ID)
+	}
+	browserWait(t, ctx, "the chip", `(function(){ var c = document.querySelector('input[name=stance][value=agree]').closest('.opt').querySelector('.sugg-chip'); return !!c && c.textContent === 'model 0.90'; })()`)
+}

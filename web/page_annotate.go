@@ -33,6 +33,10 @@ type annotateBoot struct {
 	// the setting is off).
 	SuggestionsMode annotate.SuggestionMode     `json:"suggestions_mode"`
 	Suggestions     map[string][]suggestionView `json:"suggestions"`
+	// SuggestAssets are the script and style sheet that show suggestions,
+	// which the page loads only once some arrive (see suggest.js); the page
+	// links them itself when its first paragraphs have some.
+	SuggestAssets []string `json:"suggest_assets,omitempty"`
 }
 
 // recentItem is a paragraph the caller already labelled or skipped, with
@@ -107,6 +111,9 @@ func (s *Server) showAnnotate(c *gin.Context) {
 		User:   bootUser{ID: u.ID, Name: u.Name, Role: u.Role},
 		Schema: sc, OpenValues: open, Items: items, Remaining: left, Prefetch: prefetch,
 		RemainingMore: left >= annotate.MaxRemaining,
+	}
+	if mode != annotate.SuggestionsOff {
+		boot.SuggestAssets = []string{assetURL("suggest.js"), assetURL("suggest.css")}
 	}
 	if doc != nil {
 		boot.Document = doc.ID

@@ -28,11 +28,8 @@
   var actions = [];   // saves and skips, for undo after a save
   var remaining = boot.remaining, remainingMore = !!boot.remaining_more, fetching = false, exhausted = false;
   var timings = C.timings = [];
-  // Model suggestions: the mode (off, hint or prefill) and, by paragraph
-  // id, the best suggestion per dimension, as the queue sends them.
-  var suggMode = boot.suggestions_mode || 'off';
-  var sugg = boot.suggestions || {};
-  var prefilled = {}; // dimension → true while its value is the model's, unconfirmed
+  // suggest.js: suggestions by paragraph; prefilled: what is still the model's
+  var suggMode = boot.suggestions_mode, sugg = boot.suggestions || {}, prefilled = {};
 
   function copy(l) { return JSON.parse(JSON.stringify(l || {})); }
   function dimByName(n) { return dims.filter(function (d) { return d.name === n; })[0]; }
@@ -95,82 +92,27 @@
     var e = shown.entry;
     labels = e ? copy(e.labels || {}) : copy(ctx._draft || {});
     prefilled = !e && ctx._prefilled ? copy(ctx._prefilled) : {};
-    // Prefill only a paragraph seen for the first time: never over the
-    // annotator's own labels or draft.
-    if (suggMode === 'prefill' && !e && !ctx._draft) prefill(p.id);
+    if (suggMode === 'prefill' && !e && !ctx._draft && C.suggest) C.suggest.prefill(suggOf(p.id), labels, prefilled);
     formUndo = [];
     clearErrors();
     syncForm();
-    drawSuggestions(p.id);
+    drawSugg(p.id);
     updateStatus();
   }
 
-  // ---- Model suggestions ----
-  function suggestionsOf(pid) { return suggMode === 'off' ? [] : (sugg[pid] || []); }
-  function suggValues(x) { return x.values || (x.value != null ? [x.value] : []); }
-  function prefill(pid) {
-    suggestionsOf(pid).forEach(function (x) {
-      var d = dimByName(x.dimension);
-      if (!d || (labels[d.name] || []).length) return;
-      labels[d.name] = suggValues(x).slice().sort();
-      prefilled[d.name] = true;
-    });
+  function suggOf(pid) { return suggMode === 'off' ? [] : sugg[pid] || []; }
+  function loadSugg() {
+    var a = boot.suggest_assets, l, sc;
+    if (C.suggest || !a || loadSugg.on) return;
+    loadSugg.on = l = document.createElement('link');
+    sc = document.createElement('script');
+    l.rel = 'stylesheet'; l.href = a[1]; sc.src = a[0];
+    sc.onload = function () { if (shown) drawSugg(shown.ctx.paragraph.id); };
+    document.head.append(l, sc);
   }
-  function scoreText(x) { return 'model ' + (Math.round(x.score * 100) / 100).toFixed(2); }
-  function chip(x) {
-    var c = document.createElement('span');
-    c.className = 'sugg-chip';
-    c.textContent = scoreText(x);
-    c.title = 'Suggested by ' + x.agent + ' (score ' + x.score + '): a model, not a person';
-    return c;
-  }
-  // drawSuggestions marks the options the models suggest for the paragraph
-  // on screen, and says which dimensions were pre-filled.
-  function drawSuggestions(pid) {
-    form.querySelectorAll('.sugg-chip, .sugg-line').forEach(function (n) { n.remove(); });
-    form.querySelectorAll('.opt.suggested').forEach(function (n) { n.classList.remove('suggested'); });
-    form.querySelectorAll('.dim.prefilled').forEach(function (n) { n.classList.remove('prefilled'); });
-    suggestionsOf(pid).forEach(function (x) {
-      var d = dimByName(x.dimension), fs = form.querySelector('.dim[data-dim="' + x.dimension + '"]');
-      if (!d || !fs) return;
-      if (combos[d.name]) {
-        var line = document.createElement('p');
-        line.className = 'sugg-line';
-        line.appendChild(document.createTextNode('Suggested: ' + suggValues(x).map(function (v) { return optionName(d, v); }).join(', ') + ' '));
-        line.appendChild(chip(x));
-        fs.querySelector('.combo').appendChild(line);
-      } else {
-        suggValues(x).forEach(function (v) {
-          var inp = inputs[d.name][v];
-          if (!inp) return;
-          var l = inp.closest('.opt');
-          l.classList.add('suggested');
-          l.appendChild(chip(x));
-        });
-      }
-    });
-    syncPrefilled();
-  }
-  function syncPrefilled() {
-    var any = false;
-    dims.forEach(function (d) {
-      var fs = form.querySelector('.dim[data-dim="' + d.name + '"]');
-      if (fs) fs.classList.toggle('prefilled', !!prefilled[d.name]);
-      any = any || !!prefilled[d.name];
-    });
-    var banner = $('sugg-banner');
-    if (banner) banner.hidden = !any;
-  }
-  // shownFor is what the save of pid sends as suggestion_shown: the
-  // suggestion shown for each dimension.
-  function shownFor(pid) {
-    var out = null;
-    suggestionsOf(pid).forEach(function (x) {
-      out = out || {};
-      out[x.dimension] = { agent: x.agent, values: suggValues(x), score: x.score };
-    });
-    return out;
-  }
+  function drawSugg(pid) { if (C.suggest) C.suggest.draw(form, inputs, combos, suggOf(pid), prefilled); }
+  function unmark(n) { if (prefilled[n]) { delete prefilled[n]; drawSugg(shown.ctx.paragraph.id); } }
+  function shownOf(pid) { return C.suggest && C.suggest.shown(suggOf(pid)); }
 
   function updateStatus() {
     if (!shown) return;
@@ -231,7 +173,7 @@
     }
     syncDim(d);
     clearError(d.name);
-    if (prefilled[d.name]) { delete prefilled[d.name]; syncPrefilled(); }
+    unmark(d.name);
     var inp = inputs[d.name][key];
     if (inp) {
       var l = inp.closest('.opt');
@@ -249,7 +191,7 @@
     for (var k in m) if (m[k].checked) vs.push(k);
     labels[d.name] = vs.sort();
     clearError(d.name);
-    if (prefilled[d.name]) { delete prefilled[d.name]; syncPrefilled(); }
+    unmark(d.name);
   });
   form.addEventListener('submit', function (e) { e.preventDefault(); saveAndNext(e); });
 
@@ -283,7 +225,7 @@
         actions.push({ entry: e, prev: e.labels, prevSkipped: e.skipped });
         e.labels = lab;
         e.skipped = null;
-        ob.saveLabels(pid, lab, e.version, about(ctx), shownFor(pid));
+        ob.saveLabels(pid, lab, e.version, about(ctx), shownOf(pid));
       }
       pos = pos + 1 < session.length ? pos + 1 : -1;
     } else {
@@ -291,7 +233,7 @@
       session.push(e);
       queue.shift();
       actions.push({ entry: e, prev: null, prevSkipped: null });
-      ob.saveLabels(pid, lab, 0, about(ctx), shownFor(pid));
+      ob.saveLabels(pid, lab, 0, about(ctx), shownOf(pid));
       remaining = Math.max(0, remaining - 1);
     }
     say('');
@@ -301,7 +243,7 @@
   }
 
   function stashDraft() {
-    if (pos === -1 && queue[0]) { queue[0]._draft = copy(labels); queue[0]._prefilled = copy(prefilled); }
+    if (pos === -1 && queue[0]) { queue[0]._draft = copy(labels); queue[0]._prefilled = prefilled; }
   }
 
   function back(ev) {
@@ -397,9 +339,8 @@
       fetching = false;
       if (r.status !== 200 || !r.body) { setTimeout(topUp, 5000); if (!shown) show(); return; }
       var added = 0;
-      if (r.body.suggestions_mode) suggMode = r.body.suggestions_mode;
-      var got = r.body.suggestions || {};
-      for (var sid in got) sugg[sid] = got[sid];
+      suggMode = r.body.suggestions_mode;
+      for (var sid in r.body.suggestions) { sugg[sid] = r.body.suggestions[sid]; loadSugg(); }
       (r.body.items || []).forEach(function (it) {
         if (!ids[it.paragraph.id]) { queue.push(it); ids[it.paragraph.id] = 1; added++; }
       });

@@ -281,8 +281,7 @@
 
   // saveLabels keeps pid's labels until the server has them. version is the
   // stored version the page knows of (0 for a new annotation).
-  // shown is what model suggestions the page showed, by dimension (kept
-  // apart from the labels; see the suggestions in annotate.js), or null.
+  // shown: the model suggestions the page showed, or null.
   function saveLabels(pid, labels, version, about, shown) {
     var key = 'l' + pid;
     return put(key, { kind: 'label', pid: pid, labels: canon(labels), base: baseFor(key, pid, version), shown: shown || null }, about);
@@ -308,10 +307,7 @@
   function request(op) {
     var p = '/api/v1/paragraphs/' + op.pid;
     switch (op.kind) {
-      case 'label':
-        var body = { version: op.base, labels: op.labels };
-        if (op.shown) body.suggestion_shown = op.shown;
-        return ['PUT', p + '/annotation', body];
+      case 'label': return ['PUT', p + '/annotation', { version: op.base, labels: op.labels, suggestion_shown: op.shown }];
       case 'unlabel':
         // Never a DELETE of version 0: with no version known, nothing of
         // ours is stored unless a save's answer was lost, which a read tells.
