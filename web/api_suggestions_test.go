@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -198,5 +199,28 @@ func TestAPISaveRecordsSuggestionShown(t *testing.T) {
 	e.must("rev", "GET", "/api/v1/suggestions/accept-rates", nil, 200, &rates)
 	if rates.Rates[0].Shown != 1 {
 		t.Fatalf("recorded while off: %+v", rates.Rates)
+	}
+}
+
+// TestAdminSettingsSuggestionsForm sets the mode through the settings page.
+func TestAdminSettingsSuggestionsForm(t *testing.T) {
+	e := newAPIEnv(t)
+	ctx := context.Background()
+	got, body := e.doNoRedirect("admin", "POST", "/admin/settings/suggestions", url.Values{"suggestions": {"sometimes"}})
+	if got != 400 || !strings.Contains(string(body), "sometimes") {
+		t.Fatalf("unknown mode: got %d %.300s", got, body)
+	}
+	if m, _ := e.store.SuggestionMode(ctx); m != annotate.SuggestionsHint {
+		t.Fatalf("a refused form changed the mode to %q", m)
+	}
+	if got, _ := e.doNoRedirect("admin", "POST", "/admin/settings/suggestions", url.Values{"suggestions": {"prefill"}}); got != 303 {
+		t.Fatalf("prefill: got %d, want 303", got)
+	}
+	if m, _ := e.store.SuggestionMode(ctx); m != annotate.SuggestionsPrefill {
+		t.Fatalf("mode: got %q, want prefill", m)
+	}
+	_, page := e.do("admin", "GET", "/admin/settings", nil)
+	if !strings.Contains(string(page), `<option value="prefill" selected>`) {
+		t.Errorf("the settings page does not show prefill as chosen")
 	}
 }
