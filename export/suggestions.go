@@ -15,7 +15,8 @@ type suggestionWindow struct {
 }
 
 // suggestionsOf returns the suggestions of a paragraph for the selected
-// dimensions, best score first within each dimension.
+// dimensions (which leaves out those of a dimension the schema no longer
+// has), best score first within each dimension.
 func (p *plan) suggestionsOf(ctx context.Context, id int64) ([]annotate.Suggestion, error) {
 	w := &p.sugg
 	if id < w.lo || id >= w.hi || w.rows == nil {
@@ -26,8 +27,8 @@ func (p *plan) suggestionsOf(ctx context.Context, id int64) ([]annotate.Suggesti
 		w.rows, w.lo, w.hi = rows, id, id+consensusWindow
 	}
 	rows := w.rows[id]
-	if len(rows) == 0 || len(p.opt.Dimensions) == 0 {
-		return rows, nil
+	if len(rows) == 0 {
+		return nil, nil
 	}
 	out := make([]annotate.Suggestion, 0, len(rows))
 	for _, x := range rows {
