@@ -12,7 +12,7 @@ var tables = []string{
 	"users", "tokens", "sessions", "documents", "revisions", "paragraphs",
 	"annotations", "golds", "skips", "notes", "curations", "history",
 	"schema_versions", "settings", "open_values", "open_value_users", "user_flags", "leases",
-	"consensus_runs", "consensus_items", "consensus_annotators",
+	"consensus_runs", "consensus_items", "consensus_annotators", "suggestions", "suggestions_shown",
 }
 
 // countRows returns the number of rows of every table.

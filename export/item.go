@@ -50,6 +50,9 @@ type Item struct {
 	// Consensus is the paragraph's consensus on each single and multi
 	// dimension, from the latest consensus run.
 	Consensus map[string]annotate.ConsensusItem
+	// Suggestions are the models' suggestions for the selected dimensions,
+	// written in fields of their own: never in the gold or the annotations.
+	Suggestions []annotate.Suggestion
 }
 
 // ID returns the paragraph's stable identifier: its document key and its
@@ -80,6 +83,9 @@ type plan struct {
 	// reviewerKey and a reviewer's method ("majority", "accept:NAME",
 	// "consensus:…"), or the source of a gold label nobody decided.
 	goldMethods map[string]int64
+	// sugg holds the suggestions of the part of the corpus the walk is in
+	// (see suggestionsOf).
+	sugg suggestionWindow
 }
 
 // Summary says what an export wrote.
@@ -180,6 +186,9 @@ func (p *plan) each(ctx context.Context, fn func(*Item) error) error {
 		p.labels = goldOf(&it, p.schema, p.labels)
 		var err error
 		if it.Consensus, err = p.consensusOf(ctx, r.Paragraph.ID); err != nil {
+			return err
+		}
+		if it.Suggestions, err = p.suggestionsOf(ctx, r.Paragraph.ID); err != nil {
 			return err
 		}
 		if p.opt.GoldFromConsensus > 0 {

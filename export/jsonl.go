@@ -172,6 +172,8 @@ func (e *lineEncoder) datasetLine(b []byte, it *Item) []byte {
 		c, ok := it.Consensus[d.Name]
 		return appendString(b, c.Method), ok
 	})
+	b = append(b, `,"suggestions":`...)
+	b = e.appendSuggestions(b, it)
 	b = append(b, `,"annotations":[`...)
 	for i, a := range r.Annotations {
 		if i > 0 {
@@ -243,7 +245,11 @@ func (e *lineEncoder) labelStudioLine(b []byte, it *Item) []byte {
 		}
 		b = e.lsAnnotation(b, r.Paragraph.ID, "", it.Gold, r.Gold.DecidedAt, true)
 	}
-	return append(b, "]}\n"...)
+	// The models' suggestions are Label Studio's predictions, which it
+	// shows apart from the annotations.
+	b = append(b, `],"predictions":`...)
+	b = e.lsPredictions(b, it)
+	return append(b, "}\n"...)
 }
 
 func (e *lineEncoder) lsAnnotation(b []byte, pid int64, who string, l annotate.Labels, at time.Time, gold bool) []byte {

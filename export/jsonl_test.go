@@ -55,7 +55,7 @@ func TestDatasetLinesHaveOneShape(t *testing.T) {
 	if got, want := len(lines), len(f.paras)-1; got != want {
 		t.Fatalf("got %d lines, want %d (every paragraph but the flagged one)", got, want)
 	}
-	wantKeys := []string{"annotations", "consensus", "consensus_confidence", "consensus_method", "document_id", "document_key", "flags", "gold", "gold_source", "gold_support", "id", "paragraph_id", "position", "source", "split", "text", "title"}
+	wantKeys := []string{"annotations", "consensus", "consensus_confidence", "consensus_method", "document_id", "document_key", "flags", "gold", "gold_source", "gold_support", "id", "paragraph_id", "position", "source", "split", "suggestions", "text", "title"}
 	// Types that may be null on some lines and set on others, as datasets
 	// loaders accept; everything else must have one type on every line.
 	nullable := map[string]bool{"gold_source": true, "split": false}

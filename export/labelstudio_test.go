@@ -192,7 +192,8 @@ const lsExample = `[
 // TestLabelStudioWithoutCompletedBy imports Label Studio's own example
 // export, whose annotations have no completed_by: each gets an anonymous
 // annotator of its own, the ground-truth one is the gold label too, the
-// cancelled one is skipped and the predictions are counted, not stored.
+// cancelled one is skipped, the prediction that fits the schema is stored
+// as a suggestion and the one that does not is counted.
 func TestLabelStudioWithoutCompletedBy(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)
@@ -203,7 +204,10 @@ func TestLabelStudioWithoutCompletedBy(t *testing.T) {
 	if want := []string{"labelstudio-annotation-1001", "labelstudio-annotation-1002"}; !reflect.DeepEqual(rep.Users, want) {
 		t.Errorf("users: got %v, want %v", rep.Users, want)
 	}
-	for _, want := range []string{"predictions are not imported: 2", "2 annotation(s) had no completed_by", "labelstudio-annotation-1001", "1 cancelled annotation(s) skipped"} {
+	if rep.Suggestions != 1 || rep.PredictionsNotImported != 1 {
+		t.Errorf("report: got %d suggestions, %d predictions not imported; want 1 and 1", rep.Suggestions, rep.PredictionsNotImported)
+	}
+	for _, want := range []string{"1 prediction(s) stored as 1 suggestion(s) (agent model 1)", "1 prediction(s) not imported: they do not fit the label schema", "2 annotation(s) had no completed_by", "labelstudio-annotation-1001", "1 cancelled annotation(s) skipped"} {
 		if !hasNote(rep, want) {
 			t.Errorf("notes %q do not say %q", rep.Notes, want)
 		}

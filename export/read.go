@@ -93,10 +93,16 @@ type ImportReport struct {
 	// (skipped in Label Studio) or with no result.
 	Cancelled int `json:"cancelled_annotations"`
 	Empty     int `json:"empty_annotations"`
-	// Predictions counts Label Studio predictions and Comments doccano
-	// comments, which are not imported.
-	Predictions int `json:"predictions_not_imported"`
-	Comments    int `json:"comments_not_imported"`
+	// Predictions counts the Label Studio predictions read. Each one that
+	// fits the schema, has a score from 0 to 1 and belongs to a document
+	// imported is stored as suggestions, one per dimension (Suggestions
+	// counts them), never as anyone's labels; PredictionsNotImported
+	// counts the others.
+	Predictions            int `json:"predictions"`
+	Suggestions            int `json:"suggestions"`
+	PredictionsNotImported int `json:"predictions_not_imported"`
+	// Comments counts doccano comments, which are not imported.
+	Comments int `json:"comments_not_imported"`
 	// Notes says in words what of the file was not stored as it was, from
 	// the counts above.
 	Notes   []string                  `json:"notes"`
@@ -195,6 +201,7 @@ func Import(ctx context.Context, store *annotate.Store, name string, open func()
 		}
 		return err
 	}
+	r.keepPredictions = true
 	err = r.read(open, func(doc annotate.LabelledDocument) error {
 		batch = append(batch, doc)
 		size += len(doc.Paragraphs)
@@ -210,6 +217,9 @@ func Import(ctx context.Context, store *annotate.Store, name string, open func()
 		err = flush()
 	}
 	r.sum.report(rep)
+	if err == nil {
+		err = r.storePredictions(ctx, store, opt.By, rep)
+	}
 	return rep, err
 }
 
@@ -273,9 +283,6 @@ func (n *lineNotes) report(rep *ImportReport) {
 	}
 	if n.empty > 0 {
 		note("%d annotation(s) with an empty result skipped", n.empty)
-	}
-	if n.predictions > 0 {
-		note("predictions are not imported: %d", n.predictions)
 	}
 	if n.comments > 0 {
 		note("doccano comments are not imported: %d", n.comments)
@@ -366,6 +373,14 @@ type reader struct {
 	opt  ImportOptions
 	// sum adds up the notes of the records of the latest read.
 	sum lineNotes
+	// keepPredictions asks read to keep the predictions of the records it
+	// reads in preds, for storePredictions.
+	keepPredictions bool
+	preds           []pendingPrediction
+	// direct holds the suggestions of dataset lines, for storePredictions.
+	direct []annotate.SuggestionInput
+	// loose is sc with no dimension required, for predictions.
+	loose *annotate.Schema
 }
 
 // record is one line read: its document, its place and its paragraph.
@@ -380,6 +395,9 @@ type record struct {
 	// predictions are a Label Studio task's model answers, read but not
 	// stored.
 	predictions []Prediction
+	// suggestions are a dataset line's suggestions, checked against the
+	// schema, without their paragraph yet.
+	suggestions []annotate.SuggestionInput
 	notes       lineNotes
 }
 
@@ -395,6 +413,7 @@ func (r *reader) read(open func() (io.ReadCloser, error), doc func(annotate.Labe
 	}
 	defer f.Close()
 	r.sum = lineNotes{}
+	r.preds, r.direct = nil, nil
 	var cur []record
 	seen := map[string]int{}
 	failed := false
@@ -553,6 +572,15 @@ func (r *reader) one(raw []byte, line int, add func(record) error, report func(L
 		rec.notes.unlabelled++
 	}
 	rec.notes.predictions = len(rec.predictions)
+	if r.keepPredictions {
+		for _, p := range rec.predictions {
+			r.preds = append(r.preds, pendingPrediction{key: rec.key, text: rec.para.Text, line: line, p: p})
+		}
+		for _, in := range rec.suggestions {
+			in.DocumentKey, in.TextHash, in.Ref = rec.key, annotate.HashText(rec.para.Text), fmt.Sprintf("%s:%d: suggestions", r.name, line)
+			r.direct = append(r.direct, in)
+		}
+	}
 	r.sum.add(rec.notes)
 	return add(rec)
 }
@@ -613,6 +641,14 @@ type datasetLine struct {
 		Time      *string                    `json:"time"`
 	} `json:"annotations"`
 	Flags []string `json:"flags"`
+	// Suggestions are what the dataset shape writes of the models'
+	// suggestions; they come back as suggestions.
+	Suggestions map[string][]struct {
+		Value  *string  `json:"value"`
+		Values []string `json:"values"`
+		Score  *float64 `json:"score"`
+		Agent  string   `json:"agent"`
+	} `json:"suggestions"`
 }
 
 func (r *reader) datasetRecord(raw []byte) (record, error) {
@@ -673,6 +709,26 @@ func (r *reader) datasetRecord(raw []byte) (record, error) {
 		}
 	}
 	rec.para.Flags = l.Flags
+	dims := make([]string, 0, len(l.Suggestions))
+	for d := range l.Suggestions {
+		dims = append(dims, d)
+	}
+	sort.Strings(dims)
+	for _, d := range dims {
+		for i, x := range l.Suggestions[d] {
+			in := annotate.SuggestionInput{Dimension: d, Value: x.Value, Values: x.Values, Score: x.Score, Agent: x.Agent}
+			if err := r.sc.CheckSuggestion(in); err != nil {
+				var de *annotate.Error
+				if errors.As(err, &de) {
+					c := *de
+					c.Field = fmt.Sprintf("suggestions.%s[%d].%s", d, i, de.Field)
+					return record{}, &c
+				}
+				return record{}, err
+			}
+			rec.suggestions = append(rec.suggestions, in)
+		}
+	}
 	return rec, nil
 }
 

@@ -215,7 +215,7 @@ func (r *reader) labelStudioRecord(raw []byte) (record, error) {
 		} else if len(p.ModelVersion) > 0 && string(p.ModelVersion) != "null" {
 			pr.Model = string(p.ModelVersion)
 		}
-		if l, err := r.lsLabels("predictions.result", p.Result); err != nil {
+		if l, err := r.lsPredictionLabels("predictions.result", p.Result); err != nil {
 			pr.Problem = annotate.ErrorMessage(err)
 		} else {
 			pr.Labels = l
@@ -245,6 +245,25 @@ func lsNoText(data map[string]any, field, where string) string {
 // lsLabels reads the results of an annotation or prediction: a choices or
 // textarea result per dimension, from_name naming the dimension.
 func (r *reader) lsLabels(field string, results []lsResult) (annotate.Labels, error) {
+	return r.lsLabelsIn(r.sc, field, results)
+}
+
+// lsPredictionLabels reads a prediction's results as lsLabels does, except
+// that a prediction may leave out required dimensions: a model may answer
+// one question only.
+func (r *reader) lsPredictionLabels(field string, results []lsResult) (annotate.Labels, error) {
+	if r.loose == nil {
+		loose := *r.sc
+		loose.Dimensions = append([]annotate.Dimension(nil), r.sc.Dimensions...)
+		for i := range loose.Dimensions {
+			loose.Dimensions[i].Required = false
+		}
+		r.loose = &loose
+	}
+	return r.lsLabelsIn(r.loose, field, results)
+}
+
+func (r *reader) lsLabelsIn(sc *annotate.Schema, field string, results []lsResult) (annotate.Labels, error) {
 	labels := annotate.Labels{}
 	for j, res := range results {
 		rf := fmt.Sprintf("%s[%d]", field, j)
@@ -270,7 +289,7 @@ func (r *reader) lsLabels(field string, results []lsResult) (annotate.Labels, er
 		}
 		labels[d.Name] = vs
 	}
-	out, err := r.sc.Canonical(labels)
+	out, err := sc.Canonical(labels)
 	if err != nil {
 		return nil, fieldErr(err, field)
 	}

@@ -84,6 +84,15 @@ func TestDatasetRoundTripStable(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Suggestions come back as suggestions, in the same place.
+	hi, lo := 0.9, 0.3125
+	if _, err := s.PutSuggestions(ctx, 0, []annotate.SuggestionInput{
+		{ParagraphID: zeta[2].ID, Dimension: "stance", Value: ptr("discuss"), Score: &hi, Agent: "m@1"},
+		{ParagraphID: zeta[2].ID, Dimension: "stance", Value: ptr("agree"), Score: &lo, Agent: "other@2"},
+		{ParagraphID: wire[0].ID, Dimension: "topic", Values: []string{"media", "strike"}, Score: &lo, Agent: "m@1"},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	export1 := func(s *annotate.Store) []byte {
 		t.Helper()
 		var buf bytes.Buffer
@@ -93,6 +102,9 @@ func TestDatasetRoundTripStable(t *testing.T) {
 		return buf.Bytes()
 	}
 	first := export1(s)
+	if !strings.Contains(string(first), `"stance":[{"value":"discuss","score":0.9,"agent":"m@1"},{"value":"agree","score":0.3125,"agent":"other@2"}]`) {
+		t.Fatalf("the first export lacks the suggestions:\n%.2000s", first)
+	}
 	if !strings.Contains(string(first), `"id":"zeta.txt#2"`) || strings.Contains(string(first), `"id":"zeta.txt#1"`) {
 		t.Fatalf("the first export should leave zeta.txt#1 out and keep zeta.txt#2:\n%s", first)
 	}

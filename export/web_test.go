@@ -84,7 +84,7 @@ func TestExportOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the downloaded workbook does not open: %v", err)
 	}
-	if got := wb.GetSheetList(); len(got) != 5 {
+	if got := wb.GetSheetList(); len(got) != 6 {
 		t.Errorf("downloaded workbook sheets: %v", got)
 	}
 	wb.Close()

@@ -292,6 +292,9 @@ func (p *plan) writeXLSX(ctx context.Context, w io.Writer) error {
 	if _, err := f.NewSheet(SheetAnnotations); err != nil {
 		return err
 	}
+	if _, err := f.NewSheet(SheetSuggestions); err != nil {
+		return err
+	}
 	lists := x.schemaLists()
 	annotators, err := p.store.Annotators(ctx, p.opt.Annotators)
 	if err != nil {
@@ -306,6 +309,10 @@ func (p *plan) writeXLSX(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	if err := anns.open(); err != nil {
+		return err
+	}
+	sugs := x.suggestionStream()
+	if err := sugs.open(); err != nil {
 		return err
 	}
 	col := map[string]int{}
@@ -361,6 +368,9 @@ func (p *plan) writeXLSX(ctx context.Context, w io.Writer) error {
 				}
 			}
 		}
+		if err := x.addSuggestions(sugs, it); err != nil {
+			return err
+		}
 		base += len(annotators) * nd
 		row[base] = strings.Join(it.Flags, MultiSeparator)
 		row[base+1] = r.Paragraph.Hash
@@ -379,6 +389,9 @@ func (p *plan) writeXLSX(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	if err := anns.close(); err != nil {
+		return err
+	}
+	if err := sugs.close(); err != nil {
 		return err
 	}
 	for _, name := range []string{SheetAgreement, SheetSchema, SheetAbout} {
@@ -726,6 +739,7 @@ func (x *xlsxWriter) writeAbout(cols []column, annotators []string) error {
 	for _, kv := range [][2]string{
 		{SheetParagraphs, fmt.Sprintf("One row per paragraph. A sheet holds %d rows; more paragraphs go on in %q and so on.", x.opt.MaxRows, SheetParagraphs+" (2)")},
 		{SheetAnnotations, "One row per annotator, paragraph and dimension."},
+		{SheetSuggestions, "One row per model suggestion: paragraph, dimension, the suggested value, the model's score from 0 to 1 and the agent (model and version). Suggestions are not labels: they count in no gold, agreement or consensus."},
 		{SheetAgreement, "Agreement between the annotators in each dimension, per category and per pair of annotators."},
 		{SheetSchema, "The label schema: each dimension's options with their keys, names and guidelines."},
 	} {

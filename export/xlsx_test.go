@@ -47,7 +47,7 @@ func TestXLSXSheetsAndCells(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	wb, sum, _ := writeXLSX(t, f.store, export.Options{})
-	if got, want := wb.GetSheetList(), []string{"Paragraphs", "Annotations", "Agreement", "Schema", "About"}; !slices.Equal(got, want) {
+	if got, want := wb.GetSheetList(), []string{"Paragraphs", "Annotations", "Suggestions", "Agreement", "Schema", "About"}; !slices.Equal(got, want) {
 		t.Fatalf("sheets: got %v, want %v", got, want)
 	}
 	paras := rowsOf(t, wb, "Paragraphs")

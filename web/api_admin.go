@@ -167,12 +167,18 @@ func (s *Server) getSettings(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"overlap": n})
+	mode, err := s.store.SuggestionMode(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"overlap": n, annotate.SettingSuggestions: mode})
 }
 
 // settingsRequest is the body of PUT /api/v1/settings.
 type settingsRequest struct {
-	Overlap *int `json:"overlap"`
+	Overlap     *int    `json:"overlap"`
+	Suggestions *string `json:"suggestions"`
 }
 
 // updateSettings changes the project settings (admins).
@@ -182,14 +188,30 @@ func (s *Server) updateSettings(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if req.Overlap == nil {
-		s.fail(c, &annotate.Error{Code: annotate.EINVALID, Field: "overlap", Message: "nothing to change; send overlap (1 to 50)", Allowed: []string{"overlap"}})
+	if req.Overlap == nil && req.Suggestions == nil {
+		s.fail(c, &annotate.Error{Code: annotate.EINVALID, Field: "overlap", Message: "nothing to change; send overlap (1 to 50) or suggestions (off, hint or prefill)", Allowed: []string{"overlap", annotate.SettingSuggestions}})
 		return
 	}
 	ctx := c.Request.Context()
-	if err := s.store.SetOverlap(ctx, me(c).ID, *req.Overlap); err != nil {
-		s.fail(c, err)
-		return
+	// The suggestions mode is checked before the overlap is written, so
+	// that a request with a wrong mode changes nothing.
+	if req.Suggestions != nil {
+		if _, err := annotate.ParseSuggestionMode(*req.Suggestions); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if req.Overlap != nil {
+		if err := s.store.SetOverlap(ctx, me(c).ID, *req.Overlap); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if req.Suggestions != nil {
+		if err := s.store.SetSuggestionMode(ctx, me(c).ID, *req.Suggestions); err != nil {
+			s.fail(c, err)
+			return
+		}
 	}
 	s.getSettings(c)
 }

@@ -99,6 +99,9 @@ func (s *Server) getAnnotation(c *gin.Context) {
 type saveAnnotationRequest struct {
 	Version *int                       `json:"version"`
 	Labels  map[string]json.RawMessage `json:"labels"`
+	// SuggestionShown says, by dimension, which model suggestion the page
+	// showed (see api_suggestions.go); it is kept apart from the labels.
+	SuggestionShown map[string]shownRequest `json:"suggestion_shown"`
 }
 
 // bindLabels reads a versioned labels write into req, whose version and
@@ -145,11 +148,17 @@ func (s *Server) saveAnnotation(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
+	shown := shownInputs(req.SuggestionShown)
+	if err := s.store.CheckShown(ctx, shown); err != nil {
+		s.fail(c, err)
+		return
+	}
 	a, created, err := s.store.PutAnnotation(ctx, me(c).ID, id, *req.Version, labels)
 	if err != nil {
 		s.fail(c, encodeCurrent(err, sc))
 		return
 	}
+	s.recordShown(ctx, a, shown)
 	st := http.StatusOK
 	if created {
 		st = http.StatusCreated

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -27,7 +28,16 @@ func (s *Server) getParagraph(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, pc)
+	mode, sug, err := s.suggestionsFor(ctx, []int64{id})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, struct {
+		*annotate.ParagraphContext
+		SuggestionsMode annotate.SuggestionMode `json:"suggestions_mode"`
+		Suggestions     []suggestionView        `json:"suggestions,omitempty"`
+	}{pc, mode, sug[strconv.FormatInt(id, 10)]})
 }
 
 // skipRequest is the body of POST …/skip.

@@ -40,7 +40,14 @@ func (s *Server) nextInQueue(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": items, "remaining": remaining, "remaining_more": remaining >= annotate.MaxRemaining})
+	// The suggestions for the paragraphs come with them, so that the page
+	// shows them without another round trip.
+	mode, sug, err := s.suggestionsFor(ctx, contextIDs(items))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "remaining": remaining, "remaining_more": remaining >= annotate.MaxRemaining, "suggestions_mode": mode, "suggestions": sug})
 }
 
 // queueItems returns the next paragraphs of a user's queue in their

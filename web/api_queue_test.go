@@ -119,7 +119,8 @@ func TestAPIQueueDone(t *testing.T) {
 		}
 	}
 	body := e.must("ann2", "GET", "/api/v1/queue/next", nil, 200, nil)
-	if string(body) != `{"items":[],"remaining":0,"remaining_more":false}` {
-		t.Errorf("finished queue: got %s, want {\"items\":[],\"remaining\":0,\"remaining_more\":false}", body)
+	want := `{"items":[],"remaining":0,"remaining_more":false,"suggestions":{},"suggestions_mode":"hint"}`
+	if string(body) != want {
+		t.Errorf("finished queue: got %s, want %s", body, want)
 	}
 }

@@ -108,6 +108,10 @@ func TestAPIRoles(t *testing.T) {
 		{"GET", "/api/v1/settings", "/api/v1/settings", nil, [4]int{401, 200, 200, 200}},
 		{"PUT", "/api/v1/settings", "/api/v1/settings", map[string]any{"overlap": 3}, [4]int{401, 403, 403, 200}},
 		{"POST", "/api/v1/import", "/api/v1/import", nil, [4]int{401, 403, 403, 400}},
+		{"POST", "/api/v1/suggestions", "/api/v1/suggestions", map[string]any{"suggestions": []map[string]any{{"paragraph_id": p, "dimension": "stance", "value": "agree", "score": 0.5, "agent": "m@1"}}}, [4]int{401, 403, 200, 200}},
+		{"GET", "/api/v1/suggestions", "/api/v1/suggestions", nil, [4]int{401, 403, 200, 200}},
+		{"GET", "/api/v1/suggestions/accept-rates", "/api/v1/suggestions/accept-rates", nil, [4]int{401, 403, 200, 200}},
+		{"GET", "/api/v1/paragraphs/:id/suggestions", fmt.Sprintf("/api/v1/paragraphs/%d/suggestions", p), nil, [4]int{401, 200, 200, 200}},
 		{"GET", "", "/api/v1/no-such-thing", nil, [4]int{404, 404, 404, 404}},
 
 		// Pages.
@@ -138,6 +142,7 @@ func TestAPIRoles(t *testing.T) {
 		{"POST", "/admin/schema/values", "/admin/schema/values", form("ids", fmt.Sprint(typed[0].ID), "decision", "pending"), [4]int{401, 403, 303, 303}},
 		{"GET", "/admin/settings", "/admin/settings", nil, [4]int{303, 403, 403, 200}},
 		{"POST", "/admin/settings", "/admin/settings", form("overlap", "3"), [4]int{401, 403, 403, 303}},
+		{"POST", "/admin/settings/suggestions", "/admin/settings/suggestions", form("suggestions", "hint"), [4]int{401, 403, 403, 303}},
 		{"GET", "/admin/curation", "/admin/curation", nil, [4]int{303, 403, 403, 200}},
 		{"POST", "/admin/curation", "/admin/curation", form("ids", fmt.Sprint(flag.ID), "decision", "dismissed"), [4]int{401, 403, 403, 303}},
 		{"POST", "/login", "/login", form("name", "", "password", ""), [4]int{400, 400, 400, 400}},

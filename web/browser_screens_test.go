@@ -137,6 +137,22 @@ func TestBrowserScreenshots(t *testing.T) {
 		return true;
 	})()`, paras[0].ID, admin.ID)
 
+	// Suggestions on every paragraph, shown only by the suggest-* pages,
+	// which set the mode and put it back to off.
+	docs, err := env.Store.Documents(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range docs {
+		browserSuggest(t, env, d.ID, d.Paragraphs)
+	}
+	suggestMode := func(mode string) {
+		if err := env.Store.SetSuggestionMode(context.Background(), 0, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	suggestMode("off")
+
 	pages := []struct {
 		name  string
 		path  string
@@ -155,6 +171,14 @@ func TestBrowserScreenshots(t *testing.T) {
 		{"annotate-conflict", "/annotate", "#para-text:not(:empty)", func() {
 			browserEval[bool](t, ctx, conflict)
 			browserDo(t, ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("conflict-dialog")))
+		}},
+		{"suggest-hint", "/annotate", "#para-text:not(:empty)", func() {
+			suggestMode("hint")
+			browserDo(t, ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".sugg-chip")))
+		}},
+		{"suggest-prefill", "/annotate", "#para-text:not(:empty)", func() {
+			suggestMode("prefill")
+			browserDo(t, ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("sugg-banner")))
 		}},
 		{"review", "/review", "table", nil},
 		{"review-document", "/review/documents/" + itoa(doc), ".rv-para", nil},
@@ -199,6 +223,9 @@ func TestBrowserScreenshots(t *testing.T) {
 			browserShot(t, ctx, dir, p.name+suffix)
 			if p.name == "annotate-conflict" {
 				browserEval[bool](t, ctx, `(localStorage.clear(), true)`)
+			}
+			if strings.HasPrefix(p.name, "suggest-") {
+				suggestMode("off")
 			}
 		}
 	}

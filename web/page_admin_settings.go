@@ -14,6 +14,8 @@ import (
 // adminSettingsPage is the data of the settings page.
 type adminSettingsPage struct {
 	Overlap int
+	// Suggestions is the suggestions mode (see annotate.SuggestionMode).
+	Suggestions annotate.SuggestionMode
 }
 
 // showAdminSettings shows the project settings.
@@ -23,7 +25,12 @@ func (s *Server) showAdminSettings(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "admin_settings", &adminSettingsPage{Overlap: n})
+	mode, err := s.store.SuggestionMode(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "admin_settings", &adminSettingsPage{Overlap: n, Suggestions: mode})
 }
 
 // submitAdminSettings saves the overlap.
@@ -38,8 +45,31 @@ func (s *Server) submitAdminSettings(c *gin.Context) {
 	if err != nil {
 		st, msg := s.formFailure(c, err)
 		cur, _ := s.store.Overlap(c.Request.Context())
-		s.render(c, st, "admin_settings", Page{Error: msg, Data: &adminSettingsPage{Overlap: cur}})
+		mode, _ := s.store.SuggestionMode(c.Request.Context())
+		s.render(c, st, "admin_settings", Page{Error: msg, Data: &adminSettingsPage{Overlap: cur, Suggestions: mode}})
 		return
 	}
 	redirectFlash(c, "/admin/settings", fmt.Sprintf("Each paragraph now needs %d annotator(s).", n))
+}
+
+// suggestionModeWords says what each suggestions mode does, for the flash
+// after a change.
+var suggestionModeWords = map[annotate.SuggestionMode]string{
+	annotate.SuggestionsOff:     "Annotators see no model suggestions.",
+	annotate.SuggestionsHint:    "Annotators see the model's suggestion marked beside the options.",
+	annotate.SuggestionsPrefill: "The model's suggestion is pre-selected; annotators still confirm each paragraph.",
+}
+
+// submitAdminSuggestions saves the suggestions mode.
+func (s *Server) submitAdminSuggestions(c *gin.Context) {
+	ctx := c.Request.Context()
+	raw := strings.TrimSpace(c.PostForm("suggestions"))
+	if err := s.store.SetSuggestionMode(ctx, currentUser(c).ID, raw); err != nil {
+		st, msg := s.formFailure(c, err)
+		cur, _ := s.store.Overlap(ctx)
+		mode, _ := s.store.SuggestionMode(ctx)
+		s.render(c, st, "admin_settings", Page{Error: msg, Data: &adminSettingsPage{Overlap: cur, Suggestions: mode}})
+		return
+	}
+	redirectFlash(c, "/admin/settings", suggestionModeWords[annotate.SuggestionMode(raw)])
 }

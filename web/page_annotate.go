@@ -28,6 +28,15 @@ type annotateBoot struct {
 	// Recent holds the caller's last labelled or skipped paragraphs of the
 	// document they are in, so that going back works after a reload.
 	Recent []recentItem `json:"recent"`
+	// SuggestionsMode and Suggestions are the suggestions setting and the
+	// models' suggestions for Items and Recent, by paragraph id (none while
+	// the setting is off).
+	SuggestionsMode annotate.SuggestionMode     `json:"suggestions_mode"`
+	Suggestions     map[string][]suggestionView `json:"suggestions"`
+	// SuggestAssets are the script and style sheet that show suggestions,
+	// which the page loads only once some arrive (see suggest.js); the page
+	// links them itself when its first paragraphs have some.
+	SuggestAssets []string `json:"suggest_assets,omitempty"`
 }
 
 // recentItem is a paragraph the caller already labelled or skipped, with
@@ -89,10 +98,22 @@ func (s *Server) showAnnotate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	boot := annotateBoot{Recent: recent,
+	ids := contextIDs(items)
+	for _, r := range recent {
+		ids = append(ids, r.Context.Paragraph.ID)
+	}
+	mode, sug, err := s.suggestionsFor(ctx, ids)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	boot := annotateBoot{Recent: recent, SuggestionsMode: mode, Suggestions: sug,
 		User:   bootUser{ID: u.ID, Name: u.Name, Role: u.Role},
 		Schema: sc, OpenValues: open, Items: items, Remaining: left, Prefetch: prefetch,
 		RemainingMore: left >= annotate.MaxRemaining,
+	}
+	if mode != annotate.SuggestionsOff {
+		boot.SuggestAssets = []string{assetURL("suggest.js"), assetURL("suggest.css")}
 	}
 	if doc != nil {
 		boot.Document = doc.ID

@@ -9,6 +9,7 @@ func (s *Server) registerRoutes() {
 	s.registerPageRoutes()
 	s.registerExportRoutes()
 	s.registerAgreementRoutes()
+	s.registerSuggestionRoutes()
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -84,7 +84,7 @@ func TestExportCommand(t *testing.T) {
 		t.Fatalf("open %s: %v", out, err)
 	}
 	defer f.Close()
-	if got := strings.Join(f.GetSheetList(), ","); got != "Paragraphs,Annotations,Agreement,Schema,About" {
+	if got := strings.Join(f.GetSheetList(), ","); got != "Paragraphs,Annotations,Suggestions,Agreement,Schema,About" {
 		t.Errorf("sheets: got %s", got)
 	}
 

@@ -33,8 +33,9 @@ apart by the first record unless --shape says:
                 annotation is its completed_by's labels (an anonymous
                 annotator of its own, labelstudio-annotation-ID, when it
                 has none); a ground_truth one is the gold label too;
-                cancelled ones are skipped and predictions are counted,
-                not imported
+                cancelled ones are skipped; predictions that fit the
+                schema and have a score become suggestions of their
+                model_version (see import-suggestions), never labels
   doccano       doccano text classification lines, {"text", "label"},
                 labels "dimension:value"; stored as --annotator's labels,
                 or as gold with --as-gold; a line with no labels is an

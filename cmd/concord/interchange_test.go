@@ -98,14 +98,14 @@ func TestImportLabelsPeerFiles(t *testing.T) {
 ]`))
 	db := tempDB(t)
 	r := mustRun(t, "", "import-labels", "--db", db, "--seeds", "", ls)
-	for _, want := range []string{"2 annotation(s) (0 already stored), 1 gold label(s), 2 new annotator(s)", "2 annotation(s) had no completed_by", "labelstudio-annotation-17, labelstudio-annotation-18", "predictions are not imported: 1"} {
+	for _, want := range []string{"2 annotation(s) (0 already stored), 1 gold label(s), 2 new annotator(s)", "2 annotation(s) had no completed_by", "labelstudio-annotation-17, labelstudio-annotation-18", "1 prediction(s) stored as 1 suggestion(s) (agent v1)"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("report lacks %q: %s", want, r)
 		}
 	}
 	j := mustRun(t, "", "import-labels", "--db", tempDB(t), "--seeds", "", "--json", ls)
 	var rep map[string]any
-	if err := json.Unmarshal([]byte(j.stdout), &rep); err != nil || rep["predictions_not_imported"] != 1.0 || rep["anonymous_annotations"] != 2.0 {
+	if err := json.Unmarshal([]byte(j.stdout), &rep); err != nil || rep["suggestions"] != 1.0 || rep["predictions_not_imported"] != 0.0 || rep["anonymous_annotations"] != 2.0 {
 		t.Errorf("JSON report: got %v (err %v)", rep, err)
 	}
 

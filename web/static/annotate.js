@@ -28,6 +28,8 @@
   var actions = [];   // saves and skips, for undo after a save
   var remaining = boot.remaining, remainingMore = !!boot.remaining_more, fetching = false, exhausted = false;
   var timings = C.timings = [];
+  // suggest.js: suggestions by paragraph; prefilled: what is still the model's
+  var suggMode = boot.suggestions_mode, sugg = boot.suggestions || {}, prefilled = {};
 
   function copy(l) { return JSON.parse(JSON.stringify(l || {})); }
   function dimByName(n) { return dims.filter(function (d) { return d.name === n; })[0]; }
@@ -89,11 +91,28 @@
     sourceEl.textContent = d.source && d.source !== d.key ? d.source : '';
     var e = shown.entry;
     labels = e ? copy(e.labels || {}) : copy(ctx._draft || {});
+    prefilled = !e && ctx._prefilled ? copy(ctx._prefilled) : {};
+    if (suggMode === 'prefill' && !e && !ctx._draft && C.suggest) C.suggest.prefill(suggOf(p.id), labels, prefilled);
     formUndo = [];
     clearErrors();
     syncForm();
+    drawSugg(p.id);
     updateStatus();
   }
+
+  function suggOf(pid) { return suggMode === 'off' ? [] : sugg[pid] || []; }
+  function loadSugg() {
+    var a = boot.suggest_assets, l, sc;
+    if (C.suggest || !a || loadSugg.on) return;
+    loadSugg.on = l = document.createElement('link');
+    sc = document.createElement('script');
+    l.rel = 'stylesheet'; l.href = a[1]; sc.src = a[0];
+    sc.onload = function () { if (shown) drawSugg(shown.ctx.paragraph.id); };
+    document.head.append(l, sc);
+  }
+  function drawSugg(pid) { if (C.suggest) C.suggest.draw(form, inputs, combos, suggOf(pid), prefilled); }
+  function unmark(n) { if (prefilled[n]) { delete prefilled[n]; drawSugg(shown.ctx.paragraph.id); } }
+  function shownOf(pid) { return C.suggest && C.suggest.shown(suggOf(pid)); }
 
   function updateStatus() {
     if (!shown) return;
@@ -154,6 +173,7 @@
     }
     syncDim(d);
     clearError(d.name);
+    unmark(d.name);
     var inp = inputs[d.name][key];
     if (inp) {
       var l = inp.closest('.opt');
@@ -171,6 +191,7 @@
     for (var k in m) if (m[k].checked) vs.push(k);
     labels[d.name] = vs.sort();
     clearError(d.name);
+    unmark(d.name);
   });
   form.addEventListener('submit', function (e) { e.preventDefault(); saveAndNext(e); });
 
@@ -204,7 +225,7 @@
         actions.push({ entry: e, prev: e.labels, prevSkipped: e.skipped });
         e.labels = lab;
         e.skipped = null;
-        ob.saveLabels(pid, lab, e.version, about(ctx));
+        ob.saveLabels(pid, lab, e.version, about(ctx), shownOf(pid));
       }
       pos = pos + 1 < session.length ? pos + 1 : -1;
     } else {
@@ -212,7 +233,7 @@
       session.push(e);
       queue.shift();
       actions.push({ entry: e, prev: null, prevSkipped: null });
-      ob.saveLabels(pid, lab, 0, about(ctx));
+      ob.saveLabels(pid, lab, 0, about(ctx), shownOf(pid));
       remaining = Math.max(0, remaining - 1);
     }
     say('');
@@ -222,7 +243,7 @@
   }
 
   function stashDraft() {
-    if (pos === -1 && queue[0]) queue[0]._draft = copy(labels);
+    if (pos === -1 && queue[0]) { queue[0]._draft = copy(labels); queue[0]._prefilled = prefilled; }
   }
 
   function back(ev) {
@@ -318,6 +339,8 @@
       fetching = false;
       if (r.status !== 200 || !r.body) { setTimeout(topUp, 5000); if (!shown) show(); return; }
       var added = 0;
+      suggMode = r.body.suggestions_mode;
+      for (var sid in r.body.suggestions) { sugg[sid] = r.body.suggestions[sid]; loadSugg(); }
       (r.body.items || []).forEach(function (it) {
         if (!ids[it.paragraph.id]) { queue.push(it); ids[it.paragraph.id] = 1; added++; }
       });

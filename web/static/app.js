@@ -281,9 +281,10 @@
 
   // saveLabels keeps pid's labels until the server has them. version is the
   // stored version the page knows of (0 for a new annotation).
-  function saveLabels(pid, labels, version, about) {
+  // shown: the model suggestions the page showed, or null.
+  function saveLabels(pid, labels, version, about, shown) {
     var key = 'l' + pid;
-    return put(key, { kind: 'label', pid: pid, labels: canon(labels), base: baseFor(key, pid, version) }, about);
+    return put(key, { kind: 'label', pid: pid, labels: canon(labels), base: baseFor(key, pid, version), shown: shown || null }, about);
   }
   // deleteLabels removes pid's annotation (undo of a first save). A save of
   // a new annotation that has not left yet is cancelled instead; one on its
@@ -306,7 +307,7 @@
   function request(op) {
     var p = '/api/v1/paragraphs/' + op.pid;
     switch (op.kind) {
-      case 'label': return ['PUT', p + '/annotation', { version: op.base, labels: op.labels }];
+      case 'label': return ['PUT', p + '/annotation', { version: op.base, labels: op.labels, suggestion_shown: op.shown }];
       case 'unlabel':
         // Never a DELETE of version 0: with no version known, nothing of
         // ours is stored unless a save's answer was lost, which a read tells.
