@@ -36,24 +36,38 @@ type ConsensusLabel struct {
 func ConsensusInputs(ls *LabelSet) []ConsensusInput {
 	var out []ConsensusInput
 	for i := range ls.Schema.Dimensions {
-		sd := &ls.Schema.Dimensions[i]
-		if sd.Kind != KindSingle && sd.Kind != KindMulti {
-			continue
+		if d, ok := consensusInput(ls, &ls.Schema.Dimensions[i]); ok {
+			out = append(out, d)
 		}
-		d := ConsensusInput{Name: sd.Name, Multi: sd.Kind == KindMulti, Categories: sd.Keys(), Gold: map[string][]string{}}
-		for _, r := range ls.Rows {
-			if vs, ok := r.Labels[sd.Name]; ok && len(vs) > 0 {
-				d.Labels = append(d.Labels, ConsensusLabel{Item: r.Item, Annotator: r.Annotator, Values: vs})
-			}
-		}
-		for item, g := range ls.Gold {
-			if vs, ok := g[sd.Name]; ok && len(vs) > 0 {
-				d.Gold[item] = vs
-			}
-		}
-		out = append(out, d)
 	}
 	return out
+}
+
+// consensusInput is the input of one dimension, if it is single-choice or
+// multi-label.
+func consensusInput(ls *LabelSet, sd *Dimension) (ConsensusInput, bool) {
+	if sd.Kind != KindSingle && sd.Kind != KindMulti {
+		return ConsensusInput{}, false
+	}
+	d := ConsensusInput{Name: sd.Name, Multi: sd.Kind == KindMulti, Categories: sd.Keys(), Gold: map[string][]string{}}
+	n := 0
+	for _, r := range ls.Rows {
+		if len(r.Labels[sd.Name]) > 0 {
+			n++
+		}
+	}
+	d.Labels = make([]ConsensusLabel, 0, n)
+	for _, r := range ls.Rows {
+		if vs, ok := r.Labels[sd.Name]; ok && len(vs) > 0 {
+			d.Labels = append(d.Labels, ConsensusLabel{Item: r.Item, Annotator: r.Annotator, Values: vs})
+		}
+	}
+	for item, g := range ls.Gold {
+		if vs, ok := g[sd.Name]; ok && len(vs) > 0 {
+			d.Gold[item] = vs
+		}
+	}
+	return d, true
 }
 
 // DimensionConsensus is the inferred truth of one dimension. Posteriors,

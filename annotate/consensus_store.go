@@ -284,26 +284,38 @@ func (s *Store) computeConsensus(ctx context.Context, version int64) (*Consensus
 	if err != nil {
 		return nil, err
 	}
-	inputs := ConsensusInputs(ls)
+	// The run's row comes first, incomplete, so that each dimension's
+	// items are written as soon as they are inferred and dropped: memory
+	// holds one dimension's labels and results at a time, not the run.
 	run := &ConsensusRun{Method: string(consensus.DawidSkene), DataVersion: version, Dimensions: []ConsensusSummary{}, CreatedAt: s.now()}
-	var items []ConsensusItem
-	var anns []ConsensusAnnotator
-	for i := range inputs {
-		dc, err := InferConsensus(ctx, &inputs[i], consensus.Options{Method: consensus.DawidSkene})
+	if err := s.tx(ctx, func(tx *gorm.DB) error { return tx.Create(run).Error }); err != nil {
+		return nil, err
+	}
+	write := func(rows any) error {
+		return s.tx(ctx, func(tx *gorm.DB) error { return tx.CreateInBatches(rows, consensusRowsPerStatement).Error })
+	}
+	for i := range ls.Schema.Dimensions {
+		input, ok := consensusInput(ls, &ls.Schema.Dimensions[i])
+		if !ok {
+			continue
+		}
+		dc, err := InferConsensus(ctx, &input, consensus.Options{Method: consensus.DawidSkene})
 		if err != nil {
 			return nil, err
 		}
+		input = ConsensusInput{}
 		run.Dimensions = append(run.Dimensions, ConsensusSummary{
 			Name: dc.Name, Kind: dc.Kind, Method: string(dc.Method), Reason: dc.Reason, LabelReasons: dc.LabelReasons,
 			Iterations: dc.Iterations, Converged: dc.Converged, Categories: dc.Categories,
 			Items: len(dc.Items), Labels: dc.Labels,
 		})
-		for _, it := range dc.Items {
+		items := make([]ConsensusItem, 0, min(len(dc.Items), consensusBatch))
+		for j, it := range dc.Items {
 			pid, err := strconv.ParseInt(it.Item, 10, 64)
 			if err != nil {
 				return nil, fmt.Errorf("consensus: item %q is not a paragraph id", it.Item)
 			}
-			ci := ConsensusItem{ParagraphID: pid, Dimension: dc.Name, Values: []string{}, Tie: len(it.Tie) > 0, Tied: it.Tie,
+			ci := ConsensusItem{RunID: run.ID, ParagraphID: pid, Dimension: dc.Name, Values: []string{}, Tie: len(it.Tie) > 0, Tied: it.Tie,
 				Confidence: it.Confidence, Method: string(dc.Method), Gold: it.Gold, Labels: it.Labels}
 			switch v := it.Value.(type) {
 			case string:
@@ -312,35 +324,27 @@ func (s *Store) computeConsensus(ctx context.Context, version int64) (*Consensus
 				ci.Values = v
 			}
 			items = append(items, ci)
+			if len(items) == consensusBatch || j == len(dc.Items)-1 {
+				if err := write(items); err != nil {
+					return nil, err
+				}
+				items = items[:0]
+			}
 		}
+		var anns []ConsensusAnnotator
 		for _, a := range dc.Annotators {
-			anns = append(anns, ConsensusAnnotator{Dimension: dc.Name, Annotator: a.Annotator, Category: a.Category,
+			anns = append(anns, ConsensusAnnotator{RunID: run.ID, Dimension: dc.Name, Annotator: a.Annotator, Category: a.Category,
 				Accuracy: a.Accuracy, Chance: a.Chance, NearChance: a.NearChance, Items: a.Items, Labels: a.Labels, Confusion: a.Confusion})
 		}
-	}
-	if err := s.tx(ctx, func(tx *gorm.DB) error { return tx.Create(run).Error }); err != nil {
-		return nil, err
-	}
-	for i := range items {
-		items[i].RunID = run.ID
-	}
-	for i := range anns {
-		anns[i].RunID = run.ID
-	}
-	for lo := 0; lo < len(items); lo += consensusBatch {
-		batch := items[lo:min(len(items), lo+consensusBatch)]
-		if err := s.tx(ctx, func(tx *gorm.DB) error { return tx.CreateInBatches(batch, consensusRowsPerStatement).Error }); err != nil {
-			return nil, err
+		for lo := 0; lo < len(anns); lo += consensusBatch {
+			if err := write(anns[lo:min(len(anns), lo+consensusBatch)]); err != nil {
+				return nil, err
+			}
 		}
 	}
-	for lo := 0; lo < len(anns); lo += consensusBatch {
-		batch := anns[lo:min(len(anns), lo+consensusBatch)]
-		if err := s.tx(ctx, func(tx *gorm.DB) error { return tx.CreateInBatches(batch, consensusRowsPerStatement).Error }); err != nil {
-			return nil, err
-		}
-	}
+	// The summaries go in with the flag that makes the run the latest.
 	if err := s.tx(ctx, func(tx *gorm.DB) error {
-		return tx.Model(&ConsensusRun{}).Where("id = ?", run.ID).Update("complete", true).Error
+		return tx.Model(&ConsensusRun{ID: run.ID}).Select("Dimensions", "Complete").Updates(&ConsensusRun{Dimensions: run.Dimensions, Complete: true}).Error
 	}); err != nil {
 		return nil, err
 	}
