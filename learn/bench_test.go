@@ -1,9 +1,13 @@
 package learn
 
 import (
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -103,5 +107,71 @@ func BenchmarkPredict1M(b *testing.B) {
 		b.ReportMetric(tok.Seconds(), "tokenize-s")
 		b.ReportMetric(pred.Seconds()/tok.Seconds(), "ratio")
 		b.Logf("%d paragraphs: predict %v, tokenize %v, %s right", n, pred, tok, fmt.Sprintf("%.1f%%", 100*float64(right)/float64(n)))
+	}
+}
+
+// BenchmarkAccuracyCSV cross-validates Concord on a labelled CSV
+// (CONCORD_LEARN_CSV: header, then label,title,description, as AG News
+// is published) with 5 stratified folds, writes the folds beside it
+// (CONCORD_LEARN_CSV + ".folds") and, when scikit-learn is installed, runs
+// testdata/sklearn_compare.py on the same folds, reporting both
+// accuracies. The data is not part of the repository.
+func BenchmarkAccuracyCSV(b *testing.B) {
+	path := os.Getenv("CONCORD_LEARN_CSV")
+	if path == "" {
+		b.Skip("set CONCORD_LEARN_CSV to a label,title,description CSV (see the README, Built-in model)")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	records, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var d Data
+	for _, r := range records[1:] {
+		d.Texts = append(d.Texts, r[1]+" "+r[2])
+		d.Labels = append(d.Labels, []string{r[0]})
+	}
+	opt := DefaultOptions()
+	if bits := benchSize("CONCORD_LEARN_HASH_BITS", 0); bits > 0 {
+		opt.HashBits = bits
+	}
+	for b.Loop() {
+		start := time.Now()
+		ev, err := CrossValidate(d, 5, 1, opt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(100*ev.Accuracy, "concord-acc-%")
+		b.ReportMetric(100*ev.MacroF1, "concord-macroF1-%")
+		b.Logf("Concord, %d items, 2^%d columns: accuracy %.4f, macro-F1 %.4f (%v)", len(d.Texts), opt.HashBits, ev.Accuracy, ev.MacroF1, time.Since(start))
+		var folds strings.Builder
+		for _, k := range ev.Fold {
+			fmt.Fprintln(&folds, k)
+		}
+		if err := os.WriteFile(path+".folds", []byte(folds.String()), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		if exec.Command(python, "-c", "import sklearn").Run() != nil {
+			b.Log("scikit-learn is not installed: run testdata/sklearn_compare.py by hand")
+			continue
+		}
+		start = time.Now()
+		out, err := exec.Command(python, "testdata/sklearn_compare.py", path, path+".folds", fmt.Sprint(opt.C), fmt.Sprint(opt.MaxIterations)).Output()
+		if err != nil {
+			b.Fatal(err)
+		}
+		var sk struct {
+			Accuracy float64 `json:"accuracy"`
+			MacroF1  float64 `json:"macro_f1"`
+		}
+		if err := json.Unmarshal(out, &sk); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(100*sk.Accuracy, "sklearn-acc-%")
+		b.Logf("scikit-learn, same folds: accuracy %.4f, macro-F1 %.4f (%v)", sk.Accuracy, sk.MacroF1, time.Since(start))
 	}
 }
