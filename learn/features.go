@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"sort"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -203,22 +204,28 @@ type matrix struct {
 	val []float32
 }
 
-// compact renumbers the columns in use 0, 1, … in order of column and
-// returns the original column of each.
+// compact renumbers the columns in use 0, 1, … from the most frequent
+// down and returns the original column of each. Putting the frequent
+// columns side by side keeps the weights most rows touch in a few cache
+// lines, which makes a pass over the data several times faster than
+// scattering them over the whole hashed space.
 func (m *matrix) compact(dim int) []uint32 {
-	seen := make([]int32, dim)
+	freq := make([]int32, dim)
 	for _, c := range m.idx {
-		seen[c] = 1
+		freq[c]++
 	}
 	var cols []uint32
-	for c, s := range seen {
-		if s != 0 {
-			seen[c] = int32(len(cols))
+	for c, f := range freq {
+		if f != 0 {
 			cols = append(cols, uint32(c))
 		}
 	}
+	sort.SliceStable(cols, func(a, b int) bool { return freq[cols[a]] > freq[cols[b]] })
+	for u, c := range cols {
+		freq[c] = int32(u)
+	}
 	for i, c := range m.idx {
-		m.idx[i] = uint32(seen[c])
+		m.idx[i] = uint32(freq[c])
 	}
 	return cols
 }

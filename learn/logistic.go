@@ -26,7 +26,12 @@ type objective struct {
 	dim     int
 	lambda  float64 // 1 / (C n): scikit-learn's ½‖W‖² + C Σ loss, divided by C n
 
-	grads [chunks][]float64
+	// The weights in float32 for the passes over the data, and each
+	// chunk's gradient in float32: half the memory traffic of float64,
+	// which is what a pass is bound by. Sums across chunks and the
+	// optimiser's own arithmetic stay in float64.
+	w32   []float32
+	grads [chunks][]float32
 	loss  [chunks]float64
 
 	// The last point evaluated, so that Grad after Func at the same point
@@ -41,8 +46,9 @@ func newObjective(x *matrix, y []int, classes, dim int, c float64) *objective {
 	o := &objective{x: x, y: y, classes: classes, dim: dim, lambda: 1 / (c * float64(x.rows()))}
 	n := dim*classes + classes
 	for k := range o.grads {
-		o.grads[k] = make([]float64, n)
+		o.grads[k] = make([]float32, n)
 	}
+	o.w32 = make([]float32, n)
 	o.atX, o.atG = make([]float64, n), make([]float64, n)
 	return o
 }
@@ -52,6 +58,9 @@ func (o *objective) evaluate(w []float64) {
 		return
 	}
 	n := o.x.rows()
+	for j, v := range w {
+		o.w32[j] = float32(v)
+	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, workers(chunks))
 	for k := 0; k < chunks; k++ {
@@ -59,17 +68,19 @@ func (o *objective) evaluate(w []float64) {
 		sem <- struct{}{}
 		go func(k int) {
 			defer func() { <-sem; wg.Done() }()
-			o.loss[k] = o.chunk(w, o.grads[k], n*k/chunks, n*(k+1)/chunks)
+			o.loss[k] = o.chunk(o.w32, o.grads[k], n*k/chunks, n*(k+1)/chunks)
 		}(k)
 	}
 	wg.Wait()
 	g := o.atG
-	copy(g, o.grads[0])
+	for j, v := range o.grads[0] {
+		g[j] = float64(v)
+	}
 	f := o.loss[0]
 	for k := 1; k < chunks; k++ {
 		f += o.loss[k]
 		for j, v := range o.grads[k] {
-			g[j] += v
+			g[j] += float64(v)
 		}
 	}
 	inv := 1 / float64(n)
@@ -90,23 +101,28 @@ func (o *objective) evaluate(w []float64) {
 
 // chunk adds the loss and gradient (unscaled) of items [lo, hi) into g,
 // which it zeroes first.
-func (o *objective) chunk(w, g []float64, lo, hi int) float64 {
+func (o *objective) chunk(w, g []float32, lo, hi int) float64 {
 	clear(g)
 	K := o.classes
 	bias := w[o.dim*K:]
 	gbias := g[o.dim*K:]
 	z := make([]float64, K)
+	acc := make([]float32, K)
+	r32 := make([]float32, K)
 	var loss float64
 	for i := lo; i < hi; i++ {
 		idx, val := o.x.row(i)
-		copy(z, bias)
+		copy(acc, bias)
 		for t, c := range idx {
-			x := float64(val[t])
+			x := val[t]
 			row := w[int(c)*K : int(c)*K+K]
-			_ = z[len(row)-1]
+			_ = acc[len(row)-1]
 			for k, r := range row {
-				z[k] += x * r
+				acc[k] += x * r
 			}
+		}
+		for k, v := range acc {
+			z[k] = float64(v)
 		}
 		if K == 1 {
 			// Binary: loss log(1 + e^{-s z}), s = ±1; dloss/dz = p - y.
@@ -134,15 +150,16 @@ func (o *objective) chunk(w, g []float64, lo, hi int) float64 {
 			}
 			z[o.y[i]]--
 		}
-		for k := range z {
-			gbias[k] += z[k]
+		for k, v := range z {
+			r32[k] = float32(v)
+			gbias[k] += r32[k]
 		}
 		for t, c := range idx {
-			x := float64(val[t])
+			x := val[t]
 			row := g[int(c)*K : int(c)*K+K]
-			_ = z[len(row)-1]
+			_ = r32[len(row)-1]
 			for k := range row {
-				row[k] += x * z[k]
+				row[k] += x * r32[k]
 			}
 		}
 	}
