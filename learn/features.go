@@ -76,6 +76,27 @@ type scratch struct {
 
 func newScratch(dim int) *scratch { return &scratch{counts: make([]uint32, dim)} }
 
+// scratchPool keeps the buffers of single predictions, whose dense
+// counts would otherwise be allocated for every text.
+var scratchPool sync.Pool
+
+func getScratch(dim int) *scratch {
+	if s, ok := scratchPool.Get().(*scratch); ok && len(s.counts) == dim {
+		return s
+	}
+	return newScratch(dim)
+}
+
+// hasWords says whether text has a word character at all.
+func hasWords(text string) bool {
+	for _, r := range text {
+		if isWordRune(r) {
+			return true
+		}
+	}
+	return false
+}
+
 // isWordRune is the \w of Python's re: letters, digits and the underscore.
 func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf {
@@ -365,7 +386,8 @@ func (v *Vectorizer) transform(text string, s *scratch, val []float32) []float32
 // Transform returns text's TF-IDF vector. A text with no words gives an
 // empty vector.
 func (v *Vectorizer) Transform(text string) Vector {
-	s := newScratch(v.Features.dim())
+	s := getScratch(v.Features.dim())
+	defer scratchPool.Put(s)
 	val := v.transform(text, s, nil)
 	return Vector{Index: append([]uint32(nil), s.touched...), Value: val}
 }

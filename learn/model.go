@@ -105,6 +105,11 @@ func (d Data) prepare() (*prepared, error) {
 		}
 		index[c] = i
 	}
+	for i, t := range d.Texts {
+		if !hasWords(t) {
+			return nil, fmt.Errorf("%w: item %d has no words to learn from (%q); leave it out or give it text", ErrInvalid, i, clip(t))
+		}
+	}
 	p := &prepared{categories: cats}
 	counts := make([]int, len(cats))
 	for i, ls := range d.Labels {
@@ -314,7 +319,9 @@ func (m *Model) scores(text string, s *scratch, val []float32, out []float64) []
 // A text with no words gets the probabilities of the biases alone.
 func (m *Model) Predict(text string) []float64 {
 	out := make([]float64, len(m.Categories))
-	m.scores(text, newScratch(m.Vectorizer.Features.dim()), nil, out)
+	s := getScratch(m.Vectorizer.Features.dim())
+	m.scores(text, s, nil, out)
+	scratchPool.Put(s)
 	return out
 }
 

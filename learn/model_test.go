@@ -249,3 +249,14 @@ func TestDegenerate(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyTextInCrossValidation names the item in the caller's data, not
+// in a fold's training set.
+func TestEmptyTextInCrossValidation(t *testing.T) {
+	d := fruitAndCars()
+	d.Texts[9] = "  !? "
+	_, err := CrossValidate(d, 2, 1, small)
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "item 9 has no words") {
+		t.Errorf("got %v", err)
+	}
+}
