@@ -82,7 +82,7 @@ func TestDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.ID != b.ID || !slices.Equal(a.Weights, b.Weights) || !slices.Equal(a.Bias, b.Bias) || !slices.Equal(a.Vectorizer.IDF, b.Vectorizer.IDF) {
+	if a.ID != b.ID || !slices.Equal(a.Rows, b.Rows) || !slices.Equal(a.Weights, b.Weights) || !slices.Equal(a.Bias, b.Bias) || !slices.Equal(a.Vectorizer.IDF, b.Vectorizer.IDF) {
 		t.Fatalf("two fits of the same data differ (IDs %s and %s)", a.ID, b.ID)
 	}
 	d.Labels[0] = []string{"t1"}
