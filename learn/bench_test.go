@@ -96,6 +96,11 @@ func BenchmarkPredict1M(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	blob, err := m.MarshalBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(len(blob))/1e6, "model-MB")
 	n := benchSize("CONCORD_BENCH_LEARN_PREDICT", 1_000_000)
 	texts := make([]string, n)
 	for i := range texts {

@@ -352,11 +352,29 @@ func fitTransform(f Features, texts []string) (*Vectorizer, *matrix, error) {
 	return v, m, nil
 }
 
+// logTable holds 1 + ln(count) for the small counts nearly every feature
+// has, since a logarithm per feature is a large share of the time it
+// takes to turn a paragraph into a vector.
+var logTable = func() (t [64]float64) {
+	for c := 1; c < len(t); c++ {
+		t[c] = 1 + math.Log(float64(c))
+	}
+	return t
+}()
+
+// sublinear is the sublinear term frequency 1 + ln(count).
+func sublinear(count float32) float64 {
+	if c := int(count); c < len(logTable) {
+		return logTable[c]
+	}
+	return 1 + math.Log(float64(count))
+}
+
 // weigh turns raw counts into unit-length TF-IDF weights in place.
 func (v *Vectorizer) weigh(idx []uint32, val []float32) {
 	var norm float64
 	for i, c := range idx {
-		x := (1 + math.Log(float64(val[i]))) * v.IDF[c]
+		x := sublinear(val[i]) * v.IDF[c]
 		val[i] = float32(x)
 		norm += x * x
 	}
