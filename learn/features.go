@@ -370,6 +370,18 @@ func sublinear(count float32) float64 {
 	return 1 + math.Log(float64(count))
 }
 
+// FitVectorizer fits the IDF on texts. Every text must have a word.
+func FitVectorizer(texts []string, f Features) (*Vectorizer, error) {
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
+	if len(texts) == 0 {
+		return nil, fmt.Errorf("%w: no texts to fit the IDF on", ErrInvalid)
+	}
+	v, _, err := fitTransform(f, texts)
+	return v, err
+}
+
 // weigh turns raw counts into unit-length TF-IDF weights in place.
 func (v *Vectorizer) weigh(idx []uint32, val []float32) {
 	var norm float64

@@ -3,6 +3,7 @@ package learn
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"os/exec"
@@ -72,6 +73,25 @@ func TestTFIDFByHand(t *testing.T) {
 		{"a": 1 / math.Sqrt2, "b": 1 / math.Sqrt2},
 		{"a": 2.1802353 / 2.5321041, "c": 1.2876821 / 2.5321041},
 		{"b": 1.2876821 / 2.4865634, "c": 1.2876821 / 2.4865634, "d": 1.6931472 / 2.4865634},
+	}
+	v, err := FitVectorizer([]string{"A b.", "a, A c", "b c D"}, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, text := range []string{"A b.", "a, A c", "b c D"} {
+		vec := v.Transform(text)
+		for k, c := range vec.Index {
+			if float64(vec.Value[k]) != got[i][c] {
+				t.Errorf("Transform(%q) column %d: %v, fitted row %v", text, c, vec.Value[k], got[i][c])
+			}
+		}
+	}
+	// A word no training text had gets idf ln(4/1) + 1 = 2.3862944.
+	if vec := v.Transform("a e"); len(vec.Index) != 2 || math.Abs(float64(vec.Value[1])-2.3862944/math.Hypot(1.2876821, 2.3862944)) > 1e-6 {
+		t.Errorf("Transform(\"a e\") = %v, want e at %.7f", vec, 2.3862944/math.Hypot(1.2876821, 2.3862944))
+	}
+	if _, err := FitVectorizer(nil, f); !errors.Is(err, ErrInvalid) {
+		t.Errorf("no texts: %v", err)
 	}
 	for i, w := range want {
 		if len(got[i]) != len(w) {
