@@ -99,7 +99,7 @@ func (s *Store) Agreement(ctx context.Context, f AgreementFilter, opt agreement.
 	if v, ok := s.reports.get(key, version); ok {
 		return v.(*AgreementReport), nil
 	}
-	ls, err := s.recentLabels(ctx, f, version)
+	ls, err := s.recentLabels(ctx, f, version, true)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func (s *Store) Confusions(ctx context.Context, f AgreementFilter, a, b string) 
 	if v, ok := s.reports.get(key, version); ok {
 		return v.(map[string]*agreement.Matrix), nil
 	}
-	ls, err := s.recentLabels(ctx, f, version)
+	ls, err := s.recentLabels(ctx, f, version, true)
 	if err != nil {
 		return nil, err
 	}
@@ -175,8 +175,8 @@ type labelCache struct {
 const labelKeep = 30 * time.Second
 
 // recentLabels returns AgreementLabels(f) at data version, from labelCache
-// when it holds them.
-func (s *Store) recentLabels(ctx context.Context, f AgreementFilter, version int64) (*LabelSet, error) {
+// when it holds them; keep says whether labels read afresh are kept there.
+func (s *Store) recentLabels(ctx context.Context, f AgreementFilter, version int64, keep bool) (*LabelSet, error) {
 	key := cacheKey("labels", f)
 	c := &s.labels
 	c.mu.Lock()
@@ -187,8 +187,8 @@ func (s *Store) recentLabels(ctx context.Context, f AgreementFilter, version int
 	}
 	c.mu.Unlock()
 	ls, err := s.AgreementLabels(ctx, f)
-	if err != nil {
-		return nil, err
+	if err != nil || !keep {
+		return ls, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -280,7 +280,10 @@ func (s *Store) latestConsensusRun(ctx context.Context) (*ConsensusRun, error) {
 // items and annotators in bounded transactions, then the flag that makes it
 // the latest, and last the removal of older runs.
 func (s *Store) computeConsensus(ctx context.Context, version int64) (*ConsensusRun, error) {
-	ls, err := s.recentLabels(ctx, AgreementFilter{}, version)
+	// A run uses the labels a report read just now, but does not keep
+	// them: an export, which computes a run before it writes, would hold
+	// them all while it writes.
+	ls, err := s.recentLabels(ctx, AgreementFilter{}, version, false)
 	if err != nil {
 		return nil, err
 	}
