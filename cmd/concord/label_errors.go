@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"text/tabwriter"
 	"unicode"
 
 	"concord/learn"
@@ -204,13 +205,16 @@ func printLabelErrors(w io.Writer, rep *labelErrorReport) {
 			continue
 		}
 		fmt.Fprintf(w, "  %d-fold accuracy %.4f; %d estimated label error(s), marked *; least likely labels first:\n", rep.Folds, d.Accuracy, d.Errors)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  paragraph\tdocument\tgiven\t\tmodel\t\ttext")
 		for _, it := range d.LabelIssues {
 			mark := " "
 			if it.Flagged {
 				mark = "*"
 			}
-			fmt.Fprintf(w, "%s %6d  %s#%d  %s (%s) %.2f → %s %.2f  %q\n", mark, it.Paragraph, it.Document, it.Position,
+			fmt.Fprintf(tw, "%s %d\t%s#%d\t%s (%s)\t%.2f\t%s\t%.2f\t%s\n", mark, it.Paragraph, it.Document, it.Position,
 				it.Given, it.Source, it.GivenProbability, it.Suggested, it.SuggestedProbability, excerpt(it.Text, 60))
 		}
+		tw.Flush()
 	}
 }
