@@ -68,6 +68,8 @@ type trainFlags struct {
 	asJSON        *bool
 }
 
+// addTrainFlags binds the flags train and label-errors share to a new flag
+// set of the command.
 func addTrainFlags(e *env) (*trainFlags, *flag.FlagSet) {
 	fs := e.flags("")
 	return &trainFlags{
