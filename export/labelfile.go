@@ -273,6 +273,26 @@ func readDelimitedLabels(r io.Reader, format string, cols LabelColumns) (*LabelF
 
 func readJSONLLabels(r io.Reader, cols LabelColumns) (*LabelFile, error) {
 	lf := &LabelFile{Format: LabelJSONL}
+	err := jsonLines(r, func(n int, line []byte) {
+		lf.Lines++
+		l, err := parseJSONLLabel(line, cols)
+		if err != nil {
+			lf.Bad = append(lf.Bad, LineError{Line: n, Message: err.Error()})
+			return
+		}
+		l.Line = n
+		lf.Labels = append(lf.Labels, l)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return lf, nil
+}
+
+// jsonLines calls fn with each line of a JSON Lines file that is not
+// blank, trimmed, and its number, a byte-order mark taken off the first.
+// A line may be up to 16 MiB long.
+func jsonLines(r io.Reader, fn func(n int, line []byte)) error {
 	sr := bufio.NewScanner(r)
 	sr.Buffer(make([]byte, 64<<10), 16<<20)
 	n := 0
@@ -285,22 +305,15 @@ func readJSONLLabels(r io.Reader, cols LabelColumns) (*LabelFile, error) {
 		if len(line) == 0 {
 			continue
 		}
-		lf.Lines++
-		l, err := parseJSONLLabel(line, cols)
-		if err != nil {
-			lf.Bad = append(lf.Bad, LineError{Line: n, Message: err.Error()})
-			continue
-		}
-		l.Line = n
-		lf.Labels = append(lf.Labels, l)
+		fn(n, line)
 	}
 	if err := sr.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("line %d is longer than 16 MiB", n+1)
+			return fmt.Errorf("line %d is longer than 16 MiB", n+1)
 		}
-		return nil, err
+		return err
 	}
-	return lf, nil
+	return nil
 }
 
 func parseJSONLLabel(line []byte, cols LabelColumns) (FileLabel, error) {

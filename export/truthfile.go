@@ -166,30 +166,16 @@ func readDelimitedTruth(r io.Reader, format string, cols TruthColumns) (*TruthFi
 
 func readJSONLTruth(r io.Reader, cols TruthColumns) (*TruthFile, error) {
 	tf := &TruthFile{}
-	sr := bufio.NewScanner(r)
-	sr.Buffer(make([]byte, 64<<10), 16<<20)
-	n := 0
-	for sr.Scan() {
-		n++
-		line := bytes.TrimSpace(sr.Bytes())
-		if n == 1 {
-			line = bytes.TrimPrefix(line, []byte("\ufeff"))
-		}
-		if len(line) == 0 {
-			continue
-		}
+	err := jsonLines(r, func(n int, line []byte) {
 		t, err := parseJSONLTruth(line, cols)
 		if err != nil {
 			tf.Bad = append(tf.Bad, LineError{Line: n, Message: err.Error()})
-			continue
+			return
 		}
 		t.Line = n
 		tf.Truths = append(tf.Truths, t)
-	}
-	if err := sr.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("line %d is longer than 16 MiB", n+1)
-		}
+	})
+	if err != nil {
 		return nil, err
 	}
 	return tf, nil
