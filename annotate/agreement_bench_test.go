@@ -5,12 +5,12 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"concord/agreement"
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 )
 
 // BenchmarkAgreementAtSize computes the agreement report (no bootstrap)
@@ -45,7 +45,7 @@ func BenchmarkAgreementAtSize(b *testing.B) {
 		}
 		version++
 		runtime.GC()
-		stop := heapWatch()
+		stop := annotatetest.PeakHeap()
 		t0 := time.Now()
 		rep, err := s.Agreement(ctx, annotate.AgreementFilter{}, agreement.Options{})
 		if err != nil {
@@ -66,33 +66,4 @@ func BenchmarkAgreementAtSize(b *testing.B) {
 	b.ReportMetric(first.Seconds()/n, "after-write-s")
 	b.ReportMetric(float64(repeat.Microseconds())/1000/n, "repeat-ms")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
-}
-
-// heapWatch samples the heap in use until stop is called and returns the
-// largest figure seen.
-func heapWatch() (stop func() uint64) {
-	var peak atomic.Uint64
-	done, finished := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(finished)
-		var m runtime.MemStats
-		t := time.NewTicker(10 * time.Millisecond)
-		defer t.Stop()
-		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > peak.Load() {
-				peak.Store(m.HeapInuse)
-			}
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() uint64 {
-		close(done)
-		<-finished
-		return peak.Load()
-	}
 }

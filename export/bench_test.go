@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 	"concord/export"
 	"concord/seeds"
 )
@@ -132,35 +132,6 @@ func fillBenchDB(path string, n int) error {
 	return nil
 }
 
-// peakHeap samples HeapInuse until stop is called and returns the maximum.
-func peakHeap() (stop func() uint64) {
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		var m runtime.MemStats
-		t := time.NewTicker(20 * time.Millisecond)
-		defer t.Stop()
-		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > peak.Load() {
-				peak.Store(m.HeapInuse)
-			}
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() uint64 {
-		close(done)
-		<-finished
-		return peak.Load()
-	}
-}
-
 func report(b *testing.B, rows int, stop func() uint64) {
 	peak := stop()
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "paragraphs/s")
@@ -177,7 +148,7 @@ func BenchmarkJSONLDataset(b *testing.B) {
 	defer s.Close()
 	runtime.GC()
 	b.ResetTimer()
-	stop := peakHeap()
+	stop := annotatetest.PeakHeap()
 	for b.Loop() {
 		if _, err := export.Write(context.Background(), s, io.Discard, export.Options{Split: export.SplitOptions{Off: true}}); err != nil {
 			b.Fatal(err)
@@ -200,7 +171,7 @@ func BenchmarkLabelStudio(b *testing.B) {
 		b.Run(string(format), func(b *testing.B) {
 			runtime.GC()
 			b.ResetTimer()
-			stop := peakHeap()
+			stop := annotatetest.PeakHeap()
 			for b.Loop() {
 				if _, err := export.Write(context.Background(), s, io.Discard, export.Options{Format: format, Shape: export.ShapeLabelStudio, Split: export.SplitOptions{Off: true}}); err != nil {
 					b.Fatal(err)
@@ -233,7 +204,7 @@ func BenchmarkRawScanJSON(b *testing.B) {
 	}
 	runtime.GC()
 	b.ResetTimer()
-	stop := peakHeap()
+	stop := annotatetest.PeakHeap()
 	for b.Loop() {
 		rows, err := db.Query(`SELECT p.id, p.document_id, d.doc_key, d.title, p.position, p.text, u.name, a.labels, a.updated_at
 FROM paragraphs p JOIN documents d ON d.id = p.document_id
@@ -272,7 +243,7 @@ func BenchmarkXLSX(b *testing.B) {
 	defer s.Close()
 	runtime.GC()
 	b.ResetTimer()
-	stop := peakHeap()
+	stop := annotatetest.PeakHeap()
 	for b.Loop() {
 		if _, err := export.Write(context.Background(), s, io.Discard, export.Options{Format: export.FormatXLSX, Split: export.SplitOptions{Off: true}}); err != nil {
 			b.Fatal(err)
@@ -288,7 +259,7 @@ func BenchmarkRawStreamWriter(b *testing.B) {
 	n := benchParagraphs()
 	runtime.GC()
 	b.ResetTimer()
-	stop := peakHeap()
+	stop := annotatetest.PeakHeap()
 	for b.Loop() {
 		f := excelize.NewFile()
 		_, _ = f.NewSheet("Annotations")

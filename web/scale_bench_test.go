@@ -95,11 +95,11 @@ func BenchmarkScale(b *testing.B) {
 	// and queue requests at once.
 	runtime.GC()
 	L.write(b, hc)
-	stop := heapPeak()
+	stop := annotatetest.PeakHeap()
 	L.get(b, hc, "rev", "/api/v1/agreement?bootstrap=0")
 	agreementHeap := stop()
 	runtime.GC()
-	stop = heapPeak()
+	stop = annotatetest.PeakHeap()
 	var wg sync.WaitGroup
 	for i := range 10 {
 		wg.Go(func() {
@@ -369,35 +369,6 @@ func paragraphIDs(data []byte) []int64 {
 		out = append(out, it.Paragraph.ID)
 	}
 	return out
-}
-
-// heapPeak samples the heap in use until stop is called and returns the
-// largest figure seen.
-func heapPeak() (stop func() uint64) {
-	var peak atomic.Uint64
-	done, finished := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(finished)
-		var m runtime.MemStats
-		t := time.NewTicker(10 * time.Millisecond)
-		defer t.Stop()
-		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > peak.Load() {
-				peak.Store(m.HeapInuse)
-			}
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() uint64 {
-		close(done)
-		<-finished
-		return peak.Load()
-	}
 }
 
 func median(ds []time.Duration) time.Duration {

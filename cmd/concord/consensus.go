@@ -193,10 +193,7 @@ func runConsensus(ctx context.Context, e *env, args []string) int {
 	}
 	switch {
 	case *asJSON:
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		err = enc.Encode(rep)
+		err = writeJSON(e.stdout, rep)
 	case *format == "jsonl":
 		// The lines stay one per item; the scores go to stderr.
 		err = writeConsensusJSONL(e.stdout, &rep)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -172,9 +171,7 @@ func runImport(ctx context.Context, e *env, args []string) int {
 	}
 	if rep != nil {
 		if *asJSON {
-			enc := json.NewEncoder(e.stdout)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(rep); err != nil {
+			if err := writeJSON(e.stdout, rep); err != nil {
 				return e.fail(err)
 			}
 		} else {

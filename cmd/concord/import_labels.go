@@ -184,9 +184,12 @@ func labelsText(sc *annotate.Schema, l annotate.Labels) string {
 	return strings.Join(parts, " ")
 }
 
+// writeJSON writes v as indented JSON, with <, > and & as they are: the
+// commands' JSON is read by people and scripts, not put in a page.
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
 

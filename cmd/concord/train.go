@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -297,10 +296,7 @@ func runTrain(ctx context.Context, e *env, args []string) int {
 		rep.Dimensions = append(rep.Dimensions, td)
 	}
 	if *tf.asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(rep); err != nil {
+		if err := writeJSON(e.stdout, rep); err != nil {
 			return e.fail(err)
 		}
 	} else {
