@@ -66,29 +66,11 @@ type LabelFile struct {
 // or JSONL named .csv, is an error that says what the file looks like. A
 // file with another extension is read as what its content looks like.
 func ReadLabelFile(path string, cols LabelColumns) (*LabelFile, error) {
-	f, err := os.Open(path)
+	f, br, format, err := openTable(path, "label", fmt.Sprintf("a labels file holds a header row such as %s,%s,%s and one label per row, or one JSON object per line", cols.Item, cols.Annotator, cols.Value))
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 64<<10)
-	head, _ := br.Peek(64 << 10)
-	seen := SniffLabelFormat(head)
-	format, named := labelFormats[strings.ToLower(filepath.Ext(path))]
-	switch {
-	case seen == "":
-		return nil, fmt.Errorf("%s: the file is empty; a labels file holds a header row such as %s,%s,%s and one label per row, or one JSON object per line", path, cols.Item, cols.Annotator, cols.Value)
-	case !named:
-		format = seen
-	case format == LabelJSONL && seen != LabelJSONL:
-		return nil, fmt.Errorf("%s: this looks like %s, not JSONL: its first line is %s; name the file .%s to read it as a table whose first row names the columns", path, strings.ToUpper(seen), quoteLine(head), seen)
-	case format != LabelJSONL && seen == LabelJSONL:
-		return nil, fmt.Errorf("%s: this looks like JSONL, not %s: its first line is a JSON object; name the file .jsonl to read one label per line", path, strings.ToUpper(format))
-	default:
-		// A .csv file whose header has tabs and no commas is TSV, and the
-		// other way round: the content knows best.
-		format = seen
-	}
 	lf, err := ReadLabels(br, format, cols)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -97,6 +79,37 @@ func ReadLabelFile(path string, cols LabelColumns) (*LabelFile, error) {
 		lf.Bad[i].File = path
 	}
 	return lf, nil
+}
+
+// openTable opens a file of rows — CSV, TSV or JSONL — and tells which
+// it is. The extension says which format is expected and the content must
+// agree; a file with another extension is what its content looks like.
+// row names what one row or line holds ("label") and empty what such a
+// file holds, for the error about an empty one.
+func openTable(path, row, empty string) (*os.File, *bufio.Reader, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	br := bufio.NewReaderSize(f, 64<<10)
+	head, _ := br.Peek(64 << 10)
+	seen := SniffLabelFormat(head)
+	format, named := labelFormats[strings.ToLower(filepath.Ext(path))]
+	switch {
+	case seen == "":
+		err = fmt.Errorf("%s: the file is empty; %s", path, empty)
+	case named && format == LabelJSONL && seen != LabelJSONL:
+		err = fmt.Errorf("%s: this looks like %s, not JSONL: its first line is %s; name the file .%s to read it as a table whose first row names the columns", path, strings.ToUpper(seen), quoteLine(head), seen)
+	case named && format != LabelJSONL && seen == LabelJSONL:
+		err = fmt.Errorf("%s: this looks like JSONL, not %s: its first line is a JSON object; name the file .jsonl to read one %s per line", path, strings.ToUpper(format), row)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, "", err
+	}
+	// A .csv file whose header has tabs and no commas is TSV, and the
+	// other way round: the content knows best.
+	return f, br, seen, nil
 }
 
 // SniffLabelFormat tells from the start of a file what it holds: "jsonl"

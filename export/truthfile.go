@@ -1,15 +1,12 @@
 package export
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 )
 
@@ -44,21 +41,11 @@ type TruthFile struct {
 // which, as for a labels file. An item given two different truths on one
 // dimension is a bad line.
 func ReadTruthFile(path string, cols TruthColumns) (*TruthFile, error) {
-	f, err := os.Open(path)
+	f, br, seen, err := openTable(path, "item", fmt.Sprintf("a truth file holds a header row such as %s,%s and one item per row, or one JSON object per line", cols.Item, cols.Truth))
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 64<<10)
-	head, _ := br.Peek(64 << 10)
-	seen := SniffLabelFormat(head)
-	format, named := labelFormats[strings.ToLower(filepath.Ext(path))]
-	switch {
-	case seen == "":
-		return nil, fmt.Errorf("%s: the file is empty; a truth file holds a header row such as %s,%s and one item per row, or one JSON object per line", path, cols.Item, cols.Truth)
-	case named && (format == LabelJSONL) != (seen == LabelJSONL):
-		return nil, fmt.Errorf("%s: the extension says %s but the file looks like %s: its first line is %s", path, strings.ToUpper(format), strings.ToUpper(seen), quoteLine(head))
-	}
 	var tf *TruthFile
 	if seen == LabelJSONL {
 		tf, err = readJSONLTruth(br, cols)
