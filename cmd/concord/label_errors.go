@@ -166,18 +166,7 @@ func runLabelErrors(ctx context.Context, e *env, args []string) int {
 		}
 		rep.Dimensions = append(rep.Dimensions, ld)
 	}
-	if *tf.asJSON {
-		if err := writeJSON(e.stdout, rep); err != nil {
-			return e.fail(err)
-		}
-	} else {
-		printLabelErrors(e.stdout, &rep)
-	}
-	if evaluated == 0 {
-		fmt.Fprintf(e.stderr, "concord label-errors: %s\n", nothingToTrain)
-		return 1
-	}
-	return 0
+	return e.finishTraining("label-errors", *tf.asJSON, rep, func() { printLabelErrors(e.stdout, &rep) }, evaluated)
 }
 
 // excerpt is the start of text on one line, at most n runes.

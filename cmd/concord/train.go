@@ -295,15 +295,22 @@ func runTrain(ctx context.Context, e *env, args []string) int {
 		}
 		rep.Dimensions = append(rep.Dimensions, td)
 	}
-	if *tf.asJSON {
+	return e.finishTraining("train", *tf.asJSON, rep, func() { printTrain(e.stdout, &rep) }, evaluated)
+}
+
+// finishTraining ends train and label-errors: the report as JSON or as
+// text, and exit 1 with what to label first when no dimension could be
+// evaluated.
+func (e *env) finishTraining(command string, asJSON bool, rep any, text func(), evaluated int) int {
+	if asJSON {
 		if err := writeJSON(e.stdout, rep); err != nil {
 			return e.fail(err)
 		}
 	} else {
-		printTrain(e.stdout, &rep)
+		text()
 	}
 	if evaluated == 0 {
-		fmt.Fprintf(e.stderr, "concord train: %s\n", nothingToTrain)
+		fmt.Fprintf(e.stderr, "concord %s: %s\n", command, nothingToTrain)
 		return 1
 	}
 	return 0
