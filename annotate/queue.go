@@ -137,8 +137,16 @@ func (s *Store) Queue(ctx context.Context, userID int64, opt QueueOptions) ([]Pa
 // Each ranked paragraph carries its annotators, so those closed by the
 // overlap or labelled by the user are passed over in memory; the rest are
 // checked in windows by the same SQL as the other orders (skips, flags,
-// curation, others' leases) and leased.
+// curation, others' leases) and leased. What a request costs beyond the
+// reading order's is thus the writes since the last one and, at worst, a
+// pass in memory over the disputed paragraphs closed to the user; a
+// queue of more than maxCachedQueue disputed paragraphs is not kept and
+// is ranked again on each request, as the adjudication page's is.
 func (s *Store) queueDisputed(ctx context.Context, userID int64, opt QueueOptions, overlap int, exclude []int64) ([]Paragraph, []int64, error) {
+	if overlap <= 2 {
+		// A dispute takes two annotators, who close the paragraph.
+		return nil, exclude, nil
+	}
 	f := DisagreementFilter{Order: QueueByDisputed}
 	if opt.DocumentID != 0 {
 		f.Documents = []int64{opt.DocumentID}
@@ -166,18 +174,21 @@ func (s *Store) queueDisputed(ctx context.Context, userID int64, opt QueueOption
 		if len(ids) == 0 {
 			break
 		}
+		// The candidates are read by id, their paragraphs' primary key:
+		// with is_current and is_open in the statement the planner may
+		// walk the open paragraphs' index instead. is_current is checked
+		// on the rows read.
 		now := s.now()
-		q, err := s.queue(ctx, userID, opt.DocumentID, overlap, now)
-		if err != nil {
-			return nil, nil, err
-		}
+		q := queueFor(s.read(ctx).Table("paragraphs p").Where("p.id IN ?", ids), userID, overlap, now)
 		var found []Paragraph
-		if err := q.Select("p.*").Where("p.id IN ?", ids).Find(&found).Error; err != nil {
+		if err := q.Select("p.*").Find(&found).Error; err != nil {
 			return nil, nil, translate(err)
 		}
 		byID := make(map[int64]Paragraph, len(found))
 		for _, p := range found {
-			byID[p.ID] = p
+			if p.Current {
+				byID[p.ID] = p
+			}
 		}
 		cands := make([]Paragraph, 0, len(found))
 		for _, id := range ids {
@@ -218,17 +229,22 @@ const holders = `p.annotators +
 // queue selects the paragraphs in a user's queue, of one document when
 // documentID is not 0.
 func (s *Store) queue(ctx context.Context, userID, documentID int64, overlap int, now time.Time) (*gorm.DB, error) {
-	q := s.read(ctx).Table("paragraphs p").
-		Where("p.is_current = ? AND p.is_open = ?", true, true).
-		Where("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.paragraph_id = p.id AND a.user_id = ?)", userID).
+	q := s.read(ctx).Table("paragraphs p").Where("p.is_current = ? AND p.is_open = ?", true, true)
+	if documentID != 0 {
+		q = q.Where("p.document_id = ?", documentID)
+	}
+	return queueFor(q, userID, overlap, now), nil
+}
+
+// queueFor narrows q, over paragraphs p, to those a user may be handed:
+// not labelled, skipped or flagged by them, not taken out by curation, and
+// with room under the overlap.
+func queueFor(q *gorm.DB, userID int64, overlap int, now time.Time) *gorm.DB {
+	return q.Where("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.paragraph_id = p.id AND a.user_id = ?)", userID).
 		Where("NOT EXISTS (SELECT 1 FROM skips k WHERE k.paragraph_id = p.id AND k.user_id = ?)", userID).
 		Where("NOT EXISTS (SELECT 1 FROM curations c WHERE c.paragraph_id = p.id AND c.status = ?)", StatusConfirmed).
 		Where("NOT "+ownFlagSQL, userID).
 		Where(holders+" < ?", userID, now, overlap)
-	if documentID != 0 {
-		q = q.Where("p.document_id = ?", documentID)
-	}
-	return q, nil
 }
 
 // grantLeases gives userID a lease on up to want of the candidates, in

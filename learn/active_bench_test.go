@@ -15,7 +15,7 @@ import (
 // and in uncertain order: each of CONCORD_LEARN_REPEATS runs (3 by
 // default) shuffles the items from its own seed, keeps 2,000 as the test
 // set and the rest as the pool in that order, and labels from the same 100
-// seed labels in batches of 100 up to 1,500 (reading order to 1,000 would
+// seed labels in batches of CONCORD_LEARN_BATCH (100 by default) up to 1,500 (reading order to 1,000 would
 // do; it goes on so the curves span the same range). It reports the
 // labels uncertain order needs, on the mean curves, to reach the accuracy
 // reading order has at 1,000, and with CONCORD_LEARN_SVG naming a file
@@ -37,7 +37,11 @@ func BenchmarkActiveLearningCSV(b *testing.B) {
 	}
 	records = records[1:]
 	repeats := benchSize("CONCORD_LEARN_REPEATS", 3)
-	const testSize, seed, batch, budget, mark = 2000, 100, 100, 1500, 1000
+	batch := benchSize("CONCORD_LEARN_BATCH", 100)
+	const testSize, seed, budget, mark = 2000, 100, 1500, 1000
+	if (mark-seed)%batch != 0 {
+		b.Fatalf("CONCORD_LEARN_BATCH=%d: give a batch that divides %d, so that a curve has a point at %d labels", batch, mark-seed, mark)
+	}
 	for b.Loop() {
 		start := time.Now()
 		curves := map[string][][]CurvePoint{}
@@ -57,7 +61,6 @@ func BenchmarkActiveLearningCSV(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				b.Logf("run %d, %s: %v", r+1, o, c)
 				curves[o] = append(curves[o], c)
 			}
 		}
@@ -71,10 +74,11 @@ func BenchmarkActiveLearningCSV(b *testing.B) {
 		b.ReportMetric(100*unc[(mark-seed)/batch].Accuracy, "uncertain-acc@1000-%")
 		b.ReportMetric(need, "uncertain-labels")
 		b.ReportMetric(100*need/mark, "labels-%")
+		b.Logf("mean curves, labels: accuracy\nreading   %s\nuncertain %s", curveText(read), curveText(unc))
 		b.Logf("%d runs of %d pool items, %d test items: reading order %.4f at %d labels; uncertain order reaches it at %.0f labels (%.0f%%) and has %.4f at %d (%v)",
 			repeats, len(records)-testSize, testSize, target, mark, need, 100*need/mark, unc[(mark-seed)/batch].Accuracy, mark, time.Since(start))
 		if out := os.Getenv("CONCORD_LEARN_SVG"); out != "" {
-			svg := curveSVG(fmt.Sprintf("Accuracy on %d held-out items, mean of %d runs", testSize, repeats), map[string][]CurvePoint{"reading order": read, "uncertain order": unc}, target, need)
+			svg := curveSVG(fmt.Sprintf("AG News: accuracy on 2,000 held-out items, batches of %d, mean of %d runs", batch, repeats), map[string][]CurvePoint{"reading order": read, "uncertain order": unc}, target, need)
 			if err := os.WriteFile(out, []byte(svg), 0o644); err != nil {
 				b.Fatal(err)
 			}
@@ -112,7 +116,8 @@ func curveSVG(title string, curves map[string][]CurvePoint, target, need float64
 	fmt.Fprintf(&s, `<text x="%d" y="%d" text-anchor="middle">labels</text>`+"\n", (left+w-right)/2, h-12)
 	fmt.Fprintf(&s, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#888" stroke-dasharray="4 3"/>`+"\n", left, w-right, y(target), y(target))
 	fmt.Fprintf(&s, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%d" stroke="#888" stroke-dasharray="4 3"/>`+"\n", x(need), x(need), y(target), h-bottom)
-	fmt.Fprintf(&s, `<text x="%.1f" y="%.1f" fill="#444">%.0f labels</text>`+"\n", x(need)+4, y(target)+16, need)
+	fmt.Fprintf(&s, `<text x="%.1f" y="%d" fill="#444">uncertain order: %.0f labels</text>`+"\n", x(need)+4, h-bottom-8, need)
+	fmt.Fprintf(&s, `<text x="%d" y="%.1f" fill="#444">reading order at 1,000 labels: %.1f%%</text>`+"\n", left+8, y(target)-6, 100*target)
 	colours := map[string]string{"reading order": "#1f5fa8", "uncertain order": "#c0392b"}
 	names := []string{"reading order", "uncertain order"}
 	for i, name := range names {
@@ -126,4 +131,13 @@ func curveSVG(title string, curves map[string][]CurvePoint, target, need float64
 	}
 	s.WriteString("</svg>\n")
 	return s.String()
+}
+
+// curveText writes a curve as "labels: accuracy" pairs.
+func curveText(c []CurvePoint) string {
+	var parts []string
+	for _, p := range c {
+		parts = append(parts, fmt.Sprintf("%d: %.4f", p.Labels, p.Accuracy))
+	}
+	return strings.Join(parts, ", ")
 }
