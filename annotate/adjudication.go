@@ -476,6 +476,11 @@ func (s *Store) rerank(ctx context.Context, f DisagreementFilter, run *Consensus
 	if len(touched) > maxRerank {
 		return nil, nil, false, nil
 	}
+	if len(touched) == 0 {
+		// Writes that touched no paragraph (a setting, a user): the queue
+		// is as it was. rankParagraphs would read a nil list as "all".
+		return sc, old.queue, true, nil
+	}
 	fresh, err := s.rankParagraphs(db, sc, f, run, touched)
 	if err != nil {
 		return nil, nil, false, err

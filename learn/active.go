@@ -38,8 +38,8 @@ type CurvePoint struct {
 }
 
 // Simulate is pool-based active learning on data whose labels are known:
-// an annotator stands in for by revealing the labels of pool items one
-// batch at a time. It trains on the Seed first items, then, until Budget
+// revealing a pool item's label, a batch at a time, stands in for an
+// annotator labelling it. It trains on the Seed first items, then, until Budget
 // labels are given, adds Batch more — the next ones in the pool's order
 // (OrderReading) or the ones the current model gives the smallest margin
 // (OrderUncertain) — and trains again. After each training it measures

@@ -27,7 +27,8 @@ func activeTask(seed uint64, n, run int) Data {
 // TestSimulateUncertainBeatsReading runs the simulation on generated pools
 // in random order, where reading order is a random sample: labelling the
 // items the model is least sure of must reach reading order's accuracy at
-// 240 labels with at most 80% of them, and be ahead over the curve.
+// 240 labels with at most 80% of them, and be ahead over the curve, both
+// on the mean of three pools.
 func TestSimulateUncertainBeatsReading(t *testing.T) {
 	opt := Options{Features: Features{HashBits: 14, WordNGrams: 1}, C: 10, MaxIterations: 60, Tolerance: 1e-4}
 	curves := map[string][][]CurvePoint{}
