@@ -190,6 +190,9 @@ type ranked struct {
 	pos        int
 	disputed   float64
 	confidence float64
+	// users are the paragraph's annotators, which the queue's
+	// disagreement order reads (see queueDisputed).
+	users []int64
 }
 
 // disagreementQueue returns the paragraphs the filter keeps, most disputed
@@ -225,7 +228,7 @@ func (s *Store) rankParagraphs(db *gorm.DB, sc *Schema, f DisagreementFilter, ru
 		return out, nil
 	}
 	q := db.Table("annotations a").
-		Select("a.paragraph_id, a.labels, p.document_id, p.position").
+		Select("a.paragraph_id, a.user_id, a.labels, p.document_id, p.position").
 		Joins("JOIN paragraphs p ON p.id = a.paragraph_id").
 		Where("p.is_current = ? AND p.id NOT IN ("+excludedSQL+")", true).
 		Where("p.annotators >= ?", 2)
@@ -237,6 +240,7 @@ func (s *Store) rankParagraphs(db *gorm.DB, sc *Schema, f DisagreementFilter, ru
 	}
 	var rows []struct {
 		ParagraphID int64
+		UserID      int64
 		Labels      Labels
 		DocumentID  int64
 		Position    int
@@ -248,11 +252,13 @@ func (s *Store) rankParagraphs(db *gorm.DB, sc *Schema, f DisagreementFilter, ru
 	for i := 0; i < len(rows); {
 		j := i
 		var labels []Labels
+		var users []int64
 		for ; j < len(rows) && rows[j].ParagraphID == rows[i].ParagraphID; j++ {
 			labels = append(labels, rows[j].Labels)
+			users = append(users, rows[j].UserID)
 		}
 		if d := Disputed(Majorities(sc, labels)); d > 0 {
-			out = append(out, ranked{id: rows[i].ParagraphID, doc: rows[i].DocumentID, pos: rows[i].Position, disputed: d})
+			out = append(out, ranked{id: rows[i].ParagraphID, doc: rows[i].DocumentID, pos: rows[i].Position, disputed: d, users: users})
 		}
 		i = j
 	}
@@ -469,6 +475,11 @@ func (s *Store) rerank(ctx context.Context, f DisagreementFilter, run *Consensus
 	}
 	if len(touched) > maxRerank {
 		return nil, nil, false, nil
+	}
+	if len(touched) == 0 {
+		// Writes that touched no paragraph (a setting, a user): the queue
+		// is as it was. rankParagraphs would read a nil list as "all".
+		return sc, old.queue, true, nil
 	}
 	fresh, err := s.rankParagraphs(db, sc, f, run, touched)
 	if err != nil {

@@ -115,23 +115,29 @@ type Revision struct {
 // older revisions are kept with their labels.
 type Paragraph struct {
 	ID         int64     `gorm:"primaryKey" json:"id"`
-	DocumentID int64     `gorm:"not null;index:idx_paragraph_reading,priority:2;index:idx_paragraph_open,priority:3" json:"document_id"`
+	DocumentID int64     `gorm:"not null;index:idx_paragraph_reading,priority:2;index:idx_paragraph_open,priority:3;index:idx_paragraph_uncertain,priority:4;index:idx_paragraph_doc_uncertain,priority:3" json:"document_id"`
 	Document   *Document `gorm:"constraint:OnDelete:CASCADE" json:"-"`
 	RevisionID int64     `gorm:"not null;index" json:"revision_id"`
 	Revision   *Revision `gorm:"constraint:OnDelete:CASCADE" json:"-"`
-	Current    bool      `gorm:"column:is_current;not null;index:idx_paragraph_reading,priority:1;index:idx_paragraph_hash,priority:2;index:idx_paragraph_open,priority:1" json:"current"`
+	Current    bool      `gorm:"column:is_current;not null;index:idx_paragraph_reading,priority:1;index:idx_paragraph_hash,priority:2;index:idx_paragraph_open,priority:1;index:idx_paragraph_uncertain,priority:1;index:idx_paragraph_doc_uncertain,priority:1" json:"current"`
 	// Annotators counts the paragraph's annotations and Open says it has
 	// fewer than the overlap setting asks for. The database keeps both up
 	// to date itself, in the transaction of every insert and removal of an
 	// annotation (see counts.go), so that the queue walks an index of the
 	// open paragraphs instead of counting everyone's labels.
-	Annotators int    `gorm:"not null;default:0" json:"-"`
-	Open       bool   `gorm:"column:is_open;not null;default:true;index:idx_paragraph_open,priority:2" json:"-"`
-	Position   int    `gorm:"not null;index:idx_paragraph_reading,priority:3;index:idx_paragraph_open,priority:4" json:"position"`
-	Start      int    `gorm:"column:start_offset;not null" json:"start"`
-	End        int    `gorm:"column:end_offset;not null" json:"end"`
-	Text       string `gorm:"type:text;not null" json:"text"`
-	Hash       string `gorm:"size:64;not null;index:idx_paragraph_hash,priority:1" json:"hash"`
+	Annotators int  `gorm:"not null;default:0" json:"-"`
+	Open       bool `gorm:"column:is_open;not null;default:true;index:idx_paragraph_open,priority:2;index:idx_paragraph_uncertain,priority:2;index:idx_paragraph_doc_uncertain,priority:2" json:"-"`
+	// Margin is the smallest margin of the paragraph's newest suggestions
+	// (see SuggestionInput.Margin), NoMargin when it has none: what the
+	// queue orders by in uncertain order, from two indexes that give the
+	// open paragraphs by it, of the corpus and of one document. PutSuggestions keeps it,
+	// in the transaction that stores the suggestions.
+	Margin   float64 `gorm:"column:queue_margin;not null;default:2;index:idx_paragraph_uncertain,priority:3;index:idx_paragraph_doc_uncertain,priority:4" json:"-"`
+	Position int     `gorm:"not null;index:idx_paragraph_reading,priority:3;index:idx_paragraph_open,priority:4;index:idx_paragraph_uncertain,priority:5;index:idx_paragraph_doc_uncertain,priority:5" json:"position"`
+	Start    int     `gorm:"column:start_offset;not null" json:"start"`
+	End      int     `gorm:"column:end_offset;not null" json:"end"`
+	Text     string  `gorm:"type:text;not null" json:"text"`
+	Hash     string  `gorm:"size:64;not null;index:idx_paragraph_hash,priority:1" json:"hash"`
 }
 
 // Annotation is one annotator's labels for one paragraph. Version counts the

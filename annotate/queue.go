@@ -39,12 +39,15 @@ type QueueOptions struct {
 	Exclude []int64
 }
 
-// Queue returns the next paragraphs for a user to label, in reading order
-// (document by document, paragraph by paragraph): current paragraphs the user
-// has neither labelled, skipped nor flagged, that curation has not taken out, and that
-// fewer annotators than the overlap setting asks for have labelled or hold.
-// The user gets a lease on each paragraph returned (see Lease), and the
-// leases they already hold are renewed.
+// Queue returns the next paragraphs for a user to label: current
+// paragraphs the user has neither labelled, skipped nor flagged, that
+// curation has not taken out, and that fewer annotators than the overlap
+// setting asks for have labelled or hold, in the order the queue_order
+// setting names (see QueueOrder): reading order (document by document,
+// paragraph by paragraph), the smallest suggestion margin first, or the
+// most disputed first, the rest in reading order. The user gets a lease on
+// each paragraph returned (see Lease), and the leases they already hold
+// are renewed.
 func (s *Store) Queue(ctx context.Context, userID int64, opt QueueOptions) ([]Paragraph, error) {
 	if opt.Limit <= 0 {
 		opt.Limit = 1
@@ -56,8 +59,29 @@ func (s *Store) Queue(ctx context.Context, userID int64, opt QueueOptions) ([]Pa
 	if err != nil {
 		return nil, err
 	}
+	order, err := s.QueueOrder(ctx)
+	if err != nil {
+		return nil, err
+	}
 	exclude := slices.Clone(opt.Exclude)
 	var out []Paragraph
+	if order == QueueDisagreement {
+		if out, exclude, err = s.queueDisputed(ctx, userID, opt, overlap, exclude); err != nil {
+			return nil, err
+		}
+		if len(out) >= opt.Limit {
+			return out, nil
+		}
+	}
+	// Each order walks an index of the open paragraphs in that order (see
+	// Paragraph): the queue reads a page of it, not the corpus.
+	sortBy := "p.document_id, p.position"
+	if order == QueueUncertain {
+		sortBy = "p.queue_margin, p.document_id, p.position"
+		if opt.DocumentID != 0 {
+			sortBy = "p.queue_margin, p.position"
+		}
+	}
 	// The read runs outside the write lock and may be overtaken: another
 	// annotator can take a candidate before the grant. So it reads a few
 	// more candidates than asked for, the grant takes those that still have
@@ -75,7 +99,7 @@ func (s *Store) Queue(ctx context.Context, userID int64, opt QueueOptions) ([]Pa
 		asked := opt.Limit - len(out)
 		window := 2*asked + queueSlack
 		var cands []Paragraph
-		if err := q.Select("p.*").Order("p.document_id, p.position").Limit(window).Find(&cands).Error; err != nil {
+		if err := q.Select("p.*").Order(sortBy).Limit(window).Find(&cands).Error; err != nil {
 			return nil, translate(err)
 		}
 		if len(cands) == 0 {
@@ -98,6 +122,100 @@ func (s *Store) Queue(ctx context.Context, userID int64, opt QueueOptions) ([]Pa
 	return out, nil
 }
 
+// queueDisputed is the first part of the queue in disagreement order: the
+// disputed paragraphs open to the user, most disputed first, with a lease
+// on each returned; exclude comes back with every paragraph looked at.
+//
+// It reuses the adjudication queue's ranking (rankedQueue) rather than
+// keeping a dispute score per paragraph: a score needs the schema's
+// majority rules applied to every write of an annotation, and annotations
+// are written by many paths (saves, undos, imports, carried-over labels,
+// schema migrations) that a database trigger could follow but could not
+// score. The ranking is kept in memory per data version and brought up to
+// date from the history by ranking again only the paragraphs written
+// since, so a request costs the writes since the last one, not the corpus.
+// Each ranked paragraph carries its annotators, so those closed by the
+// overlap or labelled by the user are passed over in memory; the rest are
+// checked in windows by the same SQL as the other orders (skips, flags,
+// curation, others' leases) and leased. What a request costs beyond the
+// reading order's is thus the writes since the last one and, at worst, a
+// pass in memory over the disputed paragraphs closed to the user; a
+// queue of more than maxCachedQueue disputed paragraphs is not kept and
+// is ranked again on each request, as the adjudication page's is.
+func (s *Store) queueDisputed(ctx context.Context, userID int64, opt QueueOptions, overlap int, exclude []int64) ([]Paragraph, []int64, error) {
+	if overlap <= 2 {
+		// A dispute takes two annotators, who close the paragraph.
+		return nil, exclude, nil
+	}
+	f := DisagreementFilter{Order: QueueByDisputed}
+	if opt.DocumentID != 0 {
+		f.Documents = []int64{opt.DocumentID}
+	}
+	_, ranked, err := s.rankedQueue(ctx, f, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	skip := make(map[int64]bool, len(exclude))
+	for _, id := range exclude {
+		skip[id] = true
+	}
+	var out []Paragraph
+	i := 0
+	for range maxGuardRetries {
+		asked := opt.Limit - len(out)
+		window := 2*asked + queueSlack
+		var ids []int64
+		for ; i < len(ranked) && len(ids) < window; i++ {
+			r := ranked[i]
+			if len(r.users) < overlap && !slices.Contains(r.users, userID) && !skip[r.id] {
+				ids = append(ids, r.id)
+			}
+		}
+		if len(ids) == 0 {
+			break
+		}
+		// The candidates are read by id, their paragraphs' primary key:
+		// with is_current and is_open in the statement the planner may
+		// walk the open paragraphs' index instead. is_current is checked
+		// on the rows read.
+		now := s.now()
+		q := queueFor(s.read(ctx).Table("paragraphs p").Where("p.id IN ?", ids), userID, overlap, now)
+		var found []Paragraph
+		if err := q.Select("p.*").Find(&found).Error; err != nil {
+			return nil, nil, translate(err)
+		}
+		byID := make(map[int64]Paragraph, len(found))
+		for _, p := range found {
+			if p.Current {
+				byID[p.ID] = p
+			}
+		}
+		cands := make([]Paragraph, 0, len(found))
+		for _, id := range ids {
+			skip[id] = true
+			exclude = append(exclude, id)
+			if p, ok := byID[id]; ok {
+				cands = append(cands, p)
+			}
+		}
+		if len(cands) > 0 {
+			granted, err := s.grantLeases(ctx, userID, cands, asked, overlap, now)
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, p := range cands {
+				if granted[p.ID] {
+					out = append(out, p)
+				}
+			}
+		}
+		if len(out) >= opt.Limit {
+			break
+		}
+	}
+	return out, exclude, nil
+}
+
 // queueSlack is how many candidates beyond twice the number asked for the
 // queue reads before granting leases.
 const queueSlack = 8
@@ -111,17 +229,22 @@ const holders = `p.annotators +
 // queue selects the paragraphs in a user's queue, of one document when
 // documentID is not 0.
 func (s *Store) queue(ctx context.Context, userID, documentID int64, overlap int, now time.Time) (*gorm.DB, error) {
-	q := s.read(ctx).Table("paragraphs p").
-		Where("p.is_current = ? AND p.is_open = ?", true, true).
-		Where("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.paragraph_id = p.id AND a.user_id = ?)", userID).
+	q := s.read(ctx).Table("paragraphs p").Where("p.is_current = ? AND p.is_open = ?", true, true)
+	if documentID != 0 {
+		q = q.Where("p.document_id = ?", documentID)
+	}
+	return queueFor(q, userID, overlap, now), nil
+}
+
+// queueFor narrows q, over paragraphs p, to those a user may be handed:
+// not labelled, skipped or flagged by them, not taken out by curation, and
+// with room under the overlap.
+func queueFor(q *gorm.DB, userID int64, overlap int, now time.Time) *gorm.DB {
+	return q.Where("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.paragraph_id = p.id AND a.user_id = ?)", userID).
 		Where("NOT EXISTS (SELECT 1 FROM skips k WHERE k.paragraph_id = p.id AND k.user_id = ?)", userID).
 		Where("NOT EXISTS (SELECT 1 FROM curations c WHERE c.paragraph_id = p.id AND c.status = ?)", StatusConfirmed).
 		Where("NOT "+ownFlagSQL, userID).
 		Where(holders+" < ?", userID, now, overlap)
-	if documentID != 0 {
-		q = q.Where("p.document_id = ?", documentID)
-	}
-	return q, nil
 }
 
 // grantLeases gives userID a lease on up to want of the candidates, in

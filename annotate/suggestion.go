@@ -31,6 +31,9 @@ type Suggestion struct {
 	// for a multi one, in the schema's keys.
 	Values Values  `gorm:"column:value_set;type:text;not null" json:"values"`
 	Score  float64 `gorm:"not null" json:"score"`
+	// Margin is the model's gap between its two most probable values, as
+	// given (see SuggestionInput.Margin); nil when none was.
+	Margin *float64 `json:"margin,omitempty"`
 	// CreatedBy is the user who sent it (0 for the command line).
 	CreatedBy int64     `gorm:"not null;default:0" json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
@@ -179,6 +182,13 @@ type SuggestionInput struct {
 	Values []string `json:"values,omitempty"`
 	// Score is the model's confidence, from 0 to 1.
 	Score *float64 `json:"score"`
+	// Margin, optional, is how far the model's top value is ahead of the
+	// next, from 0 (a toss-up) to 1: for a single or open dimension the
+	// top probability minus the second, for a multi one the smallest
+	// |2p − 1| over its categories (learn.Margins). The queue's uncertain
+	// order hands out the smallest first; without it a suggestion counts
+	// with the bound its score sets (see EffectiveMargin).
+	Margin *float64 `json:"margin,omitempty"`
 	// Agent names the model and version, such as my-model@3.
 	Agent string `json:"agent"`
 	// Ref names the input in errors, such as "line 3"; "" means
@@ -225,12 +235,13 @@ const suggestionChunk = 400
 
 // PutSuggestions stores suggestions, all or none: every input is checked
 // first (its paragraph found, its dimension and values in the current
-// schema, a score from 0 to 1, an agent), and if any is wrong the report
+// schema, a score from 0 to 1, a margin from 0 to 1 if given, an agent), and if any is wrong the report
 // lists each problem by the input's name and nothing is stored; the error
 // is then EINVALID. Otherwise all are written in one transaction, each
 // replacing the one the same agent gave for the same paragraph and
 // dimension. Two inputs for the same paragraph, dimension and agent: the
-// later one wins.
+// later one wins. The same transaction sets each paragraph's Margin, which
+// the queue's uncertain order reads.
 func (s *Store) PutSuggestions(ctx context.Context, by int64, in []SuggestionInput) (*SuggestionReport, error) {
 	rep := &SuggestionReport{Inputs: len(in), Errors: []SuggestionError{}}
 	sc, err := s.Schema(ctx)
@@ -278,7 +289,7 @@ func (s *Store) PutSuggestions(ctx context.Context, by int64, in []SuggestionInp
 			if _, seen := rows[k]; !seen {
 				order = append(order, k)
 			}
-			rows[k] = &Suggestion{ParagraphID: pid, Dimension: k.dim, Agent: k.agent, Values: ok[i].values, Score: ok[i].score, CreatedBy: by, CreatedAt: now}
+			rows[k] = &Suggestion{ParagraphID: pid, Dimension: k.dim, Agent: k.agent, Values: ok[i].values, Score: ok[i].score, Margin: ok[i].margin, CreatedBy: by, CreatedAt: now}
 		}
 	}
 	pids := make([]int64, 0, len(order))
@@ -307,7 +318,7 @@ func (s *Store) PutSuggestions(ctx context.Context, by int64, in []SuggestionInp
 			}
 			err := tx.Clauses(clause.OnConflict{
 				Columns:   []clause.Column{{Name: "paragraph_id"}, {Name: "dimension"}, {Name: "agent"}},
-				DoUpdates: clause.AssignmentColumns([]string{"value_set", "score", "created_by", "created_at"}),
+				DoUpdates: clause.AssignmentColumns([]string{"value_set", "score", "margin", "created_by", "created_at"}),
 			}).Create(&batch).Error
 			batch = batch[:0]
 			return err
@@ -326,6 +337,9 @@ func (s *Store) PutSuggestions(ctx context.Context, by int64, in []SuggestionInp
 			}
 		}
 		if err := flush(); err != nil {
+			return err
+		}
+		if err := setParagraphMargins(tx, pids); err != nil {
 			return err
 		}
 		// No history row: suggestions are nobody's labels, and the
@@ -355,6 +369,7 @@ func (s *Schema) CheckSuggestion(in SuggestionInput) error {
 type checkedSuggestion struct {
 	values Values
 	score  float64
+	margin *float64
 	agent  string
 }
 
@@ -385,6 +400,9 @@ func checkSuggestion(sc *Schema, in *SuggestionInput) (checkedSuggestion, string
 	}
 	if *in.Score < 0 || *in.Score > 1 || *in.Score != *in.Score {
 		return none, "score", fmt.Sprintf("the score must be from 0 to 1, got %v", *in.Score)
+	}
+	if m := in.Margin; m != nil && (*m < 0 || *m > 1 || *m != *m) {
+		return none, "margin", fmt.Sprintf("the margin must be from 0 to 1 (the top probability minus the second), got %v; or leave it out", *m)
 	}
 	if in.Dimension == "" {
 		return none, "dimension", fmt.Sprintf("give the dimension (one of %s)", strings.Join(sc.Names(), ", "))
@@ -427,7 +445,7 @@ func checkSuggestion(sc *Schema, in *SuggestionInput) (checkedSuggestion, string
 	}
 	sort.Strings(keys)
 	in.Agent = agent
-	return checkedSuggestion{values: keys, score: *in.Score, agent: agent}, "", ""
+	return checkedSuggestion{values: keys, score: *in.Score, margin: in.Margin, agent: agent}, "", ""
 }
 
 func firstOf(xs []string) string {

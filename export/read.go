@@ -647,6 +647,7 @@ type datasetLine struct {
 		Value  *string  `json:"value"`
 		Values []string `json:"values"`
 		Score  *float64 `json:"score"`
+		Margin *float64 `json:"margin"`
 		Agent  string   `json:"agent"`
 	} `json:"suggestions"`
 }
@@ -716,7 +717,7 @@ func (r *reader) datasetRecord(raw []byte) (record, error) {
 	sort.Strings(dims)
 	for _, d := range dims {
 		for i, x := range l.Suggestions[d] {
-			in := annotate.SuggestionInput{Dimension: d, Value: x.Value, Values: x.Values, Score: x.Score, Agent: x.Agent}
+			in := annotate.SuggestionInput{Dimension: d, Value: x.Value, Values: x.Values, Score: x.Score, Margin: x.Margin, Agent: x.Agent}
 			if err := r.sc.CheckSuggestion(in); err != nil {
 				var de *annotate.Error
 				if errors.As(err, &de) {

@@ -15,12 +15,12 @@ import (
 )
 
 // suggestionKeys are the keys a line of a suggestions file may have.
-var suggestionKeys = []string{"paragraph_id", "document_key", "position", "text_hash", "dimension", "value", "values", "score", "agent"}
+var suggestionKeys = []string{"paragraph_id", "document_key", "position", "text_hash", "dimension", "value", "values", "score", "margin", "agent"}
 
 // ReadSuggestions reads a suggestions file: JSON Lines, one suggestion a
 // line, such as
 //
-//	{"document_key": "a.txt", "position": 2, "dimension": "stance", "value": "agree", "score": 0.82, "agent": "my-model@3"}
+//	{"document_key": "a.txt", "position": 2, "dimension": "stance", "value": "agree", "score": 0.82, "margin": 0.64, "agent": "my-model@3"}
 //
 // naming the paragraph by paragraph_id, by document_key and position, or by
 // text_hash. It returns the inputs, each named "FILE:LINE" for the store's

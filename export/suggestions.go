@@ -76,6 +76,10 @@ func (e *lineEncoder) appendSuggestions(b []byte, it *Item) []byte {
 			b = appendSuggestionValue(b, d, x)
 			b = append(b, `,"score":`...)
 			b = appendRatio(b, x.Score)
+			if x.Margin != nil {
+				b = append(b, `,"margin":`...)
+				b = appendRatio(b, *x.Margin)
+			}
 			b = append(b, `,"agent":`...)
 			b = appendString(b, x.Agent)
 			b = append(b, '}')

@@ -196,3 +196,37 @@ func TestLabelStudioPredictionsRoundTrip(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestDatasetSuggestionMarginRoundTrip exports a suggestion's margin in
+// the dataset shape and imports it into another database with it.
+func TestDatasetSuggestionMarginRoundTrip(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	in := []annotate.SuggestionInput{
+		{ParagraphID: f.paras[0].ID, Dimension: "stance", Value: ptr("disagree"), Score: ptr(0.75), Margin: ptr(0.3), Agent: "m@2"},
+		{ParagraphID: f.paras[0].ID, Dimension: "topic", Values: []string{"media"}, Score: ptr(0.6), Agent: "m@2"},
+	}
+	if _, err := f.store.PutSuggestions(ctx, 0, in); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := export.Write(ctx, f.store, &buf, export.Options{IncludeFlagged: true, Split: export.SplitOptions{Off: true}}); err != nil {
+		t.Fatal(err)
+	}
+	first := strings.SplitN(buf.String(), "\n", 2)[0]
+	if !strings.Contains(first, `"score":0.75,"margin":0.3,"agent":"m@2"`) || strings.Count(first, `"margin"`) != 1 {
+		t.Fatalf("the dataset line does not carry the one margin given: %s", first)
+	}
+	other := newStore(t)
+	importText(t, other, "dataset.jsonl", buf.String(), export.ImportOptions{})
+	page, err := other.SuggestionPage(ctx, annotate.SuggestionQuery{})
+	if err != nil || len(page.Suggestions) != 2 {
+		t.Fatalf("suggestions: %v %+v", err, page)
+	}
+	for _, s := range page.Suggestions {
+		if s.Dimension == "stance" && (s.Margin == nil || *s.Margin != 0.3) || s.Dimension == "topic" && s.Margin != nil {
+			t.Errorf("%s came back with margin %v", s.Dimension, s.Margin)
+		}
+	}
+}

@@ -73,3 +73,6 @@ func (c *corpus) labelled(n, bytes int, signal float64) Data {
 	}
 	return d
 }
+
+// topicName is the label of topic t.
+func (c *corpus) topicName(t int) string { return fmt.Sprintf("t%d", t) }

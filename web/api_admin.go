@@ -172,13 +172,19 @@ func (s *Server) getSettings(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"overlap": n, annotate.SettingSuggestions: mode})
+	order, err := s.store.QueueOrder(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"overlap": n, annotate.SettingSuggestions: mode, annotate.SettingQueueOrder: order})
 }
 
 // settingsRequest is the body of PUT /api/v1/settings.
 type settingsRequest struct {
 	Overlap     *int    `json:"overlap"`
 	Suggestions *string `json:"suggestions"`
+	QueueOrder  *string `json:"queue_order"`
 }
 
 // updateSettings changes the project settings (admins).
@@ -188,15 +194,22 @@ func (s *Server) updateSettings(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if req.Overlap == nil && req.Suggestions == nil {
-		s.fail(c, &annotate.Error{Code: annotate.EINVALID, Field: "overlap", Message: "nothing to change; send overlap (1 to 50) or suggestions (off, hint or prefill)", Allowed: []string{"overlap", annotate.SettingSuggestions}})
+	if req.Overlap == nil && req.Suggestions == nil && req.QueueOrder == nil {
+		s.fail(c, &annotate.Error{Code: annotate.EINVALID, Field: "overlap", Message: "nothing to change; send overlap (1 to 50), suggestions (off, hint or prefill) or queue_order (reading, uncertain or disagreement)", Allowed: []string{"overlap", annotate.SettingSuggestions, annotate.SettingQueueOrder}})
 		return
 	}
 	ctx := c.Request.Context()
-	// The suggestions mode is checked before the overlap is written, so
-	// that a request with a wrong mode changes nothing.
+	// The suggestions mode and the queue order are checked before the
+	// overlap is written, so that a request with a wrong one changes
+	// nothing.
 	if req.Suggestions != nil {
 		if _, err := annotate.ParseSuggestionMode(*req.Suggestions); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if req.QueueOrder != nil {
+		if _, err := annotate.ParseQueueOrder(*req.QueueOrder); err != nil {
 			s.fail(c, err)
 			return
 		}
@@ -209,6 +222,12 @@ func (s *Server) updateSettings(c *gin.Context) {
 	}
 	if req.Suggestions != nil {
 		if err := s.store.SetSuggestionMode(ctx, me(c).ID, *req.Suggestions); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if req.QueueOrder != nil {
+		if err := s.store.SetQueueOrder(ctx, me(c).ID, *req.QueueOrder); err != nil {
 			s.fail(c, err)
 			return
 		}

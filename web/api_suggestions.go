@@ -38,11 +38,13 @@ type suggestionView struct {
 	Value       *string  `json:"value,omitempty"`
 	Values      []string `json:"values,omitempty"`
 	Score       float64  `json:"score"`
-	Agent       string   `json:"agent"`
+	// Margin is the model's margin, when it gave one.
+	Margin *float64 `json:"margin,omitempty"`
+	Agent  string   `json:"agent"`
 }
 
 func viewSuggestion(sc *annotate.Schema, x annotate.Suggestion) suggestionView {
-	v := suggestionView{ID: x.ID, ParagraphID: x.ParagraphID, Dimension: x.Dimension, Score: x.Score, Agent: x.Agent}
+	v := suggestionView{ID: x.ID, ParagraphID: x.ParagraphID, Dimension: x.Dimension, Score: x.Score, Margin: x.Margin, Agent: x.Agent}
 	if d, ok := sc.Dimension(x.Dimension); ok && d.Kind != annotate.KindMulti && len(x.Values) == 1 {
 		v.Value = &x.Values[0]
 	} else {
@@ -66,7 +68,7 @@ func (s *Server) putSuggestions(c *gin.Context) {
 	}
 	switch n := len(req.Suggestions); {
 	case req.Suggestions == nil:
-		s.fail(c, annotate.Invalidf("suggestions", `send {"suggestions": [...]}, each {"paragraph_id", "dimension", "value" or "values", "score", "agent"}`))
+		s.fail(c, annotate.Invalidf("suggestions", `send {"suggestions": [...]}, each {"paragraph_id", "dimension", "value" or "values", "score", "agent"} and optionally "margin"`))
 		return
 	case n == 0:
 		s.fail(c, annotate.Invalidf("suggestions", "the batch is empty"))

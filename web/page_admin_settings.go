@@ -16,6 +16,8 @@ type adminSettingsPage struct {
 	Overlap int
 	// Suggestions is the suggestions mode (see annotate.SuggestionMode).
 	Suggestions annotate.SuggestionMode
+	// QueueOrder is the order the queue hands paragraphs out in.
+	QueueOrder annotate.QueueOrder
 }
 
 // showAdminSettings shows the project settings.
@@ -30,7 +32,12 @@ func (s *Server) showAdminSettings(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "admin_settings", &adminSettingsPage{Overlap: n, Suggestions: mode})
+	order, err := s.store.QueueOrder(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "admin_settings", &adminSettingsPage{Overlap: n, Suggestions: mode, QueueOrder: order})
 }
 
 // submitAdminSettings saves the overlap.
@@ -46,7 +53,8 @@ func (s *Server) submitAdminSettings(c *gin.Context) {
 		st, msg := s.formFailure(c, err)
 		cur, _ := s.store.Overlap(c.Request.Context())
 		mode, _ := s.store.SuggestionMode(c.Request.Context())
-		s.render(c, st, "admin_settings", Page{Error: msg, Data: &adminSettingsPage{Overlap: cur, Suggestions: mode}})
+		order, _ := s.store.QueueOrder(c.Request.Context())
+		s.render(c, st, "admin_settings", Page{Error: msg, Data: &adminSettingsPage{Overlap: cur, Suggestions: mode, QueueOrder: order}})
 		return
 	}
 	redirectFlash(c, "/admin/settings", fmt.Sprintf("Each paragraph now needs %d annotator(s).", n))
@@ -68,8 +76,32 @@ func (s *Server) submitAdminSuggestions(c *gin.Context) {
 		st, msg := s.formFailure(c, err)
 		cur, _ := s.store.Overlap(ctx)
 		mode, _ := s.store.SuggestionMode(ctx)
-		s.render(c, st, "admin_settings", Page{Error: msg, Data: &adminSettingsPage{Overlap: cur, Suggestions: mode}})
+		order, _ := s.store.QueueOrder(ctx)
+		s.render(c, st, "admin_settings", Page{Error: msg, Data: &adminSettingsPage{Overlap: cur, Suggestions: mode, QueueOrder: order}})
 		return
 	}
 	redirectFlash(c, "/admin/settings", suggestionModeWords[annotate.SuggestionMode(raw)])
+}
+
+// queueOrderWords says what each queue order does, for the flash after a
+// change.
+var queueOrderWords = map[annotate.QueueOrder]string{
+	annotate.QueueReading:      "The queue hands out paragraphs in reading order.",
+	annotate.QueueUncertain:    "The queue hands out first the paragraphs the model is least sure of.",
+	annotate.QueueDisagreement: "The queue hands out first the paragraphs annotators dispute most.",
+}
+
+// submitAdminQueueOrder saves the queue order.
+func (s *Server) submitAdminQueueOrder(c *gin.Context) {
+	ctx := c.Request.Context()
+	raw := strings.TrimSpace(c.PostForm(annotate.SettingQueueOrder))
+	if err := s.store.SetQueueOrder(ctx, currentUser(c).ID, raw); err != nil {
+		st, msg := s.formFailure(c, err)
+		cur, _ := s.store.Overlap(ctx)
+		mode, _ := s.store.SuggestionMode(ctx)
+		order, _ := s.store.QueueOrder(ctx)
+		s.render(c, st, "admin_settings", Page{Error: msg, Data: &adminSettingsPage{Overlap: cur, Suggestions: mode, QueueOrder: order}})
+		return
+	}
+	redirectFlash(c, "/admin/settings", queueOrderWords[annotate.QueueOrder(raw)])
 }

@@ -69,6 +69,7 @@ func (s *Server) registerPageRoutes() {
 	s.engine.POST("/admin/schema/values", reviewer, s.submitAdminOpenValues)
 	s.engine.GET("/admin/settings", admin, s.showAdminSettings)
 	s.engine.POST("/admin/settings", admin, s.submitAdminSettings)
+	s.engine.POST("/admin/settings/queue-order", admin, s.submitAdminQueueOrder)
 	s.engine.GET("/admin/curation", admin, s.showAdminCuration)
 	s.engine.POST("/admin/curation", admin, s.submitAdminCuration)
 }

@@ -23,9 +23,11 @@ export's text_sha256 column gives it; every current paragraph with that
 text, or only those of "document_key" when it is given too), with the
 "dimension", the "value" (single and open dimensions) or "values" (multi),
 the model's "score" from 0 to 1 and the "agent" (the model's name and
-version):
+version), and optionally the "margin" from 0 to 1, how far the top value is
+ahead of the next, which the queue's uncertain order reads (without it,
+max(0, 2*score - 1) counts):
 
-  {"document_key": "a.txt", "position": 2, "dimension": "stance", "value": "agree", "score": 0.82, "agent": "my-model@3"}
+  {"document_key": "a.txt", "position": 2, "dimension": "stance", "value": "agree", "score": 0.82, "margin": 0.7, "agent": "my-model@3"}
   {"paragraph_id": 41, "dimension": "topic", "values": ["strike", "terrorism"], "score": 0.6, "agent": "my-model@3"}
 
 A suggestion replaces the one the same agent made for the same paragraph

@@ -71,3 +71,29 @@ func suggestionCount(t *testing.T, db string) int {
 	}
 	return len(page.Suggestions)
 }
+
+func TestImportSuggestionsTakesMargin(t *testing.T) {
+	clearConcordEnv(t)
+	db := tempDB(t)
+	dir := t.TempDir()
+	writeFile(t, dir, "a.txt", []byte(articleA))
+	mustRun(t, "", "import", "--db", db, dir)
+	bad := writeFile(t, dir, "bad.jsonl", []byte(`{"document_key": "a.txt", "position": 0, "dimension": "stance", "value": "discuss", "score": 0.7, "margin": 1.4, "agent": "m@1"}
+`))
+	r := concord(t, "", "import-suggestions", "--db", db, bad)
+	if r.code != 1 || !strings.Contains(r.stderr, "bad.jsonl:1: margin:") {
+		t.Fatalf("margin 1.4: got %s", r)
+	}
+	good := writeFile(t, dir, "good.jsonl", []byte(`{"document_key": "a.txt", "position": 0, "dimension": "stance", "value": "discuss", "score": 0.7, "margin": 0.25, "agent": "m@1"}
+`))
+	mustRun(t, "", "import-suggestions", "--db", db, good)
+	s := openDB(t, db)
+	defer s.Close()
+	page, err := s.SuggestionPage(context.Background(), annotate.SuggestionQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Suggestions) != 1 || page.Suggestions[0].Margin == nil || *page.Suggestions[0].Margin != 0.25 {
+		t.Fatalf("stored %+v; want one suggestion with margin 0.25", page.Suggestions)
+	}
+}
