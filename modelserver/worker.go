@@ -238,7 +238,7 @@ func (w *Worker) predict(ctx context.Context, ps []annotate.ParagraphText) (time
 		}
 		var be *BreakerError
 		if errors.As(err, &be) {
-			w.note(err)
+			// The error that opened the breaker stays the last one shown.
 			return max(be.RetryIn, time.Millisecond), err
 		}
 		w.fail(err)
@@ -370,6 +370,9 @@ func (w *Worker) failed(n int, reason string) {
 
 // fail records and logs an error.
 func (w *Worker) fail(err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
 	w.note(err)
 	w.log.Warn("model server", "url", w.client.URL(), "err", err)
 }
