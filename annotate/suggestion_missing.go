@@ -26,7 +26,11 @@ func (s *Store) ParagraphsWithoutSuggestions(ctx context.Context, agentPrefix st
 	}
 	var out []ParagraphText
 	err := s.read(ctx).Model(&Paragraph{}).Select("id", "text").
-		Where("is_current = ? AND id > ?", true, after).
+		// The CASE keeps SQLite off idx_paragraph_reading, whose
+		// is_current would have it read every current paragraph and sort
+		// them on each call: the primary key from after, in order, is what
+		// makes a page cost its own rows.
+		Where("id > ? AND (CASE WHEN is_current THEN 1 ELSE 0 END) = 1", after).
 		Where("NOT EXISTS (SELECT 1 FROM suggestions WHERE suggestions.paragraph_id = paragraphs.id AND substr(suggestions.agent, 1, ?) = ?)", utf8.RuneCountInString(agentPrefix), agentPrefix).
 		Order("id").Limit(limit).Scan(&out).Error
 	if out == nil {
