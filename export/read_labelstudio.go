@@ -18,6 +18,9 @@ type lsResult struct {
 	FromName string                     `json:"from_name"`
 	Type     string                     `json:"type"`
 	Value    map[string]json.RawMessage `json:"value"`
+	// Score is a prediction's score for this result alone, when the model
+	// gives one per result.
+	Score *float64 `json:"score"`
 	// ConcordAnnotator and ConcordGold repeat, on each result Concord
 	// writes, whose the annotation is: Label Studio keeps them there.
 	ConcordAnnotator string `json:"concord_annotator"`
@@ -44,6 +47,19 @@ type lsPrediction struct {
 	ModelVersion json.RawMessage `json:"model_version"`
 	Score        *float64        `json:"score"`
 	Result       []lsResult      `json:"result"`
+}
+
+// model returns the prediction's model_version as text, "" when it has
+// none: a number is kept as written.
+func (p *lsPrediction) model() string {
+	var s string
+	if json.Unmarshal(p.ModelVersion, &s) == nil {
+		return s
+	}
+	if len(p.ModelVersion) > 0 && string(p.ModelVersion) != "null" {
+		return string(p.ModelVersion)
+	}
+	return ""
 }
 
 // Prediction is a model's answer that a Label Studio task carries. The
@@ -208,13 +224,7 @@ func (r *reader) labelStudioRecord(raw []byte) (record, error) {
 		rec.para.Annotations = append(rec.para.Annotations, annotate.NamedLabels{Annotator: name, Labels: labels, At: at})
 	}
 	for _, p := range t.Predictions {
-		pr := Prediction{Score: p.Score}
-		var s string
-		if json.Unmarshal(p.ModelVersion, &s) == nil {
-			pr.Model = s
-		} else if len(p.ModelVersion) > 0 && string(p.ModelVersion) != "null" {
-			pr.Model = string(p.ModelVersion)
-		}
+		pr := Prediction{Score: p.Score, Model: p.model()}
 		if l, err := r.lsPredictionLabels("predictions.result", p.Result); err != nil {
 			pr.Problem = annotate.ErrorMessage(err)
 		} else {
@@ -253,23 +263,36 @@ func (r *reader) lsLabels(field string, results []lsResult) (annotate.Labels, er
 // one question only.
 func (r *reader) lsPredictionLabels(field string, results []lsResult) (annotate.Labels, error) {
 	if r.loose == nil {
-		loose := *r.sc
-		loose.Dimensions = append([]annotate.Dimension(nil), r.sc.Dimensions...)
-		for i := range loose.Dimensions {
-			loose.Dimensions[i].Required = false
-		}
-		r.loose = &loose
+		r.loose = looseSchema(r.sc)
 	}
 	return r.lsLabelsIn(r.loose, field, results)
 }
 
+// looseSchema returns a copy of sc in which no dimension is required, which
+// is how a prediction is read.
+func looseSchema(sc *annotate.Schema) *annotate.Schema {
+	loose := *sc
+	loose.Dimensions = append([]annotate.Dimension(nil), sc.Dimensions...)
+	for i := range loose.Dimensions {
+		loose.Dimensions[i].Required = false
+	}
+	return &loose
+}
+
 func (r *reader) lsLabelsIn(sc *annotate.Schema, field string, results []lsResult) (annotate.Labels, error) {
+	return lsLabelsOf(sc, field, results)
+}
+
+// lsLabelsOf reads results against sc: from_name names the dimension, a
+// choices result carries value.choices and a textarea one value.text, as
+// LabelStudioConfig writes them.
+func lsLabelsOf(sc *annotate.Schema, field string, results []lsResult) (annotate.Labels, error) {
 	labels := annotate.Labels{}
 	for j, res := range results {
 		rf := fmt.Sprintf("%s[%d]", field, j)
-		d, ok := r.sc.Dimension(res.FromName)
+		d, ok := sc.Dimension(res.FromName)
 		if !ok {
-			return nil, &annotate.Error{Code: annotate.EINVALID, Field: rf + ".from_name", Message: fmt.Sprintf("unknown dimension %q: from_name must be the name of a dimension", res.FromName), Allowed: r.sc.Names()}
+			return nil, &annotate.Error{Code: annotate.EINVALID, Field: rf + ".from_name", Message: fmt.Sprintf("unknown dimension %q: from_name must be the name of a dimension", res.FromName), Allowed: sc.Names()}
 		}
 		key := ""
 		switch res.Type {

@@ -59,6 +59,7 @@ func (s *Server) queueItems(ctx context.Context, u *annotate.User, opt annotate.
 	if err != nil {
 		return nil, 0, err
 	}
+	s.offerToModel(ps)
 	items, err := s.store.Contexts(ctx, ps)
 	if err != nil {
 		return nil, 0, err

@@ -144,6 +144,8 @@ func TestAPIRoles(t *testing.T) {
 		{"POST", "/admin/settings", "/admin/settings", form("overlap", "3"), [4]int{401, 403, 403, 303}},
 		{"POST", "/admin/settings/suggestions", "/admin/settings/suggestions", form("suggestions", "hint"), [4]int{401, 403, 403, 303}},
 		{"POST", "/admin/settings/queue-order", "/admin/settings/queue-order", form("queue_order", "reading"), [4]int{401, 403, 403, 303}},
+		{"GET", "/admin/model-server", "/admin/model-server", nil, [4]int{303, 403, 403, 200}},
+		{"GET", "/api/v1/admin/model-server", "/api/v1/admin/model-server", nil, [4]int{401, 403, 403, 200}},
 		{"GET", "/admin/curation", "/admin/curation", nil, [4]int{303, 403, 403, 200}},
 		{"POST", "/admin/curation", "/admin/curation", form("ids", fmt.Sprint(flag.ID), "decision", "dismissed"), [4]int{401, 403, 403, 303}},
 		{"POST", "/login", "/login", form("name", "", "password", ""), [4]int{400, 400, 400, 400}},

@@ -10,6 +10,7 @@ func (s *Server) registerRoutes() {
 	s.registerExportRoutes()
 	s.registerAgreementRoutes()
 	s.registerSuggestionRoutes()
+	s.registerModelServerRoutes()
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }

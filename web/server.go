@@ -35,6 +35,9 @@ type Config struct {
 	// Servers sharing a database should have clocks that agree.
 	// Tests set it to move time forward without waiting.
 	Now func() time.Time
+	// ModelServer, when set, is offered the paragraphs the queue hands
+	// out, to predict first, and its status is shown to admins.
+	ModelServer ModelServer
 }
 
 // Server serves Concord over HTTP.

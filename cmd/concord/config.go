@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"concord/annotate"
 )
@@ -34,17 +35,26 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// LogLevel is the least severe level logged: debug, info, warn or error.
 	LogLevel slog.Level
+	// ModelURL is the Label Studio ML backend asked for suggestions; ""
+	// means none.
+	ModelURL string
+	// ModelTimeout bounds one request to it; ModelBatch is how many
+	// paragraphs one request carries.
+	ModelTimeout time.Duration
+	ModelBatch   int
 }
 
 // defaultConfig returns the configuration before the environment and flags
 // are read.
 func defaultConfig() Config {
 	return Config{
-		DB:          "concord.db",
-		Addr:        "127.0.0.1:8080",
-		Seeds:       "seeds",
-		MaxFileSize: annotate.DefaultMaxFileSize,
-		LogLevel:    slog.LevelInfo,
+		DB:           "concord.db",
+		Addr:         "127.0.0.1:8080",
+		Seeds:        "seeds",
+		MaxFileSize:  annotate.DefaultMaxFileSize,
+		LogLevel:     slog.LevelInfo,
+		ModelTimeout: 30 * time.Second,
+		ModelBatch:   16,
 	}
 }
 
@@ -142,6 +152,42 @@ var settings = []setting{
 			return nil
 		},
 		get: func(c *Config) string { return strings.ToLower(c.LogLevel.String()) },
+	},
+	{
+		flag: "model-url", env: "CONCORD_MODEL_URL", help: "`URL` of a Label Studio ML backend to ask for suggestions, such as http://127.0.0.1:9090 (user:password@ for basic authentication)", explain: "none",
+		set: func(c *Config, v string) error {
+			v = strings.TrimSpace(v)
+			if v != "" && !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+				return fmt.Errorf("%q is not an http:// or https:// URL, e.g. http://127.0.0.1:9090", v)
+			}
+			c.ModelURL = v
+			return nil
+		},
+		get: func(c *Config) string { return c.ModelURL },
+	},
+	{
+		flag: "model-timeout", env: "CONCORD_MODEL_TIMEOUT", help: "longest wait for one answer of the model server, such as 30s", explain: "30s",
+		set: func(c *Config, v string) error {
+			d, err := time.ParseDuration(strings.TrimSpace(v))
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%q is not a duration; use e.g. 10s or 2m", v)
+			}
+			c.ModelTimeout = d
+			return nil
+		},
+		get: func(c *Config) string { return c.ModelTimeout.String() },
+	},
+	{
+		flag: "model-batch", env: "CONCORD_MODEL_BATCH", help: "paragraphs per request to the model server, 1 to 256", explain: "16",
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 1 || n > 256 {
+				return fmt.Errorf("%q is not a batch size from 1 to 256", v)
+			}
+			c.ModelBatch = n
+			return nil
+		},
+		get: func(c *Config) string { return strconv.Itoa(c.ModelBatch) },
 	},
 }
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"concord/annotate"
 )
@@ -160,5 +161,34 @@ func TestOptionsFromEnvironment(t *testing.T) {
 	}
 	if got := optionVar("schema show", "label-studio"); got != "CONCORD_SCHEMA_SHOW_LABEL_STUDIO" {
 		t.Errorf("optionVar = %s", got)
+	}
+}
+
+func TestModelServerSettings(t *testing.T) {
+	names := []string{"model-url", "model-timeout", "model-batch"}
+	parse := func(env map[string]string, args ...string) (Config, error) {
+		cfg := defaultConfig()
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		if err := bindSettings(fs, &cfg, func(k string) string { return env[k] }, names...); err != nil {
+			return cfg, err
+		}
+		return cfg, fs.Parse(args)
+	}
+	cfg, err := parse(nil)
+	if err != nil || cfg.ModelURL != "" || cfg.ModelTimeout != 30*time.Second || cfg.ModelBatch != 16 {
+		t.Fatalf("defaults %+v %v", cfg, err)
+	}
+	cfg, err = parse(map[string]string{"CONCORD_MODEL_URL": "http://127.0.0.1:9090", "CONCORD_MODEL_BATCH": "4"}, "--model-timeout", "5s")
+	if err != nil || cfg.ModelURL != "http://127.0.0.1:9090" || cfg.ModelTimeout != 5*time.Second || cfg.ModelBatch != 4 {
+		t.Fatalf("got %+v %v", cfg, err)
+	}
+	for _, args := range [][]string{{"--model-url", "127.0.0.1:9090"}, {"--model-timeout", "soon"}, {"--model-batch", "0"}, {"--model-batch", "1000"}} {
+		if _, err := parse(nil, args...); err == nil {
+			t.Errorf("%v was taken", args)
+		}
+	}
+	if _, err := parse(map[string]string{"CONCORD_MODEL_TIMEOUT": "-1s"}); err == nil || !strings.Contains(err.Error(), "CONCORD_MODEL_TIMEOUT") {
+		t.Errorf("a bad variable: %v", err)
 	}
 }

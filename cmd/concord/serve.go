@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"concord/annotate"
+	"concord/modelserver"
 	"concord/seeds"
 	"concord/web"
 )
@@ -40,12 +41,18 @@ that failed logins are counted by the client's address, not the proxy's;
 several servers may share one database (sessions, the login limits and
 token and role changes are kept there).
 
+With --model-url, Concord asks a Label Studio ML backend (POST /predict) for
+suggestions on the paragraphs that have none from it, in the background:
+those the queue hands out first, then the rest of the corpus. A slow or
+failing server is retried with back-off and then left alone for a while;
+annotation never waits on it.
+
 Examples:
   concord serve
   concord serve --db /srv/concord/project.db --addr 127.0.0.1:9000
   concord serve --db postgres://concord@db/concord --addr 10.0.0.5:8080 --secure-cookies --trusted-proxies 10.0.0.2/32
   CONCORD_LOG_LEVEL=debug concord serve --seeds ./my-seeds`,
-		settings: []string{"db", "addr", "seeds", "max-file-size", "secure-cookies", "trusted-proxies", "log-level"},
+		settings: []string{"db", "addr", "seeds", "max-file-size", "secure-cookies", "trusted-proxies", "log-level", "model-url", "model-timeout", "model-batch"},
 		run:      runServe,
 	})
 }
@@ -109,8 +116,24 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		printAdminBox(e.stderr, password)
 	}
 
+	wcfg := web.Config{SecureCookies: e.cfg.SecureCookies, TrustedProxies: e.cfg.TrustedProxies, Logger: log}
+	workerDone := make(chan struct{})
+	wctx, stopWorker := context.WithCancel(ctx)
+	defer stopWorker()
+	if e.cfg.ModelURL != "" {
+		client, err := modelserver.New(e.cfg.ModelURL, modelserver.Options{Timeout: e.cfg.ModelTimeout})
+		if err != nil {
+			return e.fail(err)
+		}
+		w := modelserver.NewWorker(store, client, modelserver.WorkerOptions{Batch: e.cfg.ModelBatch, Logger: log})
+		wcfg.ModelServer = w
+		go func() { defer close(workerDone); w.Run(wctx) }()
+		log.Info("asking a model server for suggestions", "url", client.URL(), "agent_prefix", client.AgentPrefix())
+	} else {
+		close(workerDone)
+	}
 	srv := &http.Server{
-		Handler:           web.New(store, web.Config{SecureCookies: e.cfg.SecureCookies, TrustedProxies: e.cfg.TrustedProxies, Logger: log}).Handler(),
+		Handler:           web.New(store, wcfg).Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -136,6 +159,8 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		log.Warn("requests still running at shutdown were cut off", "err", err)
 		_ = srv.Close()
 	}
+	stopWorker()
+	<-workerDone
 	if err := store.Close(); err != nil {
 		return e.fail(fmt.Errorf("close database: %v", err))
 	}
