@@ -54,12 +54,17 @@ func newLeaseHolder() string {
 // an insert that the primary key lets only one server make, so that of two
 // servers asking at once exactly one gets it.
 func (s *Store) takeConsensusLease(ctx context.Context) (bool, error) {
+	return s.takeLease(ctx, consensusLeaseName)
+}
+
+// takeLease takes the lease called name (see takeConsensusLease).
+func (s *Store) takeLease(ctx context.Context, name string) (bool, error) {
 	now := s.now()
 	until := now.Add(consensusLeaseTTL).UnixMilli()
 	got := false
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Exec("UPDATE consensus_leases SET holder = ?, expires_at = ? WHERE name = ? AND (expires_at < ? OR holder = ?)",
-			s.leaseHolder, until, consensusLeaseName, now.UnixMilli(), s.leaseHolder)
+			s.leaseHolder, until, name, now.UnixMilli(), s.leaseHolder)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -68,7 +73,7 @@ func (s *Store) takeConsensusLease(ctx context.Context) (bool, error) {
 			return nil
 		}
 		res = tx.Exec("INSERT INTO consensus_leases (name, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
-			consensusLeaseName, s.leaseHolder, until)
+			name, s.leaseHolder, until)
 		got = res.Error == nil && res.RowsAffected == 1
 		return res.Error
 	})
@@ -77,8 +82,13 @@ func (s *Store) takeConsensusLease(ctx context.Context) (bool, error) {
 
 // releaseConsensusLease gives the lease up, if this store still holds it.
 func (s *Store) releaseConsensusLease(ctx context.Context) error {
+	return s.releaseLease(ctx, consensusLeaseName)
+}
+
+// releaseLease gives the lease called name up, if this store holds it.
+func (s *Store) releaseLease(ctx context.Context, name string) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		return tx.Exec("UPDATE consensus_leases SET holder = '', expires_at = 0 WHERE name = ? AND holder = ?", consensusLeaseName, s.leaseHolder).Error
+		return tx.Exec("UPDATE consensus_leases SET holder = '', expires_at = 0 WHERE name = ? AND holder = ?", name, s.leaseHolder).Error
 	})
 }
 
@@ -89,7 +99,14 @@ func (s *Store) releaseConsensusLease(ctx context.Context) error {
 // runs are versioned and the latest complete one is read, so that costs
 // only the work.
 func (s *Store) withConsensusLease(ctx context.Context, fn func() error) (bool, error) {
-	got, err := s.takeConsensusLease(ctx)
+	return s.withLease(ctx, consensusLeaseName, fn)
+}
+
+// withLease is withConsensusLease for the lease called name: the
+// consensus_leases table holds one row per kind of background work that
+// one server at a time does.
+func (s *Store) withLease(ctx context.Context, name string, fn func() error) (bool, error) {
+	got, err := s.takeLease(ctx, name)
 	if err != nil || !got {
 		return false, err
 	}
@@ -104,14 +121,14 @@ func (s *Store) withConsensusLease(ctx context.Context, fn func() error) (bool, 
 			case <-done:
 				return
 			case <-t.C:
-				_, _ = s.takeConsensusLease(ctx)
+				_, _ = s.takeLease(ctx, name)
 			}
 		}
 	}()
 	err = fn()
 	close(done)
 	<-renewed
-	if rerr := s.releaseConsensusLease(context.WithoutCancel(ctx)); err == nil {
+	if rerr := s.releaseLease(context.WithoutCancel(ctx), name); err == nil {
 		err = rerr
 	}
 	return true, err

@@ -13,6 +13,7 @@ var tables = []string{
 	"annotations", "golds", "skips", "notes", "curations", "history",
 	"schema_versions", "settings", "open_values", "open_value_users", "user_flags", "leases",
 	"consensus_runs", "consensus_items", "consensus_annotators", "suggestions", "suggestions_shown",
+	"model_runs", "label_issues",
 }
 
 // countRows returns the number of rows of every table.

@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 	"unicode"
 
-	"concord/learn"
 )
 
 func init() {
@@ -19,8 +18,8 @@ func init() {
 		usage: `Usage:
   concord label-errors [--db FILE] [--dimension D] [--folds K] [--seed N] [--min-confidence P] [--limit N] [--json]
 
-Looks for mislabelled paragraphs in each single-choice dimension of the
-schema (or the one --dimension names). It trains the built-in text
+Looks for mislabelled paragraphs in each single-choice and multi-label
+dimension of the schema (or the one --dimension names). It trains the built-in text
 classifier by k-fold cross-validation on the same items as 'concord train'
 (gold labels, else a confident consensus), so that every paragraph is
 judged by a model that did not see it, and ranks the paragraphs whose label
@@ -31,8 +30,10 @@ probability of the given label.
 Each row gives the paragraph id, its document key#position, the given label
 and where it came from (gold or consensus) with the model's probability for
 it, the model's most likely other category with its probability, and the
-start of the text. A * marks the estimated label errors. Multi-label
-dimensions are not supported yet.
+start of the text. A * marks the estimated label errors. In a multi-label
+dimension each category is judged as its own yes-or-no decision: a set is
+ranked by its least likely decision, and the model's alternative is the
+set with the doubted decisions turned round.
 
 Flags:
   --dimension D       look only at the dimension named D
@@ -58,16 +59,18 @@ Examples:
 
 // labelErrorItem is one ranked paragraph of label-errors.
 type labelErrorItem struct {
-	Paragraph            int64   `json:"paragraph_id"`
-	Document             string  `json:"document"`
-	Position             int     `json:"position"`
-	Given                string  `json:"given"`
-	Source               string  `json:"source"`
-	GivenProbability     float64 `json:"given_probability"`
-	Suggested            string  `json:"suggested"`
-	SuggestedProbability float64 `json:"suggested_probability"`
-	Flagged              bool    `json:"flagged"`
-	Text                 string  `json:"text"`
+	Paragraph            int64    `json:"paragraph_id"`
+	Document             string   `json:"document"`
+	Position             int      `json:"position"`
+	Given                string   `json:"given"`
+	GivenValues          []string `json:"given_values"`
+	Source               string   `json:"source"`
+	GivenProbability     float64  `json:"given_probability"`
+	Suggested            string   `json:"suggested"`
+	SuggestedValues      []string `json:"suggested_values"`
+	SuggestedProbability float64  `json:"suggested_probability"`
+	Flagged              bool     `json:"flagged"`
+	Text                 string   `json:"text"`
 }
 
 // labelErrorDimension is one dimension of label-errors' report.
@@ -131,37 +134,32 @@ func runLabelErrors(ctx context.Context, e *env, args []string) int {
 	rep := labelErrorReport{Folds: *tf.folds, Seed: *tf.seed, MinConfidence: *tf.minConfidence, Dimensions: []labelErrorDimension{}}
 	evaluated := 0
 	for _, ts := range sets {
-		ld := labelErrorDimension{Name: ts.name, Kind: kindName(ts.multi), Items: len(ts.items), Gold: ts.gold, Consensus: ts.cons, NoWords: ts.noWords, LabelIssues: []labelErrorItem{}}
-		if ts.multi {
-			ld.Reason = "label errors of a multi-label dimension are not supported yet"
-			rep.Dimensions = append(rep.Dimensions, ld)
-			continue
-		}
-		ev, reason, err := ts.evaluate(*tf.folds, *tf.seed)
+		ld := labelErrorDimension{Name: ts.Dimension, Kind: kindName(ts.Multi), Items: len(ts.Items), Gold: ts.Gold, Consensus: ts.Consensus, NoWords: ts.NoWords, LabelIssues: []labelErrorItem{}}
+		ev, reason, err := ts.CrossValidate(*tf.folds, *tf.seed)
 		if err != nil {
-			return e.fail(fmt.Errorf("%s: %w", ts.name, err))
+			return e.fail(fmt.Errorf("%s: %w", ts.Dimension, err))
 		}
 		if ev == nil {
 			ld.Reason = reason
 			rep.Dimensions = append(rep.Dimensions, ld)
 			continue
 		}
-		conf, err := learn.LabelIssues(ev.Given, ev.Probabilities)
+		issues, estimated, err := ts.LabelIssues(ev)
 		if err != nil {
-			return e.fail(fmt.Errorf("%s: %w", ts.name, err))
+			return e.fail(fmt.Errorf("%s: %w", ts.Dimension, err))
 		}
 		evaluated++
-		ld.Errors, ld.Accuracy = conf.Errors, ev.Accuracy
-		for i, is := range conf.Issues {
+		ld.Errors, ld.Accuracy = estimated, ev.Accuracy
+		for i, is := range issues {
 			if *limit > 0 && i >= *limit {
 				break
 			}
-			it := ts.items[is.Item]
+			it := ts.Items[is.Item]
 			ld.LabelIssues = append(ld.LabelIssues, labelErrorItem{
-				Paragraph: it.paragraph, Document: it.document, Position: it.position,
-				Given: ev.Categories[is.Given], Source: it.source, GivenProbability: is.GivenProbability,
-				Suggested: ev.Categories[is.Suggested], SuggestedProbability: is.SuggestedProbability,
-				Flagged: is.Flagged, Text: it.text,
+				Paragraph: it.ParagraphID, Document: it.DocumentKey, Position: it.Position,
+				Given: strings.Join(is.Given, ", "), GivenValues: is.Given, Source: it.Source, GivenProbability: is.GivenProbability,
+				Suggested: strings.Join(is.Suggested, ", "), SuggestedValues: is.Suggested, SuggestedProbability: is.SuggestedProbability,
+				Flagged: is.Flagged, Text: it.Text,
 			})
 		}
 		rep.Dimensions = append(rep.Dimensions, ld)

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
-	"strings"
 	"text/tabwriter"
 
 	"concord/annotate"
@@ -90,140 +88,9 @@ func (f *trainFlags) check() error {
 	return nil
 }
 
-// Where a training item's label comes from.
-const (
-	sourceGold      = "gold"
-	sourceConsensus = "consensus"
-)
-
-// trainItem is one paragraph a dimension is trained on.
-type trainItem struct {
-	paragraph int64
-	document  string
-	position  int
-	text      string
-	labels    []string
-	source    string
-}
-
-// trainSet is one dimension's training items.
-type trainSet struct {
-	name  string
-	multi bool
-	items []trainItem
-	gold  int
-	cons  int
-	// noWords counts the labelled paragraphs left out for having no words.
-	noWords int
-}
-
-func (ts *trainSet) data() learn.Data {
-	d := learn.Data{Multi: ts.multi, Texts: make([]string, len(ts.items)), Labels: make([][]string, len(ts.items))}
-	for i, it := range ts.items {
-		d.Texts[i] = it.text
-		d.Labels[i] = it.labels
-	}
-	return d
-}
-
-// loadTrainSets reads the training items of the single-choice and
-// multi-label dimensions of the schema, or of the one named: gold labels
-// first, otherwise a consensus that is no tie and confident enough.
-func loadTrainSets(ctx context.Context, store *annotate.Store, dimension string, minConfidence float64) ([]*trainSet, error) {
-	sc, err := store.Schema(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var sets []*trainSet
-	for _, d := range sc.Dimensions {
-		if d.Kind != annotate.KindSingle && d.Kind != annotate.KindMulti {
-			if d.Name == dimension {
-				return nil, fmt.Errorf("dimension %q is open (free text); the classifier learns single-choice and multi-label dimensions", dimension)
-			}
-			continue
-		}
-		if dimension == "" || d.Name == dimension {
-			sets = append(sets, &trainSet{name: d.Name, multi: d.Kind == annotate.KindMulti})
-		}
-	}
-	if dimension != "" && len(sets) == 0 {
-		names := []string{}
-		for _, d := range sc.Dimensions {
-			names = append(names, d.Name)
-		}
-		return nil, fmt.Errorf("the schema has no dimension %q; it has %s", dimension, strings.Join(names, ", "))
-	}
-	if len(sets) == 0 {
-		return nil, errors.New("the schema has no single-choice or multi-label dimension to learn")
-	}
-	run, err := store.ConsensusNow(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cons, err := store.ConsensusRange(ctx, run, 0, math.MaxInt64)
-	if err != nil {
-		return nil, err
-	}
-	err = store.EachParagraph(ctx, annotate.ParagraphFilter{}, func(r *annotate.ParagraphRecord) error {
-		for _, ts := range sets {
-			var labels []string
-			source := ""
-			if r.Gold != nil {
-				if v, ok := r.Gold.Labels[ts.name]; ok && (ts.multi || len(v) == 1) {
-					labels, source = v, sourceGold
-				}
-			}
-			if source == "" {
-				ci, ok := cons[r.Paragraph.ID][ts.name]
-				if ok && !ci.Tie && ci.Confidence >= minConfidence && (ts.multi || len(ci.Values) == 1) {
-					labels, source = ci.Values, sourceConsensus
-				}
-			}
-			if source == "" {
-				continue
-			}
-			if len(learn.Tokenize(r.Paragraph.Text)) == 0 {
-				ts.noWords++
-				continue
-			}
-			it := trainItem{paragraph: r.Paragraph.ID, position: r.Paragraph.Position, text: r.Paragraph.Text, labels: append([]string{}, labels...), source: source}
-			if r.Document != nil {
-				it.document = r.Document.Key
-			}
-			ts.items = append(ts.items, it)
-			if source == sourceGold {
-				ts.gold++
-			} else {
-				ts.cons++
-			}
-		}
-		return nil
-	})
-	return sets, err
-}
-
-// evaluate cross-validates ts, or returns why it cannot be.
-func (ts *trainSet) evaluate(folds int, seed uint64) (*learn.Evaluation, string, error) {
-	if len(ts.items) == 0 {
-		return nil, "no gold label and no consensus confident enough yet", nil
-	}
-	if !ts.multi {
-		seen := map[string]bool{}
-		for _, it := range ts.items {
-			seen[it.labels[0]] = true
-		}
-		if len(seen) < 2 {
-			return nil, fmt.Sprintf("every one of the %d labelled paragraphs is %s; label paragraphs of at least one other category", len(ts.items), ts.items[0].labels[0]), nil
-		}
-	}
-	if len(ts.items) < folds {
-		return nil, fmt.Sprintf("%d labelled paragraph(s), fewer than the %d folds; label more or use --folds %d", len(ts.items), folds, max(2, len(ts.items))), nil
-	}
-	ev, err := learn.CrossValidate(ts.data(), folds, seed, learn.DefaultOptions())
-	if errors.Is(err, learn.ErrInvalid) {
-		return nil, strings.TrimPrefix(err.Error(), learn.ErrInvalid.Error()+": "), nil
-	}
-	return ev, "", err
+// loadTrainSets reads the training items (see annotate.Store.TrainingSets).
+func loadTrainSets(ctx context.Context, store *annotate.Store, dimension string, minConfidence float64) ([]*annotate.TrainingSet, error) {
+	return store.TrainingSets(ctx, dimension, minConfidence)
 }
 
 // trainDimension is one dimension of train's report.
@@ -282,15 +149,15 @@ func runTrain(ctx context.Context, e *env, args []string) int {
 	rep := trainReport{Folds: *tf.folds, Seed: *tf.seed, MinConfidence: *tf.minConfidence, Dimensions: []trainDimension{}}
 	evaluated := 0
 	for _, ts := range sets {
-		ev, reason, err := ts.evaluate(*tf.folds, *tf.seed)
+		ev, reason, err := ts.CrossValidate(*tf.folds, *tf.seed)
 		if err != nil {
-			return e.fail(fmt.Errorf("%s: %w", ts.name, err))
+			return e.fail(fmt.Errorf("%s: %w", ts.Dimension, err))
 		}
-		td := trainDimension{Name: ts.name, Kind: kindName(ts.multi), Items: len(ts.items), Gold: ts.gold, Consensus: ts.cons, NoWords: ts.noWords, Reason: reason, Evaluation: ev}
+		td := trainDimension{Name: ts.Dimension, Kind: kindName(ts.Multi), Items: len(ts.Items), Gold: ts.Gold, Consensus: ts.Consensus, NoWords: ts.NoWords, Reason: reason, Evaluation: ev}
 		if ev != nil {
 			evaluated++
-			for _, it := range ts.items {
-				td.Paragraphs = append(td.Paragraphs, it.paragraph)
+			for _, it := range ts.Items {
+				td.Paragraphs = append(td.Paragraphs, it.ParagraphID)
 			}
 		}
 		rep.Dimensions = append(rep.Dimensions, td)
