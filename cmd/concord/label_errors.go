@@ -8,7 +8,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"unicode"
-
 )
 
 func init() {
