@@ -112,6 +112,9 @@ func TestAPIRoles(t *testing.T) {
 		{"GET", "/api/v1/suggestions", "/api/v1/suggestions", nil, [4]int{401, 403, 200, 200}},
 		{"GET", "/api/v1/suggestions/accept-rates", "/api/v1/suggestions/accept-rates", nil, [4]int{401, 403, 200, 200}},
 		{"GET", "/api/v1/paragraphs/:id/suggestions", fmt.Sprintf("/api/v1/paragraphs/%d/suggestions", p), nil, [4]int{401, 200, 200, 200}},
+		{"POST", "/api/v1/model/train", "/api/v1/model/train", map[string]any{"dimension": "no-such-dimension"}, [4]int{401, 403, 403, 400}},
+		{"GET", "/api/v1/model/runs", "/api/v1/model/runs", nil, [4]int{401, 403, 200, 200}},
+		{"GET", "/api/v1/label-errors", "/api/v1/label-errors?dimension=stance", nil, [4]int{401, 403, 404, 404}},
 		{"GET", "", "/api/v1/no-such-thing", nil, [4]int{404, 404, 404, 404}},
 
 		// Pages.
@@ -146,6 +149,10 @@ func TestAPIRoles(t *testing.T) {
 		{"POST", "/admin/settings/queue-order", "/admin/settings/queue-order", form("queue_order", "reading"), [4]int{401, 403, 403, 303}},
 		{"GET", "/admin/model-server", "/admin/model-server", nil, [4]int{303, 403, 403, 200}},
 		{"GET", "/api/v1/admin/model-server", "/api/v1/admin/model-server", nil, [4]int{401, 403, 403, 200}},
+		{"GET", "/admin/model", "/admin/model", nil, [4]int{303, 403, 403, 200}},
+		{"POST", "/admin/model/train", "/admin/model/train", form("dimension", "no-such-dimension"), [4]int{401, 403, 403, 400}},
+		{"POST", "/admin/model/settings", "/admin/model/settings", form("train_every", "50"), [4]int{401, 403, 403, 303}},
+		{"GET", "/review/label-errors", "/review/label-errors", nil, [4]int{303, 403, 200, 200}},
 		{"GET", "/admin/curation", "/admin/curation", nil, [4]int{303, 403, 403, 200}},
 		{"POST", "/admin/curation", "/admin/curation", form("ids", fmt.Sprint(flag.ID), "decision", "dismissed"), [4]int{401, 403, 403, 303}},
 		{"POST", "/login", "/login", form("name", "", "password", ""), [4]int{400, 400, 400, 400}},

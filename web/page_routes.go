@@ -204,7 +204,8 @@ var templateFuncs = template.FuncMap{
 		}
 		return min(100, part*100/whole)
 	},
-	"add": func(a, b int) int { return a + b },
+	"add":    func(a, b int) int { return a + b },
+	"mul100": func(x float64) float64 { return 100 * x },
 	"date": func(t any) string {
 		switch v := t.(type) {
 		case time.Time:

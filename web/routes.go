@@ -11,6 +11,7 @@ func (s *Server) registerRoutes() {
 	s.registerAgreementRoutes()
 	s.registerSuggestionRoutes()
 	s.registerModelServerRoutes()
+	s.registerTrainingRoutes()
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }

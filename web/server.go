@@ -38,6 +38,11 @@ type Config struct {
 	// ModelServer, when set, is offered the paragraphs the queue hands
 	// out, to predict first, and its status is shown to admins.
 	ModelServer ModelServer
+	// Trainer runs the built-in model's training in the background; nil
+	// means one of the server's own, which trains only when an admin asks
+	// (the background runs after new labels need Trainer.Run, which
+	// concord serve starts).
+	Trainer *annotate.Trainer
 }
 
 // Server serves Concord over HTTP.
@@ -67,6 +72,9 @@ func New(store *annotate.Store, cfg Config) *Server {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Trainer == nil {
+		cfg.Trainer = annotate.NewTrainer(store, cfg.Logger)
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{store: store, cfg: cfg, log: cfg.Logger, engine: gin.New(), inWrite: map[string]bool{}}

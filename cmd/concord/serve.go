@@ -132,6 +132,12 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	} else {
 		close(workerDone)
 	}
+	// The built-in model retrains in the background after every
+	// train_every new labels (the Built-in model admin page sets it).
+	trainer := annotate.NewTrainer(store, log)
+	wcfg.Trainer = trainer
+	trainerDone := make(chan struct{})
+	go func() { defer close(trainerDone); trainer.Run(wctx, 0) }()
 	srv := &http.Server{
 		Handler:           web.New(store, wcfg).Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -161,6 +167,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 	stopWorker()
 	<-workerDone
+	<-trainerDone
 	if err := store.Close(); err != nil {
 		return e.fail(fmt.Errorf("close database: %v", err))
 	}
