@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"concord/annotate"
 	"concord/annotate/annotatetest"
@@ -206,5 +207,66 @@ func TestTrainStoresRunsSuggestionsAndLabelIssues(t *testing.T) {
 	}
 	if _, err := s.Train(ctx, annotate.TrainOptions{Dimension: "nope"}); !errors.Is(err, annotate.ErrInvalid) {
 		t.Errorf("unknown dimension: %v, want invalid", err)
+	}
+}
+
+// TestTrainerRetrainsAfterNewLabels: with train_every set, the trainer's
+// loop trains once the labels written since the last run reach it, and
+// not before.
+func TestTrainerRetrainsAfterNewLabels(t *testing.T) {
+	ctx := context.Background()
+	s, ids := trainingStore(t, -1)
+	if err := s.SetTrainEvery(ctx, 0, -1); !errors.Is(err, annotate.ErrInvalid) {
+		t.Errorf("train_every -1: %v, want invalid", err)
+	}
+	if err := s.SetTrainEvery(ctx, 0, 5); err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.Train(ctx, annotate.TrainOptions{Dimension: "stance"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := annotate.NewTrainer(s, nil)
+	runCtx, stop := context.WithCancel(ctx)
+	loopDone := make(chan struct{})
+	go func() { defer close(loopDone); tr.Run(runCtx, 20*time.Millisecond) }()
+	defer func() { stop(); <-loopDone }()
+
+	runs := func() int {
+		rs, _, err := s.ModelRuns(ctx, annotate.ListQuery{Limit: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(rs)
+	}
+	// Four new labels: fewer than five, so no run.
+	for i := range 4 {
+		if _, err := s.SetGold(ctx, 0, ids[30+i], 0, annotate.Labels{"stance": {trainingOrder[(30+i)%3]}, "topic": trainingTopics[trainingOrder[(30+i)%3]]}, "own"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := runs(); n != len(first) {
+		t.Fatalf("%d runs after 4 new labels, want still %d", n, len(first))
+	}
+	if _, err := s.SetGold(ctx, 0, ids[34], 0, annotate.Labels{"stance": {trainingOrder[34%3]}, "topic": trainingTopics[trainingOrder[34%3]]}, "own"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for runs() < len(first)+3 || tr.Status().Running {
+		if time.Now().After(deadline) {
+			t.Fatalf("no background run after the fifth label: %d runs, status %+v", runs(), tr.Status())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	latest, err := s.LatestModelRuns(ctx)
+	if err != nil || latest["stance"].Trigger != annotate.TriggerAuto || latest["stance"].Gold != 35 {
+		t.Errorf("latest stance run %+v (%v); want an automatic run on 35 gold labels", latest["stance"], err)
+	}
+	// Nothing new since: the loop stays idle.
+	n := runs()
+	time.Sleep(200 * time.Millisecond)
+	if runs() != n {
+		t.Errorf("the loop trained again with no new labels")
 	}
 }
