@@ -606,14 +606,15 @@ type LabelIssuePage struct {
 }
 
 // LabelIssueEntry is a LabelIssue with its paragraph's place and text,
-// and whether a gold label was set on it after the run.
+// and the gold label a reviewer set on it after the run.
 type LabelIssueEntry struct {
 	LabelIssue
 	DocumentID  int64  `json:"document_id"`
 	DocumentKey string `json:"document_key"`
 	Position    int    `json:"position"`
 	Text        string `json:"text"`
-	// Gold is the paragraph's gold label for the dimension now, if any.
+	// Gold is the paragraph's gold label for the dimension now, when it
+	// is not the label the run judged (a reviewer set it since).
 	Gold Values `json:"gold,omitempty"`
 }
 
@@ -676,7 +677,7 @@ func (s *Store) LabelIssues(ctx context.Context, dimension string, q ListQuery) 
 	for _, is := range issues {
 		p := byID[is.ParagraphID]
 		e := LabelIssueEntry{LabelIssue: is, DocumentID: p.DocumentID, DocumentKey: p.Key, Position: p.Position, Text: p.Text}
-		if g, ok := gold[is.ParagraphID][dimension]; ok {
+		if g, ok := gold[is.ParagraphID][dimension]; ok && !slices.Equal(g, is.Given) {
 			e.Gold = Values(g)
 		}
 		page.Issues = append(page.Issues, e)

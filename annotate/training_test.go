@@ -159,8 +159,15 @@ func TestTrainStoresRunsSuggestionsAndLabelIssues(t *testing.T) {
 	if top.ParagraphID != ids[4] || !top.Flagged || top.Source != annotate.SourceGold || top.Given[0] != "discuss" || top.Suggested[0] != "disagree" || top.Rank != 1 {
 		t.Errorf("top issue %+v; want paragraph %d, gold discuss, suggested disagree, flagged", top, ids[4])
 	}
-	if top.DocumentKey != "statements.txt" || !strings.HasPrefix(top.Text, "Statement 4:") || len(top.Gold) != 1 || top.Gold[0] != "discuss" {
-		t.Errorf("top issue's paragraph: %q %q gold %v", top.DocumentKey, top.Text, top.Gold)
+	if top.DocumentKey != "statements.txt" || !strings.HasPrefix(top.Text, "Statement 4:") || top.Gold != nil {
+		t.Errorf("top issue's paragraph: %q %q gold %v; want no newer gold", top.DocumentKey, top.Text, top.Gold)
+	}
+	// A reviewer corrects it: the ranking shows the gold set since.
+	if _, err := s.SetGold(ctx, 0, ids[4], 1, annotate.Labels{"stance": {"disagree"}, "topic": trainingTopics["disagree"]}, "own"); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := s.LabelIssues(ctx, "stance", annotate.ListQuery{Limit: 1}); err != nil || len(again.Issues[0].Gold) != 1 || again.Issues[0].Gold[0] != "disagree" {
+		t.Errorf("after the correction: %+v (%v); want gold now disagree", again.Issues[0], err)
 	}
 	if len(page.Issues) != 5 || page.Next != 5 {
 		t.Errorf("%d issues, next %d; want 5 and a cursor", len(page.Issues), page.Next)
