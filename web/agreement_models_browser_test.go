@@ -71,4 +71,17 @@ func TestBrowserAgreementModels(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "agreement-models-table.png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// On a phone, in the dark, the table scrolls inside its frame and the
+	// page does not scroll sideways.
+	browserDo(t, tab, chromedp.EmulateViewport(360, 780), browserScheme("dark"), chromedp.Navigate(env.URL+"/agreement"), chromedp.WaitVisible(chromedp.CSS("table.ag-models")))
+	if over := browserEval[int64](t, tab, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); over > 1 {
+		t.Errorf("the agreement page with Models rows scrolls sideways by %d px at 360 px", over)
+	}
+	browserEval[bool](t, tab, `window.scrollTo(0, document.querySelector('div.ag-models-block[data-models=stance]').getBoundingClientRect().top + window.scrollY - 70), true`)
+	if png, err = chromedp.Run(tab, chromedp.CaptureScreenshot()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "agreement-models-dark-360.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
