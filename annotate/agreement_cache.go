@@ -138,7 +138,7 @@ type agreementCache struct {
 // models reads the suggestions and the accept rates and computes the
 // report's models section.
 func (s *Store) models(ctx context.Context, ls *LabelSet, rep *AgreementReport) ([]ModelAgreement, error) {
-	set, err := readSuggestions(ctx, s.read(ctx))
+	set, err := s.recentSuggestions(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -247,4 +247,57 @@ func (s *Store) recentLabels(ctx context.Context, f AgreementFilter, version int
 		}
 	})
 	return ls, nil
+}
+
+// suggestionCache keeps the suggestions the last report read, in compact
+// form, under the suggestions version they were read at: suggestions change
+// far less often than labels, so a report after a label write reads the
+// labels again but not the suggestions. A million suggestions take 16 MB.
+// It lets them go after suggestionKeep without a report.
+type suggestionCache struct {
+	mu      sync.Mutex
+	version int64
+	set     *suggestionSet
+	timer   *time.Timer
+}
+
+// suggestionKeep is how long suggestionCache keeps a set no report asks for.
+const suggestionKeep = 10 * time.Minute
+
+// recentSuggestions returns every suggestion (see readSuggestions), from
+// suggestionCache when nothing was written to them since it read them.
+func (s *Store) recentSuggestions(ctx context.Context) (*suggestionSet, error) {
+	version, err := s.SuggestionsVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &s.suggestions
+	c.mu.Lock()
+	if c.set != nil && c.version == version {
+		set := c.set
+		c.timer.Reset(suggestionKeep)
+		c.mu.Unlock()
+		return set, nil
+	}
+	c.mu.Unlock()
+	set, err := readSuggestions(ctx, s.read(ctx))
+	if err != nil {
+		return nil, err
+	}
+	// A write between the version and the read leaves the set newer than
+	// its version says: it is read again next time, never served stale.
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.version, c.set = version, set
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	c.timer = time.AfterFunc(suggestionKeep, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.set == set {
+			c.set = nil
+		}
+	})
+	return set, nil
 }
