@@ -9,6 +9,7 @@ import (
 	"concord/agreement"
 	"concord/annotate"
 	"concord/annotate/annotatetest"
+	"concord/seeds"
 )
 
 // modelFixture stores the hand-worked stances of agreeStance for alice and
@@ -214,5 +215,67 @@ func TestSuggestionsLeaveHumanAgreementAlone(t *testing.T) {
 	}
 	if humanJSON(t, changed) != humanJSON(t, before) {
 		t.Errorf("human figures changed with a changed suggestion")
+	}
+}
+
+// TestModelRowsOrdered checks an ordered dimension's weighted kappa. alice
+// gives low, mid, high, high, the model low, high, high, mid. Rows alice,
+// columns the model, categories low, mid, high: (low, low), (mid, high),
+// (high, high), (high, mid); marginals 1, 1, 2 both ways. Unweighted
+// κ = (4·2 − 6)/(16 − 6) = 1/5. Linear weights 0, ½, 1: Do = (½ + ½)/4 =
+// 1/4, De = Σ w·r·c/16 = (½ + 2 + ½ + 1 + 2 + 1)/16 = 7/16, κw = 1 − 4/7 =
+// 3/7. bob never labels intensity: no figure with him.
+func TestModelRowsOrdered(t *testing.T) {
+	s, ids, _ := modelFixture(t)
+	ctx := context.Background()
+	data, err := seeds.FS.ReadFile(seeds.SchemaFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = append(data, []byte("\n  - name: intensity\n    title: Intensity\n    kind: single\n    ordered: true\n    options:\n      - {key: low, name: Low}\n      - {key: mid, name: Mid}\n      - {key: high, name: High}\n")...)
+	sc, err := annotate.ParseSchema(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplySchema(ctx, 0, sc, nil); err != nil {
+		t.Fatal(err)
+	}
+	alice, err := s.UserByName(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	score := 0.9
+	var in []annotate.SuggestionInput
+	for i, pair := range [][2]string{{"low", "low"}, {"mid", "high"}, {"high", "high"}, {"high", "mid"}} {
+		a, err := s.Annotation(ctx, ids[i], alice.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		labels := annotate.Labels{"stance": a.Labels["stance"], "topic": a.Labels["topic"], "intensity": {pair[0]}}
+		if _, err := s.SaveAnnotation(ctx, alice.ID, ids[i], a.Version, labels); err != nil {
+			t.Fatal(err)
+		}
+		v := pair[1]
+		in = append(in, annotate.SuggestionInput{ParagraphID: ids[i], Dimension: "intensity", Value: &v, Score: &score, Agent: "m@1"})
+	}
+	if _, err := s.PutSuggestions(ctx, 0, in); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Agreement(ctx, annotate.AgreementFilter{}, agreement.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := modelDim(t, rep, "m@1", "intensity")
+	if d.Annotators[0].Annotator != "alice" || d.Annotators[0].Items != 4 || d.Annotators[0].WeightedKappa == nil {
+		t.Fatalf("intensity against alice: %+v", d.Annotators[0])
+	}
+	wantMetric(t, "kappa with alice", d.Annotators[0].Kappa, 0.2)
+	wantMetric(t, "weighted kappa with alice", *d.Annotators[0].WeightedKappa, 3.0/7)
+	if d.Annotators[1].Items != 0 || d.Annotators[1].Kappa.Defined() {
+		t.Errorf("intensity against bob, who never labelled it: %+v", d.Annotators[1])
+	}
+	wantMetric(t, "mean kappa", d.MeanKappa, 0.2)
+	if d.Gold.Items != 0 || d.Gold.WeightedKappa == nil || d.Gold.WeightedKappa.Defined() {
+		t.Errorf("intensity gold: %+v, want no item and an undefined weighted kappa", d.Gold)
 	}
 }
