@@ -55,6 +55,10 @@ type AgreementReport struct {
 	DuplicateLabels int                  `json:"duplicate_labels"`
 	DuplicateRule   string               `json:"duplicate_rule,omitempty"`
 	Dimensions      []DimensionAgreement `json:"dimensions"`
+	// Models compares each model's suggestions with the gold labels and
+	// the annotators (see ModelAgreement); the figures above never count
+	// them. Empty for labels read from a file.
+	Models []ModelAgreement `json:"models"`
 }
 
 // Level is how the values of a dimension read without a schema are
@@ -189,7 +193,7 @@ func BuildAgreementContext(ctx context.Context, schema *Schema, rows []LabelRow,
 // buildAgreement is BuildAgreementContext over rows that hold at most one
 // row per item and annotator, grouped by item, as the store reads them.
 func buildAgreement(ctx context.Context, schema *Schema, rows []LabelRow, gold map[string]Labels, opt agreement.Options) (*AgreementReport, error) {
-	rep := &AgreementReport{SchemaVersion: schema.Version, Options: opt, Labels: len(rows), Annotators: []string{}, Dimensions: []DimensionAgreement{}}
+	rep := &AgreementReport{SchemaVersion: schema.Version, Options: opt, Labels: len(rows), Annotators: []string{}, Dimensions: []DimensionAgreement{}, Models: []ModelAgreement{}}
 	anns := map[string]bool{}
 	for i, r := range rows {
 		if i == 0 || r.Item != rows[i-1].Item {

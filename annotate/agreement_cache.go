@@ -87,30 +87,69 @@ func cacheKey(kind string, parts ...any) string {
 }
 
 // Agreement computes the agreement report of the labels on current
-// paragraphs that f keeps (see BuildAgreement). A report asked for again
-// with nothing written since comes from memory. The computation stops when
-// ctx is done.
+// paragraphs that f keeps (see BuildAgreement), with each model's row (see
+// ModelAgreement). A report asked for again with nothing written since
+// comes from memory; after suggestions alone were written, only its models
+// are computed again. The computation stops when ctx is done.
 func (s *Store) Agreement(ctx context.Context, f AgreementFilter, opt agreement.Options) (*AgreementReport, error) {
 	version, err := s.DataVersion(ctx)
 	if err != nil {
 		return nil, err
 	}
+	sv, err := s.SuggestionsVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
 	key := cacheKey("agreement", f, opt)
+	var human *AgreementReport
 	if v, ok := s.reports.get(key, version); ok {
-		return v.(*AgreementReport), nil
+		c := v.(agreementCache)
+		if c.suggestions == sv {
+			return c.report, nil
+		}
+		human = c.report
 	}
 	ls, err := s.recentLabels(ctx, f, version, true)
 	if err != nil {
 		return nil, err
 	}
-	// The store's rows are one per paragraph and annotator, grouped by
-	// paragraph: there is nothing for latestRows to sort out.
-	rep, err := buildAgreement(ctx, ls.Schema, ls.Rows, ls.Gold, opt)
+	if human == nil {
+		// The store's rows are one per paragraph and annotator, grouped by
+		// paragraph: there is nothing for latestRows to sort out.
+		if human, err = buildAgreement(ctx, ls.Schema, ls.Rows, ls.Gold, opt); err != nil {
+			return nil, err
+		}
+	}
+	rep := *human
+	if rep.Models, err = s.models(ctx, ls, &rep); err != nil {
+		return nil, err
+	}
+	s.reports.put(key, version, agreementCache{report: &rep, suggestions: sv})
+	return &rep, nil
+}
+
+// agreementCache is a cached report with the suggestions version its
+// models were computed at.
+type agreementCache struct {
+	report      *AgreementReport
+	suggestions int64
+}
+
+// models reads the suggestions and the accept rates and computes the
+// report's models section.
+func (s *Store) models(ctx context.Context, ls *LabelSet, rep *AgreementReport) ([]ModelAgreement, error) {
+	set, err := s.recentSuggestions(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s.reports.put(key, version, rep)
-	return rep, nil
+	if len(set.groups) == 0 {
+		return []ModelAgreement{}, nil
+	}
+	rates, err := s.AcceptRates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return modelRows(ctx, ls.Schema, rep, ls.Rows, ls.Gold, set, rates)
 }
 
 // AgreementReady returns the report Agreement would give for f and opt if
@@ -122,8 +161,12 @@ func (s *Store) AgreementReady(ctx context.Context, f AgreementFilter, opt agree
 	if err != nil {
 		return nil, false, err
 	}
-	if v, ok := s.reports.get(cacheKey("agreement", f, opt), version); ok {
-		return v.(*AgreementReport), true, nil
+	sv, err := s.SuggestionsVersion(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if v, ok := s.reports.get(cacheKey("agreement", f, opt), version); ok && v.(agreementCache).suggestions == sv {
+		return v.(agreementCache).report, true, nil
 	}
 	return nil, false, nil
 }
@@ -204,4 +247,57 @@ func (s *Store) recentLabels(ctx context.Context, f AgreementFilter, version int
 		}
 	})
 	return ls, nil
+}
+
+// suggestionCache keeps the suggestions the last report read, in compact
+// form, under the suggestions version they were read at: suggestions change
+// far less often than labels, so a report after a label write reads the
+// labels again but not the suggestions. A million suggestions take 16 MB.
+// It lets them go after suggestionKeep without a report.
+type suggestionCache struct {
+	mu      sync.Mutex
+	version int64
+	set     *suggestionSet
+	timer   *time.Timer
+}
+
+// suggestionKeep is how long suggestionCache keeps a set no report asks for.
+const suggestionKeep = 10 * time.Minute
+
+// recentSuggestions returns every suggestion (see readSuggestions), from
+// suggestionCache when nothing was written to them since it read them.
+func (s *Store) recentSuggestions(ctx context.Context) (*suggestionSet, error) {
+	version, err := s.SuggestionsVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &s.suggestions
+	c.mu.Lock()
+	if c.set != nil && c.version == version {
+		set := c.set
+		c.timer.Reset(suggestionKeep)
+		c.mu.Unlock()
+		return set, nil
+	}
+	c.mu.Unlock()
+	set, err := readSuggestions(ctx, s.read(ctx))
+	if err != nil {
+		return nil, err
+	}
+	// A write between the version and the read leaves the set newer than
+	// its version says: it is read again next time, never served stale.
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.version, c.set = version, set
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	c.timer = time.AfterFunc(suggestionKeep, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.set == set {
+			c.set = nil
+		}
+	})
+	return set, nil
 }

@@ -34,11 +34,12 @@ type Store struct {
 	rdb     *gorm.DB
 	dialect string
 	// stmt holds the guarded write statements for the dialect.
-	stmt    guardStatements
-	now     func() time.Time
-	schemas schemaCache
-	reports reportCache
-	labels  labelCache
+	stmt        guardStatements
+	now         func() time.Time
+	schemas     schemaCache
+	reports     reportCache
+	labels      labelCache
+	suggestions suggestionCache
 	// credentials remembers whose each token and session is; see
 	// credential.go.
 	credentials credentialCache

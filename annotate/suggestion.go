@@ -345,8 +345,9 @@ func (s *Store) PutSuggestions(ctx context.Context, by int64, in []SuggestionInp
 		// No history row: suggestions are nobody's labels, and the
 		// history's newest id is the data version that the cached
 		// agreement and consensus are keyed by (see DataVersion), which a
-		// model's batch must not move.
-		return nil
+		// model's batch must not move. The report's models have their
+		// own version.
+		return bumpSuggestionsVersion(tx)
 	})
 	if err != nil {
 		return nil, err

@@ -53,6 +53,8 @@ type agreementDimView struct {
 	// Reliability is what the latest consensus says of each annotator;
 	// nil for open dimensions.
 	Reliability *reliabilityView
+	// Models are the rows of the models that suggested on the dimension.
+	Models []modelRowView
 }
 
 // goldRow is one annotator's agreement with gold, with the width of its bar.
@@ -207,7 +209,9 @@ func (s *Server) showAgreement(c *gin.Context) {
 	for i := range data.Report.Dimensions {
 		d := &data.Report.Dimensions[i]
 		dim, _ := sc.Dimension(d.Name)
-		data.Dims = append(data.Dims, viewDimension(d, dim, conf[d.Name], q.Options))
+		v := viewDimension(d, dim, conf[d.Name], q.Options)
+		v.Models = modelsOf(data.Report, d.Name)
+		data.Dims = append(data.Dims, v)
 	}
 	rel, err := s.reliability(ctx, sc)
 	if err != nil {

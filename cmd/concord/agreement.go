@@ -34,7 +34,9 @@ Fleiss' and Light's kappa, each with the chance term it corrects for
 (expected agreement Pe of a kappa, expected disagreement De of an alpha),
 95% bootstrap intervals for alpha and a one-line reading, then Cohen's kappa
 for every pair of annotators that share items, worst first, and each
-annotator's agreement with the gold labels. With --json it prints the
+annotator's agreement with the gold labels; from the database, each
+model that sent suggestions follows, apart from the annotators, against
+gold and against them. With --json it prints the
 report as one JSON object (the README documents its shape).
 
 The first form reads the labels of the current paragraphs in the database.
@@ -514,7 +516,45 @@ func printAgreement(w io.Writer, rep *annotate.AgreementReport) {
 			}
 			tw.Flush()
 		}
+		printModels(w, rep, d.Name)
 	}
+}
+
+// printModels lists the models' rows of one dimension, apart from the
+// annotators: against gold and against the annotators, with the n of each.
+func printModels(w io.Writer, rep *annotate.AgreementReport, dim string) {
+	var lines []string
+	for _, m := range rep.Models {
+		for _, d := range m.Dimensions {
+			if d.Name != dim {
+				continue
+			}
+			gold := "no gold item"
+			if d.Gold.Items > 0 {
+				gold = fmt.Sprintf("gold %d/%d, κ %s, macro-F1 %s", d.Gold.Matches, d.Gold.Items, annotate.FormatMetric(d.Gold.Kappa.Float()), annotate.FormatMetric(d.Gold.MacroF1.Float()))
+			}
+			var each []string
+			for _, a := range d.Annotators {
+				if a.Items > 0 {
+					each = append(each, fmt.Sprintf("%s %s (n %d)", a.Annotator, annotate.FormatMetric(a.Kappa.Float()), a.Items))
+				}
+			}
+			line := fmt.Sprintf("  %s\t%d paragraphs\t%s\tannotators mean κ %s (%s); their own κ %s", m.Agent, d.Paragraphs, gold, annotate.FormatMetric(d.MeanKappa.Float()), strings.Join(each, ", "), annotate.FormatMetric(d.HumanKappa.Float()))
+			if d.Accept != nil && d.Accept.Shown > 0 {
+				line += fmt.Sprintf("; kept %d of %d shown", d.Accept.Accepted, d.Accept.Shown)
+			}
+			lines = append(lines, line)
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n  models (their suggestions count in none of the figures above):\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, l := range lines {
+		fmt.Fprintln(tw, l)
+	}
+	tw.Flush()
 }
 
 // printPairs lists the pairs of annotators that share items, the worst

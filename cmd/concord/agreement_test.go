@@ -464,3 +464,32 @@ func TestAgreementCommandNothingReadable(t *testing.T) {
 		t.Errorf("consensus --skip-bad with nothing readable: got %s", r)
 	}
 }
+
+// TestAgreementCommandModels: the model's rows are printed under each
+// dimension it suggested on, with the figures of the hand-worked example
+// (annotate/model_agreement_test.go has the arithmetic): against alice
+// 7/11, bob 1/3, mean 16/33.
+func TestAgreementCommandModels(t *testing.T) {
+	clearConcordEnv(t)
+	db, ids, _ := agreeDB(t)
+	ctx := context.Background()
+	s, err := annotate.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	score := 0.9
+	var in []annotate.SuggestionInput
+	for i, v := range []string{"agree", "agree", "disagree", "unrelated"} {
+		in = append(in, annotate.SuggestionInput{ParagraphID: ids[i], Dimension: "stance", Value: &v, Score: &score, Agent: "m@1"})
+	}
+	if _, err := s.PutSuggestions(ctx, 0, in); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	r := mustRun(t, "", "agreement", "--db", db, "--bootstrap", "0")
+	for _, want := range []string{"models (their suggestions count in none of the figures above)", "m@1", "4 paragraphs", "no gold item", "annotators mean κ 0.485 (alice 0.636 (n 4), bob 0.333 (n 4)); their own κ 0.636", "4 items, 8 labels by 2 annotators (alice, bob)"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("report lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
