@@ -55,6 +55,9 @@ type agreementDimView struct {
 	Reliability *reliabilityView
 	// Models are the rows of the models that suggested on the dimension.
 	Models []modelRowView
+	// Trained is the built-in model's newest finished training run on the
+	// dimension: its cross-validated figures; nil before the first.
+	Trained *annotate.ModelRun
 }
 
 // goldRow is one annotator's agreement with gold, with the width of its bar.
@@ -206,11 +209,19 @@ func (s *Server) showAgreement(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	trained, err := s.store.LatestModelRuns(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	for i := range data.Report.Dimensions {
 		d := &data.Report.Dimensions[i]
 		dim, _ := sc.Dimension(d.Name)
 		v := viewDimension(d, dim, conf[d.Name], q.Options)
 		v.Models = modelsOf(data.Report, d.Name)
+		if r, ok := trained[d.Name]; ok {
+			v.Trained = &r
+		}
 		data.Dims = append(data.Dims, v)
 	}
 	rel, err := s.reliability(ctx, sc)

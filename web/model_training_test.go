@@ -155,6 +155,10 @@ func TestTrainingPages(t *testing.T) {
 	if code != 200 || !strings.Contains(string(body), `id="no-ranking"`) {
 		t.Errorf("label errors page for an untrained dimension %d:\n%s", code, body)
 	}
+	code, body = e.do("rev", "GET", "/agreement", nil)
+	if code != 200 || !strings.Contains(string(body), `data-trained="stance"`) || !strings.Contains(string(body), "5-fold cross-validation on") || !strings.Contains(string(body), "likely label errors") {
+		t.Errorf("agreement page %d: no cross-validated figures of the built-in model", code)
+	}
 	var runs struct {
 		TrainEvery int `json:"train_every"`
 	}
