@@ -39,9 +39,14 @@ func TestBrowserTrainingAndLabelErrors(t *testing.T) {
 	if text := browserEval[string](t, tab, `document.getElementById("model-latest").innerText`); !strings.Contains(text, "No run yet") {
 		t.Fatalf("before training:\n%s", text)
 	}
-	browserDo(t, tab, chromedp.Click(chromedp.ID("train-now")), chromedp.WaitVisible(chromedp.ID("trainer-state")))
-	if flash := browserEval[string](t, tab, `document.body.innerText`); !strings.Contains(flash, "Training started") {
-		t.Fatalf("after Train now:\n%s", flash)
+	// The run goes on after the test has its answer; it must end before
+	// the store closes.
+	t.Cleanup(func() {
+		waitUntil(t, "the training run to end", func() bool { return !trainer.Status().Running })
+	})
+	browserDo(t, tab, chromedp.Click(chromedp.ID("train-now")), chromedp.WaitVisible(chromedp.CSS("p.notice.ok")))
+	if flash := browserEval[string](t, tab, `document.querySelector("p.notice.ok").innerText`); !strings.Contains(flash, "Training started") {
+		t.Fatalf("after Train now: %q", flash)
 	}
 	waitUntil(t, "the training run", func() bool {
 		runs, _, err := st.ModelRuns(context.Background(), annotate.ListQuery{})
@@ -63,11 +68,15 @@ func TestBrowserTrainingAndLabelErrors(t *testing.T) {
 		t.Fatalf("%d rows, first rank %q; want the first 10 from rank 1", rows, first)
 	}
 	browserShot(t, rtab, browserShotDir(t), "review-label-errors")
-	browserDo(t, rtab, chromedp.Click(chromedp.ID("next-page")), chromedp.WaitVisible(chromedp.ID("label-errors")))
+	// Follow the links as a click would; Navigate waits for the new page,
+	// where a click returns before it has gone.
+	next := browserEval[string](t, rtab, `document.getElementById("next-page").href`)
+	browserDo(t, rtab, chromedp.Navigate(next), chromedp.WaitVisible(chromedp.ID("label-errors")))
 	if first := browserEval[string](t, rtab, `document.querySelector("#label-errors tbody tr td").innerText`); !strings.HasPrefix(first, "11") {
 		t.Fatalf("the next page starts at rank %q, want 11", first)
 	}
-	browserDo(t, rtab, chromedp.Click(chromedp.CSS("#label-errors tbody tr a.btn")), chromedp.WaitVisible(chromedp.CSS(".rv-para")))
+	open := browserEval[string](t, rtab, `document.querySelector("#label-errors tbody tr a.btn").href`)
+	browserDo(t, rtab, chromedp.Navigate(open), chromedp.WaitVisible(chromedp.CSS(".rv-para")))
 	if url := browserEval[string](t, rtab, `location.pathname + location.hash`); !strings.HasPrefix(url, "/review/documents/") || !strings.Contains(url, "#p") {
 		t.Fatalf("Open went to %s", url)
 	}
