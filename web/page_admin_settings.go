@@ -22,22 +22,31 @@ type adminSettingsPage struct {
 
 // showAdminSettings shows the project settings.
 func (s *Server) showAdminSettings(c *gin.Context) {
-	n, err := s.store.Overlap(c.Request.Context())
+	s.renderAdminSettings(c, http.StatusOK, Page{})
+}
+
+// renderAdminSettings draws the settings page with every setting as
+// stored, and p's message: after a refused form the stored values, not
+// the refused one, are what the form shows.
+func (s *Server) renderAdminSettings(c *gin.Context, st int, p Page) {
+	ctx := c.Request.Context()
+	n, err := s.store.Overlap(ctx)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	mode, err := s.store.SuggestionMode(c.Request.Context())
+	mode, err := s.store.SuggestionMode(ctx)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	order, err := s.store.QueueOrder(c.Request.Context())
+	order, err := s.store.QueueOrder(ctx)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "admin_settings", &adminSettingsPage{Overlap: n, Suggestions: mode, QueueOrder: order})
+	p.Data = &adminSettingsPage{Overlap: n, Suggestions: mode, QueueOrder: order}
+	s.render(c, st, "admin_settings", p)
 }
 
 // submitAdminSettings saves the overlap.
@@ -51,10 +60,7 @@ func (s *Server) submitAdminSettings(c *gin.Context) {
 	}
 	if err != nil {
 		st, msg := s.formFailure(c, err)
-		cur, _ := s.store.Overlap(c.Request.Context())
-		mode, _ := s.store.SuggestionMode(c.Request.Context())
-		order, _ := s.store.QueueOrder(c.Request.Context())
-		s.render(c, st, "admin_settings", Page{Error: msg, Data: &adminSettingsPage{Overlap: cur, Suggestions: mode, QueueOrder: order}})
+		s.renderAdminSettings(c, st, Page{Error: msg})
 		return
 	}
 	redirectFlash(c, "/admin/settings", fmt.Sprintf("Each paragraph now needs %d annotator(s).", n))
@@ -74,10 +80,7 @@ func (s *Server) submitAdminSuggestions(c *gin.Context) {
 	raw := strings.TrimSpace(c.PostForm("suggestions"))
 	if err := s.store.SetSuggestionMode(ctx, currentUser(c).ID, raw); err != nil {
 		st, msg := s.formFailure(c, err)
-		cur, _ := s.store.Overlap(ctx)
-		mode, _ := s.store.SuggestionMode(ctx)
-		order, _ := s.store.QueueOrder(ctx)
-		s.render(c, st, "admin_settings", Page{Error: msg, Data: &adminSettingsPage{Overlap: cur, Suggestions: mode, QueueOrder: order}})
+		s.renderAdminSettings(c, st, Page{Error: msg})
 		return
 	}
 	redirectFlash(c, "/admin/settings", suggestionModeWords[annotate.SuggestionMode(raw)])
@@ -97,10 +100,7 @@ func (s *Server) submitAdminQueueOrder(c *gin.Context) {
 	raw := strings.TrimSpace(c.PostForm(annotate.SettingQueueOrder))
 	if err := s.store.SetQueueOrder(ctx, currentUser(c).ID, raw); err != nil {
 		st, msg := s.formFailure(c, err)
-		cur, _ := s.store.Overlap(ctx)
-		mode, _ := s.store.SuggestionMode(ctx)
-		order, _ := s.store.QueueOrder(ctx)
-		s.render(c, st, "admin_settings", Page{Error: msg, Data: &adminSettingsPage{Overlap: cur, Suggestions: mode, QueueOrder: order}})
+		s.renderAdminSettings(c, st, Page{Error: msg})
 		return
 	}
 	redirectFlash(c, "/admin/settings", queueOrderWords[annotate.QueueOrder(raw)])

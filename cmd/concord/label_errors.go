@@ -126,7 +126,7 @@ func runLabelErrors(ctx context.Context, e *env, args []string) int {
 		return e.fail(err)
 	}
 	defer store.Close()
-	sets, err := loadTrainSets(ctx, store, *tf.dimension, *tf.minConfidence)
+	sets, err := store.TrainingSets(ctx, *tf.dimension, *tf.minConfidence)
 	if err != nil {
 		return e.fail(err)
 	}

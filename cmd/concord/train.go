@@ -88,11 +88,6 @@ func (f *trainFlags) check() error {
 	return nil
 }
 
-// loadTrainSets reads the training items (see annotate.Store.TrainingSets).
-func loadTrainSets(ctx context.Context, store *annotate.Store, dimension string, minConfidence float64) ([]*annotate.TrainingSet, error) {
-	return store.TrainingSets(ctx, dimension, minConfidence)
-}
-
 // trainDimension is one dimension of train's report.
 type trainDimension struct {
 	Name       string            `json:"name"`
@@ -142,7 +137,7 @@ func runTrain(ctx context.Context, e *env, args []string) int {
 		return e.fail(err)
 	}
 	defer store.Close()
-	sets, err := loadTrainSets(ctx, store, *tf.dimension, *tf.minConfidence)
+	sets, err := store.TrainingSets(ctx, *tf.dimension, *tf.minConfidence)
 	if err != nil {
 		return e.fail(err)
 	}
