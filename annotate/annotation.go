@@ -95,7 +95,7 @@ func (s *Store) PutAnnotation(ctx context.Context, userID, paragraphID int64, ve
 		return nil, false, Invalidf("version", "version must be 0 (new) or the version you last read")
 	}
 	proof, checked := proofFrom(ctx)
-	if s.stmt.putDirect[0] != "" {
+	if s.saves != nil {
 		// PostgreSQL: first the write alone, guarded by the version the
 		// client names and by the request's credential, if it carries one
 		// (see putDirect); what it cannot settle goes on below.
@@ -254,14 +254,15 @@ WHERE p.id = ?`, userID, userID, paragraphID)
 	return &out, cur.ID == 0, nil
 }
 
-// putDirect is the common save on PostgreSQL in one round trip: the write
-// guarded by the version the client names (as well as by the paragraph and
-// schema being current, no skip, and labels that differ from the stored
-// ones), with its history row, in one statement that commits by itself.
-// Whatever it cannot settle — a stale version, a retry of labels already
-// stored, a skip to take back, a guard that failed — it leaves to putOnce,
-// returning errStale, having written nothing. With a proof the guard checks
-// the request's credential too (see credential.go).
+// putDirect is the common save on PostgreSQL: the write guarded by the
+// version the client names (as well as by the paragraph and schema being
+// current, no skip, and labels that differ from the stored ones), with its
+// history row, in one statement that commits by itself and that saves
+// arriving at the same moment share (see savebatch.go). Whatever it cannot
+// settle — a stale version, a retry of labels already stored, a skip to
+// take back, a guard that failed — it leaves to putOnce, returning
+// errStale, having written nothing. With a proof the guard checks the
+// request's credential too (see credential.go).
 func (s *Store) putDirect(ctx context.Context, userID, paragraphID int64, version int, labels Labels, proof Proof) (*Annotation, bool, error) {
 	if proof.key.kind != credentialNone && proof.user.ID != userID {
 		return nil, false, errStale
@@ -279,25 +280,15 @@ func (s *Store) putDirect(ctx context.Context, userID, paragraphID int64, versio
 	}
 	now := s.now()
 	labelsJSON := string(toJSON(canon))
-	out := Annotation{ParagraphID: paragraphID, UserID: userID, Labels: canon, Version: version + 1, SchemaVersion: sc.Version, UpdatedAt: now}
-	var args []any
-	stmt := s.stmt.putDirect[proof.key.kind]
-	if version == 0 {
-		stmt = s.stmt.putDirectCreate[proof.key.kind]
-		args = []any{paragraphID, userID, labelsJSON, 1, sc.Version, now, now, sc.Version, paragraphID, true, paragraphID, userID}
-	} else {
-		args = []any{paragraphID, userID, version, labelsJSON, version + 1, sc.Version, now, version, labelsJSON, sc.Version, paragraphID, true, paragraphID, userID}
+	it := &saveItem{ctx: ctx, paragraphID: paragraphID, userID: userID, version: version, labels: labelsJSON, schemaVersion: sc.Version, at: now, kind: proof.key.kind}
+	if proof.key.kind != credentialNone {
+		it.hash, it.role = proof.key.hash, string(proof.user.Role)
 	}
-	args = append(args, s.proofArgs(proof)...)
-	args = append(args, now, userID, paragraphID, JSON(labelsJSON))
-	err = s.pgsql.QueryRowContext(ctx, s.rebound(stmt), args...).Scan(&out.ID, &out.CreatedAt)
-	if isUniqueViolation(err) || errors.Is(err, sql.ErrNoRows) {
-		return nil, false, errStale
+	r := s.saves.save(it)
+	if r.err != nil {
+		return nil, false, r.err
 	}
-	if err != nil {
-		return nil, false, translate(err)
-	}
-	return &out, version == 0, nil
+	return &Annotation{ID: r.id, ParagraphID: paragraphID, UserID: userID, Labels: canon, Version: version + 1, SchemaVersion: sc.Version, CreatedAt: r.createdAt, UpdatedAt: now}, version == 0, nil
 }
 
 // staleParagraph is the conflict of a write to a paragraph of an older

@@ -80,11 +80,6 @@ func (s *Store) takeLease(ctx context.Context, name string) (bool, error) {
 	return got, err
 }
 
-// releaseConsensusLease gives the lease up, if this store still holds it.
-func (s *Store) releaseConsensusLease(ctx context.Context) error {
-	return s.releaseLease(ctx, consensusLeaseName)
-}
-
 // releaseLease gives the lease called name up, if this store holds it.
 func (s *Store) releaseLease(ctx context.Context, name string) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {

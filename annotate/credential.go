@@ -148,29 +148,14 @@ func (s *Store) RememberedSession(secret string) (u *User, csrf string, p Proof,
 	return &user, e.csrf, Proof{key: k, user: e.user}, true
 }
 
-// proofGuard returns the condition, for a guarded write's WHERE, that a
-// credential of kind k is still live for the user and role it had, and the
-// arguments it takes (see proofArgs).
-func proofGuard(k credentialKind) string {
-	switch k {
-	case credentialToken:
-		return " AND EXISTS (SELECT 1 FROM tokens JOIN users ON users.id = tokens.user_id WHERE tokens.hash = ? AND tokens.revoked_at IS NULL AND users.id = ? AND users.disabled_at IS NULL AND users.role = ?)"
-	case credentialSession:
-		return " AND EXISTS (SELECT 1 FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.hash = ? AND sessions.expires_at > ? AND users.id = ? AND users.disabled_at IS NULL AND users.role = ?)"
-	}
-	return ""
-}
-
-// proofArgs returns the arguments of proofGuard(p's kind).
-func (s *Store) proofArgs(p Proof) []any {
-	switch p.key.kind {
-	case credentialToken:
-		return []any{p.key.hash, p.user.ID, string(p.user.Role)}
-	case credentialSession:
-		return []any{p.key.hash, s.now(), p.user.ID, string(p.user.Role)}
-	}
-	return nil
-}
+// batchProofGuard is the condition, for a row i of a batched save (see
+// savebatch.go), that the row's credential — of kind i.kind, with hash
+// i.hash — is still live for its user and the role i.role it had: always
+// true for a row with no credential to check.
+var batchProofGuard = fmt.Sprintf("(i.kind = %d"+
+	" OR (i.kind = %d AND EXISTS (SELECT 1 FROM tokens JOIN users ON users.id = tokens.user_id WHERE tokens.hash = i.hash AND tokens.revoked_at IS NULL AND users.id = i.user_id AND users.disabled_at IS NULL AND users.role = i.role))"+
+	" OR (i.kind = %d AND EXISTS (SELECT 1 FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.hash = i.hash AND sessions.expires_at > i.at AND users.id = i.user_id AND users.disabled_at IS NULL AND users.role = i.role)))",
+	credentialNone, credentialToken, credentialSession)
 
 // checkProof checks a proof's credential on its own, as UserByToken and
 // SessionUser would: for a write whose guard failed, which may have failed

@@ -36,3 +36,12 @@ func (s *Store) ConsensusLeaseWaitsForTest() int64 { return s.leaseWaits.Load() 
 // WaitBackgroundForTest waits for the work started in the background (a
 // consensus refresh) to end, without stopping it as Close does.
 func (s *Store) WaitBackgroundForTest() { s.background.Wait() }
+
+// SaveBatchesForTest returns how many batch statements the store's batched
+// saves ran and how many saves they carried (PostgreSQL; 0 on SQLite).
+func (s *Store) SaveBatchesForTest() (statements, saves int64) {
+	if s.saves == nil {
+		return 0, 0
+	}
+	return s.saves.statements.Load(), s.saves.saves.Load()
+}

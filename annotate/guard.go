@@ -50,13 +50,13 @@ type guardStatements struct {
 	// write, the history insert and COMMIT would be four. SQLite has no
 	// data-modifying WITH, and there the transaction costs no round trips.
 	putInsertRecorded, putUpdateRecorded string
-	// putDirect and putDirectCreate (PostgreSQL only) are the one-statement
-	// save of putDirect: an update guarded by the version the client names
-	// and by labels that differ from the stored ones, or a first insert,
-	// each with its history row. Each comes in one form per credential
-	// kind: with no credential to check, and with the check of a token's
-	// or a session's Proof as part of the guard (see credential.go).
-	putDirect, putDirectCreate [credentialKinds]string
+	// saveBatchCreate and saveBatchUpdate (PostgreSQL only) write a batch
+	// of saves in one statement (see savebatch.go): first inserts, or
+	// updates guarded by the version each save names and by labels that
+	// differ from the stored ones, each with its history row. Each row's
+	// guard checks its request's credential too, by its kind: none, a
+	// token, or a session (see credential.go).
+	saveBatchCreate, saveBatchUpdate string
 }
 
 // newGuardStatements writes the guarded statements for a dialect.
@@ -91,26 +91,37 @@ func newGuardStatements(dialect string) guardStatements {
 		return "WITH w AS (" + write + " RETURNING id) INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) SELECT ?, ?, 'annotation', w.id, ?, ?, ?, ? FROM w RETURNING entity_id"
 	}
 	var insertRecorded, updateRecorded string
-	var direct, directCreate [credentialKinds]string
+	var batchCreate, batchUpdate string
 	if dialect == "postgres" {
 		insertRecorded, updateRecorded = recorded(insert+addingNoSkip), recorded(update+noSkip)
-		for k := range credentialKinds {
-			proof := proofGuard(k)
-			// The stored row at the named version gives the history its
-			// "before"; the update's own guard (version, labels differ)
-			// decides.
-			direct[k] = "WITH old AS (SELECT id, labels FROM annotations WHERE paragraph_id = ? AND user_id = ? AND version = ?)," +
-				" w AS (UPDATE annotations SET labels = ?, version = ?, schema_version = ?, updated_at = ? FROM old WHERE annotations.id = old.id AND annotations.version = ? AND annotations.labels <> ? AND " + noSkip + proof + " RETURNING annotations.id, annotations.created_at)," +
-				" h AS (INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) SELECT ?, ?, 'annotation', w.id, ?, 'update', old.labels, ? FROM w, old)" +
-				" SELECT id, created_at FROM w"
-			directCreate[k] = "WITH w AS (" + insert + addingNoSkip + proof + " RETURNING id, created_at)," +
-				" h AS (INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) SELECT ?, ?, 'annotation', w.id, ?, 'create', NULL, ? FROM w)" +
-				" SELECT id, created_at FROM w"
+		// One row per save, numbered in the order given (by paragraph).
+		const input = "WITH input AS (SELECT * FROM unnest(CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS timestamptz[]), CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS text[])) WITH ORDINALITY AS i(paragraph_id, user_id, version, labels, at, kind, hash, role, ord))"
+		// The schema version (the statement's last argument) is current,
+		// and each row's paragraph is current and not skipped by its user.
+		rowGuard := func(paragraphLock string) string {
+			return "EXISTS (SELECT 1 FROM schema_versions WHERE version = CAST(? AS bigint) AND superseded_at IS NULL" + lock + ")" +
+				" AND EXISTS (SELECT 1 FROM paragraphs WHERE id = i.paragraph_id AND is_current" + paragraphLock + ")" +
+				" AND NOT EXISTS (SELECT 1 FROM skips WHERE skips.paragraph_id = i.paragraph_id AND skips.user_id = i.user_id)" +
+				" AND " + batchProofGuard
 		}
+		batchCreate = input + ", w AS (INSERT INTO annotations (paragraph_id, user_id, labels, version, schema_version, created_at, updated_at)" +
+			" SELECT i.paragraph_id, i.user_id, i.labels, 1, CAST(? AS bigint), i.at, i.at FROM input i WHERE " + rowGuard(write) +
+			" ON CONFLICT DO NOTHING RETURNING id, paragraph_id, user_id, labels, created_at)," +
+			" h AS (INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) SELECT w.created_at, w.user_id, 'annotation', w.id, w.paragraph_id, 'create', NULL, w.labels FROM w)" +
+			" SELECT i.ord, w.id, w.created_at FROM w JOIN input i ON i.paragraph_id = w.paragraph_id AND i.user_id = w.user_id"
+		// The stored row at the named version gives the history its
+		// "before"; the update's own guard (version, labels differ)
+		// decides.
+		batchUpdate = input + ", old AS (SELECT a.id, a.labels, i.ord FROM input i JOIN annotations a ON a.paragraph_id = i.paragraph_id AND a.user_id = i.user_id AND a.version = i.version)," +
+			" w AS (UPDATE annotations SET labels = i.labels, version = i.version + 1, schema_version = CAST(? AS bigint), updated_at = i.at FROM old JOIN input i ON i.ord = old.ord" +
+			" WHERE annotations.id = old.id AND annotations.version = i.version AND annotations.labels <> i.labels AND " + rowGuard(lock) +
+			" RETURNING i.ord, annotations.id, annotations.created_at, annotations.paragraph_id, annotations.user_id, i.at, old.labels AS before, i.labels AS after)," +
+			" h AS (INSERT INTO history (at, user_id, entity, entity_id, paragraph_id, action, before_value, after_value) SELECT w.at, w.user_id, 'annotation', w.id, w.paragraph_id, 'update', w.before, w.after FROM w)" +
+			" SELECT w.ord, w.id, w.created_at FROM w"
 	}
 	return guardStatements{
-		putDirect:         direct,
-		putDirectCreate:   directCreate,
+		saveBatchCreate:   batchCreate,
+		saveBatchUpdate:   batchUpdate,
 		putInsertRecorded: insertRecorded,
 		putUpdateRecorded: updateRecorded,
 		putInsert:         insert + addingNoSkip,

@@ -56,6 +56,9 @@ type Store struct {
 	// directly with their placeholders numbered once (see rebound), where
 	// GORM would parse each statement anew on every call.
 	pgsql *sql.DB
+	// saves (PostgreSQL only) writes the common saves in batches; see
+	// savebatch.go.
+	saves *saveBatcher
 	// rebinds holds each statement given to pgsql, by its "?" form.
 	rebinds sync.Map
 	// annotators remembers the ids of the users labelled imports found by
@@ -193,6 +196,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
+	s.saves = startSaveBatcher(s)
 	return s, nil
 }
 
@@ -246,6 +250,9 @@ func (s *Store) Dialect() string { return s.dialect }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.saves != nil {
+		s.saves.close()
+	}
 	s.stopAll()
 	s.background.Wait()
 	if s.writer != nil {
