@@ -286,6 +286,9 @@ func dimensionDataset(d *Dimension, rows []LabelRow) agreement.Dataset {
 	for _, k := range ds.Categories {
 		seen[k] = true
 	}
+	// Nearly every row labels every dimension: room for all of them at
+	// once costs less than growing the slice a million rows long.
+	ds.Units = make([]agreement.Unit, 0, len(rows))
 	for _, r := range rows {
 		vs := r.Labels[d.Name]
 		if len(vs) == 0 {
