@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -145,10 +146,41 @@ func (s *Store) Consensus(ctx context.Context) (*ConsensusRun, error) {
 		s.refreshConsensus()
 		return &ConsensusRun{Method: string(consensus.DawidSkene), Dimensions: []ConsensusSummary{}, Pending: true}, nil
 	}
-	if run.DataVersion < version {
+	if run.DataVersion < version && s.consensusPause.ready(s.now()) {
 		s.refreshConsensus()
 	}
 	return run, nil
+}
+
+// consensusPause spaces out the runs pages start in the background: after
+// a run that took d, the next starts no sooner than consensusPauseFactor·d
+// after it ended, so that while annotators keep labelling, recomputing the
+// consensus takes at most about a tenth of one core and a page view after a
+// write does not compete with it. A small corpus, whose runs take
+// milliseconds, is hardly held back; a million labels, whose runs take
+// seconds, are recomputed about once a minute while views come in. Exports
+// (ConsensusNow) never wait for the pause.
+type consensusPause struct {
+	mu   sync.Mutex
+	next time.Time
+}
+
+// consensusPauseFactor is how many times a run's own length passes before
+// the next background run.
+const consensusPauseFactor = 10
+
+// ran records a background run that ended at end after taking took.
+func (p *consensusPause) ran(end time.Time, took time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.next = end.Add(consensusPauseFactor * took)
+}
+
+// ready reports whether a background run may start at now.
+func (p *consensusPause) ready(now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !now.Before(p.next)
 }
 
 // firstRunWait is the most labels for which the first consensus run of a
@@ -180,7 +212,11 @@ func (s *Store) refreshConsensus() {
 			if run, err := s.latestConsensusRun(ctx); err != nil || (run != nil && run.DataVersion >= version) {
 				return err
 			}
+			start := time.Now()
 			_, err = s.computeConsensus(ctx, version)
+			if err == nil {
+				s.consensusPause.ran(s.now(), time.Since(start))
+			}
 			return err
 		})
 	}()

@@ -70,6 +70,9 @@ type Store struct {
 	// consensusRunning holds a token while a consensus run is computed, so
 	// that requests arriving together compute it once; see Consensus.
 	consensusRunning chan struct{}
+	// consensusPause spaces out the consensus runs pages start in the
+	// background; see Consensus.
+	consensusPause consensusPause
 	// leaseHolder names this store in the consensus lease, which makes one
 	// server at a time compute a run (see consensus_lease.go);
 	// leaseWaits counts the times it found another holding it.
