@@ -468,24 +468,36 @@ func (s *Store) labelRows(ctx context.Context, f AgreementFilter) (*Schema, []La
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	gold := map[string]Labels{}
+	if err := readGold(db, f, nil, gold); err != nil {
+		return nil, nil, nil, err
+	}
+	return sc, rows, gold, nil
+}
+
+// readGold adds to gold, by item, the gold labels of the current paragraphs
+// f keeps: of the given paragraphs, or of all when paragraphs is nil.
+func readGold(db *gorm.DB, f AgreementFilter, paragraphs []int64, gold map[string]Labels) error {
 	gq := db.Table("golds g").Select("g.paragraph_id, g.labels").
 		Joins("JOIN paragraphs p ON p.id = g.paragraph_id").
 		Where("p.is_current = ? AND p.id NOT IN ("+excludedSQL+")", true)
 	if len(f.Documents) > 0 {
 		gq = gq.Where("p.document_id IN ?", f.Documents)
 	}
+	if paragraphs != nil {
+		gq = gq.Where("g.paragraph_id IN ?", paragraphs)
+	}
 	var golds []struct {
 		ParagraphID int64
 		Labels      Labels
 	}
 	if err := gq.Scan(&golds).Error; err != nil {
-		return nil, nil, nil, translate(err)
+		return translate(err)
 	}
-	gold := make(map[string]Labels, len(golds))
 	for _, g := range golds {
 		gold[strconv.FormatInt(g.ParagraphID, 10)] = g.Labels
 	}
-	return sc, rows, gold, nil
+	return nil
 }
 
 // readLabels reads the labels f keeps, one row per annotation, grouped by
@@ -502,13 +514,9 @@ func (s *Store) labelRows(ctx context.Context, f AgreementFilter) (*Schema, []La
 // taken out by curation) are read first, and the rows are put in
 // paragraph order afterwards. With one, the read joins the paragraphs.
 func (s *Store) readLabels(db *gorm.DB, f AgreementFilter, users []int64) ([]LabelRow, error) {
-	var people []User
-	if err := db.Select("id", "name").Find(&people).Error; err != nil {
-		return nil, translate(err)
-	}
-	names := make(map[int64]string, len(people))
-	for _, u := range people {
-		names[u.ID] = u.Name
+	names, err := userNames(db)
+	if err != nil {
+		return nil, err
 	}
 	var span struct{ Lo, Hi, N int64 }
 	if err := db.Raw("SELECT COALESCE(min(id), 0) AS lo, COALESCE(max(id), 0) AS hi, count(*) AS n FROM annotations").Scan(&span).Error; err != nil {
@@ -573,6 +581,19 @@ func (s *Store) readLabels(db *gorm.DB, f AgreementFilter, users []int64) ([]Lab
 	return rows, nil
 }
 
+// userNames returns every user's name by id.
+func userNames(db *gorm.DB) (map[int64]string, error) {
+	var people []User
+	if err := db.Select("id", "name").Find(&people).Error; err != nil {
+		return nil, translate(err)
+	}
+	names := make(map[int64]string, len(people))
+	for _, u := range people {
+		names[u.ID] = u.Name
+	}
+	return names, nil
+}
+
 // idLabels is one annotation as readLabels reads it.
 type idLabels struct {
 	paragraph, user int64
@@ -598,6 +619,28 @@ func readLabelRange(db *gorm.DB, f AgreementFilter, users []int64, skip map[int6
 			Where("p.is_current = ? AND p.id NOT IN ("+excludedSQL+")", true).
 			Where("p.document_id IN ?", f.Documents)
 	}
+	return scanLabels(q, f, users, skip, capacity)
+}
+
+// readLabelsOf reads the labels f keeps of the given paragraphs, in
+// paragraph and user order, leaving out paragraphs no longer current or
+// taken out by curation.
+func readLabelsOf(db *gorm.DB, f AgreementFilter, users []int64, paragraphs []int64) ([]idLabels, error) {
+	q := db.Table("annotations a").
+		Select("a.paragraph_id, a.user_id, a.labels").
+		Joins("JOIN paragraphs p ON p.id = a.paragraph_id").
+		Where("a.paragraph_id IN ? AND p.is_current = ? AND p.id NOT IN ("+excludedSQL+")", paragraphs, true).
+		Order("a.paragraph_id, a.user_id")
+	if len(f.Documents) > 0 {
+		q = q.Where("p.document_id IN ?", f.Documents)
+	}
+	return scanLabels(q, f, users, nil, len(paragraphs))
+}
+
+// scanLabels adds f's annotator and date conditions to q, which selects
+// paragraph_id, user_id and labels, and reads its rows, leaving out the
+// paragraphs in skip.
+func scanLabels(q *gorm.DB, f AgreementFilter, users []int64, skip map[int64]bool, capacity int) ([]idLabels, error) {
 	if len(f.Annotators) > 0 {
 		q = q.Where("a.user_id IN ?", users)
 	}

@@ -17,8 +17,11 @@ import (
 // BenchmarkAgreementAtSize computes the agreement report (no bootstrap)
 // over CONCORD_BENCH_QUEUE_DOCS documents of ten paragraphs (100,000 by
 // default: a million paragraphs, 900,000 labels by three annotators on the
-// first 30%), after a write and again as a repeat view, and reports both
-// times and the peak heap while the first is computed.
+// first 30%), after a write and again as a repeat view, and reports the
+// times and the peak heap after a write: first-s for the first report,
+// which reads every label, after-write-s for the later ones, which find the
+// labels of the report before in memory and read again only what the write
+// touched.
 func BenchmarkAgreementAtSize(b *testing.B) {
 	docs := 100000
 	if v, err := strconv.Atoi(os.Getenv("CONCORD_BENCH_QUEUE_DOCS")); err == nil && v > 0 {
@@ -31,7 +34,7 @@ func BenchmarkAgreementAtSize(b *testing.B) {
 	if err := db.Exec(`UPDATE annotations SET labels = '{"stance":["disagree"],"topic":["strike","terrorism"]}' WHERE (paragraph_id + user_id) % 7 = 0`).Error; err != nil {
 		b.Fatal(err)
 	}
-	var first, repeat time.Duration
+	var first, cold, repeat time.Duration
 	var peak uint64
 	var p int64
 	if err := db.Raw(`SELECT max(id) FROM paragraphs`).Scan(&p).Error; err != nil {
@@ -52,7 +55,13 @@ func BenchmarkAgreementAtSize(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		first += time.Since(t0)
+		if version == 1 {
+			// The first report reads every label; later ones find the
+			// labels of the report before in memory.
+			cold = time.Since(t0)
+		} else {
+			first += time.Since(t0)
+		}
 		peak = max(peak, stop())
 		if rep.Labels < docs*10*3*3/10 {
 			b.Fatalf("the report counts %d labels", rep.Labels)
@@ -64,7 +73,10 @@ func BenchmarkAgreementAtSize(b *testing.B) {
 		repeat += time.Since(t0)
 	}
 	n := float64(b.N)
-	b.ReportMetric(first.Seconds()/n, "after-write-s")
+	b.ReportMetric(cold.Seconds(), "first-s")
+	if b.N > 1 {
+		b.ReportMetric(first.Seconds()/(n-1), "after-write-s")
+	}
 	b.ReportMetric(float64(repeat.Microseconds())/1000/n, "repeat-ms")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 }

@@ -3,7 +3,10 @@ package annotate
 import (
 	"context"
 	"encoding/json"
+	"math"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"concord/agreement"
@@ -207,6 +210,8 @@ func (s *Store) Confusions(ctx context.Context, f AgreementFilter, a, b string) 
 // lets them go after labelKeep, so that a large label set is not held
 // while nobody looks.
 type labelCache struct {
+	// patched counts the label sets brought up to date by patchLabels.
+	patched atomic.Int64
 	mu      sync.Mutex
 	key     string
 	version int64
@@ -223,15 +228,40 @@ func (s *Store) recentLabels(ctx context.Context, f AgreementFilter, version int
 	key := cacheKey("labels", f)
 	c := &s.labels
 	c.mu.Lock()
-	if c.set != nil && c.key == key && c.version == version {
-		ls := c.set
-		c.mu.Unlock()
-		return ls, nil
+	var old *LabelSet
+	var from int64
+	if c.set != nil && c.key == key {
+		if c.version == version {
+			ls := c.set
+			c.mu.Unlock()
+			return ls, nil
+		}
+		if c.version < version {
+			old, from = c.set, c.version
+		}
 	}
 	c.mu.Unlock()
-	ls, err := s.AgreementLabels(ctx, f)
-	if err != nil || !keep {
-		return ls, err
+	var ls *LabelSet
+	if old != nil {
+		// Labels read a few writes ago: only the paragraphs those writes
+		// touched are read again.
+		patched, ok, err := s.patchLabels(ctx, f, old, from, version)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			ls = patched
+			c.patched.Add(1)
+		}
+	}
+	if ls == nil {
+		var err error
+		if ls, err = s.AgreementLabels(ctx, f); err != nil {
+			return nil, err
+		}
+	}
+	if !keep {
+		return ls, nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -301,3 +331,115 @@ func (s *Store) recentSuggestions(ctx context.Context) (*suggestionSet, error) {
 	})
 	return set, nil
 }
+
+// patchLabels brings a label set read at data version from up to version
+// to: it reads which paragraphs the writes in between touched, from the
+// history every write appends to, reads their labels and gold again and
+// puts them in place of the old ones, in the same order a full read gives.
+// ok is false when the writes were of a kind that can change more than the
+// paragraphs they name (a schema applied, documents imported, curation, a
+// user renamed, an open value added), when a write names no paragraph, or
+// when they touched too many paragraphs to be worth it: the labels must
+// then be read afresh. The old set is left as it was: others may be using
+// it.
+//
+// It relies on the history's ids being committed in the order they were
+// given, so that no write below from can appear after from was read. That
+// holds on SQLite, whose writes commit one at a time; on PostgreSQL a
+// transaction may take an id and commit after a later one, so there the
+// labels are always read afresh.
+func (s *Store) patchLabels(ctx context.Context, f AgreementFilter, old *LabelSet, from, to int64) (*LabelSet, bool, error) {
+	if !s.historyInOrder() {
+		return nil, false, nil
+	}
+	db := s.read(ctx)
+	sc, err := s.schemaIn(db)
+	if err != nil || sc.Version != old.Schema.Version {
+		return nil, false, err
+	}
+	var wide int64
+	if err := db.Raw("SELECT count(*) FROM history WHERE id > ? AND id <= ? AND (entity IN ? OR (entity IN ? AND (paragraph_id IS NULL OR paragraph_id = 0)))",
+		from, to, []string{"schema", "document", "curation", "user", "open_value"}, labelEntities).Scan(&wide).Error; err != nil {
+		return nil, false, translate(err)
+	}
+	if wide > 0 {
+		return nil, false, nil
+	}
+	var touched []int64
+	if err := db.Raw("SELECT DISTINCT paragraph_id FROM history WHERE id > ? AND id <= ? AND entity IN ? ORDER BY paragraph_id LIMIT ?", from, to, labelEntities, maxLabelPatch+1).Scan(&touched).Error; err != nil {
+		return nil, false, translate(err)
+	}
+	if len(touched) > maxLabelPatch {
+		return nil, false, nil
+	}
+	if len(touched) == 0 {
+		// Writes that changed no label or gold label (a note, a skip, a
+		// setting): the labels are as they were.
+		return old, true, nil
+	}
+	users, err := annotatorIDs(db, f.Annotators)
+	if err != nil {
+		return nil, false, err
+	}
+	fresh, err := readLabelsOf(db, f, users, touched)
+	if err != nil {
+		return nil, false, err
+	}
+	gold := make(map[string]Labels, len(old.Gold)+len(touched))
+	for k, v := range old.Gold {
+		gold[k] = v
+	}
+	gone := make(map[string]bool, len(touched))
+	for _, id := range touched {
+		item := strconv.FormatInt(id, 10)
+		gone[item] = true
+		delete(gold, item)
+	}
+	if err := readGold(db, f, touched, gold); err != nil {
+		return nil, false, err
+	}
+	names, err := userNames(db)
+	if err != nil {
+		return nil, false, err
+	}
+	// Both lists are in paragraph order (then user): merge them.
+	rows := make([]LabelRow, 0, len(old.Rows)+len(fresh))
+	next := 0
+	emit := func(upTo int64) {
+		for ; next < len(fresh) && fresh[next].paragraph < upTo; next++ {
+			r := fresh[next]
+			rows = append(rows, LabelRow{Item: strconv.FormatInt(r.paragraph, 10), Annotator: names[r.user], Labels: r.labels})
+		}
+	}
+	lastItem := ""
+	for _, r := range old.Rows {
+		if gone[r.Item] {
+			continue
+		}
+		if r.Item != lastItem {
+			id, err := strconv.ParseInt(r.Item, 10, 64)
+			if err != nil {
+				return nil, false, nil
+			}
+			lastItem = r.Item
+			emit(id)
+		}
+		rows = append(rows, r)
+	}
+	emit(math.MaxInt64)
+	return &LabelSet{Schema: old.Schema, Rows: rows, Gold: gold}, true, nil
+}
+
+// labelEntities are the history entities whose rows change the labels or
+// gold labels of the paragraph they name.
+var labelEntities = []string{"annotation", "gold"}
+
+// maxLabelPatch is the most paragraphs patchLabels reads again; past it,
+// reading every label costs about as much.
+const maxLabelPatch = 20000
+
+// historyInOrder reports whether the history's rows become visible in the
+// order of their ids: on SQLite, whose writes commit one at a time. On
+// PostgreSQL two writes that run side by side may commit in the other
+// order, so a reader that saw id n may later find a row below n appear.
+func (s *Store) historyInOrder() bool { return s.dialect == "sqlite" }

@@ -45,3 +45,15 @@ func (s *Store) SaveBatchesForTest() (statements, saves int64) {
 	}
 	return s.saves.statements.Load(), s.saves.saves.Load()
 }
+
+// RecentLabelsForTest returns the label set an agreement report of f would
+// be computed from now, as the report reads it (from memory, brought up to
+// date, or afresh), and how many sets have been brought up to date so far.
+func (s *Store) RecentLabelsForTest(ctx context.Context, f AgreementFilter) (*LabelSet, int64, error) {
+	version, err := s.DataVersion(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	ls, err := s.recentLabels(ctx, f, version, true)
+	return ls, s.labels.patched.Load(), err
+}
