@@ -142,10 +142,11 @@ func TestOpenValuesReview(t *testing.T) {
 	if got := offered(rev, true); len(got) != 2 {
 		t.Errorf("a reviewer is offered %v, want both values", got)
 	}
-	vs, total, err := s.OpenValueReviews(ctx, annotate.OpenValueFilter{Dimension: "event"})
+	page, err := s.OpenValueReviews(ctx, annotate.OpenValueFilter{Dimension: "event"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	vs, total := page.Values, page.Total
 	if total != 2 || len(vs) != 2 || vs[0].Value != "ann1-typed-event" || vs[0].Annotators != 2 || vs[1].Annotators != 1 || vs[0].Status != annotate.OpenPending {
 		t.Fatalf("reviews = %+v (total %d), want ann1-typed-event by 2 first, then ann2-typed-event by 1, pending", vs, total)
 	}
@@ -164,9 +165,9 @@ func TestOpenValuesReview(t *testing.T) {
 	if got := offered(ann2, false); len(got) != 2 {
 		t.Errorf("after rejecting, ann2 is offered %v, want their own rejected value still", got)
 	}
-	pending, total, err := s.OpenValueReviews(ctx, annotate.OpenValueFilter{Status: annotate.OpenPending})
-	if err != nil || total != 1 || len(pending) != 1 || pending[0].Value != "ann1-typed-event" {
-		t.Errorf("pending reviews = %+v %d %v, want ann1-typed-event alone", pending, total, err)
+	pendingPage, err := s.OpenValueReviews(ctx, annotate.OpenValueFilter{Status: annotate.OpenPending})
+	if err != nil || pendingPage.Total != 1 || len(pendingPage.Values) != 1 || pendingPage.Values[0].Value != "ann1-typed-event" {
+		t.Errorf("pending reviews = %+v %v, want ann1-typed-event alone", pendingPage, err)
 	}
 	if _, err := s.DecideOpenValues(ctx, rev.ID, []int64{vs[0].ID}, "maybe"); !errors.Is(err, annotate.ErrInvalid) {
 		t.Errorf("unknown decision: %v, want EINVALID", err)
@@ -174,7 +175,7 @@ func TestOpenValuesReview(t *testing.T) {
 	if _, err := s.DecideOpenValues(ctx, rev.ID, []int64{vs[0].ID, 9999}, annotate.OpenAccepted); !errors.Is(err, annotate.ErrNotFound) {
 		t.Errorf("unknown value: %v, want ENOTFOUND", err)
 	}
-	if _, _, err := s.OpenValueReviews(ctx, annotate.OpenValueFilter{Status: "maybe"}); !errors.Is(err, annotate.ErrInvalid) {
+	if _, err := s.OpenValueReviews(ctx, annotate.OpenValueFilter{Status: "maybe"}); !errors.Is(err, annotate.ErrInvalid) {
 		t.Errorf("unknown status filter: %v, want EINVALID", err)
 	}
 }

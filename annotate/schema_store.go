@@ -15,11 +15,15 @@ import (
 // type-ahead: the annotators who typed it are offered it, and everyone once
 // a reviewer accepts it (Status; see open_value.go).
 type OpenValue struct {
-	ID        int64  `gorm:"primaryKey"`
-	Dimension string `gorm:"size:40;not null;uniqueIndex:idx_open_value"`
+	ID        int64  `gorm:"primaryKey;index:idx_open_value_rank,priority:3;index:idx_open_value_status_rank,priority:4"`
+	Dimension string `gorm:"size:40;not null;uniqueIndex:idx_open_value;index:idx_open_value_rank,priority:1;index:idx_open_value_status_rank,priority:2"`
 	Value     string `gorm:"size:800;not null;uniqueIndex:idx_open_value"`
 	CreatedBy int64
-	Status    string `gorm:"size:20;not null;default:pending"`
+	Status    string `gorm:"size:20;not null;default:pending;index:idx_open_value_status_rank,priority:1"`
+	// Typists counts the annotators who typed the value (its rows of
+	// open_value_users), kept as each is added, so that the reviewers'
+	// list, most typed first, is read from an index a page at a time.
+	Typists int64 `gorm:"not null;default:0;index:idx_open_value_rank,priority:2,sort:desc;index:idx_open_value_status_rank,priority:3,sort:desc"`
 }
 
 func init() { models = append(models, &OpenValue{}) }

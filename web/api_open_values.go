@@ -10,8 +10,8 @@ import (
 
 // listOpenValues returns one page of the values annotators typed into open
 // dimensions, with how many annotators typed each and its review status,
-// narrowed by dimension and status (reviewers and admins):
-// {"values": [...], "total": N}.
+// narrowed by dimension and status (reviewers and admins), a page at a
+// time (next continues): {"values": [...], "total": N, "next": "..."}.
 func (s *Server) listOpenValues(c *gin.Context) {
 	ctx := c.Request.Context()
 	sc, err := s.store.Schema(ctx)
@@ -45,12 +45,12 @@ func (s *Server) listOpenValues(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	vs, total, err := s.store.OpenValueReviews(ctx, annotate.OpenValueFilter{Dimension: dim, Status: status, Limit: limit, Offset: offset})
+	page, err := s.store.OpenValueReviews(ctx, annotate.OpenValueFilter{Dimension: dim, Status: status, Limit: limit, After: c.Query("next"), Offset: offset})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"values": vs, "total": total})
+	c.JSON(http.StatusOK, page)
 }
 
 // decideOpenValues accepts typed values into their dimension's list (offered

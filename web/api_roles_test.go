@@ -39,10 +39,11 @@ func TestAPIRoles(t *testing.T) {
 	if _, err := e.store.SaveAnnotation(ctx, e.users["ann2"].ID, ids[4], 0, annotate.Labels{"stance": {"agree"}, "topic": {"strike"}, "event": {"a-typed-event"}}); err != nil {
 		t.Fatal(err)
 	}
-	typed, _, err := e.store.OpenValueReviews(ctx, annotate.OpenValueFilter{})
-	if err != nil || len(typed) != 1 {
-		t.Fatalf("typed values: %v %v", typed, err)
+	typedPage, err := e.store.OpenValueReviews(ctx, annotate.OpenValueFilter{})
+	if err != nil || len(typedPage.Values) != 1 {
+		t.Fatalf("typed values: %v %v", typedPage, err)
 	}
+	typed := typedPage.Values
 	schemaYAML := string(apiSchemaYAML(t, e))
 	ann2 := e.users["ann2"].ID
 	labels := apiLabels("agree", "strike")

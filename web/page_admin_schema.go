@@ -27,14 +27,16 @@ type adminSchemaPage struct {
 	Mapping string
 	Orphans []annotate.Orphan
 	// Values are the values annotators typed into open dimensions, of the
-	// status ValuesStatus ("" for every status), one page of them from
-	// ValuesOffset; ValuesTotal counts them all.
-	Values       []annotate.OpenValueReview
-	ValuesStatus string
-	ValuesOffset int
-	ValuesTotal  int64
-	// ValuesNext is the offset of the next page, 0 when there is none.
-	ValuesNext int
+	// status ValuesStatus ("" for every status), one page of them, after
+	// ValuesAfter when that is set; ValuesTotal counts them all (up to
+	// annotate.MaxCountedValues, more when ValuesAtLeast).
+	Values        []annotate.OpenValueReview
+	ValuesStatus  string
+	ValuesAfter   string
+	ValuesTotal   int64
+	ValuesAtLeast bool
+	// ValuesNext continues after this page, empty when there is none.
+	ValuesNext string
 	Statuses   []string
 }
 
@@ -45,7 +47,8 @@ const openValuesPageSize = 200
 // a new one (admins) and the values annotators typed into its open
 // dimensions, to accept or reject (reviewers and admins); ?version=N shows
 // an older version, ?values=STATUS narrows the values (pending by default;
-// "all" for every status) and ?values_offset=N pages through them.
+// "all" for every status) and ?values_after=CURSOR (each page's next
+// link) pages through them.
 func (s *Server) showAdminSchema(c *gin.Context) {
 	s.renderAdminSchema(c, http.StatusOK, Page{Data: &adminSchemaPage{}})
 }
@@ -80,24 +83,16 @@ func (s *Server) renderAdminSchema(c *gin.Context, st int, p Page) {
 	if status == "" {
 		status = annotate.OpenPending
 	}
-	offset, err := queryInt(c, "values_offset", 0, 0, 1<<30)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	f := annotate.OpenValueFilter{Status: status, Limit: openValuesPageSize, Offset: offset}
+	f := annotate.OpenValueFilter{Status: status, Limit: openValuesPageSize, After: c.Query("values_after")}
 	if status == "all" {
 		f.Status = ""
 	}
-	values, total, err := s.store.OpenValueReviews(ctx, f)
+	page, err := s.store.OpenValueReviews(ctx, f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	data.Values, data.ValuesTotal, data.ValuesStatus, data.ValuesOffset, data.Statuses = values, total, status, offset, annotate.OpenStatuses
-	if int64(offset+len(values)) < total {
-		data.ValuesNext = offset + len(values)
-	}
+	data.Values, data.ValuesTotal, data.ValuesAtLeast, data.ValuesStatus, data.ValuesAfter, data.ValuesNext, data.Statuses = page.Values, page.Total, page.TotalAtLeast, status, f.After, page.Next, annotate.OpenStatuses
 	s.render(c, st, "admin_schema", p)
 }
 
