@@ -493,14 +493,21 @@ func (s *Store) rerank(ctx context.Context, f DisagreementFilter, run *Consensus
 	for _, id := range touched {
 		gone[id] = true
 	}
+	// The old queue is in order: the paragraphs ranked again are merged
+	// into it, so that a write costs one pass over the queue, not a sort.
+	sort.Slice(fresh, func(i, j int) bool { return fresh[i].before(fresh[j], f.Order) })
 	q := make([]ranked, 0, len(old.queue)+len(fresh))
+	next := 0
 	for _, r := range old.queue {
-		if !gone[r.id] {
-			q = append(q, r)
+		if gone[r.id] {
+			continue
 		}
+		for ; next < len(fresh) && fresh[next].before(r, f.Order); next++ {
+			q = append(q, fresh[next])
+		}
+		q = append(q, r)
 	}
-	q = append(q, fresh...)
-	sort.Slice(q, func(i, j int) bool { return q[i].before(q[j], f.Order) })
+	q = append(q, fresh[next:]...)
 	return sc, q, true, nil
 }
 
