@@ -697,15 +697,27 @@ func (s *Store) Confusion(ctx context.Context, f AgreementFilter, dimension, a, 
 // (columns) on one dimension of rows. An unknown dimension or an annotator
 // with no label in rows is an EINVALID error naming the field.
 func BuildConfusion(schema *Schema, rows []LabelRow, dimension, a, b string) (*agreement.Matrix, error) {
+	return buildConfusion(schema, latestRows(rows), dimension, a, b)
+}
+
+// buildConfusion is BuildConfusion over rows that hold at most one row per
+// item and annotator, as the store's do: a million of them need no sort.
+// Only the pair's rows go into the dataset the matrix is counted from.
+func buildConfusion(schema *Schema, rows []LabelRow, dimension, a, b string) (*agreement.Matrix, error) {
 	d, ok := schema.Dimension(dimension)
 	if !ok {
 		return nil, &Error{Code: EINVALID, Field: "dimension", Message: fmt.Sprintf("unknown dimension %q", dimension), Allowed: schema.Names()}
 	}
-	rows = latestRows(rows)
 	var names []string
+	var pair []LabelRow
+	last := ""
 	for _, r := range rows {
-		if !slices.Contains(names, r.Annotator) {
+		if r.Annotator != last && !slices.Contains(names, r.Annotator) {
 			names = append(names, r.Annotator)
+		}
+		last = r.Annotator
+		if r.Annotator == a || r.Annotator == b {
+			pair = append(pair, r)
 		}
 	}
 	sort.Strings(names)
@@ -718,6 +730,31 @@ func BuildConfusion(schema *Schema, rows []LabelRow, dimension, a, b string) (*a
 			return nil, &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf("%q has no labels here", name), Allowed: names}
 		}
 	}
-	m := agreement.Confusion(dimensionDataset(d, rows), a, b)
+	ds := dimensionDataset(d, pair)
+	if d.Kind == KindOpen {
+		// The values anyone typed, as the report's own dataset has them.
+		ds.Categories = append(d.Keys(), openExtras(d, rows)...)
+	}
+	m := agreement.Confusion(ds, a, b)
 	return &m, nil
+}
+
+// openExtras returns the values of open dimension d that rows hold beyond
+// its options, sorted.
+func openExtras(d *Dimension, rows []LabelRow) []string {
+	seen := map[string]bool{}
+	for _, k := range d.Keys() {
+		seen[k] = true
+	}
+	var extra []string
+	for _, r := range rows {
+		for _, v := range r.Labels[d.Name] {
+			if !seen[v] {
+				seen[v] = true
+				extra = append(extra, v)
+			}
+		}
+	}
+	sort.Strings(extra)
+	return extra
 }

@@ -196,7 +196,8 @@ func (s *Store) Confusions(ctx context.Context, f AgreementFilter, a, b string) 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if m, err := BuildConfusion(ls.Schema, ls.Rows, d.Name, a, b); err == nil {
+		// The store's rows are one per paragraph and annotator.
+		if m, err := buildConfusion(ls.Schema, ls.Rows, d.Name, a, b); err == nil {
 			out[d.Name] = m
 		}
 	}

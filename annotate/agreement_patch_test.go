@@ -118,3 +118,46 @@ func agreementLabelsAfterWrites(t *testing.T, f annotate.AgreementFilter) {
 	mustImport(t, s, "extra.txt", text+"\n\nOne more paragraph at the end.")
 	same("after a re-import")
 }
+
+// TestConfusionsOfTheStore checks that the confusion matrices the store
+// computes for a pair, from its own rows, equal BuildConfusion's over the
+// same labels, on every dimension, including an open one where a third
+// annotator typed values the pair never used.
+func TestConfusionsOfTheStore(t *testing.T) {
+	s := annotatetest.Seeded(t)
+	ctx := context.Background()
+	ps := currentParagraphs(t, s, 1)
+	users := []*annotate.User{mustUser(t, s, "ann-a", annotate.RoleAnnotator), mustUser(t, s, "ann-b", annotate.RoleAnnotator), mustUser(t, s, "ann-c", annotate.RoleAnnotator)}
+	stances := []string{"agree", "disagree", "discuss"}
+	for i, p := range ps[:9] {
+		for u, user := range users {
+			l := annotate.Labels{"stance": {stances[(i+u)%3]}, "topic": {"strike"}, "event": {[]string{"march", "strike-day", "only-c-typed"}[min(u, 2)]}}
+			if u < 2 && i%2 == 0 {
+				l["event"] = []string{"march"}
+			}
+			if _, err := s.SaveAnnotation(ctx, user.ID, p.ID, 0, l); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got, err := s.Confusions(ctx, annotate.AgreementFilter{}, "ann-a", "ann-b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := s.AgreementLabels(ctx, annotate.AgreementFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got["event"]; !ok {
+		t.Fatalf("no matrix for the open dimension: %v", got)
+	}
+	for _, d := range ls.Schema.Dimensions {
+		want, err := annotate.BuildConfusion(ls.Schema, ls.Rows, d.Name, "ann-a", "ann-b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got[d.Name], want) {
+			t.Errorf("%s: the store's matrix %+v, BuildConfusion's %+v", d.Name, got[d.Name], want)
+		}
+	}
+}
