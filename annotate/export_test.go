@@ -45,3 +45,31 @@ func (s *Store) SaveBatchesForTest() (statements, saves int64) {
 	}
 	return s.saves.statements.Load(), s.saves.saves.Load()
 }
+
+// SaveWritersForTest is the most batch statements a PostgreSQL store runs
+// at once.
+const SaveWritersForTest = saveWriters
+
+// SavesQueuedForTest returns how many saves have entered the store's batch
+// queue (PostgreSQL; 0 on SQLite), so that a test can wait until the saves
+// it fired are all waiting there.
+func (s *Store) SavesQueuedForTest() int64 {
+	if s.saves == nil {
+		return 0
+	}
+	return s.saves.queued.Load()
+}
+
+// SaveBatcherStoppingForTest reports whether Close has begun to stop the
+// store's batched saves (always true on SQLite, which has none).
+func (s *Store) SaveBatcherStoppingForTest() bool {
+	if s.saves == nil {
+		return true
+	}
+	select {
+	case <-s.saves.stop:
+		return true
+	default:
+		return false
+	}
+}

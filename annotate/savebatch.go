@@ -82,8 +82,8 @@ type saveBatcher struct {
 	finished chan struct{}
 	wg       sync.WaitGroup
 	// statements and saves count the batch statements run and the saves
-	// they carried.
-	statements, saves atomic.Int64
+	// they carried; queued counts the saves that entered the queue.
+	statements, saves, queued atomic.Int64
 }
 
 // startSaveBatcher starts the dispatcher and writers of s's batched saves.
@@ -116,6 +116,7 @@ func (b *saveBatcher) save(it *saveItem) saveResult {
 	it.done = make(chan saveResult, 1)
 	select {
 	case b.queue <- it:
+		b.queued.Add(1)
 	case <-it.ctx.Done():
 		return saveResult{err: it.ctx.Err()}
 	case <-b.stop:
