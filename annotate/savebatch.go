@@ -3,7 +3,6 @@ package annotate
 import (
 	"cmp"
 	"context"
-	"errors"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -114,13 +113,21 @@ func (b *saveBatcher) close() {
 // on the network would be; a retry of it is recognised (see putOnce).
 func (b *saveBatcher) save(it *saveItem) saveResult {
 	it.done = make(chan saveResult, 1)
+	// A save that comes once Close has begun is refused before it can be
+	// queued: the select below picks at random among its ready cases, and
+	// would queue half of such saves, to be written while Close waits.
+	select {
+	case <-b.stop:
+		return saveResult{err: errClosed}
+	default:
+	}
 	select {
 	case b.queue <- it:
 		b.queued.Add(1)
 	case <-it.ctx.Done():
 		return saveResult{err: it.ctx.Err()}
 	case <-b.stop:
-		return saveResult{err: errors.New("annotate: the store is closing")}
+		return saveResult{err: errClosed}
 	}
 	select {
 	case r := <-it.done:
@@ -132,7 +139,7 @@ func (b *saveBatcher) save(it *saveItem) saveResult {
 		case r := <-it.done:
 			return r
 		default:
-			return saveResult{err: errors.New("annotate: the store is closing")}
+			return saveResult{err: errClosed}
 		}
 	}
 }

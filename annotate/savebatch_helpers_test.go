@@ -11,6 +11,7 @@ import (
 
 	"concord/annotate"
 	"concord/annotate/annotatetest"
+	"concord/seeds"
 )
 
 // The batched-save tests make batches form with a row lock the test holds,
@@ -18,6 +19,24 @@ import (
 // keeps a batch writer busy, and saves fired meanwhile wait in the batcher's
 // queue until the test lets the lock go. SQLite has no batcher; there the
 // same saves run one write after another and must end the same way.
+
+// seededAt opens a store on dsn with the default schema and the seed corpus,
+// closed when the test ends: for tests that close the store themselves and
+// open the database again to look at what was written.
+func seededAt(t *testing.T, dsn string) *annotate.Store {
+	t.Helper()
+	s, err := annotate.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	annotatetest.ApplyDefaultSchema(t, s)
+	rep, err := s.ImportFS(context.Background(), seeds.FS, annotate.ImportOptions{})
+	if err != nil || rep.Err() != nil {
+		t.Fatalf("import seeds: %v %v", err, rep.Err())
+	}
+	return s
+}
 
 // seedParagraphs returns the current paragraphs of both seed documents.
 func seedParagraphs(t *testing.T, s *annotate.Store) []annotate.ParagraphStatus {

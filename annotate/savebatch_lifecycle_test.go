@@ -4,12 +4,129 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 
 	"concord/annotate"
 	"concord/annotate/annotatetest"
 )
+
+// TestSavesCloseWhileQueued closes the store while saves wait: on
+// PostgreSQL every batch writer is held by a statement waiting for a row
+// lock and the saves sit in the queue behind it. Close must write the saves
+// already queued, refuse the ones that come after it began without waiting
+// for the others, and return once the lock is let go; every save gets
+// exactly one answer, and what the database holds afterwards is exactly the
+// saves that were answered with success, each with its history row. Two
+// closes at once and a third after are harmless, a save after Close is
+// refused, and no goroutine of the batcher is left.
+func TestSavesCloseWhileQueued(t *testing.T) {
+	ctx := context.Background()
+	dsn := annotatetest.DSN(t)
+	s := seededAt(t, dsn)
+	ps := seedParagraphs(t, s)
+	users := make([]*annotate.User, 6)
+	for i := range users {
+		users[i] = mustUser(t, s, fmt.Sprintf("closing%d", i), annotate.RoleAnnotator)
+	}
+	release := parkWriters(t, s, ps[0].ID)
+
+	type save struct{ user, para int }
+	var saves []save
+	for u := range users {
+		for p := 1; p <= 8; p++ {
+			saves = append(saves, save{u, p})
+		}
+	}
+	queued0 := s.SavesQueuedForTest()
+	errs := make([]error, len(saves))
+	var wg sync.WaitGroup
+	for i, sv := range saves {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = s.SaveAnnotation(ctx, users[sv.user].ID, ps[sv.para].ID, 0, labelsFor(i))
+		}()
+	}
+	waitQueued(t, s, queued0, len(saves))
+
+	// Two closes at once, as a signal handler and a deferred Close might.
+	closed := make(chan error, 2)
+	for range 2 {
+		go func() { closed <- s.Close() }()
+	}
+	waitClosed := func() {
+		for range 2 {
+			if err := <-closed; err != nil {
+				t.Fatalf("close: %v", err)
+			}
+		}
+	}
+	waitFor(t, "Close to begin", s.SaveBatcherStoppingForTest)
+	if !annotatetest.Postgres() {
+		// SQLite has nothing to drain: Close returns on its own, and the
+		// save below comes after it.
+		waitClosed()
+	}
+	// A save that arrives once Close has begun is refused at once, not
+	// queued behind the saves Close is writing (on PostgreSQL the lock is
+	// still held here, so a save that waited would never return).
+	lateUser, latePara := users[0].ID, ps[9].ID
+	if _, err := s.SaveAnnotation(ctx, lateUser, latePara, 0, labelsFor(1)); err == nil {
+		t.Error("a save after Close began was accepted")
+	}
+	release()
+	if annotatetest.Postgres() {
+		waitClosed()
+	}
+	wg.Wait()
+	if err := s.Close(); err != nil {
+		t.Errorf("third close: %v", err)
+	}
+	if _, err := s.SaveAnnotation(ctx, lateUser, latePara, 0, labelsFor(2)); err == nil {
+		t.Error("a save after Close was accepted")
+	}
+	// Nothing of the batcher outlives Close.
+	waitFor(t, "the batcher's goroutines to end", func() bool {
+		buf := make([]byte, 1<<20)
+		stacks := string(buf[:runtime.Stack(buf, true)])
+		return !strings.Contains(stacks, "annotate.(*saveBatcher)") && !strings.Contains(stacks, "annotate.startSaveBatcher")
+	})
+
+	s2, err := annotate.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	written := 0
+	for i, sv := range saves {
+		if annotatetest.Postgres() && errs[i] != nil {
+			// Queued before Close began: Close writes it.
+			t.Errorf("save %d, queued before Close: %v", i, errs[i])
+		}
+		a, err := s2.Annotation(ctx, ps[sv.para].ID, users[sv.user].ID)
+		switch {
+		case errs[i] == nil && err != nil:
+			t.Errorf("save %d was answered as written but is not stored: %v", i, err)
+		case errs[i] != nil && err == nil:
+			t.Errorf("save %d was refused (%v) but is stored", i, errs[i])
+		case err == nil:
+			written++
+			if !a.Labels.Equal(labelsFor(i)) || a.Version != 1 {
+				t.Errorf("save %d stored as version %d %v, want version 1 %v", i, a.Version, a.Labels, labelsFor(i))
+			}
+			if h := annotationHistory(t, s2, ps[sv.para].ID, a.ID); len(h) != 1 || h[0].Action != "create" {
+				t.Errorf("save %d: history %+v, want one create", i, h)
+			}
+		}
+	}
+	if n, _ := annotationRows(t, s2, latePara, lateUser); n != 0 {
+		t.Errorf("the saves refused after Close left %d annotations", n)
+	}
+	t.Logf("%d of %d saves written", written, len(saves))
+}
 
 // TestSavesCancelledWhileQueued cancels saves while they wait in the queue
 // behind busy batch writers (PostgreSQL; on SQLite, whose saves do not
