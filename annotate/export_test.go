@@ -3,6 +3,7 @@ package annotate
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -71,5 +72,13 @@ func (s *Store) SaveBatcherStoppingForTest() bool {
 		return true
 	default:
 		return false
+	}
+}
+
+// SetSaveBatchTimeoutForTest shortens how long a batch statement may wait
+// (PostgreSQL; nothing on SQLite), so that a test can hold a lock past it.
+func (s *Store) SetSaveBatchTimeoutForTest(d time.Duration) {
+	if s.saves != nil {
+		s.saves.timeout = d
 	}
 }

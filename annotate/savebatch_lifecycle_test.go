@@ -7,7 +7,9 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"concord/annotate"
 	"concord/annotate/annotatetest"
@@ -246,5 +248,56 @@ func TestSavesCancelledWhileWritten(t *testing.T) {
 	}
 	if got := annotatorCount(t, s, ps[0].ID); got != 1 {
 		t.Errorf("count of annotators %d, want 1", got)
+	}
+}
+
+// TestSavesBatchTimesOut holds a paragraph's row lock past the time a batch
+// statement may wait (shortened here), as a stuck transaction would. The
+// statement gives up having written nothing; its saves must then be settled
+// each by its own caller, under the caller's own context, as a single save
+// would be — not written again one by one, each waiting as long once more
+// and failing in turn. Once the lock is let go every save is written, once.
+// On SQLite, which has no batch statements, the saves just wait their turn.
+func TestSavesBatchTimesOut(t *testing.T) {
+	ctx := context.Background()
+	s := annotatetest.Seeded(t)
+	ps := seedParagraphs(t, s)
+	users := make([]*annotate.User, 5)
+	for i := range users {
+		users[i] = mustUser(t, s, fmt.Sprintf("patient%d", i), annotate.RoleAnnotator)
+	}
+	s.SetSaveBatchTimeoutForTest(50 * time.Millisecond)
+	release := holdParagraph(t, s, ps[0].ID)
+	errs := make([]error, len(users))
+	var wg sync.WaitGroup
+	var answered atomic.Int64
+	for i, u := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer answered.Add(1)
+			_, errs[i] = s.SaveAnnotation(ctx, u.ID, ps[0].ID, 0, labelsFor(i))
+		}()
+	}
+	if annotatetest.Postgres() {
+		// Once the batch statements have given up, each save's own
+		// statement waits for the lock; a save answered while the lock is
+		// still held was given up on.
+		waitFor(t, "every save to wait for the lock on its own", func() bool {
+			return lockWaiters(t, s) == len(users) || answered.Load() > 0
+		})
+	}
+	release()
+	wg.Wait()
+	for i, u := range users {
+		if errs[i] != nil {
+			t.Errorf("save %d: %v", i, errs[i])
+		}
+		if n, h := annotationRows(t, s, ps[0].ID, u.ID); n != 1 || h != 1 {
+			t.Errorf("save %d: %d annotations and %d history rows, want 1 and 1", i, n, h)
+		}
+	}
+	if got := annotatorCount(t, s, ps[0].ID); got != len(users) {
+		t.Errorf("count of annotators %d, want %d", got, len(users))
 	}
 }
