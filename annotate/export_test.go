@@ -3,6 +3,7 @@ package annotate
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -56,4 +57,40 @@ func (s *Store) RecentLabelsForTest(ctx context.Context, f AgreementFilter) (*La
 	}
 	ls, err := s.recentLabels(ctx, f, version, true)
 	return ls, s.labels.patched.Load(), err
+}
+
+// SaveWritersForTest is the most batch statements a PostgreSQL store runs
+// at once.
+const SaveWritersForTest = saveWriters
+
+// SavesQueuedForTest returns how many saves have entered the store's batch
+// queue (PostgreSQL; 0 on SQLite), so that a test can wait until the saves
+// it fired are all waiting there.
+func (s *Store) SavesQueuedForTest() int64 {
+	if s.saves == nil {
+		return 0
+	}
+	return s.saves.queued.Load()
+}
+
+// SaveBatcherStoppingForTest reports whether Close has begun to stop the
+// store's batched saves (always true on SQLite, which has none).
+func (s *Store) SaveBatcherStoppingForTest() bool {
+	if s.saves == nil {
+		return true
+	}
+	select {
+	case <-s.saves.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// SetSaveBatchTimeoutForTest shortens how long a batch statement may wait
+// (PostgreSQL; nothing on SQLite), so that a test can hold a lock past it.
+func (s *Store) SetSaveBatchTimeoutForTest(d time.Duration) {
+	if s.saves != nil {
+		s.saves.timeout = d
+	}
 }

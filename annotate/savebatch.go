@@ -81,14 +81,16 @@ type saveBatcher struct {
 	// the queue then will not be written.
 	finished chan struct{}
 	wg       sync.WaitGroup
+	// timeout bounds each batch statement (saveBatchTimeout).
+	timeout time.Duration
 	// statements and saves count the batch statements run and the saves
-	// they carried.
-	statements, saves atomic.Int64
+	// they carried; queued counts the saves that entered the queue.
+	statements, saves, queued atomic.Int64
 }
 
 // startSaveBatcher starts the dispatcher and writers of s's batched saves.
 func startSaveBatcher(s *Store) *saveBatcher {
-	b := &saveBatcher{s: s, queue: make(chan *saveItem, 4*maxSaveBatch), work: make(chan []*saveItem), done: make(chan struct{}, saveWriters), stop: make(chan struct{}), finished: make(chan struct{})}
+	b := &saveBatcher{s: s, timeout: saveBatchTimeout, queue: make(chan *saveItem, 4*maxSaveBatch), work: make(chan []*saveItem), done: make(chan struct{}, saveWriters), stop: make(chan struct{}), finished: make(chan struct{})}
 	b.wg.Add(1 + saveWriters)
 	go b.dispatch()
 	for range saveWriters {
@@ -114,12 +116,21 @@ func (b *saveBatcher) close() {
 // on the network would be; a retry of it is recognised (see putOnce).
 func (b *saveBatcher) save(it *saveItem) saveResult {
 	it.done = make(chan saveResult, 1)
+	// A save that comes once Close has begun is refused before it can be
+	// queued: the select below picks at random among its ready cases, and
+	// would queue half of such saves, to be written while Close waits.
+	select {
+	case <-b.stop:
+		return saveResult{err: errClosed}
+	default:
+	}
 	select {
 	case b.queue <- it:
+		b.queued.Add(1)
 	case <-it.ctx.Done():
 		return saveResult{err: it.ctx.Err()}
 	case <-b.stop:
-		return saveResult{err: errors.New("annotate: the store is closing")}
+		return saveResult{err: errClosed}
 	}
 	select {
 	case r := <-it.done:
@@ -131,7 +142,7 @@ func (b *saveBatcher) save(it *saveItem) saveResult {
 		case r := <-it.done:
 			return r
 		default:
-			return saveResult{err: errors.New("annotate: the store is closing")}
+			return saveResult{err: errClosed}
 		}
 	}
 }
@@ -220,7 +231,10 @@ func (b *saveBatcher) run(batch []*saveItem) {
 // exec writes items (all creates or all updates, one schema version) in
 // one statement and gives each its result. A statement that fails as a
 // whole is written again one save at a time, so that one save's failure is
-// its own.
+// its own — except one that ran out of time (see writeBatch): it wrote
+// nothing, and each save written again would wait as long once more, so
+// each is left to its caller to settle alone, under the caller's own
+// context, as errStale.
 func (b *saveBatcher) exec(items []*saveItem, create bool) {
 	if len(items) == 0 {
 		return
@@ -230,14 +244,24 @@ func (b *saveBatcher) exec(items []*saveItem, create bool) {
 	})
 	b.statements.Add(1)
 	b.saves.Add(int64(len(items)))
-	results, err := b.s.writeBatch(items, create)
-	if err != nil {
-		if len(items) > 1 {
-			for _, it := range items {
-				b.exec([]*saveItem{it}, create)
-			}
-			return
+	results, err := b.s.writeBatch(items, create, b.timeout)
+	switch {
+	case errors.Is(err, errStale):
+		for _, it := range items {
+			it.done <- saveResult{err: errStale}
 		}
+		return
+	case err != nil && len(items) > 1:
+		for _, it := range items {
+			if it.ctx.Err() != nil {
+				// Its caller has gone: no statement of its own.
+				it.done <- saveResult{err: it.ctx.Err()}
+				continue
+			}
+			b.exec([]*saveItem{it}, create)
+		}
+		return
+	case err != nil:
 		items[0].done <- saveResult{err: err}
 		return
 	}
@@ -251,8 +275,10 @@ func (b *saveBatcher) exec(items []*saveItem, create bool) {
 }
 
 // writeBatch runs the batched statement for items and returns the result
-// of each item it wrote, by its index.
-func (s *Store) writeBatch(items []*saveItem, create bool) (map[int]saveResult, error) {
+// of each item it wrote, by its index. A statement that ran out of time is
+// errStale: it was rolled back, or it committed just as it was stopped,
+// which putOnce recognises as a retry of labels already stored.
+func (s *Store) writeBatch(items []*saveItem, create bool, timeout time.Duration) (map[int]saveResult, error) {
 	n := len(items)
 	paragraphs, users := make([]int64, n), make([]int64, n)
 	versions, kinds := make([]int64, n), make([]int64, n)
@@ -266,11 +292,17 @@ func (s *Store) writeBatch(items []*saveItem, create bool) (map[int]saveResult, 
 	if create {
 		stmt = s.stmt.saveBatchCreate
 	}
-	ctx, cancel := context.WithTimeout(s.closing, saveBatchTimeout)
+	ctx, cancel := context.WithTimeout(s.closing, timeout)
 	defer cancel()
+	failed := func(err error) error {
+		if ctx.Err() != nil {
+			return errStale
+		}
+		return translate(err)
+	}
 	rows, err := s.pgsql.QueryContext(ctx, s.rebound(stmt), args...)
 	if err != nil {
-		return nil, translate(err)
+		return nil, failed(err)
 	}
 	defer rows.Close()
 	out := make(map[int]saveResult, n)
@@ -278,12 +310,12 @@ func (s *Store) writeBatch(items []*saveItem, create bool) (map[int]saveResult, 
 		var ord int
 		var r saveResult
 		if err := rows.Scan(&ord, &r.id, &r.createdAt); err != nil {
-			return nil, translate(err)
+			return nil, failed(err)
 		}
 		out[ord-1] = r
 	}
 	if err := rows.Err(); err != nil {
-		return nil, translate(err)
+		return nil, failed(err)
 	}
 	return out, nil
 }

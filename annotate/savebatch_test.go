@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -81,6 +82,7 @@ func TestSavesArrivingTogether(t *testing.T) {
 		}
 	}
 	statements0, batched0 := s.SaveBatchesForTest()
+	queued0 := s.SavesQueuedForTest()
 	results := make([]*annotate.Annotation, len(saves))
 	errs := make([]error, len(saves))
 	var wg sync.WaitGroup
@@ -94,9 +96,9 @@ func TestSavesArrivingTogether(t *testing.T) {
 		}()
 	}
 	close(start)
-	// Give the saves time to queue behind the held paragraph; the
-	// outcomes below do not depend on how long this is.
-	time.Sleep(100 * time.Millisecond)
+	// Every save goes through the queue once; wait until all have, the
+	// ones of paragraph 0 held behind its lock.
+	waitQueued(t, s, queued0, len(saves))
 	release()
 	wg.Wait()
 
@@ -203,4 +205,336 @@ func annotatorCount(t *testing.T, s *annotate.Store, paragraphID int64) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestSavesBatchMapsResults fires, in a shuffled order, one save for every
+// annotator and paragraph of a grid — first saves, updates of version 1
+// and of version 2, each with labels of its own — and a stale update beside
+// some of them. On PostgreSQL they wait behind busy writers and go in full
+// batches, which sort them by paragraph and map the statement's rows back
+// to the saves. Each save must get its own annotation back (id, creation
+// time, version, labels), and each write exactly one history row holding
+// the labels it replaced and the ones it wrote.
+func TestSavesBatchMapsResults(t *testing.T) {
+	ctx := context.Background()
+	s := annotatetest.Seeded(t)
+	ps := seedParagraphs(t, s)
+	if len(ps) < 13 {
+		t.Fatalf("need 13 paragraphs, the seeds have %d", len(ps))
+	}
+	grid := ps[1:13]
+	users := make([]*annotate.User, 6)
+	for i := range users {
+		users[i] = mustUser(t, s, fmt.Sprintf("grid%d", i), annotate.RoleAnnotator)
+	}
+	// Labels are numbered by cell and round so that no two saves of the
+	// grid, nor a save and the labels it replaces, share them.
+	cell := func(p, u int) int { return p*len(users) + u }
+	labels := func(p, u, round int) annotate.Labels { return labelsFor(round*len(grid)*len(users) + cell(p, u)) }
+	// The stored version of each cell before the batch: none, 1 or 2.
+	stored := func(p, u int) int { return (p + u) % 3 }
+	for p := range grid {
+		for u := range users {
+			for v := range stored(p, u) {
+				if _, err := s.SaveAnnotation(ctx, users[u].ID, grid[p].ID, v, labels(p, u, v)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+
+	type save struct {
+		p, u, version int
+		labels        annotate.Labels
+		stale         bool
+	}
+	var saves []save
+	for p := range grid {
+		for u := range users {
+			v := stored(p, u)
+			saves = append(saves, save{p, u, v, labels(p, u, 3), false})
+			if v == 2 {
+				// A save from a tab still showing version 1.
+				saves = append(saves, save{p, u, 1, labels(p, u, 4), true})
+			}
+		}
+	}
+	order := rand.New(rand.NewPCG(1, 2)).Perm(len(saves))
+
+	release := parkWriters(t, s, ps[0].ID)
+	statements0, batched0 := s.SaveBatchesForTest()
+	queued0 := s.SavesQueuedForTest()
+	results := make([]*annotate.Annotation, len(saves))
+	errs := make([]error, len(saves))
+	var wg sync.WaitGroup
+	for _, i := range order {
+		sv := saves[i]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = s.SaveAnnotation(ctx, users[sv.u].ID, grid[sv.p].ID, sv.version, sv.labels)
+		}()
+	}
+	waitQueued(t, s, queued0, len(saves))
+	release()
+	wg.Wait()
+
+	for i, sv := range saves {
+		if sv.stale {
+			if !isConflict(errs[i]) {
+				t.Errorf("stale save %d (paragraph %d, user %d, version 1): %v, want a conflict", i, sv.p, sv.u, errs[i])
+			}
+			continue
+		}
+		if errs[i] != nil {
+			t.Errorf("save %d (paragraph %d, user %d, version %d): %v", i, sv.p, sv.u, sv.version, errs[i])
+			continue
+		}
+		a, err := s.Annotation(ctx, grid[sv.p].ID, users[sv.u].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := results[i]
+		if got.ID != a.ID || got.ParagraphID != a.ParagraphID || got.UserID != a.UserID || got.Version != sv.version+1 || !got.Labels.Equal(sv.labels) || !got.CreatedAt.Equal(a.CreatedAt) {
+			t.Errorf("save %d (paragraph %d, user %d) answered id %d paragraph %d user %d version %d %v created %v; stored id %d version %d, created %v; sent %v",
+				i, sv.p, sv.u, got.ID, got.ParagraphID, got.UserID, got.Version, got.Labels, got.CreatedAt, a.ID, a.Version, a.CreatedAt, sv.labels)
+		}
+		if a.Version != sv.version+1 || !a.Labels.Equal(sv.labels) {
+			t.Errorf("save %d (paragraph %d, user %d): stored version %d %v, want version %d %v", i, sv.p, sv.u, a.Version, a.Labels, sv.version+1, sv.labels)
+		}
+		h := annotationHistory(t, s, grid[sv.p].ID, a.ID)
+		if len(h) != a.Version {
+			t.Errorf("save %d (paragraph %d, user %d): %d history rows for version %d", i, sv.p, sv.u, len(h), a.Version)
+			continue
+		}
+		last := h[len(h)-1]
+		wantAction, wantBefore := "create", annotate.Labels(nil)
+		if sv.version > 0 {
+			wantAction, wantBefore = "update", labels(sv.p, sv.u, sv.version-1)
+		}
+		if last.Action != wantAction || last.UserID != users[sv.u].ID || last.ParagraphID != grid[sv.p].ID ||
+			!labelsOf(t, last.Before).Equal(wantBefore) || !labelsOf(t, last.After).Equal(sv.labels) {
+			t.Errorf("save %d (paragraph %d, user %d): history %s by user %d on paragraph %d, %s → %s; want %s by %d on %d, %v → %v",
+				i, sv.p, sv.u, last.Action, last.UserID, last.ParagraphID, last.Before, last.After, wantAction, users[sv.u].ID, grid[sv.p].ID, wantBefore, sv.labels)
+		}
+	}
+	if annotatetest.Postgres() {
+		statements, batched := s.SaveBatchesForTest()
+		statements, batched = statements-statements0, batched-batched0
+		if batched <= statements {
+			t.Errorf("%d saves went in %d statements: none shared one", batched, statements)
+		}
+		t.Logf("%d saves in %d batch statements", batched, statements)
+	}
+}
+
+// TestSavesBatchCredentials sends, in one batch on PostgreSQL, saves whose
+// requests carry a live token, a revoked token, the token of a user since
+// demoted, the token of a user since disabled, a live session, an ended
+// session, and no credential. The statement checks each row's credential
+// on its own: the saves whose credential is no longer what it was are
+// refused — EUNAUTHORIZED, or ECONFLICT for the changed role — with nothing
+// written, and the others are written. On SQLite the same credentials give
+// the same answers.
+func TestSavesBatchCredentials(t *testing.T) {
+	ctx := context.Background()
+	s := annotatetest.Seeded(t)
+	ps := seedParagraphs(t, s)
+	type caller struct {
+		name string
+		ctx  context.Context
+		user *annotate.User
+		want string // "" for written, else the error code
+	}
+	token := func(u *annotate.User) (annotate.Proof, int64, string) {
+		secret, tok, err := s.CreateToken(ctx, u.ID, "script")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.UserByToken(ctx, secret); err != nil {
+			t.Fatal(err)
+		}
+		_, p, ok := s.RememberedToken(secret)
+		if !ok {
+			t.Fatal("token not remembered after its check")
+		}
+		return p, tok.ID, secret
+	}
+	session := func(u *annotate.User) (annotate.Proof, string) {
+		secret, _, err := s.CreateSession(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.SessionUser(ctx, secret); err != nil {
+			t.Fatal(err)
+		}
+		_, _, p, ok := s.RememberedSession(secret)
+		if !ok {
+			t.Fatal("session not remembered after its check")
+		}
+		return p, secret
+	}
+	var callers []caller
+	add := func(name string, u *annotate.User, p *annotate.Proof, want string) {
+		c := ctx
+		if p != nil {
+			c = annotate.WithProof(ctx, *p)
+		}
+		callers = append(callers, caller{name, c, u, want})
+	}
+	live := mustUser(t, s, "live-token", annotate.RoleAnnotator)
+	p, _, _ := token(live)
+	add("live token", live, &p, "")
+	revoked := mustUser(t, s, "revoked-token", annotate.RoleAnnotator)
+	p, id, _ := token(revoked)
+	add("revoked token", revoked, &p, annotate.EUNAUTHORIZED)
+	if err := s.RevokeToken(ctx, 0, revoked.ID, id); err != nil {
+		t.Fatal(err)
+	}
+	demoted := mustUser(t, s, "demoted", annotate.RoleReviewer)
+	p, _, _ = token(demoted)
+	add("demoted user's token", demoted, &p, annotate.ECONFLICT)
+	if err := s.SetRole(ctx, 0, demoted.ID, annotate.RoleAnnotator); err != nil {
+		t.Fatal(err)
+	}
+	disabled := mustUser(t, s, "disabled", annotate.RoleAnnotator)
+	p, _, _ = token(disabled)
+	add("disabled user's token", disabled, &p, annotate.EUNAUTHORIZED)
+	if err := s.GormForTest().Exec("UPDATE users SET disabled_at = ? WHERE id = ?", time.Now().UTC(), disabled.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	browser := mustUser(t, s, "live-session", annotate.RoleAnnotator)
+	p, _ = session(browser)
+	add("live session", browser, &p, "")
+	loggedOut := mustUser(t, s, "ended-session", annotate.RoleAnnotator)
+	p, secret := session(loggedOut)
+	add("ended session", loggedOut, &p, annotate.EUNAUTHORIZED)
+	if err := s.DeleteSession(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	add("no credential", mustUser(t, s, "no-credential", annotate.RoleAnnotator), nil, "")
+
+	release := parkWriters(t, s, ps[0].ID)
+	queued0 := s.SavesQueuedForTest()
+	// Each caller saves three paragraphs, so that every batch holds rows
+	// of every kind side by side.
+	paras := ps[1:4]
+	errs := make([][]error, len(callers))
+	var wg sync.WaitGroup
+	for i, c := range callers {
+		errs[i] = make([]error, len(paras))
+		for j, para := range paras {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i][j] = s.SaveAnnotation(c.ctx, c.user.ID, para.ID, 0, labelsFor(i*len(paras)+j))
+			}()
+		}
+	}
+	waitQueued(t, s, queued0, len(callers)*len(paras))
+	release()
+	wg.Wait()
+
+	for i, c := range callers {
+		for j, para := range paras {
+			err := errs[i][j]
+			n, h := annotationRows(t, s, para.ID, c.user.ID)
+			if c.want == "" {
+				if err != nil {
+					t.Errorf("%s, paragraph %d: %v", c.name, j, err)
+				}
+				if n != 1 || h != 1 {
+					t.Errorf("%s, paragraph %d: %d annotations and %d history rows, want 1 and 1", c.name, j, n, h)
+				}
+				continue
+			}
+			if got := annotate.ErrorCode(err); got != c.want {
+				t.Errorf("%s, paragraph %d: %v (%s), want %s", c.name, j, err, got, c.want)
+			}
+			if n != 0 || h != 0 {
+				t.Errorf("%s, paragraph %d: refused, yet %d annotations and %d history rows", c.name, j, n, h)
+			}
+		}
+	}
+}
+
+// TestSavesBatchStatementFails puts in one batch, beside good saves, a save
+// the database refuses as a whole statement: a first save for a user who
+// does not exist, which breaks the foreign key. On PostgreSQL the batch
+// statement fails and its saves are written again one by one, so that only
+// that save fails; each of the others is written once, with one history
+// row. SQLite, which writes them one by one anyway, must answer the same.
+func TestSavesBatchStatementFails(t *testing.T) {
+	ctx := context.Background()
+	s := annotatetest.Seeded(t)
+	ps := seedParagraphs(t, s)
+	users := make([]*annotate.User, 3)
+	for i := range users {
+		users[i] = mustUser(t, s, fmt.Sprintf("beside%d", i), annotate.RoleAnnotator)
+	}
+	// users[0] has version 1 of paragraphs 1–4, to update in the batch.
+	for p := 1; p <= 4; p++ {
+		if _, err := s.SaveAnnotation(ctx, users[0].ID, ps[p].ID, 0, labelsFor(100+p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const ghost = int64(1) << 40
+	type save struct {
+		user          int64
+		para, version int
+	}
+	var saves []save
+	for p := 1; p <= 6; p++ {
+		v := 0
+		if p <= 4 {
+			v = 1
+		}
+		saves = append(saves, save{users[0].ID, p, v}, save{users[1].ID, p, 0}, save{users[2].ID, p, 0})
+	}
+	bad := len(saves)
+	saves = append(saves, save{ghost, 3, 0})
+
+	release := parkWriters(t, s, ps[0].ID)
+	statements0, _ := s.SaveBatchesForTest()
+	queued0 := s.SavesQueuedForTest()
+	errs := make([]error, len(saves))
+	var wg sync.WaitGroup
+	for i, sv := range saves {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = s.SaveAnnotation(ctx, sv.user, ps[sv.para].ID, sv.version, labelsFor(i))
+		}()
+	}
+	waitQueued(t, s, queued0, len(saves))
+	release()
+	wg.Wait()
+
+	t.Logf("refused: %v (%s)", errs[bad], annotate.ErrorCode(errs[bad]))
+	if errs[bad] == nil {
+		t.Error("the save of a user who does not exist was accepted")
+	}
+	if n, h := annotationRows(t, s, ps[3].ID, ghost); n != 0 || h != 0 {
+		t.Errorf("the refused save left %d annotations and %d history rows", n, h)
+	}
+	for i, sv := range saves[:bad] {
+		if errs[i] != nil {
+			t.Errorf("save %d (paragraph %d, version %d), beside the refused one: %v", i, sv.para, sv.version, errs[i])
+			continue
+		}
+		a, err := s.Annotation(ctx, ps[sv.para].ID, sv.user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Version != sv.version+1 || !a.Labels.Equal(labelsFor(i)) {
+			t.Errorf("save %d: stored version %d %v, want version %d %v", i, a.Version, a.Labels, sv.version+1, labelsFor(i))
+		}
+		if h := annotationHistory(t, s, ps[sv.para].ID, a.ID); len(h) != a.Version {
+			t.Errorf("save %d: %d history rows for version %d", i, len(h), a.Version)
+		}
+	}
+	if annotatetest.Postgres() {
+		statements, _ := s.SaveBatchesForTest()
+		t.Logf("%d saves in %d batch statements", len(saves), statements-statements0)
+	}
 }
