@@ -178,8 +178,15 @@ func (b *saveBatcher) dispatch() {
 			}
 			return
 		}
+		// With every writer busy and a full batch waiting for each, saves
+		// stay in the queue, whose bound makes callers wait (or give up,
+		// by their context) rather than pile up here.
+		queue := b.queue
+		if len(pending) >= saveWriters*maxSaveBatch {
+			queue = nil
+		}
 		select {
-		case it := <-b.queue:
+		case it := <-queue:
 			pending = append(pending, it)
 		case <-b.done:
 			busy--
