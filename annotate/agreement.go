@@ -478,6 +478,26 @@ func (s *Store) labelRows(ctx context.Context, f AgreementFilter) (*Schema, []La
 // readGold adds to gold, by item, the gold labels of the current paragraphs
 // f keeps: of the given paragraphs, or of all when paragraphs is nil.
 func readGold(db *gorm.DB, f AgreementFilter, paragraphs []int64, gold map[string]Labels) error {
+	golds, err := goldRows(db, f, paragraphs)
+	if err != nil {
+		return err
+	}
+	for _, g := range golds {
+		gold[strconv.FormatInt(g.ParagraphID, 10)] = g.Labels
+	}
+	return nil
+}
+
+// paragraphGold is the gold label of one paragraph.
+type paragraphGold struct {
+	ParagraphID int64
+	Labels      Labels
+}
+
+// goldRows reads the gold labels of the current paragraphs f keeps (its
+// documents; curation's exclusions left out), of the given paragraphs or
+// of all when paragraphs is nil, in paragraph id order.
+func goldRows(db *gorm.DB, f AgreementFilter, paragraphs []int64) ([]paragraphGold, error) {
 	gq := db.Table("golds g").Select("g.paragraph_id, g.labels").
 		Joins("JOIN paragraphs p ON p.id = g.paragraph_id").
 		Where("p.is_current = ? AND p.id NOT IN ("+excludedSQL+")", true)
@@ -487,37 +507,92 @@ func readGold(db *gorm.DB, f AgreementFilter, paragraphs []int64, gold map[strin
 	if paragraphs != nil {
 		gq = gq.Where("g.paragraph_id IN ?", paragraphs)
 	}
-	var golds []struct {
-		ParagraphID int64
-		Labels      Labels
+	var golds []paragraphGold
+	if err := gq.Order("g.paragraph_id").Scan(&golds).Error; err != nil {
+		return nil, translate(err)
 	}
-	if err := gq.Scan(&golds).Error; err != nil {
-		return translate(err)
-	}
-	for _, g := range golds {
-		gold[strconv.FormatInt(g.ParagraphID, 10)] = g.Labels
-	}
-	return nil
+	return golds, nil
 }
 
-// readLabels reads the labels f keeps, one row per annotation, grouped by
-// paragraph in id order. Each paragraph's id becomes its item name once for
-// all its rows, each annotator's name is looked up once, and each distinct
-// labels value is decoded once and shared by every row that holds it
-// (teams' labels repeat a few combinations of values), so that a million
-// labels cost a million small rows, not a million decoded maps. The rows
-// share those values: no one may change a row's Labels.
+// readLabels reads the labels f keeps as LabelRows, one per annotation,
+// grouped by paragraph in id order (see readLabelTable). Each paragraph's
+// id becomes its item name once for all its rows, and rows with the same
+// labels share one decoded value: no one may change a row's Labels.
+func (s *Store) readLabels(db *gorm.DB, f AgreementFilter, users []int64) ([]LabelRow, error) {
+	t, err := s.readLabelTable(db, f, users)
+	if err != nil {
+		return nil, err
+	}
+	return t.labelRows(), nil
+}
+
+// labelRows turns t's rows into LabelRows.
+func (t *labelTable) labelRows() []LabelRow {
+	rows := make([]LabelRow, len(t.rows))
+	var last int64 = -1
+	item := ""
+	for i, r := range t.rows {
+		if r.paragraph != last {
+			last, item = r.paragraph, strconv.FormatInt(r.paragraph, 10)
+		}
+		rows[i] = LabelRow{Item: item, Annotator: t.users[r.user], Labels: t.values[r.labels]}
+	}
+	return rows
+}
+
+// labelTable is the labels of a set of annotations in compact form: one
+// small row per annotation, its annotator and its labels given by their
+// place in users and values. Teams' labels repeat a few combinations of
+// values, so each distinct labels value is decoded once and the rows of a
+// million annotations take 16 MB, not a million decoded maps.
+type labelTable struct {
+	// rows are sorted by paragraph, then user.
+	rows []idLabels
+	// users names the annotators by their place among the users in id
+	// order, so that rows sorted by place are sorted by user id; the last
+	// name is "", for a user id the users table does not hold.
+	users []string
+	// values are the distinct labels values; no one may change them.
+	values []Labels
+}
+
+// idLabels is one annotation of a labelTable: its paragraph, and the
+// places of its annotator and of its labels.
+type idLabels struct {
+	paragraph    int64
+	user, labels int32
+}
+
+// userPlaces returns the users' names in id order, with "" last (see
+// labelTable.users), and each user's place among them.
+func userPlaces(db *gorm.DB) ([]string, map[int64]int32, error) {
+	var people []User
+	if err := db.Select("id", "name").Order("id").Find(&people).Error; err != nil {
+		return nil, nil, translate(err)
+	}
+	names := make([]string, 0, len(people)+1)
+	place := make(map[int64]int32, len(people))
+	for i, u := range people {
+		place[u.ID] = int32(i)
+		names = append(names, u.Name)
+	}
+	return append(names, ""), place, nil
+}
+
+// readLabelTable reads the labels f keeps, one row per annotation, grouped
+// by paragraph in id order.
 //
 // Without a document filter the annotations are read in the table's own
 // order, in ranges side by side, one per core, each a plain scan with no
 // lookup per row; the paragraphs to leave out (of older revisions, or
 // taken out by curation) are read first, and the rows are put in
 // paragraph order afterwards. With one, the read joins the paragraphs.
-func (s *Store) readLabels(db *gorm.DB, f AgreementFilter, users []int64) ([]LabelRow, error) {
-	names, err := userNames(db)
+func (s *Store) readLabelTable(db *gorm.DB, f AgreementFilter, users []int64) (*labelTable, error) {
+	names, place, err := userPlaces(db)
 	if err != nil {
 		return nil, err
 	}
+	t := &labelTable{users: names}
 	var span struct{ Lo, Hi, N int64 }
 	if err := db.Raw("SELECT COALESCE(min(id), 0) AS lo, COALESCE(max(id), 0) AS hi, count(*) AS n FROM annotations").Scan(&span).Error; err != nil {
 		return nil, translate(err)
@@ -538,79 +613,65 @@ func (s *Store) readLabels(db *gorm.DB, f AgreementFilter, users []int64) ([]Lab
 		parts = min(runtime.GOMAXPROCS(0), maxLabelParts)
 	}
 	step := (span.Hi-span.Lo)/int64(parts) + 1
-	got := make([][]idLabels, parts)
+	got := make([]labelRange, parts)
 	errs := make([]error, parts)
 	var wg sync.WaitGroup
 	for i := range parts {
 		wg.Go(func() {
 			lo := span.Lo + int64(i)*step
-			got[i], errs[i] = readLabelRange(db, f, users, skip, lo, lo+step, int(span.N)/parts)
+			got[i], errs[i] = readLabelRange(db, f, users, skip, place, lo, lo+step, int(span.N)/parts)
 		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	all := got[0]
+	t.rows, t.values = got[0].rows, got[0].values
 	if parts > 1 {
 		n := 0
 		for _, g := range got {
-			n += len(g)
+			n += len(g.rows)
 		}
-		all = make([]idLabels, 0, n)
+		t.rows = make([]idLabels, 0, n)
+		t.values = nil
 		for i := range got {
-			all = append(all, got[i]...)
-			got[i] = nil
+			// Each range numbered its own values.
+			base := int32(len(t.values))
+			for _, r := range got[i].rows {
+				r.labels += base
+				t.rows = append(t.rows, r)
+			}
+			t.values = append(t.values, got[i].values...)
+			got[i] = labelRange{}
 		}
 	}
-	slices.SortFunc(all, func(a, b idLabels) int {
+	slices.SortFunc(t.rows, func(a, b idLabels) int {
 		if c := cmp.Compare(a.paragraph, b.paragraph); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.user, b.user)
 	})
-	rows := make([]LabelRow, len(all))
-	var last int64 = -1
-	item := ""
-	for i, r := range all {
-		if r.paragraph != last {
-			last, item = r.paragraph, strconv.FormatInt(r.paragraph, 10)
-		}
-		rows[i] = LabelRow{Item: item, Annotator: names[r.user], Labels: r.labels}
-	}
-	return rows, nil
+	return t, nil
 }
 
-// userNames returns every user's name by id.
-func userNames(db *gorm.DB) (map[int64]string, error) {
-	var people []User
-	if err := db.Select("id", "name").Find(&people).Error; err != nil {
-		return nil, translate(err)
-	}
-	names := make(map[int64]string, len(people))
-	for _, u := range people {
-		names[u.ID] = u.Name
-	}
-	return names, nil
+// labelRange is the part of a labelTable one query gives, its rows' labels
+// numbered in its own values.
+type labelRange struct {
+	rows   []idLabels
+	values []Labels
 }
 
-// idLabels is one annotation as readLabels reads it.
-type idLabels struct {
-	paragraph, user int64
-	labels          Labels
-}
-
-// labelsPerPart is the number of labels from which readLabels reads in
+// labelsPerPart is the number of labels from which readLabelTable reads in
 // parts, and maxLabelParts the most parts it reads at once.
 const (
 	labelsPerPart = 100000
 	maxLabelParts = 4
 )
 
-// readLabelRange reads the annotations of readLabels whose ids are in
+// readLabelRange reads the annotations of readLabelTable whose ids are in
 // [lo, hi), leaving out the paragraphs in skip; with a document filter
 // (skip is nil) it asks the paragraphs instead.
-func readLabelRange(db *gorm.DB, f AgreementFilter, users []int64, skip map[int64]bool, lo, hi int64, capacity int) ([]idLabels, error) {
+func readLabelRange(db *gorm.DB, f AgreementFilter, users []int64, skip map[int64]bool, place map[int64]int32, lo, hi int64, capacity int) (labelRange, error) {
 	q := db.Table("annotations a").
 		Select("a.paragraph_id, a.user_id, a.labels").
 		Where("a.id >= ? AND a.id < ?", lo, hi)
@@ -619,13 +680,13 @@ func readLabelRange(db *gorm.DB, f AgreementFilter, users []int64, skip map[int6
 			Where("p.is_current = ? AND p.id NOT IN ("+excludedSQL+")", true).
 			Where("p.document_id IN ?", f.Documents)
 	}
-	return scanLabels(q, f, users, skip, capacity)
+	return scanLabels(q, f, users, skip, place, capacity)
 }
 
 // readLabelsOf reads the labels f keeps of the given paragraphs, in
 // paragraph and user order, leaving out paragraphs no longer current or
 // taken out by curation.
-func readLabelsOf(db *gorm.DB, f AgreementFilter, users []int64, paragraphs []int64) ([]idLabels, error) {
+func readLabelsOf(db *gorm.DB, f AgreementFilter, users []int64, paragraphs []int64, place map[int64]int32) (labelRange, error) {
 	q := db.Table("annotations a").
 		Select("a.paragraph_id, a.user_id, a.labels").
 		Joins("JOIN paragraphs p ON p.id = a.paragraph_id").
@@ -634,13 +695,14 @@ func readLabelsOf(db *gorm.DB, f AgreementFilter, users []int64, paragraphs []in
 	if len(f.Documents) > 0 {
 		q = q.Where("p.document_id IN ?", f.Documents)
 	}
-	return scanLabels(q, f, users, nil, len(paragraphs))
+	return scanLabels(q, f, users, nil, place, len(paragraphs))
 }
 
 // scanLabels adds f's annotator and date conditions to q, which selects
 // paragraph_id, user_id and labels, and reads its rows, leaving out the
-// paragraphs in skip.
-func scanLabels(q *gorm.DB, f AgreementFilter, users []int64, skip map[int64]bool, capacity int) ([]idLabels, error) {
+// paragraphs in skip. place gives each user's place (see labelTable.users);
+// a user it does not know gets the place after the last.
+func scanLabels(q *gorm.DB, f AgreementFilter, users []int64, skip map[int64]bool, place map[int64]int32, capacity int) (labelRange, error) {
 	if len(f.Annotators) > 0 {
 		q = q.Where("a.user_id IN ?", users)
 	}
@@ -652,33 +714,41 @@ func scanLabels(q *gorm.DB, f AgreementFilter, users []int64, skip map[int64]boo
 	}
 	rs, err := q.Rows()
 	if err != nil {
-		return nil, translate(err)
+		return labelRange{}, translate(err)
 	}
 	defer rs.Close()
-	out := make([]idLabels, 0, capacity)
-	decoded := map[string]Labels{}
+	out := labelRange{rows: make([]idLabels, 0, capacity)}
+	decoded := map[string]int32{}
+	unknown := int32(len(place))
 	var (
 		pid, uid int64
 		raw      sql.RawBytes
 	)
 	for rs.Next() {
 		if err := rs.Scan(&pid, &uid, &raw); err != nil {
-			return nil, translate(err)
+			return labelRange{}, translate(err)
 		}
 		if skip[pid] {
 			continue
 		}
-		l, ok := decoded[string(raw)]
+		v, ok := decoded[string(raw)]
 		if !ok {
+			var l Labels
 			if err := l.Scan([]byte(raw)); err != nil {
-				return nil, fmt.Errorf("labels of paragraph %d: %w", pid, err)
+				return labelRange{}, fmt.Errorf("labels of paragraph %d: %w", pid, err)
 			}
-			decoded[string(raw)] = l
+			v = int32(len(out.values))
+			out.values = append(out.values, l)
+			decoded[string(raw)] = v
 		}
-		out = append(out, idLabels{pid, uid, l})
+		u, ok := place[uid]
+		if !ok {
+			u = unknown
+		}
+		out.rows = append(out.rows, idLabels{paragraph: pid, user: u, labels: v})
 	}
 	if err := rs.Err(); err != nil {
-		return nil, translate(err)
+		return labelRange{}, translate(err)
 	}
 	return out, nil
 }

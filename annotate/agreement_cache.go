@@ -382,7 +382,11 @@ func (s *Store) patchLabels(ctx context.Context, f AgreementFilter, old *LabelSe
 	if err != nil {
 		return nil, false, err
 	}
-	fresh, err := readLabelsOf(db, f, users, touched)
+	names, place, err := userPlaces(db)
+	if err != nil {
+		return nil, false, err
+	}
+	fresh, err := readLabelsOf(db, f, users, touched, place)
 	if err != nil {
 		return nil, false, err
 	}
@@ -399,17 +403,13 @@ func (s *Store) patchLabels(ctx context.Context, f AgreementFilter, old *LabelSe
 	if err := readGold(db, f, touched, gold); err != nil {
 		return nil, false, err
 	}
-	names, err := userNames(db)
-	if err != nil {
-		return nil, false, err
-	}
 	// Both lists are in paragraph order (then user): merge them.
-	rows := make([]LabelRow, 0, len(old.Rows)+len(fresh))
+	rows := make([]LabelRow, 0, len(old.Rows)+len(fresh.rows))
 	next := 0
 	emit := func(upTo int64) {
-		for ; next < len(fresh) && fresh[next].paragraph < upTo; next++ {
-			r := fresh[next]
-			rows = append(rows, LabelRow{Item: strconv.FormatInt(r.paragraph, 10), Annotator: names[r.user], Labels: r.labels})
+		for ; next < len(fresh.rows) && fresh.rows[next].paragraph < upTo; next++ {
+			r := fresh.rows[next]
+			rows = append(rows, LabelRow{Item: strconv.FormatInt(r.paragraph, 10), Annotator: names[r.user], Labels: fresh.values[r.labels]})
 		}
 	}
 	lastItem := ""

@@ -269,27 +269,72 @@ func SortNames(names []string) {
 }
 
 func fillSingle(dc *DimensionConsensus, r *consensus.Result, items, anns []string) {
-	dc.Method, dc.Reason, dc.Iterations, dc.Converged = r.Method, r.Reason, r.Iterations, r.Converged
-	dc.ClassPrior = r.ClassPrior
+	singleHead(dc, r, anns)
 	for i, name := range items {
 		it := r.Items[i]
 		ic := ItemConsensus{Item: name, Confidence: it.Confidence, Posterior: r.PosteriorOf(i), Labels: int(it.Labels), Gold: it.Gold}
 		if it.Tie {
-			for _, c := range r.Tied(i) {
-				ic.Tie = append(ic.Tie, dc.Categories[c])
-			}
+			ic.Tie = tiedNames(dc.Categories, r.Tied(i))
 		} else if it.Value != consensus.NoValue {
 			ic.Value = dc.Categories[it.Value]
 		}
 		dc.Items = append(dc.Items, ic)
 	}
+}
+
+// singleHead fills what dc says of a single-choice dimension as a whole
+// and of its annotators.
+func singleHead(dc *DimensionConsensus, r *consensus.Result, anns []string) {
+	dc.Method, dc.Reason, dc.Iterations, dc.Converged = r.Method, r.Reason, r.Iterations, r.Converged
+	dc.ClassPrior = r.ClassPrior
 	for a, name := range anns {
 		ar := r.Annotators[a]
 		dc.Annotators = append(dc.Annotators, AnnotatorConsensus{Annotator: name, Accuracy: ar.Accuracy, Chance: ar.Chance, NearChance: ar.NearChance, Items: ar.Items, Labels: ar.Labels, Confusion: ar.Confusion})
 	}
 }
 
+// tiedNames names the categories of a tie; none is nil.
+func tiedNames(cats []string, tied []int32) []string {
+	if len(tied) == 0 {
+		return nil
+	}
+	out := make([]string, len(tied))
+	for i, c := range tied {
+		out[i] = cats[c]
+	}
+	return out
+}
+
 func fillMulti(dc *DimensionConsensus, r *consensus.MultiResult, items, anns []string) {
+	multiHead(dc, r, anns)
+	for i, name := range items {
+		it := r.Items[i]
+		ic := ItemConsensus{Item: name, Confidence: it.Confidence, Labels: int(it.Units), Gold: it.Gold, Posterior: []float64{}}
+		for _, cr := range r.Categories {
+			ic.Posterior = append(ic.Posterior, cr.PosteriorOf(i)[1])
+		}
+		if it.Tie {
+			ic.Tie = tiedNames(dc.Categories, r.TiedOf(i))
+		} else {
+			ic.Value = multiValues(dc.Categories, it.Values)
+		}
+		dc.Items = append(dc.Items, ic)
+	}
+}
+
+// multiValues names the categories of an item's set; an empty set is an
+// empty list, not nil.
+func multiValues(cats []string, values []int32) []string {
+	out := make([]string, len(values))
+	for i, c := range values {
+		out[i] = cats[c]
+	}
+	return out
+}
+
+// multiHead fills what dc says of a multi-label dimension as a whole and
+// of its annotators, one entry per annotator and category.
+func multiHead(dc *DimensionConsensus, r *consensus.MultiResult, anns []string) {
 	dc.Method, dc.Reason = r.Method, r.Reason
 	dc.Converged = dc.Method == consensus.DawidSkene
 	dc.ClassPrior = []float64{}
@@ -301,29 +346,177 @@ func fillMulti(dc *DimensionConsensus, r *consensus.MultiResult, items, anns []s
 			dc.LabelReasons = append(dc.LabelReasons, LabelReason{Label: dc.Categories[c], Reason: r.LabelReasons[c]})
 		}
 	}
-	for i, name := range items {
-		it := r.Items[i]
-		ic := ItemConsensus{Item: name, Confidence: it.Confidence, Labels: int(it.Units), Gold: it.Gold, Posterior: []float64{}}
-		vals := []string{}
-		for _, c := range it.Values {
-			vals = append(vals, dc.Categories[c])
-		}
-		for c, cr := range r.Categories {
-			p := cr.PosteriorOf(i)[1]
-			ic.Posterior = append(ic.Posterior, p)
-			if it.Tie && math.Abs(p-0.5) < 1e-9 {
-				ic.Tie = append(ic.Tie, dc.Categories[c])
-			}
-		}
-		if !it.Tie {
-			ic.Value = vals
-		}
-		dc.Items = append(dc.Items, ic)
-	}
 	for a, name := range anns {
 		for c, cr := range r.Categories {
 			ar := cr.Annotators[a]
 			dc.Annotators = append(dc.Annotators, AnnotatorConsensus{Annotator: name, Category: dc.Categories[c], Accuracy: ar.Accuracy, Chance: ar.Chance, NearChance: ar.NearChance, Items: ar.Items, Labels: ar.Labels, Confusion: ar.Confusion})
 		}
 	}
+}
+
+// denseDimension is the input of one dimension of a consensus run in
+// consensus's dense ids, with the paragraph each item id stands for.
+type denseDimension struct {
+	dim        *Dimension
+	data       consensus.Data
+	paragraphs []int64
+}
+
+// denseInput maps the labels t holds of dimension sd, and the gold labels
+// (in paragraph id order), to dense ids exactly as InferConsensus maps the
+// ConsensusInput that consensusInput makes of the same labels, so that a
+// run's results are the same whichever way its labels were read: items in
+// the order they first have a known value, which for rows sorted by
+// paragraph is paragraph id order, then the gold items without such a
+// label in paragraph id order; annotators who answered the dimension, in
+// name order; the schema's categories.
+func denseInput(t *labelTable, gold []paragraphGold, sd *Dimension) *denseDimension {
+	multi := sd.Kind == KindMulti
+	cats := sd.Keys()
+	catID := make(map[string]int32, len(cats))
+	for i, c := range cats {
+		catID[c] = int32(i)
+	}
+	// Each distinct labels value is looked at once: whether it answers the
+	// dimension, with any value known or not, and the ids of its known
+	// values, in its order, all of them in one slice.
+	answers := make([]bool, len(t.values))
+	known := make([]int32, len(t.values)+1)
+	var codes []int32
+	for v, l := range t.values {
+		vs := l[sd.Name]
+		answers[v] = len(vs) > 0
+		for _, x := range vs {
+			if c, ok := catID[x]; ok {
+				codes = append(codes, c)
+				if !multi {
+					break
+				}
+			}
+		}
+		known[v+1] = int32(len(codes))
+	}
+	// An annotator takes part when they answered the dimension.
+	answered := make([]bool, len(t.users))
+	nLabels, nItems := 0, 0
+	last := int64(-1)
+	for _, r := range t.rows {
+		if answers[r.labels] {
+			answered[r.user] = true
+		}
+		if n := int(known[r.labels+1] - known[r.labels]); n > 0 {
+			nLabels += n
+			if r.paragraph != last {
+				last = r.paragraph
+				nItems++
+			}
+		}
+	}
+	var names []string
+	for u, ok := range answered {
+		if ok {
+			names = append(names, t.users[u])
+		}
+	}
+	sort.Strings(names)
+	annID := make([]int32, len(t.users))
+	for u, ok := range answered {
+		if ok {
+			annID[u] = int32(sort.SearchStrings(names, t.users[u]))
+		}
+	}
+	d := &denseDimension{dim: sd, paragraphs: make([]int64, 0, nItems)}
+	d.data.Annotators, d.data.Categories = names, cats
+	d.data.Labels = make([]consensus.Label, 0, nLabels)
+	last = -1
+	for _, r := range t.rows {
+		cs := codes[known[r.labels]:known[r.labels+1]]
+		if len(cs) == 0 {
+			continue
+		}
+		if r.paragraph != last {
+			last = r.paragraph
+			d.paragraphs = append(d.paragraphs, r.paragraph)
+		}
+		it := int32(len(d.paragraphs) - 1)
+		for _, c := range cs {
+			d.data.Labels = append(d.data.Labels, consensus.Label{Item: it, Annotator: annID[r.user], Category: c})
+		}
+	}
+	for _, g := range gold {
+		it := int32(-1)
+		for _, v := range g.Labels[sd.Name] {
+			c, ok := catID[v]
+			if !ok {
+				continue
+			}
+			if it < 0 {
+				if x, found := slices.BinarySearch(d.paragraphs[:nItems], g.ParagraphID); found {
+					it = int32(x)
+				} else {
+					it = int32(len(d.paragraphs))
+					d.paragraphs = append(d.paragraphs, g.ParagraphID)
+				}
+			}
+			d.data.Gold = append(d.data.Gold, consensus.Gold{Item: it, Category: c})
+			if !multi {
+				break
+			}
+		}
+	}
+	d.data.Items = make([]string, len(d.paragraphs))
+	for i, p := range d.paragraphs {
+		d.data.Items[i] = strconv.FormatInt(p, 10)
+	}
+	return d
+}
+
+// infer runs the method of opt on d and calls emit with the consensus of
+// each item, in item order; it returns what the dimension's consensus says
+// as a whole and of the annotators (its Items empty). No item's posteriors
+// are kept, and of a multi-label dimension one category's model at a time.
+func (d *denseDimension) infer(ctx context.Context, opt consensus.Options, emit func(*ConsensusItem) error) (DimensionConsensus, error) {
+	dc := DimensionConsensus{Name: d.dim.Name, Kind: "single", Categories: d.data.Categories, Labels: len(d.data.Labels), Items: []ItemConsensus{}, Annotators: []AnnotatorConsensus{}}
+	cats := d.data.Categories
+	var ci ConsensusItem
+	if d.dim.Kind != KindMulti {
+		r, err := consensus.Infer(ctx, &d.data, opt)
+		if err != nil {
+			return dc, err
+		}
+		singleHead(&dc, r, d.data.Annotators)
+		for i, it := range r.Items {
+			ci = ConsensusItem{ParagraphID: d.paragraphs[i], Dimension: dc.Name, Values: []string{}, Confidence: it.Confidence, Method: string(dc.Method), Gold: it.Gold, Labels: int(it.Labels)}
+			if it.Tie {
+				ci.Tied = tiedNames(cats, r.Tied(i))
+				ci.Tie = len(ci.Tied) > 0
+			} else if it.Value != consensus.NoValue {
+				ci.Values = []string{cats[it.Value]}
+			}
+			if err := emit(&ci); err != nil {
+				return dc, err
+			}
+		}
+		return dc, nil
+	}
+	dc.Kind = "multi"
+	opt.Compact = true
+	r, err := consensus.InferMulti(ctx, &consensus.MultiData{Items: d.data.Items, Annotators: d.data.Annotators, Categories: cats, Labels: d.data.Labels, Gold: d.data.Gold}, opt)
+	if err != nil {
+		return dc, err
+	}
+	multiHead(&dc, r, d.data.Annotators)
+	for i, it := range r.Items {
+		ci = ConsensusItem{ParagraphID: d.paragraphs[i], Dimension: dc.Name, Values: []string{}, Confidence: it.Confidence, Method: string(dc.Method), Gold: it.Gold, Labels: int(it.Units)}
+		if it.Tie {
+			ci.Tied = tiedNames(cats, r.TiedOf(i))
+			ci.Tie = len(ci.Tied) > 0
+		} else {
+			ci.Values = multiValues(cats, it.Values)
+		}
+		if err := emit(&ci); err != nil {
+			return dc, err
+		}
+	}
+	return dc, nil
 }

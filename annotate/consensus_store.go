@@ -318,16 +318,27 @@ func (s *Store) latestConsensusRun(ctx context.Context) (*ConsensusRun, error) {
 // items and annotators in bounded transactions, then the flag that makes it
 // the latest, and last the removal of older runs.
 func (s *Store) computeConsensus(ctx context.Context, version int64) (*ConsensusRun, error) {
-	// A run uses the labels a report read just now, but does not keep
-	// them: an export, which computes a run before it writes, would hold
-	// them all while it writes.
-	ls, err := s.recentLabels(ctx, AgreementFilter{}, version, false)
+	// The labels are read in compact form, with no strings or maps per
+	// label, and each dimension's results are written as they are
+	// inferred and dropped: memory holds the labels and one dimension's
+	// model at a time, not the run. Nothing of it is left when the run is
+	// done, so that an export, which computes a run before it writes, does
+	// not hold it while it writes.
+	db := s.read(ctx)
+	sc, err := s.schemaIn(db)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.readLabelTable(db, AgreementFilter{}, nil)
+	if err != nil {
+		return nil, err
+	}
+	gold, err := goldRows(db, AgreementFilter{}, nil)
 	if err != nil {
 		return nil, err
 	}
 	// The run's row comes first, incomplete, so that each dimension's
-	// items are written as soon as they are inferred and dropped: memory
-	// holds one dimension's labels and results at a time, not the run.
+	// items can be written as soon as they are inferred.
 	run := &ConsensusRun{Method: string(consensus.DawidSkene), DataVersion: version, Dimensions: []ConsensusSummary{}, CreatedAt: s.now()}
 	if err := s.tx(ctx, func(tx *gorm.DB) error { return tx.Create(run).Error }); err != nil {
 		return nil, err
@@ -335,43 +346,45 @@ func (s *Store) computeConsensus(ctx context.Context, version int64) (*Consensus
 	write := func(rows any) error {
 		return s.tx(ctx, func(tx *gorm.DB) error { return tx.CreateInBatches(rows, consensusRowsPerStatement).Error })
 	}
-	for i := range ls.Schema.Dimensions {
-		input, ok := consensusInput(ls, &ls.Schema.Dimensions[i])
-		if !ok {
-			continue
+	var dims []*Dimension
+	for i := range sc.Dimensions {
+		if sd := &sc.Dimensions[i]; sd.Kind == KindSingle || sd.Kind == KindMulti {
+			dims = append(dims, sd)
 		}
-		dc, err := InferConsensus(ctx, &input, consensus.Options{Method: consensus.DawidSkene})
+	}
+	items := make([]ConsensusItem, 0, consensusBatch)
+	for i, sd := range dims {
+		input := denseInput(t, gold, sd)
+		if i == len(dims)-1 {
+			// The last dimension's labels are all it needs of the table.
+			t, gold = nil, nil
+		}
+		n := len(input.paragraphs)
+		dc, err := input.infer(ctx, consensus.Options{Method: consensus.DawidSkene}, func(ci *ConsensusItem) error {
+			ci.RunID = run.ID
+			items = append(items, *ci)
+			if len(items) < consensusBatch {
+				return nil
+			}
+			err := write(items)
+			items = items[:0]
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
-		input = ConsensusInput{}
+		input = nil
+		if len(items) > 0 {
+			if err := write(items); err != nil {
+				return nil, err
+			}
+			items = items[:0]
+		}
 		run.Dimensions = append(run.Dimensions, ConsensusSummary{
 			Name: dc.Name, Kind: dc.Kind, Method: string(dc.Method), Reason: dc.Reason, LabelReasons: dc.LabelReasons,
 			Iterations: dc.Iterations, Converged: dc.Converged, Categories: dc.Categories,
-			Items: len(dc.Items), Labels: dc.Labels,
+			Items: n, Labels: dc.Labels,
 		})
-		items := make([]ConsensusItem, 0, min(len(dc.Items), consensusBatch))
-		for j, it := range dc.Items {
-			pid, err := strconv.ParseInt(it.Item, 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("consensus: item %q is not a paragraph id", it.Item)
-			}
-			ci := ConsensusItem{RunID: run.ID, ParagraphID: pid, Dimension: dc.Name, Values: []string{}, Tie: len(it.Tie) > 0, Tied: it.Tie,
-				Confidence: it.Confidence, Method: string(dc.Method), Gold: it.Gold, Labels: it.Labels}
-			switch v := it.Value.(type) {
-			case string:
-				ci.Values = []string{v}
-			case []string:
-				ci.Values = v
-			}
-			items = append(items, ci)
-			if len(items) == consensusBatch || j == len(dc.Items)-1 {
-				if err := write(items); err != nil {
-					return nil, err
-				}
-				items = items[:0]
-			}
-		}
 		var anns []ConsensusAnnotator
 		for _, a := range dc.Annotators {
 			anns = append(anns, ConsensusAnnotator{RunID: run.ID, Dimension: dc.Name, Annotator: a.Annotator, Category: a.Category,

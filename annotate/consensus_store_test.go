@@ -1,16 +1,21 @@
 package annotate_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"concord/annotate"
 	"concord/annotate/annotatetest"
+	"concord/consensus"
 )
 
 // consensusFixture is a corpus on which the vote and Dawid–Skene part:
@@ -378,5 +383,208 @@ func TestConsensusSmallDataIsTheVote(t *testing.T) {
 	}
 	if got := by[f.ps[0].ID]["stance"]; got.Method != "dawid-skene" || got.Reason != "" {
 		t.Errorf("fixture paragraph 0 = %+v, want dawid-skene and no reason", got)
+	}
+}
+
+// crowdCorpus writes n paragraphs, in documents of ten, labelled by a crowd
+// of five annotators of unequal care through the labelled import: each
+// paragraph by two to four of them, with a stance and a set of topics that
+// follow the paragraph's truth or, as often as the annotator is careless,
+// chance. Two paragraphs in seven have gold (in one of them a reviewer
+// overruled the crowd), every thirteenth a confirmed flag that takes it out of the
+// consensus, and the last document is then edited, so that some labels
+// stay on paragraphs of its older revision. The annotators come in an
+// order other than their names', so that ids and names sort apart.
+func crowdCorpus(t *testing.T, s *annotate.Store, n int) {
+	t.Helper()
+	ctx := context.Background()
+	names := []string{"zoe", "mia", "adam", "ken", "bea"}
+	care := []float64{0.95, 0.85, 0.7, 0.5, 0.25}
+	stances := []string{"agree", "disagree", "discuss", "unrelated"}
+	topics := []string{"strike", "iran-response", "us-iran-tensions", "homeland-security", "terrorism", "jewish-community", "intelligence", "justice", "media"}
+	r := rand.New(rand.NewPCG(uint64(n), 11))
+	var last annotate.LabelledDocument
+	for doc := 0; doc*10 < n; doc++ {
+		d := annotate.LabelledDocument{Key: fmt.Sprintf("crowd-%d.txt", doc), Title: "Crowd", Source: "test", Origin: "test"}
+		for p := doc * 10; p < min(n, doc*10+10); p++ {
+			stance := stances[r.IntN(4)]
+			set := []string{topics[r.IntN(len(topics))]}
+			for _, tp := range topics {
+				if r.IntN(4) == 0 && !slices.Contains(set, tp) {
+					set = append(set, tp)
+				}
+			}
+			lp := annotate.LabelledParagraph{Text: fmt.Sprintf("Paragraph %d of the crowd's corpus.", p)}
+			for _, a := range r.Perm(len(names))[:2+r.IntN(3)] {
+				st := stance
+				if r.Float64() > care[a] {
+					st = stances[r.IntN(4)]
+				}
+				ts := []string{}
+				for _, tp := range topics {
+					in := slices.Contains(set, tp)
+					if r.Float64() > care[a] {
+						in = r.IntN(3) == 0
+					}
+					if in {
+						ts = append(ts, tp)
+					}
+				}
+				if len(ts) == 0 {
+					// The schema requires a topic.
+					ts = []string{topics[r.IntN(len(topics))]}
+				}
+				lp.Annotations = append(lp.Annotations, annotate.NamedLabels{Annotator: names[a], Labels: annotate.Labels{"stance": {st}, "topic": ts}})
+			}
+			// The first annotators to appear are created first.
+			if p == 0 {
+				slices.SortFunc(lp.Annotations, func(x, y annotate.NamedLabels) int {
+					return slices.Index(names, x.Annotator) - slices.Index(names, y.Annotator)
+				})
+			}
+			switch {
+			case p%7 == 3:
+				lp.Gold = annotate.Labels{"stance": {stance}, "topic": append([]string{}, set...)}
+			case p%7 == 5:
+				// A reviewer who overrules the crowd.
+				lp.Gold = annotate.Labels{"stance": {stances[(slices.Index(stances, stance)+1)%4]}, "topic": {"media"}}
+			}
+			if p%13 == 6 {
+				lp.Flags = []string{annotate.CurationDuplicate}
+			}
+			d.Paragraphs = append(d.Paragraphs, lp)
+		}
+		if _, err := s.ImportLabelled(ctx, 0, d); err != nil {
+			t.Fatalf("import %s: %v", d.Key, err)
+		}
+		last = d
+	}
+	var texts []string
+	for i, p := range last.Paragraphs {
+		if i%2 == 0 {
+			texts = append(texts, p.Text+" It was edited.")
+		} else {
+			texts = append(texts, p.Text)
+		}
+	}
+	if _, err := s.ImportDocument(ctx, 0, annotate.Source{Key: last.Key, Title: last.Title, Source: "test", Text: []byte(strings.Join(texts, "\n\n")), Origin: "edit"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConsensusRunIsTheInferenceOfItsLabels checks that a stored run, whose
+// labels are read in compact form and whose multi-label models are held
+// one at a time, is exactly what InferConsensus gives on the labels the
+// agreement report reads (as concord consensus computes it): every item's
+// values, tie, confidence to the last bit, method, gold and label count,
+// every annotator's figures and every dimension's summary, on a crowd large
+// enough for Dawid–Skene and on one small enough for the vote and its ties.
+func TestConsensusRunIsTheInferenceOfItsLabels(t *testing.T) {
+	for _, n := range []int{8, 160} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			ctx := context.Background()
+			s := annotatetest.WithSchema(t)
+			crowdCorpus(t, s, n)
+			run, err := s.ConsensusNow(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ls, err := s.AgreementLabels(ctx, annotate.AgreementFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []annotate.ConsensusItem
+			var wantDims []annotate.ConsensusSummary
+			var wantAnns []annotate.ConsensusAnnotator
+			for _, input := range annotate.ConsensusInputs(ls) {
+				dc, err := annotate.InferConsensus(ctx, &input, consensus.Options{Method: consensus.DawidSkene})
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantDims = append(wantDims, annotate.ConsensusSummary{Name: dc.Name, Kind: dc.Kind, Method: string(dc.Method), Reason: dc.Reason, LabelReasons: dc.LabelReasons,
+					Iterations: dc.Iterations, Converged: dc.Converged, Categories: dc.Categories, Items: len(dc.Items), Labels: dc.Labels})
+				for _, it := range dc.Items {
+					id, err := strconv.ParseInt(it.Item, 10, 64)
+					if err != nil {
+						t.Fatal(err)
+					}
+					ci := annotate.ConsensusItem{RunID: run.ID, ParagraphID: id, Dimension: dc.Name, Values: []string{}, Tie: len(it.Tie) > 0, Tied: it.Tie, Confidence: it.Confidence, Method: string(dc.Method), Gold: it.Gold, Labels: it.Labels}
+					switch v := it.Value.(type) {
+					case string:
+						ci.Values = []string{v}
+					case []string:
+						ci.Values = v
+					}
+					if dc.Method != consensus.DawidSkene {
+						ci.Reason = dc.Reason
+					}
+					want = append(want, ci)
+				}
+				for _, a := range dc.Annotators {
+					wantAnns = append(wantAnns, annotate.ConsensusAnnotator{RunID: run.ID, Dimension: dc.Name, Annotator: a.Annotator, Category: a.Category, Accuracy: a.Accuracy, Chance: a.Chance, NearChance: a.NearChance, Items: a.Items, Labels: a.Labels, Confusion: a.Confusion})
+				}
+			}
+			if !reflect.DeepEqual(run.Dimensions, wantDims) {
+				t.Errorf("run's dimensions\n%+v\nwant\n%+v", run.Dimensions, wantDims)
+			}
+			slices.SortFunc(want, func(a, b annotate.ConsensusItem) int {
+				if c := cmp.Compare(a.ParagraphID, b.ParagraphID); c != 0 {
+					return c
+				}
+				return strings.Compare(a.Dimension, b.Dimension)
+			})
+			var got []annotate.ConsensusItem
+			q := annotate.ConsensusQuery{Limit: 7}
+			for {
+				page, err := s.ConsensusItems(ctx, run, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, page.Items...)
+				if q.After = page.Next; q.After == "" {
+					break
+				}
+			}
+			if len(got) != len(want) {
+				t.Fatalf("run has %d items, want %d", len(got), len(want))
+			}
+			ties, voted, wrong := 0, 0, 0
+			for i := range want {
+				if !reflect.DeepEqual(got[i], want[i]) {
+					if wrong++; wrong <= 5 {
+						t.Errorf("item %d = %+v, want %+v", i, got[i], want[i])
+					}
+				}
+				if want[i].Tie {
+					ties++
+				}
+				if want[i].Method == "majority" {
+					voted++
+				}
+			}
+			anns, err := s.ConsensusAnnotators(ctx, run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.SortFunc(wantAnns, func(a, b annotate.ConsensusAnnotator) int {
+				return cmp.Or(strings.Compare(a.Dimension, b.Dimension), strings.Compare(a.Annotator, b.Annotator), strings.Compare(a.Category, b.Category))
+			})
+			if len(anns) != len(wantAnns) {
+				t.Errorf("run has %d annotator rows, want %d", len(anns), len(wantAnns))
+			}
+			for i := range min(len(anns), len(wantAnns)) {
+				if !reflect.DeepEqual(anns[i], wantAnns[i]) {
+					t.Errorf("annotator row %d = %+v, want %+v", i, anns[i], wantAnns[i])
+					break
+				}
+			}
+			// The corpus must reach the cases it is meant for.
+			switch {
+			case n < 100 && (voted == 0 || ties == 0):
+				t.Errorf("the small crowd gave %d items by the vote and %d ties, want some of each", voted, ties)
+			case n >= 100 && voted > 0:
+				t.Errorf("the large crowd gave %d items by the vote, want Dawid–Skene throughout", voted)
+			}
+		})
 	}
 }

@@ -75,6 +75,12 @@ type Options struct {
 	// reliabilities from (see MinSharedItems), where it otherwise gives
 	// the majority vote and a Reason.
 	SmallData bool
+	// Compact leaves out of a multi-label result each category's per-item
+	// figures (its Result's Posterior and Items), which a caller that keeps
+	// only the item sets does not need: the models are then held one at a
+	// time, not all at once, which on a large dataset is most of
+	// InferMulti's memory. Infer ignores it.
+	Compact bool
 }
 
 // MinSharedItems is the fewest shared items Dawid–Skene learns from: an

@@ -82,6 +82,13 @@
 // convergence (11 iterations), 0.37–0.48 s for the sparse crowd, against
 // 1.3–2.0 ms for the counting pass.
 //
+// InferMulti builds the item sets one category at a time, as each binary
+// model is inferred, from the units grouped once for all of them (labels
+// that come grouped by item are not copied). With Options.Compact no
+// model's per-item figures are kept after its turn, so that a multi-label
+// dimension holds its labels, its units and item sets and one binary
+// model at a time, not one model per category.
+//
 // References:
 //
 //   - Dawid, A. P., & Skene, A. M. (1979). Maximum likelihood estimation of

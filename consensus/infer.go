@@ -183,6 +183,12 @@ func Infer(ctx context.Context, d *Data, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	return infer(ctx, e, d, opt, true)
+}
+
+// infer runs the method of opt, whose defaults are set, on e; d names its
+// ids, for the reasons. items says whether the result lists its Items.
+func infer(ctx context.Context, e *dense, d *Data, opt Options, items bool) (*Result, error) {
 	m := newModel(e, opt)
 	r := &Result{Method: opt.Method, K: e.k, Posterior: m.t}
 	if opt.Method == DawidSkene {
@@ -211,7 +217,7 @@ func Infer(ctx context.Context, d *Data, opt Options) (*Result, error) {
 		p.expand(m.t)
 	}
 	m.mstep()
-	m.finish(r)
+	m.finish(r, items)
 	return r, nil
 }
 
@@ -480,17 +486,17 @@ func (m *model) estepPatterns(p *patterns) float64 {
 	return ll
 }
 
-// finish fills the items and annotators of r from the final posteriors and
-// estimates.
-func (m *model) finish(r *Result) {
+// finish fills the items (when items is set) and annotators of r from the
+// final posteriors and estimates.
+func (m *model) finish(r *Result, items bool) {
 	e, k := m.e, m.e.k
 	r.ClassPrior = make([]float64, k)
 	copy(r.ClassPrior, m.pi)
-	r.Items = make([]Item, e.n)
+	if items {
+		r.Items = make([]Item, e.n)
+	}
 	for i := 0; i < e.n; i++ {
-		it := &r.Items[i]
-		it.Labels = e.start[i+1] - e.start[i]
-		it.Gold = e.goldOf(i) != NoValue
+		it := Item{Value: NoValue, Labels: e.start[i+1] - e.start[i], Gold: e.goldOf(i) != NoValue}
 		t := m.t[i*k : i*k+k]
 		if !e.active[i] {
 			// Without labels the best guess is the class prior, but no
@@ -498,24 +504,26 @@ func (m *model) finish(r *Result) {
 			if r.Method == DawidSkene {
 				copy(t, m.pi)
 			}
-			it.Value = NoValue
-			continue
-		}
-		best, value, tie := -1.0, NoValue, false
-		for c, v := range t {
-			switch {
-			case v > best+tieTolerance:
-				best, value, tie = v, int32(c), false
-			case v >= best-tieTolerance:
-				tie = true
-				best = max(best, v)
+		} else if items {
+			best, value, tie := -1.0, NoValue, false
+			for c, v := range t {
+				switch {
+				case v > best+tieTolerance:
+					best, value, tie = v, int32(c), false
+				case v >= best-tieTolerance:
+					tie = true
+					best = max(best, v)
+				}
 			}
+			it.Confidence = best
+			if tie {
+				it.Tie, value = true, NoValue
+			}
+			it.Value = value
 		}
-		it.Confidence = best
-		if tie {
-			it.Tie, value = true, NoValue
+		if items {
+			r.Items[i] = it
 		}
-		it.Value = value
 	}
 
 	r.Annotators = make([]Annotator, e.j)

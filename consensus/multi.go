@@ -54,8 +54,19 @@ type MultiResult struct {
 	// the vote is what the model would say: never, or on every item
 	// answered). It is "" for a category whose model ran Dawid–Skene.
 	LabelReasons []string
-	Categories   []*Result
-	Items        []MultiItem
+	// Categories holds each category's binary model; with Options.Compact
+	// their Posterior and Items are nil.
+	Categories []*Result
+	Items      []MultiItem
+	// tied lists the tied categories of the items that are ties (TiedOf).
+	tied map[int32][]int32
+}
+
+// TiedOf returns the categories of item i whose posterior of being applied
+// is one half, in id order: those that make it a tie (nil when it is not
+// one).
+func (r *MultiResult) TiedOf(i int) []int32 {
+	return r.tied[int32(i)]
 }
 
 // InferMulti infers the label set of every item of d, one binary model per
@@ -68,6 +79,7 @@ func InferMulti(ctx context.Context, d *MultiData, opt Options) (*MultiResult, e
 	n, j, k := len(d.Items), len(d.Annotators), len(d.Categories)
 	// Group by item, then list each item's distinct annotators (its units).
 	start := make([]int32, n+1)
+	grouped := true
 	for x, l := range d.Labels {
 		switch {
 		case l.Item < 0 || int(l.Item) >= n:
@@ -78,22 +90,50 @@ func InferMulti(ctx context.Context, d *MultiData, opt Options) (*MultiResult, e
 			return nil, fmt.Errorf("consensus: label %d: category id %d is outside the %d categories", x, l.Category, k)
 		}
 		start[l.Item+1]++
+		grouped = grouped && (x == 0 || d.Labels[x-1].Item <= l.Item)
 	}
 	for i := 0; i < n; i++ {
 		start[i+1] += start[i]
 	}
-	byItem := make([]Label, len(d.Labels))
-	next := make([]int32, n)
-	copy(next, start[:n])
-	for _, l := range d.Labels {
-		byItem[next[l.Item]] = l
-		next[l.Item]++
+	// Labels that come grouped by item, as a store reads them, are used as
+	// they are: the counting sort is stable, so it would copy them
+	// unchanged.
+	byItem := d.Labels
+	if !grouped {
+		byItem = make([]Label, len(d.Labels))
+		next := make([]int32, n)
+		copy(next, start[:n])
+		for _, l := range d.Labels {
+			byItem[next[l.Item]] = l
+			next[l.Item]++
+		}
 	}
-	type unit struct{ item, annotator int32 }
-	var units []unit
-	unitStart := make([]int32, n+1)
-	applied := make([][]bool, k) // per category, per unit
+	// The units are counted first, so that they and the answers are
+	// allocated once at their size.
 	seen := make([]int32, j)
+	for a := range seen {
+		seen[a] = -1
+	}
+	nUnits := 0
+	for i := 0; i < n; i++ {
+		for _, l := range byItem[start[i]:start[i+1]] {
+			if seen[l.Annotator] != int32(i) {
+				seen[l.Annotator] = int32(i)
+				nUnits++
+			}
+		}
+	}
+	// units holds the annotator of each unit; the units of item i are
+	// units[unitStart[i]:unitStart[i+1]].
+	units := make([]int32, 0, nUnits)
+	unitStart := make([]int32, n+1)
+	// applied[c] has bit u set when unit u applied category c.
+	words := (nUnits + 63) / 64
+	bits := make([]uint64, k*words)
+	applied := make([][]uint64, k)
+	for c := range applied {
+		applied[c] = bits[c*words : (c+1)*words]
+	}
 	for a := range seen {
 		seen[a] = -1
 	}
@@ -104,13 +144,11 @@ func InferMulti(ctx context.Context, d *MultiData, opt Options) (*MultiResult, e
 			if seen[l.Annotator] != int32(i) {
 				seen[l.Annotator] = int32(i)
 				unitOf[l.Annotator] = int32(len(units))
-				units = append(units, unit{int32(i), l.Annotator})
-				for c := range applied {
-					applied[c] = append(applied[c], false)
-				}
+				units = append(units, l.Annotator)
 			}
 			if l.Category != NoValue {
-				applied[l.Category][unitOf[l.Annotator]] = true
+				u := unitOf[l.Annotator]
+				applied[l.Category][u/64] |= 1 << (u % 64)
 			}
 		}
 	}
@@ -134,32 +172,72 @@ func InferMulti(ctx context.Context, d *MultiData, opt Options) (*MultiResult, e
 		}
 	}
 
-	out := &MultiResult{Method: opt.Method, Categories: make([]*Result, k), LabelReasons: make([]string, k), Items: make([]MultiItem, n)}
+	out := &MultiResult{Method: opt.Method, Categories: make([]*Result, k), LabelReasons: make([]string, k), Items: make([]MultiItem, n), tied: map[int32][]int32{}}
+	// An item's set is built one category at a time, as each model is
+	// inferred (see add), so that no model need be kept after its turn.
+	for i := 0; i < n; i++ {
+		it := &out.Items[i]
+		it.Units = unitStart[i+1] - unitStart[i]
+		_, it.Gold = goldSet[int32(i)]
+		if it.Units == 0 && !it.Gold {
+			continue
+		}
+		it.Values = []int32{}
+		it.Confidence = 1
+	}
 	if k == 0 {
 		out.Method = MajorityVote
 		out.Reason = "the dimension has no categories"
 	}
-	binary := &Data{Items: d.Items, Annotators: d.Annotators, Categories: []string{"no", "yes"}, Labels: make([]Label, len(units))}
+	// Each category's binary model is given its labels already grouped by
+	// item, as prepare would group them: one code per unit, the units of
+	// an item in order. Who answered what, and so the grouping and the
+	// active items, are the same for every category.
+	binary := &Data{Items: d.Items, Annotators: d.Annotators, Categories: []string{"no", "yes"}}
+	active, nActive := make([]bool, n), 0
+	for i := 0; i < n; i++ {
+		if _, gold := goldSet[int32(i)]; unitStart[i+1] > unitStart[i] || gold {
+			active[i] = true
+			nActive++
+		}
+	}
+	code := make([]int32, len(units))
+	var goldOf []int32
+	if len(goldSet) > 0 {
+		goldOf = make([]int32, n)
+	}
 	learnt, constant := false, 0
 	for c := 0; c < k; c++ {
+		e := &dense{n: n, j: j, k: 2, start: unitStart, code: code, gold: goldOf, nGold: len(goldSet), active: active, nActive: nActive, used: make([]bool, 2)}
 		yes := 0
-		for u, un := range units {
-			v := int32(0)
-			if applied[c][u] {
-				v = 1
-				yes++
-			}
-			binary.Labels[u] = Label{Item: un.item, Annotator: un.annotator, Category: v}
+		for u, a := range units {
+			v := int32(applied[c][u/64] >> (u % 64) & 1)
+			yes += int(v)
+			code[u] = a*2 + v
+			e.used[v] = true
 		}
-		binary.Gold = binary.Gold[:0]
 		goldYes := 0
-		for item, s := range goldSet {
-			v := int32(0)
-			if s[c] {
-				v = 1
-				goldYes++
+		if goldOf != nil {
+			for i := range goldOf {
+				goldOf[i] = NoValue
 			}
-			binary.Gold = append(binary.Gold, Gold{Item: item, Category: v})
+			for item, s := range goldSet {
+				v := int32(0)
+				if s[c] {
+					v = 1
+					goldYes++
+				}
+				goldOf[item] = v
+				e.used[v] = true
+			}
+		}
+		for _, u := range e.used {
+			if u {
+				e.nUsed++
+			}
+		}
+		if e.nUsed == 0 {
+			e.used[0], e.used[1], e.nUsed = true, true, 2
 		}
 		// A label nobody applied, or every answer did (and gold agrees),
 		// has a single side: there is nothing to learn and the vote is
@@ -178,7 +256,10 @@ func InferMulti(ctx context.Context, d *MultiData, opt Options) (*MultiResult, e
 			copt.Method = MajorityVote
 			constant++
 		}
-		r, err := Infer(ctx, binary, copt)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		r, err := infer(ctx, e, binary, copt, !opt.Compact)
 		if err != nil {
 			return nil, err
 		}
@@ -192,6 +273,10 @@ func InferMulti(ctx context.Context, d *MultiData, opt Options) (*MultiResult, e
 		if opt.Method == DawidSkene {
 			out.LabelReasons[c] = r.Reason
 		}
+		out.add(c, r)
+		if opt.Compact {
+			r.Posterior = nil
+		}
 		out.Categories[c] = r
 	}
 	if opt.Method == DawidSkene && !learnt {
@@ -200,28 +285,31 @@ func InferMulti(ctx context.Context, d *MultiData, opt Options) (*MultiResult, e
 			out.Reason = "Dawid–Skene needs more: every label was applied by all of the answers or by none, so there is nothing to infer; this is the majority vote"
 		}
 	}
-	for i := 0; i < n; i++ {
+	return out, nil
+}
+
+// add folds category c's model r into the item sets: an item whose
+// posterior of c is one half is a tie and leaves c out; above one half c is
+// in its set. The confidence of a set is the product over the categories,
+// in id order, of the posterior of the side chosen.
+func (out *MultiResult) add(c int, r *Result) {
+	for i := range out.Items {
 		it := &out.Items[i]
-		it.Units = unitStart[i+1] - unitStart[i]
-		_, it.Gold = goldSet[int32(i)]
-		if it.Units == 0 && !it.Gold {
+		if it.Values == nil {
+			// Nobody answered the item and it has no gold.
 			continue
 		}
-		it.Values = []int32{}
-		it.Confidence = 1
-		for c, r := range out.Categories {
-			p := r.PosteriorOf(i)[1]
-			switch {
-			case math.Abs(p-0.5) <= tieTolerance:
-				it.Tie = true
-				it.Confidence *= 0.5
-			case p > 0.5:
-				it.Values = append(it.Values, int32(c))
-				it.Confidence *= p
-			default:
-				it.Confidence *= 1 - p
-			}
+		p := r.PosteriorOf(i)[1]
+		switch {
+		case math.Abs(p-0.5) <= tieTolerance:
+			it.Tie = true
+			it.Confidence *= 0.5
+			out.tied[int32(i)] = append(out.tied[int32(i)], int32(c))
+		case p > 0.5:
+			it.Values = append(it.Values, int32(c))
+			it.Confidence *= p
+		default:
+			it.Confidence *= 1 - p
 		}
 	}
-	return out, nil
 }

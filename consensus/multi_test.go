@@ -2,7 +2,10 @@ package consensus
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -185,5 +188,135 @@ func TestMultiDegenerateLabels(t *testing.T) {
 	}
 	if r.Method != MajorityVote || !strings.Contains(r.Reason, "every label was applied by all of the answers or by none") {
 		t.Errorf("all constant: method %s reason %q", r.Method, r.Reason)
+	}
+}
+
+// randomMulti is a multi-label crowd of n items: j annotators of random
+// care answer about two in three items with a set of k categories (empty
+// sets included), and one item in fifteen has a gold set. The labels come
+// grouped by item, as a store reads them.
+func randomMulti(r *rand.Rand, n, j, k int) *MultiData {
+	d := &MultiData{}
+	for i := range n {
+		d.Items = append(d.Items, fmt.Sprint("i", i))
+	}
+	for a := range j {
+		d.Annotators = append(d.Annotators, fmt.Sprint("a", a))
+	}
+	for c := range k {
+		d.Categories = append(d.Categories, fmt.Sprint("c", c))
+	}
+	care := make([]float64, j)
+	for a := range care {
+		care[a] = 0.4 + 0.6*r.Float64()
+	}
+	for i := range n {
+		truth := make([]bool, k)
+		for c := range truth {
+			truth[c] = r.IntN(3) == 0
+		}
+		for a := range j {
+			if r.IntN(3) == 0 {
+				continue
+			}
+			any := false
+			for c, v := range truth {
+				if r.Float64() > care[a] {
+					v = !v
+				}
+				if v {
+					d.Labels = append(d.Labels, Label{int32(i), int32(a), int32(c)})
+					any = true
+				}
+			}
+			if !any {
+				d.Labels = append(d.Labels, Label{int32(i), int32(a), NoValue})
+			}
+		}
+		if r.IntN(15) == 0 {
+			d.Gold = append(d.Gold, Gold{int32(i), NoValue})
+			for c, v := range truth {
+				if v {
+					d.Gold = append(d.Gold, Gold{int32(i), int32(c)})
+				}
+			}
+		}
+	}
+	return d
+}
+
+// TestMultiCompactIsTheSame checks, on random crowds large and small, by
+// Dawid–Skene and by the vote, that a compact result has the same item
+// sets, confidences, ties and per-category estimates as the full one, with
+// only the per-item figures of the categories left out; that TiedOf names
+// the categories whose posterior is one half; and that labels InferMulti
+// has to group by item give the result of the same labels grouped already.
+func TestMultiCompactIsTheSame(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(3, 5))
+	ties := 0
+	for tc := range 60 {
+		n := 2 + r.IntN(150)
+		if tc%4 == 0 {
+			n = 2 + r.IntN(8)
+		}
+		d := randomMulti(r, n, 1+r.IntN(6), 1+r.IntN(5))
+		// The same labels with the items in reverse order, each item's in
+		// the same order: InferMulti groups them back as they were.
+		reversed := *d
+		reversed.Labels = nil
+		for i := n - 1; i >= 0; i-- {
+			for _, l := range d.Labels {
+				if l.Item == int32(i) {
+					reversed.Labels = append(reversed.Labels, l)
+				}
+			}
+		}
+		for _, m := range []Method{DawidSkene, MajorityVote} {
+			opt := Options{Method: m, SmallData: tc%3 == 0}
+			full, err := InferMulti(ctx, d, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			other, err := InferMulti(ctx, &reversed, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(full, other) {
+				t.Errorf("case %d %s: the labels grouped by InferMulti give another result than the labels grouped already", tc, m)
+			}
+			opt.Compact = true
+			compact, err := InferMulti(ctx, d, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if compact.Method != full.Method || compact.Reason != full.Reason || !slices.Equal(compact.LabelReasons, full.LabelReasons) || !reflect.DeepEqual(compact.Items, full.Items) {
+				t.Errorf("case %d %s: compact result %+v, want %+v", tc, m, compact, full)
+			}
+			for c, cr := range compact.Categories {
+				want := *full.Categories[c]
+				want.Posterior, want.Items = nil, nil
+				if !reflect.DeepEqual(*cr, want) {
+					t.Errorf("case %d %s category %d: compact model %+v, want %+v", tc, m, c, *cr, want)
+				}
+			}
+			for i, it := range full.Items {
+				var want []int32
+				if it.Tie {
+					for c, cr := range full.Categories {
+						if math.Abs(cr.PosteriorOf(i)[1]-0.5) <= tieTolerance {
+							want = append(want, int32(c))
+						}
+					}
+					ties++
+				}
+				if got := compact.TiedOf(i); !slices.Equal(got, want) || (it.Tie && len(got) == 0) {
+					t.Errorf("case %d %s item %d: tied %v, want %v", tc, m, i, got, want)
+				}
+			}
+		}
+	}
+	if ties == 0 {
+		t.Error("no crowd gave a tie; the test must see some")
 	}
 }
