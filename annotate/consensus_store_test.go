@@ -588,3 +588,68 @@ func TestConsensusRunIsTheInferenceOfItsLabels(t *testing.T) {
 		})
 	}
 }
+
+// TestEachParagraphKeepsItsConsensusRun walks the corpus with the run an
+// export started from while, a few records in, a write makes a newer run
+// replace it and its items are deleted: every record still carries its
+// paragraph's items of the run the walk began with, for the walk reads
+// them in its own consistent view of the database.
+func TestEachParagraphKeepsItsConsensusRun(t *testing.T) {
+	ctx := context.Background()
+	s := annotatetest.WithSchema(t)
+	crowdCorpus(t, s, 60)
+	run, err := s.ConsensusNow(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]map[string]annotate.ConsensusItem{}
+	q := annotate.ConsensusQuery{Limit: annotate.MaxConsensusLimit}
+	for {
+		page, err := s.ConsensusItems(ctx, run, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			if want[it.ParagraphID] == nil {
+				want[it.ParagraphID] = map[string]annotate.ConsensusItem{}
+			}
+			want[it.ParagraphID][it.Dimension] = it
+		}
+		if q.After = page.Next; q.After == "" {
+			break
+		}
+	}
+	late := mustUser(t, s, "late", annotate.RoleAnnotator)
+	records, carried := 0, 0
+	err = s.EachParagraph(ctx, annotate.ParagraphFilter{BatchSize: 5, Consensus: run}, func(r *annotate.ParagraphRecord) error {
+		if records++; records == 3 {
+			if _, err := s.SaveAnnotation(ctx, late.ID, r.Paragraph.ID, 0, annotate.Labels{"stance": {"agree"}, "topic": {"strike"}}); err != nil {
+				return err
+			}
+			newer, err := s.ConsensusNow(ctx)
+			if err != nil {
+				return err
+			}
+			page, err := s.ConsensusItems(ctx, run, annotate.ConsensusQuery{})
+			if err != nil {
+				return err
+			}
+			if newer.ID == run.ID || len(page.Items) != 0 {
+				t.Fatalf("after the write the latest run is %d and run %d still has %d items; want a newer run and the old one deleted", newer.ID, run.ID, len(page.Items))
+			}
+		}
+		if len(r.Consensus) > 0 {
+			carried++
+		}
+		if w := want[r.Paragraph.ID]; !reflect.DeepEqual(r.Consensus, w) && (len(w) > 0 || len(r.Consensus) > 0) {
+			t.Errorf("record of paragraph %d carries %+v, want %+v", r.Paragraph.ID, r.Consensus, w)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if carried != len(want) || records < 20 {
+		t.Errorf("%d of %d records carry the run's items, want all %d of the run's paragraphs", carried, records, len(want))
+	}
+}

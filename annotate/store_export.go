@@ -24,6 +24,9 @@ type ParagraphFilter struct {
 	// BatchSize is how many paragraphs are read per query; 0 means
 	// DefaultExportBatch.
 	BatchSize int
+	// Consensus, when set, fills each record's Consensus with this run's
+	// items, read with the record's batch.
+	Consensus *ConsensusRun
 }
 
 // RecordAnnotation is one annotator's labels in a ParagraphRecord.
@@ -43,6 +46,9 @@ type ParagraphRecord struct {
 	Annotations []RecordAnnotation
 	Gold        *Gold
 	Flags       []Curation
+	// Consensus is the paragraph's item of ParagraphFilter.Consensus on
+	// each single and multi dimension that has one, by dimension.
+	Consensus map[string]ConsensusItem
 }
 
 // ConfirmedFlags returns the kinds of the paragraph's confirmed curation
@@ -127,10 +133,11 @@ func (s *Store) DocumentSizes(ctx context.Context) ([]DocumentSize, error) {
 
 // EachParagraph calls fn for every current paragraph, document by document
 // in import order and paragraph by paragraph in reading order. It reads in
-// batches inside one read transaction, so the export sees one consistent
-// state of the database and never holds more than one batch in memory. fn
-// must not keep the record after it returns; an error from fn stops the walk
-// and is returned as is.
+// batches inside one read transaction (repeatable read on PostgreSQL), so
+// the export sees one consistent state of the database — a consensus run
+// that a newer one replaces while the walk goes on included — and never
+// holds more than two batches in memory. fn must not keep the record after
+// it returns; an error from fn stops the walk and is returned as is.
 func (s *Store) EachParagraph(ctx context.Context, f ParagraphFilter, fn func(*ParagraphRecord) error) error {
 	batch := f.BatchSize
 	if batch <= 0 {
@@ -141,7 +148,7 @@ func (s *Store) EachParagraph(ctx context.Context, f ParagraphFilter, fn func(*P
 		if err != nil {
 			return err
 		}
-		w := &paragraphWalker{tx: tx, users: users, docs: map[int64]*Document{}}
+		w := &paragraphWalker{tx: tx, users: users, docs: map[int64]*Document{}, run: f.Consensus}
 		// The next batch is read while fn handles the current one, so the
 		// database and the encoder each keep a core busy. At most two
 		// batches are in memory.
@@ -191,13 +198,24 @@ func (s *Store) EachParagraph(ctx context.Context, f ParagraphFilter, fn func(*P
 			}
 		}
 		return nil
-	}, &sql.TxOptions{ReadOnly: s.dialect == "postgres"})
+	}, s.snapshot())
+}
+
+// snapshot is the options of a read transaction that sees one state of the
+// database throughout: SQLite's read transactions do, PostgreSQL's at the
+// default level see each statement's own.
+func (s *Store) snapshot() *sql.TxOptions {
+	if s.dialect == "postgres" {
+		return &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
+	}
+	return &sql.TxOptions{}
 }
 
 type paragraphWalker struct {
 	tx    *gorm.DB
 	users []int64
 	docs  map[int64]*Document
+	run   *ConsensusRun
 }
 
 func idList(ids []int64) string {
@@ -326,6 +344,23 @@ WHERE a.paragraph_id IN (` + in + `)`
 	for _, c := range flags {
 		r := &recs[idx[c.ParagraphID]]
 		r.Flags = append(r.Flags, c)
+	}
+	if w.run != nil {
+		var items []ConsensusItem
+		if err := w.tx.Where("run_id = ? AND paragraph_id IN ("+in+")", w.run.ID).Find(&items).Error; err != nil {
+			return nil, translate(err)
+		}
+		w.run.withReasons(items)
+		for _, it := range items {
+			r := &recs[idx[it.ParagraphID]]
+			if r.Consensus == nil {
+				r.Consensus = map[string]ConsensusItem{}
+			}
+			if it.Values == nil {
+				it.Values = []string{}
+			}
+			r.Consensus[it.Dimension] = it
+		}
 	}
 	return recs, nil
 }

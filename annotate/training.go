@@ -256,11 +256,7 @@ func (s *Store) TrainingSets(ctx context.Context, dimension string, minConfidenc
 	if err != nil {
 		return nil, err
 	}
-	cons, err := s.ConsensusRange(ctx, run, 0, math.MaxInt64)
-	if err != nil {
-		return nil, err
-	}
-	err = s.EachParagraph(ctx, ParagraphFilter{}, func(r *ParagraphRecord) error {
+	err = s.EachParagraph(ctx, ParagraphFilter{Consensus: run}, func(r *ParagraphRecord) error {
 		for _, ts := range sets {
 			var labels []string
 			source := ""
@@ -270,7 +266,7 @@ func (s *Store) TrainingSets(ctx context.Context, dimension string, minConfidenc
 				}
 			}
 			if source == "" {
-				ci, ok := cons[r.Paragraph.ID][ts.Dimension]
+				ci, ok := r.Consensus[ts.Dimension]
 				if ok && !ci.Tie && ci.Confidence >= minConfidence && (ts.Multi || len(ci.Values) == 1) {
 					labels, source = ci.Values, SourceConsensus
 				}

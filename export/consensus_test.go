@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -210,5 +213,223 @@ func TestExcelConsensusColumnsAndGoldMethods(t *testing.T) {
 	_, err = f.store.GoldLabel(ctx, f.paras[5].ID)
 	if !errors.Is(err, annotate.ErrNotFound) {
 		t.Errorf("paragraph 5 has a stored gold label after the import: %v", err)
+	}
+}
+
+// crowdStore is a store whose n paragraphs, in documents of ten, a crowd
+// of four annotators of unequal care labelled, with gold on one paragraph
+// in six and a confirmed flag on one in eleven; the first document is then
+// edited, so that its paragraphs come first in reading order but last in
+// id order.
+func crowdStore(t *testing.T, n int) *annotate.Store {
+	t.Helper()
+	ctx := context.Background()
+	s := newStore(t)
+	names := []string{"dora", "ann", "cy", "bo"}
+	care := []float64{0.95, 0.8, 0.6, 0.3}
+	stances := []string{"agree", "disagree", "discuss", "unrelated"}
+	topics := []string{"strike", "iran-response", "homeland-security", "terrorism", "media"}
+	r := rand.New(rand.NewPCG(uint64(n), 3))
+	var first annotate.LabelledDocument
+	for doc := 0; doc*10 < n; doc++ {
+		d := annotate.LabelledDocument{Key: fmt.Sprintf("crowd-%d.txt", doc), Title: "Crowd", Source: "test", Origin: "test"}
+		for p := doc * 10; p < min(n, doc*10+10); p++ {
+			stance, topic := stances[r.IntN(4)], topics[r.IntN(len(topics))]
+			lp := annotate.LabelledParagraph{Text: fmt.Sprintf("Paragraph %d of the crowd's corpus.", p)}
+			for _, a := range r.Perm(len(names))[:2+r.IntN(3)] {
+				st, tp := stance, []string{topic}
+				if r.Float64() > care[a] {
+					st = stances[r.IntN(4)]
+				}
+				if r.Float64() > care[a] {
+					tp = append(tp, topics[r.IntN(len(topics))])
+					if tp[1] == topic {
+						tp = tp[1:]
+					}
+				}
+				lp.Annotations = append(lp.Annotations, annotate.NamedLabels{Annotator: names[a], Labels: annotate.Labels{"stance": {st}, "topic": tp}})
+			}
+			if p%6 == 2 {
+				lp.Gold = annotate.Labels{"stance": {stance}, "topic": {topic}}
+			}
+			if p%11 == 7 {
+				lp.Flags = []string{annotate.CurationBoilerplate}
+			}
+			d.Paragraphs = append(d.Paragraphs, lp)
+		}
+		if _, err := s.ImportLabelled(ctx, 0, d); err != nil {
+			t.Fatalf("import %s: %v", d.Key, err)
+		}
+		if doc == 0 {
+			first = d
+		}
+	}
+	var texts []string
+	for i, p := range first.Paragraphs {
+		if i == 0 {
+			texts = append(texts, p.Text+" It was edited.")
+		} else {
+			texts = append(texts, p.Text)
+		}
+	}
+	if _, err := s.ImportDocument(ctx, 0, annotate.Source{Key: first.Key, Title: first.Title, Source: "test", Text: []byte(strings.Join(texts, "\n\n")), Origin: "edit"}); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// runItems returns every item of the latest consensus run, by paragraph
+// and dimension.
+func runItems(t *testing.T, s *annotate.Store) map[int64]map[string]annotate.ConsensusItem {
+	t.Helper()
+	ctx := context.Background()
+	run, err := s.ConsensusNow(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int64]map[string]annotate.ConsensusItem{}
+	q := annotate.ConsensusQuery{Limit: annotate.MaxConsensusLimit}
+	for {
+		page, err := s.ConsensusItems(ctx, run, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			if out[it.ParagraphID] == nil {
+				out[it.ParagraphID] = map[string]annotate.ConsensusItem{}
+			}
+			out[it.ParagraphID][it.Dimension] = it
+		}
+		if q.After = page.Next; q.After == "" {
+			return out
+		}
+	}
+}
+
+// TestExportConsensusIsTheStoredRun checks, on a crowd large enough for
+// Dawid–Skene and on one small enough for the vote and its ties, that the
+// consensus columns of the dataset and of the workbook are the stored
+// run's for every paragraph: its value (none for a tie), its confidence to
+// the four decimals written and its method, for each single and multi
+// dimension, and nothing where the run has no item.
+func TestExportConsensusIsTheStoredRun(t *testing.T) {
+	for _, n := range []int{9, 120} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			ctx := context.Background()
+			s := crowdStore(t, n)
+			want := runItems(t, s)
+			dims := []string{"stance", "topic"}
+			ties := 0
+			near := func(got, want float64) bool { return math.Abs(got-want) <= 0.00005+1e-12 }
+
+			lines, _ := exportLines(t, s, export.Options{Split: export.SplitOptions{Off: true}})
+			seen := 0
+			for _, l := range lines {
+				id := int64(l["paragraph_id"].(float64))
+				items := want[id]
+				if items != nil {
+					seen++
+				}
+				cons, conf, method := l["consensus"].(map[string]any), l["consensus_confidence"].(map[string]any), l["consensus_method"].(map[string]any)
+				for _, d := range dims {
+					it, ok := items[d]
+					var value any
+					switch {
+					case !ok || it.Tie:
+					case d == "topic":
+						vs := []any{}
+						for _, v := range it.Values {
+							vs = append(vs, v)
+						}
+						value = vs
+					case len(it.Values) == 1:
+						value = it.Values[0]
+					}
+					if it.Tie {
+						ties++
+					}
+					if fmt.Sprint(cons[d]) != fmt.Sprint(value) {
+						t.Errorf("paragraph %d: consensus of %s %v, want %v (run item %+v)", id, d, cons[d], value, it)
+					}
+					if !ok {
+						if conf[d] != nil || method[d] != nil {
+							t.Errorf("paragraph %d: %s has confidence %v and method %v, but the run has no item", id, d, conf[d], method[d])
+						}
+						continue
+					}
+					if c, _ := conf[d].(float64); !near(c, it.Confidence) || method[d] != it.Method {
+						t.Errorf("paragraph %d: %s confidence %v by %v, want %v by %s", id, d, conf[d], method[d], it.Confidence, it.Method)
+					}
+				}
+			}
+			if seen != len(want) {
+				t.Errorf("the dataset has %d of the run's %d paragraphs", seen, len(want))
+			}
+
+			var buf bytes.Buffer
+			if _, err := export.Write(ctx, s, &buf, export.Options{Format: export.FormatXLSX, Split: export.SplitOptions{Off: true}}); err != nil {
+				t.Fatal(err)
+			}
+			x, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer x.Close()
+			rows, err := x.GetRows(export.SheetParagraphs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			col := map[string]int{}
+			for i, h := range rows[0] {
+				col[h] = i
+			}
+			cell := func(r []string, h string) string {
+				i, ok := col[h]
+				if !ok {
+					t.Fatalf("Paragraphs has no %q column: %v", h, rows[0])
+				}
+				if i < len(r) {
+					return r[i]
+				}
+				return ""
+			}
+			seen = 0
+			for _, r := range rows[1:] {
+				id, err := strconv.ParseInt(cell(r, "paragraph_id"), 10, 64)
+				if err != nil {
+					t.Fatalf("row %v: %v", r, err)
+				}
+				items := want[id]
+				if items != nil {
+					seen++
+				}
+				for _, d := range dims {
+					it, ok := items[d]
+					value, conf, method := "", "", ""
+					if ok {
+						if !it.Tie {
+							value = strings.Join(it.Values, export.MultiSeparator)
+						}
+						method = it.Method
+					}
+					if got := cell(r, "consensus: "+d); got != value {
+						t.Errorf("row of paragraph %d: consensus of %s %q, want %q", id, d, got, value)
+					}
+					if got := cell(r, "consensus_method: "+d); got != method {
+						t.Errorf("row of paragraph %d: consensus method of %s %q, want %q", id, d, got, method)
+					}
+					conf = cell(r, "consensus_confidence: "+d)
+					if c, err := strconv.ParseFloat(conf, 64); ok && (err != nil || !near(c, it.Confidence)) || !ok && conf != "" {
+						t.Errorf("row of paragraph %d: confidence of %s %q, want %v", id, d, conf, it.Confidence)
+					}
+				}
+			}
+			if seen != len(want) {
+				t.Errorf("the workbook has %d of the run's %d paragraphs", seen, len(want))
+			}
+			if n < 100 && ties == 0 {
+				t.Error("the small crowd has no tie; the test must see some")
+			}
+		})
 	}
 }

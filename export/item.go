@@ -73,12 +73,9 @@ type plan struct {
 	labels []annotate.Labels
 	total  int64
 	stats  *Summary
-	// run is the consensus run of the labels as they are; window holds
-	// its items for the paragraph ids in [windowLo, windowHi), the part of
-	// the run the walk is in (see consensusOf).
-	run                *annotate.ConsensusRun
-	window             map[int64]map[string]annotate.ConsensusItem
-	windowLo, windowHi int64
+	// run is the consensus run of the labels as they are, whose items the
+	// walk reads with each batch of paragraphs.
+	run *annotate.ConsensusRun
 	// goldMethods counts the gold labels written by how they were made:
 	// reviewerKey and a reviewer's method ("majority", "accept:NAME",
 	// "consensus:…"), or the source of a gold label nobody decided.
@@ -172,7 +169,7 @@ func newPlan(ctx context.Context, store *annotate.Store, opt Options) (*plan, er
 func (p *plan) each(ctx context.Context, fn func(*Item) error) error {
 	var done int64
 	every := max(p.total/200, 1000)
-	return p.store.EachParagraph(ctx, annotate.ParagraphFilter{Annotators: p.opt.Annotators}, func(r *annotate.ParagraphRecord) error {
+	return p.store.EachParagraph(ctx, annotate.ParagraphFilter{Annotators: p.opt.Annotators, Consensus: p.run}, func(r *annotate.ParagraphRecord) error {
 		done++
 		if p.opt.Progress != nil && done%every == 0 {
 			p.opt.Progress(done, p.total)
@@ -184,10 +181,8 @@ func (p *plan) each(ctx context.Context, fn func(*Item) error) error {
 			return nil
 		}
 		p.labels = goldOf(&it, p.schema, p.labels)
+		it.Consensus = r.Consensus
 		var err error
-		if it.Consensus, err = p.consensusOf(ctx, r.Paragraph.ID); err != nil {
-			return err
-		}
 		if it.Suggestions, err = p.suggestionsOf(ctx, r.Paragraph.ID); err != nil {
 			return err
 		}
@@ -336,24 +331,6 @@ func goldOf(it *Item, sc *annotate.Schema, labels []annotate.Labels) []annotate.
 // reviewerKey leads the goldMethods key of a reviewer's decision, which
 // would otherwise be confused with a source ("majority" is both).
 const reviewerKey = "reviewer:"
-
-// consensusOf returns the consensus of a paragraph. The walk goes through
-// the corpus in reading order, which for an imported corpus is mostly the
-// order of paragraph ids, so the run's items are read a window of ids at a
-// time: memory stays the same whatever the corpus's size.
-func (p *plan) consensusOf(ctx context.Context, id int64) (map[string]annotate.ConsensusItem, error) {
-	if id < p.windowLo || id >= p.windowHi || p.window == nil {
-		w, err := p.store.ConsensusRange(ctx, p.run, id, id+consensusWindow)
-		if err != nil {
-			return nil, err
-		}
-		p.window, p.windowLo, p.windowHi = w, id, id+consensusWindow
-	}
-	return p.window[id], nil
-}
-
-// consensusWindow is how many paragraph ids consensusOf reads at a time.
-const consensusWindow = 4096
 
 // goldFromConsensus makes the consensus the gold label of an item no
 // reviewer decided, when every selected single and multi dimension has a

@@ -8,11 +8,17 @@ import (
 )
 
 // suggestionWindow holds the suggestions for the paragraph ids in [lo, hi),
-// read together as the walk reaches them, as the consensus is.
+// read together as the walk reaches them. The walk goes through the corpus
+// in reading order, which for an imported corpus is mostly the order of
+// paragraph ids, so memory stays the same whatever the corpus's size.
 type suggestionWindow struct {
 	rows   map[int64][]annotate.Suggestion
 	lo, hi int64
 }
+
+// suggestionWindowSize is how many paragraph ids suggestionsOf reads at a
+// time.
+const suggestionWindowSize = 4096
 
 // suggestionsOf returns the suggestions of a paragraph for the selected
 // dimensions (which leaves out those of a dimension the schema no longer
@@ -20,11 +26,11 @@ type suggestionWindow struct {
 func (p *plan) suggestionsOf(ctx context.Context, id int64) ([]annotate.Suggestion, error) {
 	w := &p.sugg
 	if id < w.lo || id >= w.hi || w.rows == nil {
-		rows, err := p.store.SuggestionsBetween(ctx, id, id+consensusWindow)
+		rows, err := p.store.SuggestionsBetween(ctx, id, id+suggestionWindowSize)
 		if err != nil {
 			return nil, err
 		}
-		w.rows, w.lo, w.hi = rows, id, id+consensusWindow
+		w.rows, w.lo, w.hi = rows, id, id+suggestionWindowSize
 	}
 	rows := w.rows[id]
 	if len(rows) == 0 {
