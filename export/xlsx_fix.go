@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
+	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -131,23 +133,45 @@ func dimRef(cols, rows int) string {
 // dimension to the range it fills (excelize's stream writer declares A1
 // whatever it wrote, and readers such as openpyxl's read-only mode trust
 // it) and turns the marks of xlsxString into ST_Xstring escapes, as the
-// part streams by. Other parts are written as they come.
+// part streams by. Other parts are written as they come. It writes the
+// archive to out, not to the buffer excelize hands it (see writeFixed),
+// and notes where each part starts and how long it is.
 type fixZip struct {
-	zw *zip.Writer
+	zw  *zip.Writer
+	out *countWriter
 	// ranges maps a worksheet's part name to the range it fills.
 	ranges map[string]string
 	cur    *fixWriter
+	parts  []zipPart
 }
+
+// zipPart is where a part's local header starts in the archive and how
+// many bytes the part holds before compression.
+type zipPart struct {
+	name   string
+	offset int64
+	size   int64
+}
+
+// localHeaderLen is the length of a zip local file header before its name;
+// archive/zip's Create adds no extra field.
+const localHeaderLen = 30
 
 // Create starts the next part.
 func (z *fixZip) Create(name string) (io.Writer, error) {
 	if err := z.end(); err != nil {
 		return nil, err
 	}
-	w, err := z.zw.Create(name)
+	zw, err := z.zw.Create(name)
 	if err != nil {
 		return nil, err
 	}
+	// The part's local header is the last thing the archive holds.
+	if err := z.zw.Flush(); err != nil {
+		return nil, err
+	}
+	z.parts = append(z.parts, zipPart{name: name, offset: z.out.n - int64(localHeaderLen+len(name))})
+	w := &partWriter{w: zw, z: z, i: len(z.parts) - 1}
 	ref, sheet := z.ranges[name]
 	if !sheet && name != "xl/sharedStrings.xml" {
 		return w, nil
@@ -182,10 +206,49 @@ func (z *fixZip) end() error {
 	return err
 }
 
+// partWriter counts the bytes of part i of z as they go into the archive.
+type partWriter struct {
+	w io.Writer
+	z *fixZip
+	i int
+}
+
+func (pw *partWriter) Write(p []byte) (int, error) {
+	n, err := pw.w.Write(p)
+	pw.z.parts[pw.i].size += int64(n)
+	return n, err
+}
+
+// countWriter counts the bytes written through it.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (cw *countWriter) Write(p []byte) (int, error) {
+	n, err := cw.w.Write(p)
+	cw.n += int64(n)
+	return n, err
+}
+
+// zip64Size is the part size above which a part is zip64, whose local
+// header must say so; a variable so that a test can reach it.
+var zip64Size int64 = math.MaxUint32
+
 // writeFixed saves f to w through fixZip. ranges gives each sheet's range
 // by sheet name; excelize names a sheet's part after its id
 // (xl/worksheets/sheetN.xml), which TestXLSXDimensions checks against the
 // workbook's relationships.
+//
+// excelize's WriteTo builds the whole archive in a bytes.Buffer before
+// writing it out, which for a million paragraphs is most of the memory an
+// export takes, and more than the sheets it compresses once the buffer
+// doubles past them. The archive is written to a temporary file instead,
+// beside excelize's own for the sheets, and copied to w from there. That
+// file can be mended in place as excelize mends its buffer: a part larger
+// than 4 GB is zip64, and its local header must then ask for version 4.5,
+// as the central directory does, or spreadsheet programs call the file
+// damaged.
 func writeFixed(f *excelize.File, w io.Writer, ranges map[string]string) error {
 	byPart := map[string]string{}
 	for id, name := range f.GetSheetMap() {
@@ -193,10 +256,38 @@ func writeFixed(f *excelize.File, w io.Writer, ranges map[string]string) error {
 			byPart[fmt.Sprintf("xl/worksheets/sheet%d.xml", id)] = r
 		}
 	}
-	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter {
-		return &fixZip{zw: zip.NewWriter(w), ranges: byPart}
-	})
-	_, err := f.WriteTo(w)
+	tmp, err := os.CreateTemp("", "concord-export-*.xlsx")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	out := &countWriter{w: tmp}
+	z := &fixZip{zw: zip.NewWriter(out), out: out, ranges: byPart}
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return z })
+	// What excelize buffers is empty: every part went to tmp.
+	if _, err := f.WriteTo(io.Discard); err != nil {
+		return err
+	}
+	for _, p := range z.parts {
+		if p.size <= zip64Size {
+			continue
+		}
+		head := make([]byte, localHeaderLen+len(p.name))
+		if _, err := tmp.ReadAt(head, p.offset); err != nil {
+			return err
+		}
+		if !bytes.HasPrefix(head, []byte("PK\x03\x04")) || string(head[localHeaderLen:]) != p.name {
+			return fmt.Errorf("export: the zip local header of %s is not where it was written", p.name)
+		}
+		if _, err := tmp.WriteAt([]byte{45, 0}, p.offset+4); err != nil {
+			return err
+		}
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	_, err = io.Copy(w, tmp)
 	return err
 }
 
