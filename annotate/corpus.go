@@ -734,9 +734,35 @@ func (s *Store) importFresh(tx *gorm.DB, by int64, docs []*preparedDoc, idx []in
 	if err := s.insertParagraphs(tx, paras); err != nil {
 		return err
 	}
-	// A paragraph duplicates the current paragraph with the same text that
-	// came first (the lowest id): in another document, or earlier in its
-	// own, as suggest decides for a lone document.
+	suggested, err := s.suggestCurations(tx, now, paras, nil)
+	if err != nil {
+		return err
+	}
+	changes := make([]Change, len(idx))
+	for j, i := range idx {
+		n := len(docs[i].blocks)
+		changes[j] = Change{At: now, UserID: by, Entity: "document", EntityID: ds[j].ID, Action: "import-" + ImportCreated, After: toJSON(map[string]any{"revision": 1, "origin": docs[i].src.Origin, "paragraphs": n, "carried_over": 0, "left_on_old_revision": 0})}
+		r := &results[i]
+		r.Status, r.DocumentID, r.Revision, r.Paragraphs, r.Suggestions = ImportCreated, ds[j].ID, 1, n, suggested[ds[j].ID]
+	}
+	return tx.CreateInBatches(changes, rows).Error
+}
+
+// curationSlot is a paragraph's place for one kind of curation flag: a
+// paragraph holds at most one flag of each kind.
+type curationSlot struct {
+	paragraphID int64
+	kind        string
+}
+
+// suggestCurations suggests the curation flags of paragraphs just written
+// as current, all at once: boilerplate, by its text, and a duplicate of the
+// current paragraph with the same text that came first (the lowest id), in
+// another document or earlier in its own, as suggest decides for a lone
+// document. A slot in taken already holds a decision and gets no
+// suggestion. It returns how many flags it suggested in each document.
+func (s *Store) suggestCurations(tx *gorm.DB, now time.Time, paras []Paragraph, taken map[curationSlot]bool) (map[int64]int, error) {
+	const rows = 100
 	hashes := make([]string, 0, len(paras))
 	inBatch := make(map[string]bool, len(paras))
 	for _, p := range paras {
@@ -753,20 +779,20 @@ func (s *Store) importFresh(tx *gorm.DB, by int64, docs []*preparedDoc, idx []in
 		}
 		var hits []hit
 		if err := tx.Model(&Paragraph{}).Select("hash, min(id) AS id").Where("is_current = ? AND hash IN ?", true, hashes[start:min(start+500, len(hashes))]).Group("hash").Find(&hits).Error; err != nil {
-			return err
+			return nil, err
 		}
 		for _, h := range hits {
 			first[h.Hash] = h.ID
 		}
 	}
 	var curs []Curation
-	suggested := make(map[int64]int, len(idx))
+	suggested := map[int64]int{}
 	for _, p := range paras {
-		if reason := BoilerplateReason(p.Text); reason != "" {
+		if reason := BoilerplateReason(p.Text); reason != "" && !taken[curationSlot{p.ID, CurationBoilerplate}] {
 			curs = append(curs, Curation{ParagraphID: p.ID, Kind: CurationBoilerplate, Status: StatusSuggested, Reason: reason, CreatedAt: now})
 			suggested[p.DocumentID]++
 		}
-		if orig := first[p.Hash]; orig != 0 && orig < p.ID {
+		if orig := first[p.Hash]; orig != 0 && orig < p.ID && !taken[curationSlot{p.ID, CurationDuplicate}] {
 			o := orig
 			curs = append(curs, Curation{ParagraphID: p.ID, Kind: CurationDuplicate, Status: StatusSuggested, Reason: fmt.Sprintf("same text as paragraph %d", orig), DuplicateOf: &o, CreatedAt: now})
 			suggested[p.DocumentID]++
@@ -774,17 +800,10 @@ func (s *Store) importFresh(tx *gorm.DB, by int64, docs []*preparedDoc, idx []in
 	}
 	if len(curs) > 0 {
 		if err := tx.CreateInBatches(curs, rows).Error; err != nil {
-			return err
+			return nil, err
 		}
 	}
-	changes := make([]Change, len(idx))
-	for j, i := range idx {
-		n := len(docs[i].blocks)
-		changes[j] = Change{At: now, UserID: by, Entity: "document", EntityID: ds[j].ID, Action: "import-" + ImportCreated, After: toJSON(map[string]any{"revision": 1, "origin": docs[i].src.Origin, "paragraphs": n, "carried_over": 0, "left_on_old_revision": 0})}
-		r := &results[i]
-		r.Status, r.DocumentID, r.Revision, r.Paragraphs, r.Suggestions = ImportCreated, ds[j].ID, 1, n, suggested[ds[j].ID]
-	}
-	return tx.CreateInBatches(changes, rows).Error
+	return suggested, nil
 }
 
 // insertParagraphs inserts new paragraphs and sets their IDs. On SQLite it
