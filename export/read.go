@@ -593,19 +593,20 @@ func (r *reader) one(raw []byte, line int, add func(record) error, report func(L
 // paragraphs, so each is decoded and checked once (up to maxLabelsSeen of
 // them), for both passes: the labels returned are shared, and not to be
 // changed.
-func (r *reader) labels(field string, raw json.RawMessage) (annotate.Labels, error) {
+// field names the labels in an error; it is called only for one.
+func (r *reader) labels(raw json.RawMessage, field func() string) (annotate.Labels, error) {
 	if l, ok := r.labelsSeen[string(raw)]; ok {
 		return l, nil
 	}
 	var m map[string]json.RawMessage
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, annotate.Invalidf(field, `bad JSON: labels are an object of dimensions and their values, such as {"stance": "agree"}`)
+			return nil, annotate.Invalidf(field(), `bad JSON: labels are an object of dimensions and their values, such as {"stance": "agree"}`)
 		}
 	}
 	l, err := r.sc.Decode(m)
 	if err != nil {
-		return nil, fieldErr(err, field)
+		return nil, fieldErr(err, field())
 	}
 	if r.labelsSeen == nil {
 		r.labelsSeen = map[string]annotate.Labels{}
@@ -653,36 +654,44 @@ func textKey(prefix, text string) string {
 	return prefix + hex.EncodeToString(sum[:12])
 }
 
+// datasetLine is one line of the dataset shape, as far as an import reads
+// it (see decodeDatasetLine).
 type datasetLine struct {
-	DocumentKey *string                    `json:"document_key"`
-	Title       string                     `json:"title"`
-	Source      string                     `json:"source"`
-	Position    *int                       `json:"position"`
-	Text        *string                    `json:"text"`
+	DocumentKey *string `json:"document_key"`
+	Title       string  `json:"title"`
+	Source      string  `json:"source"`
+	Position    *int    `json:"position"`
+	Text        *string `json:"text"`
 	// Gold and the annotations' labels are kept as they are written, to
 	// be read once for each distinct value (see labels).
-	Gold        json.RawMessage `json:"gold"`
-	GoldSource  *string         `json:"gold_source"`
-	Annotations []struct {
-		Annotator string          `json:"annotator"`
-		Labels    json.RawMessage `json:"labels"`
-		Time      *string         `json:"time"`
-	} `json:"annotations"`
-	Flags []string `json:"flags"`
+	Gold        json.RawMessage     `json:"gold"`
+	GoldSource  *string             `json:"gold_source"`
+	Annotations []datasetAnnotation `json:"annotations"`
+	Flags       []string            `json:"flags"`
 	// Suggestions are what the dataset shape writes of the models'
 	// suggestions; they come back as suggestions.
-	Suggestions map[string][]struct {
-		Value  *string  `json:"value"`
-		Values []string `json:"values"`
-		Score  *float64 `json:"score"`
-		Margin *float64 `json:"margin"`
-		Agent  string   `json:"agent"`
-	} `json:"suggestions"`
+	Suggestions map[string][]datasetSuggestion `json:"suggestions"`
+}
+
+// datasetAnnotation is one annotator's labels on a dataset line.
+type datasetAnnotation struct {
+	Annotator string          `json:"annotator"`
+	Labels    json.RawMessage `json:"labels"`
+	Time      *string         `json:"time"`
+}
+
+// datasetSuggestion is one model's suggestion on a dataset line.
+type datasetSuggestion struct {
+	Value  *string  `json:"value"`
+	Values []string `json:"values"`
+	Score  *float64 `json:"score"`
+	Margin *float64 `json:"margin"`
+	Agent  string   `json:"agent"`
 }
 
 func (r *reader) datasetRecord(raw []byte) (record, error) {
 	var l datasetLine
-	if err := json.Unmarshal(raw, &l); err != nil {
+	if err := decodeDatasetLine(raw, &l); err != nil {
 		return record{}, fmt.Errorf("bad JSON: %v", err)
 	}
 	if err := checkText(l.Text); err != nil {
@@ -710,7 +719,7 @@ func (r *reader) datasetRecord(raw []byte) (record, error) {
 				return record{}, annotate.Invalidf(field()+".annotator", "%s has two annotations of this paragraph", a.Annotator)
 			}
 		}
-		labels, err := r.labels(field()+".labels", a.Labels)
+		labels, err := r.labels(a.Labels, func() string { return field() + ".labels" })
 		if err != nil {
 			return record{}, err
 		}
@@ -728,7 +737,7 @@ func (r *reader) datasetRecord(raw []byte) (record, error) {
 		return record{}, annotate.Invalidf("gold", "bad JSON: gold is an object of dimensions and their values, or null")
 	}
 	if l.GoldSource != nil && *l.GoldSource == GoldAdjudicated {
-		g, err := r.labels("gold", l.Gold)
+		g, err := r.labels(l.Gold, func() string { return "gold" })
 		if err != nil {
 			return record{}, err
 		}
