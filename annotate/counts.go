@@ -133,11 +133,13 @@ func (s *Store) resumeCounts(tx *gorm.DB) error {
 }
 
 // recount sets the count and the open flag of the paragraphs of the given
-// revisions from their annotations.
+// revisions that have annotations from those annotations, in one pass over
+// them.
 func recount(tx *gorm.DB, revisions []int64) error {
-	const n = "(SELECT count(*) FROM annotations a WHERE a.paragraph_id = paragraphs.id)"
 	for start := 0; start < len(revisions); start += 500 {
-		if err := tx.Exec("UPDATE paragraphs SET annotators = "+n+", is_open = "+n+" < "+overlapSQL+" WHERE revision_id IN ?", revisions[start:min(start+500, len(revisions))]).Error; err != nil {
+		if err := tx.Exec("UPDATE paragraphs SET annotators = c.n, is_open = c.n < "+overlapSQL+
+			" FROM (SELECT a.paragraph_id, count(*) AS n FROM annotations a JOIN paragraphs p ON p.id = a.paragraph_id WHERE p.revision_id IN ? GROUP BY a.paragraph_id) AS c"+
+			" WHERE paragraphs.id = c.paragraph_id", revisions[start:min(start+500, len(revisions))]).Error; err != nil {
 			return err
 		}
 	}
