@@ -22,14 +22,15 @@ import (
 // One writer stands the insert trigger aside: a labelled import writing
 // the annotations of paragraphs it has just created, thousands per batch,
 // where the trigger would update each paragraph once per annotation. It
-// defers the counts for the span of those inserts alone and then counts
-// the batch's paragraphs once, from their annotations (see deferCounts and
-// recount). Deferring is seen by that transaction alone: on PostgreSQL it
-// is the transaction's own setting concord.deferred_counts; on SQLite a row
-// in deferred_counts that the import adds and removes within its own
-// transaction, so that no reader sees it (readers see committed data) and
-// no other write runs while it is there (SQLite has one writer, and the
-// writer runs one job at a time, see writer.go).
+// writes those paragraphs with the counts and open flags their annotations
+// give them, and defers the trigger for the span of the annotations'
+// inserts alone (see deferCounts and createLabelled). Deferring is seen by
+// that transaction alone: on PostgreSQL it is the transaction's own setting
+// concord.deferred_counts; on SQLite a row in deferred_counts that the
+// import adds and removes within its own transaction, so that no reader
+// sees it (readers see committed data) and no other write runs while it is
+// there (SQLite has one writer, and the writer runs one job at a time, see
+// writer.go).
 
 // overlapSQL reads the overlap setting inside a statement.
 var overlapSQL = fmt.Sprintf("COALESCE((SELECT CAST(value AS INTEGER) FROM settings WHERE name = '%s'), %d)", SettingOverlap, DefaultOverlap)
@@ -115,8 +116,8 @@ func (s *Store) migrateCounts(ctx context.Context) error {
 }
 
 // deferCounts makes the insert trigger leave the paragraphs' counts alone
-// for the rest of tx, until resumeCounts; the writer then counts the
-// paragraphs it wrote annotations to with recount, before resuming.
+// for the rest of tx, until resumeCounts: the writer counts the annotations
+// it inserts meanwhile itself.
 func (s *Store) deferCounts(tx *gorm.DB) error {
 	if s.dialect == "postgres" {
 		return tx.Exec("SELECT set_config('concord.deferred_counts', 'on', true)").Error
@@ -130,20 +131,6 @@ func (s *Store) resumeCounts(tx *gorm.DB) error {
 		return tx.Exec("SELECT set_config('concord.deferred_counts', 'off', true)").Error
 	}
 	return tx.Exec("DELETE FROM deferred_counts").Error
-}
-
-// recount sets the count and the open flag of the paragraphs of the given
-// revisions that have annotations from those annotations, in one pass over
-// them.
-func recount(tx *gorm.DB, revisions []int64) error {
-	for start := 0; start < len(revisions); start += 500 {
-		if err := tx.Exec("UPDATE paragraphs SET annotators = c.n, is_open = c.n < "+overlapSQL+
-			" FROM (SELECT a.paragraph_id, count(*) AS n FROM annotations a JOIN paragraphs p ON p.id = a.paragraph_id WHERE p.revision_id IN ? GROUP BY a.paragraph_id) AS c"+
-			" WHERE paragraphs.id = c.paragraph_id", revisions[start:min(start+500, len(revisions))]).Error; err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // reopen sets is_open again for every paragraph, after the overlap changed.

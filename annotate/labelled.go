@@ -386,6 +386,14 @@ func (s *Store) createLabelled(tx *gorm.DB, by int64, sc *Schema, now time.Time,
 	if err := tx.CreateInBatches(ds, importChunk).Error; err != nil {
 		return err
 	}
+	// The paragraphs are new, so their counts are their annotations, all
+	// of which are written below: each paragraph goes in counted, as the
+	// trigger would count it, and the trigger stands aside while its
+	// annotations are written (see counts.go).
+	var overlap int
+	if err := tx.Raw("SELECT " + overlapSQL).Scan(&overlap).Error; err != nil {
+		return err
+	}
 	revs := make([]Revision, len(news))
 	paras := make([]Paragraph, 0, n)
 	var text strings.Builder
@@ -395,7 +403,7 @@ func (s *Store) createLabelled(tx *gorm.DB, by int64, sc *Schema, now time.Time,
 			if k > 0 {
 				text.WriteString("\n\n")
 			}
-			para := Paragraph{DocumentID: ds[j].ID, Current: true, Position: nd.positions[k], Start: text.Len(), Text: p.Text, Hash: HashText(p.Text)}
+			para := Paragraph{DocumentID: ds[j].ID, Current: true, Annotators: len(p.Annotations), Open: len(p.Annotations) < overlap, Position: nd.positions[k], Start: text.Len(), Text: p.Text, Hash: HashText(p.Text)}
 			text.WriteString(p.Text)
 			para.End = text.Len()
 			paras = append(paras, para)
@@ -424,20 +432,10 @@ func (s *Store) createLabelled(tx *gorm.DB, by int64, sc *Schema, now time.Time,
 	for k := range rows {
 		rows[k].paragraphID = paras[rows[k].paragraph].ID
 	}
-	// The paragraphs are new, so their counts are their annotations: the
-	// trigger stands aside while they are written and the paragraphs are
-	// counted once afterwards (see counts.go).
 	if err := s.deferCounts(tx); err != nil {
 		return err
 	}
 	if err := s.insertImported(tx, by, now, sc.Version, rows); err != nil {
-		return err
-	}
-	revIDs := make([]int64, len(revs))
-	for j := range revs {
-		revIDs[j] = revs[j].ID
-	}
-	if err := recount(tx, revIDs); err != nil {
 		return err
 	}
 	if err := s.resumeCounts(tx); err != nil {
