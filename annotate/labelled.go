@@ -136,6 +136,11 @@ func (s *Store) ImportLabelledDocuments(ctx context.Context, by int64, docs []La
 	})
 	if err == nil {
 		s.rememberAnnotators(users)
+		if s.checkpoints != nil {
+			// A file's batches come one after another: the log gets its
+			// moment to start again between them (see makeRoom).
+			s.checkpoints.makeRoom(ctx)
+		}
 		return out, nil
 	}
 	if cerr := ctx.Err(); cerr != nil {

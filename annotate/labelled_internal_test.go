@@ -1,6 +1,9 @@
 package annotate
 
 import (
+	"context"
+	"fmt"
+	"path/filepath"
 	"testing"
 
 	"concord/seeds"
@@ -97,4 +100,55 @@ func defaultSchema(t *testing.T) *Schema {
 		t.Fatal(err)
 	}
 	return sc
+}
+
+// TestLabelledImportMakesRoomInTheLog imports batch after batch, as a
+// large file is imported, and checks that the log is emptied between them
+// once it has grown past walRestartAt: a writer that starts its next
+// transaction at once leaves the checkpointer's own restart no moment.
+func TestLabelledImportMakesRoomInTheLog(t *testing.T) {
+	defer func(v int64) { walRestartAt = v }(walRestartAt)
+	walRestartAt = 64 << 10
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.ApplySchema(ctx, 0, defaultSchema(t), nil); err != nil {
+		t.Fatal(err)
+	}
+	labels := Labels{"stance": {"agree"}, "topic": {"strike"}}
+	grew := false
+	for batch := range 8 {
+		var docs []LabelledDocument
+		for d := range 40 {
+			doc := LabelledDocument{Key: fmt.Sprintf("doc-%d-%d", batch, d), Origin: "test"}
+			for p := range 5 {
+				doc.Paragraphs = append(doc.Paragraphs, LabelledParagraph{
+					Text:        fmt.Sprintf("Paragraph %d of document %d of batch %d, long enough to fill some pages: %0200d", p, d, batch, 0),
+					Annotations: []NamedLabels{{Annotator: "alice", Labels: labels}, {Annotator: "bob", Labels: labels}},
+				})
+			}
+			docs = append(docs, doc)
+		}
+		results, err := s.ImportLabelledDocuments(ctx, 0, docs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range results {
+			if r.Status != ImportCreated {
+				t.Fatalf("batch %d: %+v", batch, r)
+			}
+		}
+		size := walSize(t, path)
+		if size > walRestartAt {
+			t.Errorf("batch %d: WAL is %d bytes after the import returned, want at most %d", batch, size, walRestartAt)
+		}
+		grew = grew || s.checkpoints.restarts.Load() > 0
+	}
+	if !grew {
+		t.Errorf("the log never grew past %d bytes, so the test means nothing", walRestartAt)
+	}
 }
