@@ -380,8 +380,13 @@ type reader struct {
 	// direct holds the suggestions of dataset lines, for storePredictions.
 	direct []annotate.SuggestionInput
 	// labelsSeen holds the labels values read so far, checked, by their
-	// JSON text (see labels).
+	// JSON text (see labels); namesSeen the annotator names found good,
+	// and lastTime the last annotation time read, as written and parsed:
+	// a file names few annotators, and its annotations often share a time.
 	labelsSeen map[string]annotate.Labels
+	namesSeen  map[string]bool
+	lastTime   string
+	lastAt     time.Time
 	// loose is sc with no dimension required, for predictions.
 	loose *annotate.Schema
 }
@@ -617,8 +622,9 @@ func (r *reader) labels(raw json.RawMessage, field func() string) (annotate.Labe
 	return l, nil
 }
 
-// maxLabelsSeen bounds the labels values a reader keeps: files whose
-// labels are mostly typed text hold as many values as labels.
+// maxLabelsSeen bounds the labels values, and the annotator names, a
+// reader keeps: files whose labels are mostly typed text hold as many
+// values as labels, and some files an annotator for each annotation.
 const maxLabelsSeen = 1 << 12
 
 func fieldErr(err error, field string) error {
@@ -711,8 +717,16 @@ func (r *reader) datasetRecord(raw []byte) (record, error) {
 	}
 	for i, a := range l.Annotations {
 		field := func() string { return fmt.Sprintf("annotations[%d]", i) }
-		if !userNameRe.MatchString(a.Annotator) {
-			return record{}, r.annotator(field()+".annotator", a.Annotator)
+		if !r.namesSeen[a.Annotator] {
+			if err := r.annotator(field()+".annotator", a.Annotator); err != nil {
+				return record{}, err
+			}
+			if r.namesSeen == nil {
+				r.namesSeen = map[string]bool{}
+			}
+			if len(r.namesSeen) < maxLabelsSeen {
+				r.namesSeen[a.Annotator] = true
+			}
 		}
 		for _, b := range l.Annotations[:i] {
 			if b.Annotator == a.Annotator {
@@ -725,11 +739,14 @@ func (r *reader) datasetRecord(raw []byte) (record, error) {
 		}
 		nl := annotate.NamedLabels{Annotator: a.Annotator, Labels: labels}
 		if a.Time != nil && *a.Time != "" {
-			t, err := time.Parse(time.RFC3339, *a.Time)
-			if err != nil {
-				return record{}, annotate.Invalidf(field()+".time", "%q is not an RFC 3339 time such as 2026-01-02T15:04:05Z", *a.Time)
+			if *a.Time != r.lastTime || r.lastTime == "" {
+				t, err := time.Parse(time.RFC3339, *a.Time)
+				if err != nil {
+					return record{}, annotate.Invalidf(field()+".time", "%q is not an RFC 3339 time such as 2026-01-02T15:04:05Z", *a.Time)
+				}
+				r.lastTime, r.lastAt = *a.Time, t.UTC()
 			}
-			nl.At = t.UTC()
+			nl.At = r.lastAt
 		}
 		rec.para.Annotations = append(rec.para.Annotations, nl)
 	}
