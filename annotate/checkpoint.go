@@ -3,6 +3,7 @@ package annotate
 import (
 	"context"
 	"database/sql"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,7 @@ const walRestartWait = 200 * time.Millisecond
 // at the next tick.
 type checkpointer struct {
 	db       *sql.DB
+	walPath  string
 	pageSize int64
 	dirty    atomic.Bool
 	runs     atomic.Int64 // checkpoints run by the loop
@@ -55,8 +57,8 @@ type checkpointer struct {
 	stop     sync.Once
 }
 
-func startCheckpointer(db *sql.DB) *checkpointer {
-	c := &checkpointer{db: db, pageSize: 4096, quit: make(chan struct{}), done: make(chan struct{})}
+func startCheckpointer(db *sql.DB, walPath string) *checkpointer {
+	c := &checkpointer{db: db, walPath: walPath, pageSize: 4096, quit: make(chan struct{}), done: make(chan struct{})}
 	var ps int64
 	if err := db.QueryRow("PRAGMA page_size").Scan(&ps); err == nil && ps > 0 {
 		c.pageSize = ps
@@ -107,6 +109,21 @@ func (c *checkpointer) tick(ctx context.Context) bool {
 	}
 	c.restarts.Add(1)
 	return true
+}
+
+// makeRoom runs tick now, when the log file has grown past walRestartAt,
+// for a writer that writes one large transaction after another, such as a
+// labelled import: the TRUNCATE checkpoint waits for the writer, and such a
+// writer leaves it a moment between its transactions so seldom that the log
+// would grow for as long as the writer writes. The writer calls makeRoom
+// between two of its transactions and waits for it.
+func (c *checkpointer) makeRoom(ctx context.Context) {
+	if fi, err := os.Stat(c.walPath); err != nil || fi.Size() <= walRestartAt {
+		return
+	}
+	if !c.tick(ctx) {
+		c.dirty.Store(true)
+	}
 }
 
 // checkpoint runs one PASSIVE checkpoint and returns the frames in the log

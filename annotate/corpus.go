@@ -728,15 +728,41 @@ func (s *Store) importFresh(tx *gorm.DB, by int64, docs []*preparedDoc, idx []in
 	var paras []Paragraph
 	for j, i := range idx {
 		for _, b := range docs[i].blocks {
-			paras = append(paras, Paragraph{DocumentID: ds[j].ID, RevisionID: revs[j].ID, Current: true, Position: b.Position, Start: b.Start, End: b.End, Text: b.Text, Hash: b.Hash})
+			paras = append(paras, Paragraph{DocumentID: ds[j].ID, RevisionID: revs[j].ID, Current: true, Open: true, Position: b.Position, Start: b.Start, End: b.End, Text: b.Text, Hash: b.Hash})
 		}
 	}
 	if err := s.insertParagraphs(tx, paras); err != nil {
 		return err
 	}
-	// A paragraph duplicates the current paragraph with the same text that
-	// came first (the lowest id): in another document, or earlier in its
-	// own, as suggest decides for a lone document.
+	suggested, err := s.suggestCurations(tx, now, paras, nil)
+	if err != nil {
+		return err
+	}
+	changes := make([]Change, len(idx))
+	for j, i := range idx {
+		n := len(docs[i].blocks)
+		changes[j] = Change{At: now, UserID: by, Entity: "document", EntityID: ds[j].ID, Action: "import-" + ImportCreated, After: toJSON(map[string]any{"revision": 1, "origin": docs[i].src.Origin, "paragraphs": n, "carried_over": 0, "left_on_old_revision": 0})}
+		r := &results[i]
+		r.Status, r.DocumentID, r.Revision, r.Paragraphs, r.Suggestions = ImportCreated, ds[j].ID, 1, n, suggested[ds[j].ID]
+	}
+	return tx.CreateInBatches(changes, rows).Error
+}
+
+// curationSlot is a paragraph's place for one kind of curation flag: a
+// paragraph holds at most one flag of each kind.
+type curationSlot struct {
+	paragraphID int64
+	kind        string
+}
+
+// suggestCurations suggests the curation flags of paragraphs just written
+// as current, all at once: boilerplate, by its text, and a duplicate of the
+// current paragraph with the same text that came first (the lowest id), in
+// another document or earlier in its own, as suggest decides for a lone
+// document. A slot in taken already holds a decision and gets no
+// suggestion. It returns how many flags it suggested in each document.
+func (s *Store) suggestCurations(tx *gorm.DB, now time.Time, paras []Paragraph, taken map[curationSlot]bool) (map[int64]int, error) {
+	const rows = 100
 	hashes := make([]string, 0, len(paras))
 	inBatch := make(map[string]bool, len(paras))
 	for _, p := range paras {
@@ -753,20 +779,20 @@ func (s *Store) importFresh(tx *gorm.DB, by int64, docs []*preparedDoc, idx []in
 		}
 		var hits []hit
 		if err := tx.Model(&Paragraph{}).Select("hash, min(id) AS id").Where("is_current = ? AND hash IN ?", true, hashes[start:min(start+500, len(hashes))]).Group("hash").Find(&hits).Error; err != nil {
-			return err
+			return nil, err
 		}
 		for _, h := range hits {
 			first[h.Hash] = h.ID
 		}
 	}
 	var curs []Curation
-	suggested := make(map[int64]int, len(idx))
+	suggested := map[int64]int{}
 	for _, p := range paras {
-		if reason := BoilerplateReason(p.Text); reason != "" {
+		if reason := BoilerplateReason(p.Text); reason != "" && !taken[curationSlot{p.ID, CurationBoilerplate}] {
 			curs = append(curs, Curation{ParagraphID: p.ID, Kind: CurationBoilerplate, Status: StatusSuggested, Reason: reason, CreatedAt: now})
 			suggested[p.DocumentID]++
 		}
-		if orig := first[p.Hash]; orig != 0 && orig < p.ID {
+		if orig := first[p.Hash]; orig != 0 && orig < p.ID && !taken[curationSlot{p.ID, CurationDuplicate}] {
 			o := orig
 			curs = append(curs, Curation{ParagraphID: p.ID, Kind: CurationDuplicate, Status: StatusSuggested, Reason: fmt.Sprintf("same text as paragraph %d", orig), DuplicateOf: &o, CreatedAt: now})
 			suggested[p.DocumentID]++
@@ -774,44 +800,102 @@ func (s *Store) importFresh(tx *gorm.DB, by int64, docs []*preparedDoc, idx []in
 	}
 	if len(curs) > 0 {
 		if err := tx.CreateInBatches(curs, rows).Error; err != nil {
-			return err
+			return nil, err
 		}
 	}
-	changes := make([]Change, len(idx))
-	for j, i := range idx {
-		n := len(docs[i].blocks)
-		changes[j] = Change{At: now, UserID: by, Entity: "document", EntityID: ds[j].ID, Action: "import-" + ImportCreated, After: toJSON(map[string]any{"revision": 1, "origin": docs[i].src.Origin, "paragraphs": n, "carried_over": 0, "left_on_old_revision": 0})}
-		r := &results[i]
-		r.Status, r.DocumentID, r.Revision, r.Paragraphs, r.Suggestions = ImportCreated, ds[j].ID, 1, n, suggested[ds[j].ID]
-	}
-	return tx.CreateInBatches(changes, rows).Error
+	return suggested, nil
 }
 
-// insertParagraphs inserts new paragraphs and sets their IDs. On SQLite it
-// runs one prepared single-row statement per paragraph, which SQLite executes
-// several times faster than multi-row INSERT … RETURNING statements built
-// anew for each batch; elsewhere it leaves the work to GORM.
+// insertParagraphs inserts new paragraphs, with their counts and open
+// flags as given, and sets their IDs. On SQLite it runs one prepared
+// single-row statement per paragraph, which SQLite executes several times
+// faster than multi-row INSERT … RETURNING statements built anew for each
+// batch; on PostgreSQL one statement over arrays per thousand paragraphs.
+// (GORM's insert cannot write them: it writes a column's default for a
+// zero value, and so an open flag of false as true.)
 func (s *Store) insertParagraphs(tx *gorm.DB, paras []Paragraph) error {
+	if s.dialect == "postgres" {
+		return s.insertParagraphsPostgres(tx, paras)
+	}
 	pool, ok := tx.Statement.ConnPool.(interface {
 		PrepareContext(context.Context, string) (*sql.Stmt, error)
 	})
-	if s.dialect != "sqlite" || !ok {
-		return tx.CreateInBatches(paras, 100).Error
+	if !ok {
+		return fmt.Errorf("annotate: inserting paragraphs needs a transaction that prepares statements, not %T", tx.Statement.ConnPool)
 	}
 	ctx := tx.Statement.Context
-	stmt, err := pool.PrepareContext(ctx, "INSERT INTO paragraphs (document_id, revision_id, is_current, position, start_offset, end_offset, text, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+	stmt, err := pool.PrepareContext(ctx, "INSERT INTO paragraphs (document_id, revision_id, is_current, position, start_offset, end_offset, text, hash, annotators, is_open) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
 	for i := range paras {
 		p := &paras[i]
-		r, err := stmt.ExecContext(ctx, p.DocumentID, p.RevisionID, p.Current, p.Position, p.Start, p.End, p.Text, p.Hash)
+		r, err := stmt.ExecContext(ctx, p.DocumentID, p.RevisionID, p.Current, p.Position, p.Start, p.End, p.Text, p.Hash, p.Annotators, p.Open)
 		if err != nil {
 			return err
 		}
 		if p.ID, err = r.LastInsertId(); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// paragraphsPostgres inserts paragraphs from arrays, one row for each
+// element, and returns each row's id with its place in the arrays.
+const paragraphsPostgres = "INSERT INTO paragraphs (document_id, revision_id, is_current, position, start_offset, end_offset, text, hash, annotators, is_open)" +
+	" SELECT d, r, c, p, s, e, t, h, n, o FROM unnest(CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS boolean[]), CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS boolean[])) WITH ORDINALITY AS i(d, r, c, p, s, e, t, h, n, o, ord)" +
+	" ORDER BY ord RETURNING id, revision_id, position"
+
+// insertParagraphsPostgres is insertParagraphs on PostgreSQL.
+func (s *Store) insertParagraphsPostgres(tx *gorm.DB, paras []Paragraph) error {
+	q := s.rebound(paragraphsPostgres)
+	for start := 0; start < len(paras); start += importChunkPostgres {
+		chunk := paras[start:min(start+importChunkPostgres, len(paras))]
+		n := len(chunk)
+		docs, revs, positions, starts, ends, counts := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		current, open := make([]bool, n), make([]bool, n)
+		texts, hashes := make([]string, n), make([]string, n)
+		type key struct{ rev, pos int64 }
+		at := make(map[key]int, n)
+		for i := range chunk {
+			p := &chunk[i]
+			docs[i], revs[i], current[i], positions[i], starts[i], ends[i] = p.DocumentID, p.RevisionID, p.Current, int64(p.Position), int64(p.Start), int64(p.End)
+			texts[i], hashes[i], counts[i], open[i] = p.Text, p.Hash, int64(p.Annotators), p.Open
+			at[key{revs[i], positions[i]}] = i
+		}
+		// The arrays go to the driver as they are: GORM would spread a
+		// slice into a list of placeholders.
+		rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, q, docs, revs, current, positions, starts, ends, texts, hashes, counts, open)
+		if err != nil {
+			return err
+		}
+		got := 0
+		for rows.Next() {
+			var id int64
+			var k key
+			if err := rows.Scan(&id, &k.rev, &k.pos); err != nil {
+				rows.Close()
+				return err
+			}
+			// A revision holds one paragraph at each position.
+			i, ok := at[k]
+			if !ok {
+				rows.Close()
+				return fmt.Errorf("annotate: the insert of paragraphs returned an unknown one (revision %d, position %d)", k.rev, k.pos)
+			}
+			chunk[i].ID = id
+			got++
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if got != n {
+			return fmt.Errorf("annotate: the insert of %d paragraphs returned %d ids", n, got)
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package annotate
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 )
@@ -17,6 +18,19 @@ import (
 // carried-over label, an imported one. Changing the overlap setting sets
 // is_open again for every paragraph (see SetOverlap). Triggers are the one
 // place the two databases need SQL of their own.
+//
+// One writer stands the insert trigger aside: a labelled import writing
+// the annotations of paragraphs it has just created, thousands per batch,
+// where the trigger would update each paragraph once per annotation. It
+// writes those paragraphs with the counts and open flags their annotations
+// give them, and defers the trigger for the span of the annotations'
+// inserts alone (see deferCounts and createLabelled). Deferring is seen by
+// that transaction alone: on PostgreSQL it is the transaction's own setting
+// concord.deferred_counts; on SQLite a row in deferred_counts that the
+// import adds and removes within its own transaction, so that no reader
+// sees it (readers see committed data) and no other write runs while it is
+// there (SQLite has one writer, and the writer runs one job at a time, see
+// writer.go).
 
 // overlapSQL reads the overlap setting inside a statement.
 var overlapSQL = fmt.Sprintf("COALESCE((SELECT CAST(value AS INTEGER) FROM settings WHERE name = '%s'), %d)", SettingOverlap, DefaultOverlap)
@@ -27,6 +41,9 @@ func countTriggers(dialect string) []string {
 		return []string{
 			`CREATE OR REPLACE FUNCTION concord_count_annotators() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF TG_OP = 'INSERT' AND current_setting('concord.deferred_counts', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
   IF TG_OP = 'INSERT' THEN
     UPDATE paragraphs SET annotators = annotators + 1, is_open = annotators + 1 < ` + overlapSQL + ` WHERE id = NEW.paragraph_id;
   ELSE
@@ -38,7 +55,8 @@ END $$`,
 		}
 	}
 	return []string{
-		`CREATE TRIGGER IF NOT EXISTS annotations_count_insert AFTER INSERT ON annotations BEGIN
+		`CREATE TABLE IF NOT EXISTS deferred_counts (id INTEGER PRIMARY KEY)`,
+		`CREATE TRIGGER IF NOT EXISTS annotations_count_insert AFTER INSERT ON annotations WHEN NOT EXISTS (SELECT 1 FROM deferred_counts) BEGIN
   UPDATE paragraphs SET annotators = annotators + 1, is_open = annotators + 1 < ` + overlapSQL + ` WHERE id = NEW.paragraph_id;
 END`,
 		`CREATE TRIGGER IF NOT EXISTS annotations_count_delete AFTER DELETE ON annotations BEGIN
@@ -62,6 +80,19 @@ func (s *Store) migrateCounts(ctx context.Context) error {
 				return err
 			}
 		}
+		if s.dialect == "sqlite" {
+			// Databases made before counts could be deferred have an insert
+			// trigger without its condition.
+			var old string
+			if err := tx.Raw("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'annotations_count_insert'").Scan(&old).Error; err != nil {
+				return err
+			}
+			if old != "" && !strings.Contains(old, "deferred_counts") {
+				if err := tx.Exec("DROP TRIGGER annotations_count_insert").Error; err != nil {
+					return err
+				}
+			}
+		}
 		for _, stmt := range countTriggers(s.dialect) {
 			if err := tx.Exec(stmt).Error; err != nil {
 				return fmt.Errorf("create trigger: %w", err)
@@ -82,6 +113,24 @@ func (s *Store) migrateCounts(ctx context.Context) error {
 		}
 		return tx.Create(&Setting{Key: settingCounts, Value: "1"}).Error
 	})
+}
+
+// deferCounts makes the insert trigger leave the paragraphs' counts alone
+// for the rest of tx, until resumeCounts: the writer counts the annotations
+// it inserts meanwhile itself.
+func (s *Store) deferCounts(tx *gorm.DB) error {
+	if s.dialect == "postgres" {
+		return tx.Exec("SELECT set_config('concord.deferred_counts', 'on', true)").Error
+	}
+	return tx.Exec("INSERT INTO deferred_counts (id) VALUES (1)").Error
+}
+
+// resumeCounts ends deferCounts.
+func (s *Store) resumeCounts(tx *gorm.DB) error {
+	if s.dialect == "postgres" {
+		return tx.Exec("SELECT set_config('concord.deferred_counts', 'off', true)").Error
+	}
+	return tx.Exec("DELETE FROM deferred_counts").Error
 }
 
 // reopen sets is_open again for every paragraph, after the overlap changed.

@@ -191,7 +191,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 		csql.SetMaxOpenConns(1)
-		s.checkpoints = startCheckpointer(csql)
+		s.checkpoints = startCheckpointer(csql, path+"-wal")
 		s.writer = startWriter(wdb)
 		s.writer.committed = s.checkpoints.committed
 		return s, nil

@@ -379,6 +379,14 @@ type reader struct {
 	preds           []pendingPrediction
 	// direct holds the suggestions of dataset lines, for storePredictions.
 	direct []annotate.SuggestionInput
+	// labelsSeen holds the labels values read so far, checked, by their
+	// JSON text (see labels); namesSeen the annotator names found good,
+	// and lastTime the last annotation time read, as written and parsed:
+	// a file names few annotators, and its annotations often share a time.
+	labelsSeen map[string]annotate.Labels
+	namesSeen  map[string]bool
+	lastTime   string
+	lastAt     time.Time
 	// loose is sc with no dimension required, for predictions.
 	loose *annotate.Schema
 }
@@ -585,14 +593,39 @@ func (r *reader) one(raw []byte, line int, add func(record) error, report func(L
 	return add(rec)
 }
 
-// labels reads labels in the schema's JSON shape and checks them.
-func (r *reader) labels(field string, raw map[string]json.RawMessage) (annotate.Labels, error) {
-	l, err := r.sc.Decode(raw)
+// labels reads labels in the schema's JSON shape and checks them. A file
+// holds few distinct values, each given by many annotators to many
+// paragraphs, so each is decoded and checked once (up to maxLabelsSeen of
+// them), for both passes: the labels returned are shared, and not to be
+// changed.
+// field names the labels in an error; it is called only for one.
+func (r *reader) labels(raw json.RawMessage, field func() string) (annotate.Labels, error) {
+	if l, ok := r.labelsSeen[string(raw)]; ok {
+		return l, nil
+	}
+	var m map[string]json.RawMessage
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, annotate.Invalidf(field(), `bad JSON: labels are an object of dimensions and their values, such as {"stance": "agree"}`)
+		}
+	}
+	l, err := r.sc.Decode(m)
 	if err != nil {
-		return nil, fieldErr(err, field)
+		return nil, fieldErr(err, field())
+	}
+	if r.labelsSeen == nil {
+		r.labelsSeen = map[string]annotate.Labels{}
+	}
+	if len(r.labelsSeen) < maxLabelsSeen {
+		r.labelsSeen[string(raw)] = l
 	}
 	return l, nil
 }
+
+// maxLabelsSeen bounds the labels values, and the annotator names, a
+// reader keeps: files whose labels are mostly typed text hold as many
+// values as labels, and some files an annotator for each annotation.
+const maxLabelsSeen = 1 << 12
 
 func fieldErr(err error, field string) error {
 	var de *annotate.Error
@@ -627,34 +660,44 @@ func textKey(prefix, text string) string {
 	return prefix + hex.EncodeToString(sum[:12])
 }
 
+// datasetLine is one line of the dataset shape, as far as an import reads
+// it (see decodeDatasetLine).
 type datasetLine struct {
-	DocumentKey *string                    `json:"document_key"`
-	Title       string                     `json:"title"`
-	Source      string                     `json:"source"`
-	Position    *int                       `json:"position"`
-	Text        *string                    `json:"text"`
-	Gold        map[string]json.RawMessage `json:"gold"`
-	GoldSource  *string                    `json:"gold_source"`
-	Annotations []struct {
-		Annotator string                     `json:"annotator"`
-		Labels    map[string]json.RawMessage `json:"labels"`
-		Time      *string                    `json:"time"`
-	} `json:"annotations"`
-	Flags []string `json:"flags"`
+	DocumentKey *string `json:"document_key"`
+	Title       string  `json:"title"`
+	Source      string  `json:"source"`
+	Position    *int    `json:"position"`
+	Text        *string `json:"text"`
+	// Gold and the annotations' labels are kept as they are written, to
+	// be read once for each distinct value (see labels).
+	Gold        json.RawMessage     `json:"gold"`
+	GoldSource  *string             `json:"gold_source"`
+	Annotations []datasetAnnotation `json:"annotations"`
+	Flags       []string            `json:"flags"`
 	// Suggestions are what the dataset shape writes of the models'
 	// suggestions; they come back as suggestions.
-	Suggestions map[string][]struct {
-		Value  *string  `json:"value"`
-		Values []string `json:"values"`
-		Score  *float64 `json:"score"`
-		Margin *float64 `json:"margin"`
-		Agent  string   `json:"agent"`
-	} `json:"suggestions"`
+	Suggestions map[string][]datasetSuggestion `json:"suggestions"`
+}
+
+// datasetAnnotation is one annotator's labels on a dataset line.
+type datasetAnnotation struct {
+	Annotator string          `json:"annotator"`
+	Labels    json.RawMessage `json:"labels"`
+	Time      *string         `json:"time"`
+}
+
+// datasetSuggestion is one model's suggestion on a dataset line.
+type datasetSuggestion struct {
+	Value  *string  `json:"value"`
+	Values []string `json:"values"`
+	Score  *float64 `json:"score"`
+	Margin *float64 `json:"margin"`
+	Agent  string   `json:"agent"`
 }
 
 func (r *reader) datasetRecord(raw []byte) (record, error) {
 	var l datasetLine
-	if err := json.Unmarshal(raw, &l); err != nil {
+	if err := decodeDatasetLine(raw, &l); err != nil {
 		return record{}, fmt.Errorf("bad JSON: %v", err)
 	}
 	if err := checkText(l.Text); err != nil {
@@ -669,32 +712,49 @@ func (r *reader) datasetRecord(raw []byte) (record, error) {
 	if l.Position != nil && *l.Position < 0 {
 		return record{}, annotate.Invalidf("position", "position must be 0 or more")
 	}
-	seen := map[string]bool{}
+	if len(l.Annotations) > 0 {
+		rec.para.Annotations = make([]annotate.NamedLabels, 0, len(l.Annotations))
+	}
 	for i, a := range l.Annotations {
-		field := fmt.Sprintf("annotations[%d]", i)
-		if err := r.annotator(field+".annotator", a.Annotator); err != nil {
-			return record{}, err
+		field := func() string { return fmt.Sprintf("annotations[%d]", i) }
+		if !r.namesSeen[a.Annotator] {
+			if err := r.annotator(field()+".annotator", a.Annotator); err != nil {
+				return record{}, err
+			}
+			if r.namesSeen == nil {
+				r.namesSeen = map[string]bool{}
+			}
+			if len(r.namesSeen) < maxLabelsSeen {
+				r.namesSeen[a.Annotator] = true
+			}
 		}
-		if seen[a.Annotator] {
-			return record{}, annotate.Invalidf(field+".annotator", "%s has two annotations of this paragraph", a.Annotator)
+		for _, b := range l.Annotations[:i] {
+			if b.Annotator == a.Annotator {
+				return record{}, annotate.Invalidf(field()+".annotator", "%s has two annotations of this paragraph", a.Annotator)
+			}
 		}
-		seen[a.Annotator] = true
-		labels, err := r.labels(field+".labels", a.Labels)
+		labels, err := r.labels(a.Labels, func() string { return field() + ".labels" })
 		if err != nil {
 			return record{}, err
 		}
 		nl := annotate.NamedLabels{Annotator: a.Annotator, Labels: labels}
 		if a.Time != nil && *a.Time != "" {
-			t, err := time.Parse(time.RFC3339, *a.Time)
-			if err != nil {
-				return record{}, annotate.Invalidf(field+".time", "%q is not an RFC 3339 time such as 2026-01-02T15:04:05Z", *a.Time)
+			if *a.Time != r.lastTime || r.lastTime == "" {
+				t, err := time.Parse(time.RFC3339, *a.Time)
+				if err != nil {
+					return record{}, annotate.Invalidf(field()+".time", "%q is not an RFC 3339 time such as 2026-01-02T15:04:05Z", *a.Time)
+				}
+				r.lastTime, r.lastAt = *a.Time, t.UTC()
 			}
-			nl.At = t.UTC()
+			nl.At = r.lastAt
 		}
 		rec.para.Annotations = append(rec.para.Annotations, nl)
 	}
+	if g := bytes.TrimSpace(l.Gold); len(g) > 0 && g[0] != '{' && !bytes.Equal(g, []byte("null")) {
+		return record{}, annotate.Invalidf("gold", "bad JSON: gold is an object of dimensions and their values, or null")
+	}
 	if l.GoldSource != nil && *l.GoldSource == GoldAdjudicated {
-		g, err := r.labels("gold", l.Gold)
+		g, err := r.labels(l.Gold, func() string { return "gold" })
 		if err != nil {
 			return record{}, err
 		}
