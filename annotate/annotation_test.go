@@ -410,7 +410,7 @@ func TestOpenValues(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	vs, err := s.OpenValues(ctx, "event")
+	vs, _, err := s.OpenValueReviews(ctx, annotate.OpenValueFilter{Dimension: "event"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,3 +57,13 @@ func (s *Store) RecentLabelsForTest(ctx context.Context, f AgreementFilter) (*La
 	ls, err := s.recentLabels(ctx, f, version, true)
 	return ls, s.labels.patched.Load(), err
 }
+
+// OpenValuesQueryForTest returns the statement OpenValuesMatching runs for
+// an annotator (userID > 0) or a reviewer (0), and its arguments.
+func OpenValuesQueryForTest(dimension string, userID int64, q string, limit int) (string, []any) {
+	audiences := []int64{audienceEveryone, audienceReviewers}
+	if userID > 0 {
+		audiences = []int64{audienceEveryone, userID}
+	}
+	return openValuesQuery(dimension, audiences, []rune(foldOpen(q)), limit)
+}

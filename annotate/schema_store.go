@@ -20,6 +20,12 @@ type OpenValue struct {
 	Value     string `gorm:"size:800;not null;uniqueIndex:idx_open_value"`
 	CreatedBy int64
 	Status    string `gorm:"size:20;not null;default:pending"`
+	// Folded is Value in lower case, what the type-ahead matches what is
+	// typed against (see open_value_terms.go).
+	Folded string `gorm:"size:800;not null;default:''"`
+	// Typists is how many users typed the value: the type-ahead offers
+	// the most typed values first.
+	Typists int `gorm:"not null;default:0"`
 }
 
 func init() { models = append(models, &OpenValue{}) }
@@ -99,15 +105,6 @@ func (s *Store) Schema(ctx context.Context) (*Schema, error) {
 func (s *Store) SchemaVersions(ctx context.Context) ([]SchemaVersion, error) {
 	var out []SchemaVersion
 	err := s.read(ctx).Order("version DESC").Find(&out).Error
-	return out, translate(err)
-}
-
-// OpenValues returns every value annotators added to an open dimension, in
-// the order they were added, whatever their review status: what reviewers
-// see. OpenValuesFor is what one annotator may see.
-func (s *Store) OpenValues(ctx context.Context, dimension string) ([]OpenValue, error) {
-	var out []OpenValue
-	err := s.read(ctx).Where("dimension = ?", dimension).Order("id").Find(&out).Error
 	return out, translate(err)
 }
 
