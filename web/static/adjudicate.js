@@ -18,6 +18,25 @@
   var idx = 0, choice = null, saving = false, loading = false, exhausted = !next;
   var form = $('adj-form');
 
+  // An open dimension's list holds the most typed values; when there are
+  // more, those that begin with what is typed are fetched into it.
+  dims.forEach(function (d) {
+    if (d.kind !== 'open' || !(boot.open_values_more || {})[d.name] || !C.openValues) return;
+    var inp = $('adj-open-' + d.name), list = $('adj-list-' + d.name), have = {};
+    if (!inp || !list) return;
+    Array.prototype.forEach.call(list.options, function (o) { have[o.value] = true; });
+    var ask = C.openValues(d.name, function (vs) {
+      vs.forEach(function (v) {
+        if (have[v]) return;
+        have[v] = true;
+        var o = document.createElement('option');
+        o.value = v;
+        list.appendChild(o);
+      });
+    });
+    inp.addEventListener('input', function () { ask(inp.value.replace(/\s+/g, ' ').trim().toLowerCase()); });
+  });
+
   var optionInfo = {};
   dims.forEach(function (d) {
     optionInfo[d.name] = {};
