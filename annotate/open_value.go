@@ -45,11 +45,19 @@ func init() { models = append(models, &OpenValueUser{}) }
 func rememberOpenValue(tx *gorm.DB, dimension, value string, userID int64) error {
 	// Inserts that leave alone a row already there, so that two saves
 	// typing the same new value at once both succeed, on either database.
-	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&OpenValue{Dimension: dimension, Value: value, CreatedBy: userID, Status: OpenPending, Folded: foldOpen(value)})
+	nv := OpenValue{Dimension: dimension, Value: value, CreatedBy: userID, Status: OpenPending, Folded: foldOpen(value), Typists: 1}
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&nv)
 	if res.Error != nil {
 		return res.Error
 	}
-	created := res.RowsAffected == 1
+	if res.RowsAffected == 1 {
+		// A new value, whose row no one else sees before this commits:
+		// its one typist is this user.
+		if err := tx.Create(&OpenValueUser{OpenValueID: nv.ID, UserID: userID}).Error; err != nil {
+			return err
+		}
+		return insertTerms(tx, termRowsOf(&nv, 1, audiencesOf(OpenPending, []int64{userID})))
+	}
 	var v OpenValue
 	if err := tx.Where("dimension = ? AND value = ?", dimension, value).First(&v).Error; err != nil {
 		return err
@@ -60,7 +68,7 @@ func rememberOpenValue(tx *gorm.DB, dimension, value string, userID int64) error
 		// more changes.
 		return res.Error
 	}
-	return addTypist(tx, v.ID, userID, created)
+	return addTypist(tx, v.ID, userID)
 }
 
 // backfillOpenValueUsers records, for values kept before each typist was,
@@ -253,21 +261,15 @@ func (s *Store) DecideOpenValues(ctx context.Context, by int64, ids []int64, sta
 		}
 		now := s.now()
 		for _, v := range vs {
-			if v.Status == status {
-				continue
-			}
-			if err := tx.Model(&OpenValue{}).Where("id = ?", v.ID).Update("status", status).Error; err != nil {
+			old, changed, err := setOpenStatus(tx, v.ID, status)
+			if err != nil {
 				return err
 			}
-			// Accepting a value, or taking it back, changes who may
-			// find it in the type-ahead.
-			if (v.Status == OpenAccepted) != (status == OpenAccepted) {
-				if err := rewriteTerms(tx, v.ID); err != nil {
-					return err
-				}
+			if !changed {
+				continue
 			}
 			if err := s.record(tx, Change{At: now, UserID: by, Entity: "open_value", EntityID: v.ID, Action: status,
-				Before: toJSON(map[string]string{"dimension": v.Dimension, "value": v.Value, "status": v.Status}),
+				Before: toJSON(map[string]string{"dimension": v.Dimension, "value": v.Value, "status": old.Status}),
 				After:  toJSON(map[string]string{"dimension": v.Dimension, "value": v.Value, "status": status})}); err != nil {
 				return err
 			}

@@ -2,10 +2,10 @@ package annotate
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // The type-ahead of an open dimension must answer from an index, however
@@ -13,52 +13,41 @@ import (
 // them, and ordering those by how often they were typed would mean
 // reading and sorting them all. So each value is kept once more for every
 // start of it the type-ahead looks up (its terms, see termsOf), for every
-// audience that may see it, with how many users typed it. One index,
-// (dimension, audience, term, typists DESC, open_value_id), then hands out
-// the most typed matches first by reading as many rows as it returns.
+// audience that may see it, with how many users typed it, in the table
+// open_value_terms, whose key (dimension, audience, term, typists DESC,
+// open_value_id) hands out the most typed matches first by reading as many
+// rows as it returns.
 //
 // Who sees a value decides its audiences: an accepted value is everyone's
 // (audienceEveryone); a pending or rejected one is the reviewers'
 // (audienceReviewers) and each of its typists', by user id.
+//
+// The table is its key alone (WITHOUT ROWID on SQLite), a third of the
+// size a table with a key of its own and two indexes takes. Its rows are
+// found again from what they are made of: a change to a value deletes the
+// rows its state before the change gives (termRowsOf) and inserts those of
+// its state after, under the lock on the value's row.
 const (
 	audienceEveryone  int64 = 0
 	audienceReviewers int64 = -1
 )
 
-// OpenValueTerm is one start of a typed value (Term, in lower case) that
-// the type-ahead looks up, for one audience that may see the value.
-type OpenValueTerm struct {
-	OpenValueID int64      `gorm:"primaryKey;autoIncrement:false;index:idx_open_value_term,priority:5"`
-	OpenValue   *OpenValue `gorm:"constraint:OnDelete:CASCADE"`
-	Audience    int64      `gorm:"primaryKey;autoIncrement:false;index:idx_open_value_term,priority:2"`
-	Term        string     `gorm:"primaryKey;size:800;index:idx_open_value_term,priority:3"`
-	Dimension   string     `gorm:"size:40;not null;index:idx_open_value_term,priority:1"`
-	Typists     int        `gorm:"not null;index:idx_open_value_term,priority:4,sort:desc"`
-}
-
-func init() { models = append(models, &OpenValueTerm{}) }
-
-// exactTerms is the longest search that a term matches exactly: a value
-// has a term for each of its first exactTerms characters. Longer starts
-// are kept at the lengths of termSteps only, a search longer than
-// exactTerms reads the rows of the longest term it begins with and keeps
-// those whose value begins with the whole search. Each step is at most 1.5
-// times the one before, so that rarely reads many more rows than it keeps,
-// and a value has at most 21 terms instead of up to 200.
-const exactTerms = 12
-
-var termSteps = []int{16, 24, 32, 48, 64, 96, 128, 192}
+// termLadder holds the lengths, in characters, of the starts of a value
+// kept as terms, besides the empty one. A search of a length between two
+// of them reads the rows of the shorter term and keeps those whose value
+// begins with the whole search: each length is about 1.5 times the one
+// before, so that rarely reads many more rows than it keeps, and a value
+// has at most 10 terms instead of up to 200. Beyond 28 characters the
+// values that share the first 28 are read.
+var termLadder = []int{1, 2, 3, 4, 6, 9, 13, 19, 28}
 
 // termLen returns the length of the term a search of n characters looks
 // up: the longest kept length that is at most n.
 func termLen(n int) int {
-	if n <= exactTerms {
-		return n
-	}
-	k := exactTerms
-	for _, s := range termSteps {
-		if s <= n {
-			k = s
+	k := 0
+	for _, l := range termLadder {
+		if l <= n {
+			k = l
 		}
 	}
 	return k
@@ -73,129 +62,176 @@ func foldOpen(s string) string { return strings.ToLower(Normalize(s)) }
 func termsOf(folded string) []string {
 	rs := []rune(folded)
 	out := []string{""}
-	for k := 1; k <= len(rs); k++ {
-		if termLen(k) == k {
-			out = append(out, string(rs[:k]))
+	for _, l := range termLadder {
+		if l <= len(rs) {
+			out = append(out, string(rs[:l]))
 		}
 	}
 	return out
 }
 
-// termRows returns the terms of v for the given audiences, with v's count
-// of typists.
-func termRows(v *OpenValue, audiences []int64) []OpenValueTerm {
+// audiencesOf returns who may find a value of the given status typed by
+// the given users: everyone once it is accepted, else the reviewers and
+// each of them.
+func audiencesOf(status string, typists []int64) []int64 {
+	if status == OpenAccepted {
+		return []int64{audienceEveryone}
+	}
+	return append([]int64{audienceReviewers}, typists...)
+}
+
+// termRow is one row of open_value_terms.
+type termRow struct {
+	Dimension   string
+	Audience    int64
+	Term        string
+	Typists     int
+	OpenValueID int64
+}
+
+// termRowsOf returns the rows of v for the given audiences, with typists as
+// its count of typists.
+func termRowsOf(v *OpenValue, typists int, audiences []int64) []termRow {
 	terms := termsOf(v.Folded)
-	rows := make([]OpenValueTerm, 0, len(terms)*len(audiences))
+	rows := make([]termRow, 0, len(terms)*len(audiences))
 	for _, a := range audiences {
 		for _, t := range terms {
-			rows = append(rows, OpenValueTerm{OpenValueID: v.ID, Audience: a, Term: t, Dimension: v.Dimension, Typists: v.Typists})
+			rows = append(rows, termRow{Dimension: v.Dimension, Audience: a, Term: t, Typists: typists, OpenValueID: v.ID})
 		}
 	}
 	return rows
 }
 
-// writeTerms adds rows of terms, leaving alone those already there.
-func writeTerms(tx *gorm.DB, rows []OpenValueTerm) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	// 1000 rows of five values stay under the number of values a
-	// statement binds on either database.
-	return tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 1000).Error
-}
-
-// rewriteTerms replaces the terms of the value id with those of its
-// current status: everyone's once accepted, else the reviewers' and its
-// typists'. It reads the value's status, count and typists again: callers
-// hold the lock on its row (they changed it first), so what they read is
-// what commits.
-func rewriteTerms(tx *gorm.DB, id int64) error {
-	var v OpenValue
-	if err := tx.Where("id = ?", id).First(&v).Error; err != nil {
-		return err
-	}
-	return indexOpenValues(tx, []OpenValue{v})
-}
-
-// addTypist counts one more user who typed the value id, in the value and
-// its terms, and lets that user find it when it is not everyone's yet.
-// created says the value is new, so that it has no terms at all yet.
-func addTypist(tx *gorm.DB, id, userID int64, created bool) error {
-	// The update comes first: it locks the value's row on PostgreSQL, so
-	// a reviewer's decision on it waits, or has committed, before the
-	// status below is read.
-	if err := tx.Exec("UPDATE open_values SET typists = typists + 1 WHERE id = ?", id).Error; err != nil {
-		return err
-	}
-	var v OpenValue
-	if err := tx.Where("id = ?", id).First(&v).Error; err != nil {
-		return err
-	}
-	if err := tx.Model(&OpenValueTerm{}).Where("open_value_id = ?", id).Update("typists", v.Typists).Error; err != nil {
-		return err
-	}
-	var audiences []int64
-	switch {
-	case v.Status == OpenAccepted:
-		if created {
-			audiences = []int64{audienceEveryone}
+// termsTable returns the statements that create open_value_terms.
+func termsTable(dialect string) []string {
+	if dialect == "postgres" {
+		// PostgreSQL takes no order in a primary key: a unique index
+		// stands for it.
+		return []string{
+			"CREATE TABLE IF NOT EXISTS open_value_terms (dimension varchar(40) NOT NULL, audience bigint NOT NULL, term text NOT NULL, typists integer NOT NULL, open_value_id bigint NOT NULL)",
+			"CREATE UNIQUE INDEX IF NOT EXISTS idx_open_value_term ON open_value_terms (dimension, audience, term, typists DESC, open_value_id)",
 		}
-	case created:
-		audiences = []int64{audienceReviewers, userID}
-	default:
-		audiences = []int64{userID}
 	}
-	return writeTerms(tx, termRows(&v, audiences))
+	return []string{"CREATE TABLE IF NOT EXISTS open_value_terms (dimension TEXT NOT NULL, audience INTEGER NOT NULL, term TEXT NOT NULL, typists INTEGER NOT NULL, open_value_id INTEGER NOT NULL, PRIMARY KEY (dimension, audience, term, typists DESC, open_value_id)) WITHOUT ROWID"}
 }
 
-// indexOpenValues gives values their folded form and writes their terms
-// anew, for the audiences their status gives, reading the typists of them
-// all in one query.
-func indexOpenValues(tx *gorm.DB, vs []OpenValue) error {
-	ids := make([]int64, len(vs))
-	for i := range vs {
-		ids[i] = vs[i].ID
-	}
-	var pairs []OpenValueUser
-	if err := tx.Where("open_value_id IN ?", ids).Order("open_value_id, user_id").Find(&pairs).Error; err != nil {
-		return err
-	}
-	typists := map[int64][]int64{}
-	for _, p := range pairs {
-		typists[p.OpenValueID] = append(typists[p.OpenValueID], p.UserID)
-	}
-	if err := tx.Where("open_value_id IN ?", ids).Delete(&OpenValueTerm{}).Error; err != nil {
-		return err
-	}
-	var rows []OpenValueTerm
-	for i := range vs {
-		v := &vs[i]
-		if f := foldOpen(v.Value); f != v.Folded {
-			v.Folded = f
-			if err := tx.Model(&OpenValue{}).Where("id = ?", v.ID).Update("folded", f).Error; err != nil {
-				return err
+// insertTerms adds rows to open_value_terms, leaving alone those already
+// there, 1000 rows to a statement: 5,000 values stay under what one
+// statement binds on either database.
+func insertTerms(tx *gorm.DB, rows []termRow) error {
+	for chunk := range slices.Chunk(rows, 1000) {
+		var sql strings.Builder
+		sql.WriteString("INSERT INTO open_value_terms (dimension, audience, term, typists, open_value_id) VALUES ")
+		args := make([]any, 0, 5*len(chunk))
+		for i, r := range chunk {
+			if i > 0 {
+				sql.WriteString(", ")
 			}
+			sql.WriteString("(?, ?, ?, ?, ?)")
+			args = append(args, r.Dimension, r.Audience, r.Term, r.Typists, r.OpenValueID)
 		}
-		audiences := []int64{audienceEveryone}
-		if v.Status != OpenAccepted {
-			audiences = append([]int64{audienceReviewers}, typists[v.ID]...)
+		sql.WriteString(" ON CONFLICT DO NOTHING")
+		if err := tx.Exec(sql.String(), args...).Error; err != nil {
+			return err
 		}
-		rows = append(rows, termRows(v, audiences)...)
 	}
-	return writeTerms(tx, rows)
+	return nil
+}
+
+// deleteTermsSQL deletes the rows of one value, each found by its whole
+// key: dimension, audiences, terms, count of typists, value.
+const deleteTermsSQL = "DELETE FROM open_value_terms WHERE dimension = ? AND audience IN ? AND term IN ? AND typists = ? AND open_value_id = ?"
+
+// deleteTerms deletes the rows of v that it had with typists as its count
+// of typists and the given audiences: each is found by its whole key.
+func deleteTerms(tx *gorm.DB, v *OpenValue, typists int, audiences []int64) error {
+	for chunk := range slices.Chunk(audiences, idChunk) {
+		if err := tx.Exec(deleteTermsSQL, v.Dimension, chunk, termsOf(v.Folded), typists, v.ID).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lockOpenValue takes the lock on the row of the value id (a write that
+// changes nothing, on PostgreSQL; SQLite has one writer) and returns the
+// value and who typed it as they are once the lock is held: so a save that
+// types it and a reviewer's decision on it change its terms one after the
+// other, each from the state the other left.
+func lockOpenValue(tx *gorm.DB, id int64) (*OpenValue, []int64, error) {
+	if err := tx.Exec("UPDATE open_values SET typists = typists WHERE id = ?", id).Error; err != nil {
+		return nil, nil, err
+	}
+	var v OpenValue
+	if err := tx.Where("id = ?", id).First(&v).Error; err != nil {
+		return nil, nil, err
+	}
+	var typists []int64
+	if err := tx.Model(&OpenValueUser{}).Where("open_value_id = ?", id).Order("user_id").Pluck("user_id", &typists).Error; err != nil {
+		return nil, nil, err
+	}
+	return &v, typists, nil
+}
+
+// addTypist counts one more user, whose row in open_value_users was just
+// added, who typed the value id, in the value and its terms, and lets that
+// user find it when it is not everyone's yet.
+func addTypist(tx *gorm.DB, id, userID int64) error {
+	v, typists, err := lockOpenValue(tx, id)
+	if err != nil {
+		return err
+	}
+	before := slices.DeleteFunc(slices.Clone(typists), func(u int64) bool { return u == userID })
+	if err := deleteTerms(tx, v, v.Typists, audiencesOf(v.Status, before)); err != nil {
+		return err
+	}
+	v.Typists++
+	if err := tx.Model(&OpenValue{}).Where("id = ?", id).Update("typists", v.Typists).Error; err != nil {
+		return err
+	}
+	return insertTerms(tx, termRowsOf(v, v.Typists, audiencesOf(v.Status, typists)))
+}
+
+// setOpenStatus gives the value id a review status, and its terms the
+// audiences that status gives. It returns the value as it was, and
+// whether the status changed.
+func setOpenStatus(tx *gorm.DB, id int64, status string) (*OpenValue, bool, error) {
+	v, typists, err := lockOpenValue(tx, id)
+	if err != nil || v.Status == status {
+		return v, false, err
+	}
+	if err := tx.Model(&OpenValue{}).Where("id = ?", id).Update("status", status).Error; err != nil {
+		return nil, false, err
+	}
+	// Accepting a value, or taking it back, changes who may find it.
+	if (v.Status == OpenAccepted) != (status == OpenAccepted) {
+		if err := deleteTerms(tx, v, v.Typists, audiencesOf(v.Status, typists)); err != nil {
+			return nil, false, err
+		}
+		if err := insertTerms(tx, termRowsOf(v, v.Typists, audiencesOf(status, typists))); err != nil {
+			return nil, false, err
+		}
+	}
+	return v, true, nil
 }
 
 // settingOpenValueTerms marks a database whose open values have their
 // folded form, count of typists and terms.
 const settingOpenValueTerms = "open_value_terms"
 
-// migrateOpenValueTerms gives, once, the values typed before the
-// type-ahead had an index their folded form, count of typists and terms.
+// migrateOpenValueTerms creates the terms' table and gives, once, the
+// values typed before the type-ahead had it their folded form, count of
+// typists and terms.
 func (s *Store) migrateOpenValueTerms(ctx context.Context) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.dialect == "postgres" {
 			// Servers starting at once would otherwise both fill it.
 			if err := tx.Exec("SELECT pg_advisory_xact_lock(7461, 2)").Error; err != nil {
+				return err
+			}
+		}
+		for _, stmt := range termsTable(s.dialect) {
+			if err := tx.Exec(stmt).Error; err != nil {
 				return err
 			}
 		}
@@ -206,16 +242,54 @@ func (s *Store) migrateOpenValueTerms(ctx context.Context) error {
 		if st.Value != "" {
 			return nil
 		}
-		if err := tx.Exec("UPDATE open_values SET typists = (SELECT count(*) FROM open_value_users u WHERE u.open_value_id = open_values.id)").Error; err != nil {
-			return err
+		for _, stmt := range []string{
+			"DELETE FROM open_value_terms",
+			"UPDATE open_values SET typists = (SELECT count(*) FROM open_value_users u WHERE u.open_value_id = open_values.id)",
+		} {
+			if err := tx.Exec(stmt).Error; err != nil {
+				return err
+			}
 		}
 		var batch []OpenValue
 		err := tx.FindInBatches(&batch, idChunk, func(_ *gorm.DB, _ int) error {
-			return indexOpenValues(tx, batch)
+			rows, err := indexOpenValues(tx, batch)
+			if err != nil {
+				return err
+			}
+			return insertTerms(tx, rows)
 		}).Error
 		if err != nil {
 			return err
 		}
 		return tx.Create(&Setting{Key: settingOpenValueTerms, Value: "1"}).Error
 	})
+}
+
+// indexOpenValues gives values their folded form and returns their terms,
+// reading who typed them all in one query.
+func indexOpenValues(tx *gorm.DB, vs []OpenValue) ([]termRow, error) {
+	ids := make([]int64, len(vs))
+	for i := range vs {
+		ids[i] = vs[i].ID
+	}
+	var pairs []OpenValueUser
+	if err := tx.Where("open_value_id IN ?", ids).Order("open_value_id, user_id").Find(&pairs).Error; err != nil {
+		return nil, err
+	}
+	typists := map[int64][]int64{}
+	for _, p := range pairs {
+		typists[p.OpenValueID] = append(typists[p.OpenValueID], p.UserID)
+	}
+	var rows []termRow
+	for i := range vs {
+		v := &vs[i]
+		if f := foldOpen(v.Value); f != v.Folded {
+			v.Folded = f
+			if err := tx.Model(&OpenValue{}).Where("id = ?", v.ID).Update("folded", f).Error; err != nil {
+				return nil, err
+			}
+		}
+		rows = append(rows, termRowsOf(v, v.Typists, audiencesOf(v.Status, typists[v.ID]))...)
+	}
+	return rows, nil
 }
