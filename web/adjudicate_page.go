@@ -21,7 +21,7 @@ type adjudicateBoot struct {
 	// OpenValues and OpenValuesMore are as on the annotation page
 	// (openValuesFor): the most typed values, and whether there are more.
 	OpenValues     map[string][]string `json:"open_values"`
-	OpenValuesMore map[string]bool     `json:"open_values_more"`
+	OpenValuesMore map[string]bool     `json:"open_values_more,omitempty"`
 	// User is the reviewer's name, shown as the decider of new gold labels.
 	User string `json:"user"`
 	// Order is the queue's order, kept when more paragraphs are loaded.

@@ -14,7 +14,7 @@ import (
 
 // schemaWithOpenValues returns the current schema and, for each open
 // dimension, the most typed values u is offered besides its options and
-// whether there are more (openValuesFor).
+// the dimensions that offer more (openValuesFor).
 func (s *Server) schemaWithOpenValues(ctx context.Context, u *annotate.User) (*annotate.Schema, map[string][]string, map[string]bool, error) {
 	sc, err := s.store.Schema(ctx)
 	if err != nil {
@@ -30,14 +30,15 @@ func (s *Server) schemaWithOpenValues(ctx context.Context, u *annotate.User) (*a
 // getSchema returns the current label schema and, for its open dimensions,
 // the most typed values the caller is offered (for annotators those a
 // reviewer accepted and their own, for reviewers and admins every typed
-// value) and whether there are more, which suggestOpenValues finds.
+// value) and, in open_values_more, the dimensions that offer more, which
+// suggestOpenValues finds.
 func (s *Server) getSchema(c *gin.Context) {
 	sc, open, more, err := s.schemaWithOpenValues(c.Request.Context(), me(c))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"schema": sc, "open_values": open, "open_values_more": more})
+	c.JSON(http.StatusOK, gin.H{"schema": sc, "open_values": open, "open_values_more": nonNilMap(more)})
 }
 
 // getLabelStudioConfig returns, as an XML file, the Label Studio labelling

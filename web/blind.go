@@ -75,9 +75,11 @@ const bootOpenValues = 50
 // openValuesFor returns, for each open dimension of the schema, the
 // bootOpenValues most typed values u is offered (every typed value for
 // reviewers and admins, else those a reviewer accepted and those u typed),
-// and whether u is offered more.
+// and the dimensions that offer u more (nil when none: pages load the
+// script that fetches the others only then).
 func (s *Server) openValuesFor(ctx context.Context, sc *annotate.Schema, u *annotate.User) (map[string][]string, map[string]bool, error) {
-	open, more := map[string][]string{}, map[string]bool{}
+	open := map[string][]string{}
+	var more map[string]bool
 	for _, d := range sc.Dimensions {
 		if d.Kind != annotate.KindOpen {
 			continue
@@ -86,7 +88,13 @@ func (s *Server) openValuesFor(ctx context.Context, sc *annotate.Schema, u *anno
 		if err != nil {
 			return nil, nil, err
 		}
-		open[d.Name], more[d.Name] = vs, m
+		open[d.Name] = vs
+		if m {
+			if more == nil {
+				more = map[string]bool{}
+			}
+			more[d.Name] = true
+		}
 	}
 	return open, more, nil
 }

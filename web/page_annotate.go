@@ -18,10 +18,11 @@ type annotateBoot struct {
 	User   bootUser         `json:"user"`
 	Schema *annotate.Schema `json:"schema"`
 	// OpenValues holds, for each open dimension, the most typed values the
-	// user is offered (bootOpenValues at most); OpenValuesMore says which
-	// dimensions offer more, that the type-ahead asks for as they type.
+	// user is offered (bootOpenValues at most); OpenValuesMore names the
+	// dimensions that offer more, which the type-ahead asks for as the
+	// user types (openvalues.js).
 	OpenValues     map[string][]string          `json:"open_values"`
-	OpenValuesMore map[string]bool              `json:"open_values_more"`
+	OpenValuesMore map[string]bool              `json:"open_values_more,omitempty"`
 	Items          []*annotate.ParagraphContext `json:"items"`
 	Remaining      int64                        `json:"remaining"`
 	// RemainingMore says the queue holds at least Remaining, which is

@@ -18,23 +18,9 @@
   var idx = 0, choice = null, saving = false, loading = false, exhausted = !next;
   var form = $('adj-form');
 
-  // An open dimension's list holds the most typed values; when there are
-  // more, those that begin with what is typed are fetched into it.
+  // openvalues.js, on the page when a list holds only the most typed values
   dims.forEach(function (d) {
-    if (d.kind !== 'open' || !(boot.open_values_more || {})[d.name] || !C.openValues) return;
-    var inp = $('adj-open-' + d.name), list = $('adj-list-' + d.name), have = {};
-    if (!inp || !list) return;
-    Array.prototype.forEach.call(list.options, function (o) { have[o.value] = true; });
-    var ask = C.openValues(d.name, function (vs) {
-      vs.forEach(function (v) {
-        if (have[v]) return;
-        have[v] = true;
-        var o = document.createElement('option');
-        o.value = v;
-        list.appendChild(o);
-      });
-    });
-    inp.addEventListener('input', function () { ask(inp.value.replace(/\s+/g, ' ').trim().toLowerCase()); });
+    if ((boot.open_values_more || {})[d.name]) C.openList(d.name, $('adj-open-' + d.name), $('adj-list-' + d.name));
   });
 
   var optionInfo = {};

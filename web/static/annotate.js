@@ -381,30 +381,11 @@
     var input = fs.querySelector('.combo-input'), list = fs.querySelector('.combo-list');
     var valueEl = fs.querySelector('.combo-value'), clearBtn = fs.querySelector('.combo-clear');
     var known = d.options.map(function (o) { return { key: o.key, name: o.name, guide: o.guideline || '' }; });
-    var have = {};
-    known.forEach(function (k) { have[k.key] = true; });
-    function learn(vs) {
-      var added = false;
-      vs.forEach(function (v) {
-        if (!have[v]) { have[v] = true; known.push({ key: v, name: v, guide: '' }); added = true; }
-      });
-      return added;
-    }
-    learn(boot.open_values[d.name] || []);
-    // The page holds the most typed values; when there are more, those
-    // that begin with what is typed are fetched and join them. Fetched
-    // ones come after the page's, which are typed more often.
-    var ask = (boot.open_values_more || {})[d.name] && C.openValues(d.name, function (vs, q) {
-      if (learn(vs) && document.activeElement === input && norm(input.value).toLowerCase().indexOf(q) === 0) render(true);
-    });
-    var items = [], active = -1, moved = false;
+    (boot.open_values[d.name] || []).forEach(function (v) { if (!known.some(function (k) { return k.key === v; })) known.push({ key: v, name: v, guide: '' }); });
+    var items = [], active = -1;
 
     function norm(s) { return s.replace(/\s+/g, ' ').trim(); }
-    // render draws the list for what is typed. keep (values arrived from
-    // the server) leaves the active item where the user moved it with the
-    // arrows since they last typed, so that Enter picks what they chose.
-    function render(keep) {
-      var was = keep === true && moved && items[active];
+    function render() {
       var q = norm(input.value).toLowerCase();
       items = known.filter(function (k) {
         return !q || k.name.toLowerCase().indexOf(q) >= 0 || k.key.toLowerCase().indexOf(q) >= 0 || k.guide.toLowerCase().indexOf(q) >= 0;
@@ -432,7 +413,6 @@
         list.appendChild(li);
       });
       active = q && items.length ? 0 : -1;
-      if (was) items.forEach(function (it, i) { if (it.key === was.key && !it.isNew === !was.isNew) active = i; });
       mark();
       list.hidden = !items.length;
       input.setAttribute('aria-expanded', String(!list.hidden));
@@ -446,23 +426,19 @@
     }
     function close() { list.hidden = true; input.setAttribute('aria-expanded', 'false'); }
     function pick(it) {
-      if (it.isNew) learn([it.key]);
+      if (it.isNew) known.push({ key: it.key, name: it.name, guide: '' });
       setValue(d, it.key);
       input.value = '';
       close();
       form.focus();
       say((it.isNew ? 'New ' : '') + d.title + ': ' + it.name);
     }
-    input.addEventListener('input', function () {
-      moved = false;
-      render();
-      if (ask) ask(norm(input.value).toLowerCase());
-    });
+    input.addEventListener('input', render);
     input.addEventListener('focus', render);
     input.addEventListener('blur', function () { setTimeout(close, 100); });
     input.addEventListener('keydown', function (e) {
-      if (e.key === 'ArrowDown') { e.preventDefault(); if (list.hidden) render(); active = Math.min(items.length - 1, active + 1); moved = true; mark(); }
-      else if (e.key === 'ArrowUp') { e.preventDefault(); active = Math.max(0, active - 1); moved = true; mark(); }
+      if (e.key === 'ArrowDown') { e.preventDefault(); if (list.hidden) render(); active = Math.min(items.length - 1, active + 1); mark(); }
+      else if (e.key === 'ArrowUp') { e.preventDefault(); active = Math.max(0, active - 1); mark(); }
       else if (e.key === 'Enter') {
         e.preventDefault();
         e.stopPropagation();
@@ -475,6 +451,8 @@
       } else if (e.key === 'Tab') close();
     });
     clearBtn.addEventListener('click', function () { setValue(d, ''); form.focus(); });
+    var m = boot.open_values_more; // openvalues.js, on the page when set
+    if (m && m[d.name]) C.openCombo(d.name, input, known, render);
     return {
       focus: function () { input.focus(); input.select(); },
       sync: function (v) {

@@ -13,9 +13,7 @@
 
   // api sends a JSON request and resolves to {status, body}; it rejects only
   // when no answer came (network down, timeout).
-  // api sends a request; signal, when given, aborts it as well as the
-  // 20-second timeout does.
-  function api(method, url, data, signal) {
+  function api(method, url, data) {
     var headers = { Accept: 'application/json' };
     if (method !== 'GET') headers['X-CSRF-Token'] = C.csrf;
     var opt = { method: method, headers: headers, credentials: 'same-origin', cache: 'no-store' };
@@ -25,7 +23,6 @@
     }
     var ctl = new AbortController();
     var timer = setTimeout(function () { ctl.abort(); }, 20000);
-    if (signal) signal.addEventListener('abort', function () { ctl.abort(); });
     opt.signal = ctl.signal;
     return fetch(url, opt).then(function (r) {
       return r.text().then(function (t) {
@@ -37,33 +34,6 @@
     }, function (e) { clearTimeout(timer); throw e; });
   }
   C.api = api;
-
-  // openValues returns the lookup of an open dimension's typed values for
-  // a page that holds only the most typed ones (open_values_more): ask(q)
-  // fetches, once typing pauses, the values that begin with q (folded:
-  // lower case, single spaces) and hands them to found(values, q). Each
-  // call aborts the request before it. A search whose answer held every
-  // match is not sent again, nor any that extends it, since the page now
-  // has all their values; a failure (offline, a timeout) leaves the page
-  // with the values it has.
-  C.openValues = function (dimension, found) {
-    var timer = null, ctl = null, complete = [];
-    return function ask(q) {
-      clearTimeout(timer);
-      if (ctl) { ctl.abort(); ctl = null; }
-      if (complete.some(function (p) { return q.indexOf(p) === 0; })) return;
-      timer = setTimeout(function () {
-        var mine = ctl = new AbortController();
-        api('GET', '/api/v1/schema/open-values/suggest?dimension=' + encodeURIComponent(dimension) + '&q=' + encodeURIComponent(q) + '&limit=20', undefined, mine.signal).then(function (r) {
-          if (ctl !== mine) return;
-          ctl = null;
-          if (r.status !== 200 || !r.body) return;
-          if (!r.body.more) complete.push(q);
-          found(r.body.values || [], q);
-        }, function () { if (ctl === mine) ctl = null; });
-      }, 150);
-    };
-  };
   C.errorOf = function (r) {
     return (r && r.body && r.body.error) || { message: 'the server answered ' + (r ? r.status : 'nothing') };
   };
