@@ -410,12 +410,12 @@ func TestOpenValues(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	vs, err := s.OpenValues(ctx, "event")
+	page, err := s.OpenValueReviews(ctx, annotate.OpenValueFilter{Dimension: "event"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, v := range vs {
+	for _, v := range page.Values {
 		got = append(got, v.Value)
 	}
 	// Options are not added; a value is kept once, normalized.

@@ -127,7 +127,7 @@ func TestOpenValuesReview(t *testing.T) {
 	save(ann2, ps[1].ID, "ann1-typed-event")
 	offered := func(u *annotate.User, all bool) []string {
 		t.Helper()
-		vs, err := s.OpenValuesFor(ctx, "event", u.ID, all)
+		vs, _, err := s.OpenValuesMatching(ctx, "event", u.ID, all, "", 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,8 @@ package annotate
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -94,3 +96,52 @@ func (s *Store) SetSaveBatchTimeoutForTest(d time.Duration) {
 		s.saves.timeout = d
 	}
 }
+
+// OpenValuesQueryForTest returns the statement OpenValuesMatching runs for
+// an annotator (userID > 0) or a reviewer (0), and its arguments.
+func OpenValuesQueryForTest(dimension string, userID int64, q string, limit int) (string, []any) {
+	audiences := []int64{audienceEveryone, audienceReviewers}
+	if userID > 0 {
+		audiences = []int64{audienceEveryone, userID}
+	}
+	return openValuesQuery(dimension, audiences, []rune(foldOpen(q)), limit)
+}
+
+// OpenValueTermsForTest returns the rows of open_value_terms and the rows
+// the values and their typists as they are now give, both sorted, each as
+// "dimension|audience|term|typists|id": a change that forgot to delete or
+// add rows shows as a difference.
+func (s *Store) OpenValueTermsForTest(ctx context.Context) (got, want []string, err error) {
+	row := func(r termRow) string {
+		return fmt.Sprintf("%s|%d|%s|%d|%d", r.Dimension, r.Audience, r.Term, r.Typists, r.OpenValueID)
+	}
+	var rows []termRow
+	if err := s.db.WithContext(ctx).Raw("SELECT dimension, audience, term, typists, open_value_id FROM open_value_terms").Scan(&rows).Error; err != nil {
+		return nil, nil, err
+	}
+	for _, r := range rows {
+		got = append(got, row(r))
+	}
+	var vs []OpenValue
+	if err := s.db.WithContext(ctx).Find(&vs).Error; err != nil {
+		return nil, nil, err
+	}
+	for i := range vs {
+		var typists []int64
+		if err := s.db.WithContext(ctx).Model(&OpenValueUser{}).Where("open_value_id = ?", vs[i].ID).Order("user_id").Pluck("user_id", &typists).Error; err != nil {
+			return nil, nil, err
+		}
+		v := vs[i]
+		v.Folded = foldOpen(v.Value)
+		for _, r := range termRowsOf(&v, len(typists), audiencesOf(v.Status, typists)) {
+			want = append(want, row(r))
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	return got, want, nil
+}
+
+// DeleteOpenValueTermsSQLForTest is the statement that deletes a value's
+// terms when it changes.
+const DeleteOpenValueTermsSQLForTest = deleteTermsSQL

@@ -11,7 +11,7 @@ import (
 var tables = []string{
 	"users", "tokens", "sessions", "documents", "revisions", "paragraphs",
 	"annotations", "golds", "skips", "notes", "curations", "history",
-	"schema_versions", "settings", "open_values", "open_value_users", "user_flags", "leases",
+	"schema_versions", "settings", "open_values", "open_value_users", "open_value_terms", "user_flags", "leases",
 	"consensus_runs", "consensus_items", "consensus_annotators", "suggestions", "suggestions_shown",
 	"model_runs", "label_issues",
 }

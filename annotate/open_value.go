@@ -1,9 +1,11 @@
 package annotate
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -45,62 +47,145 @@ func init() { models = append(models, &OpenValueUser{}) }
 func rememberOpenValue(tx *gorm.DB, dimension, value string, userID int64) error {
 	// Inserts that leave alone a row already there, so that two saves
 	// typing the same new value at once both succeed, on either database.
-	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&OpenValue{Dimension: dimension, Value: value, CreatedBy: userID, Status: OpenPending}).Error; err != nil {
-		return err
+	nv := OpenValue{Dimension: dimension, Value: value, CreatedBy: userID, Status: OpenPending, Folded: foldOpen(value), Typists: 1}
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&nv)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 1 {
+		// A new value, whose row no one else sees before this commits:
+		// its one typist is this user.
+		if err := tx.Create(&OpenValueUser{OpenValueID: nv.ID, UserID: userID}).Error; err != nil {
+			return err
+		}
+		return insertTerms(tx, termRowsOf(&nv, 1, audiencesOf(OpenPending, []int64{userID})))
 	}
 	var v OpenValue
 	if err := tx.Where("dimension = ? AND value = ?", dimension, value).First(&v).Error; err != nil {
 		return err
 	}
-	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&OpenValueUser{OpenValueID: v.ID, UserID: userID})
+	res = tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&OpenValueUser{OpenValueID: v.ID, UserID: userID})
 	if res.Error != nil || res.RowsAffected == 0 {
+		// Most saves bring a value their user typed before: nothing
+		// more changes.
 		return res.Error
 	}
-	return tx.Exec("UPDATE open_values SET typists = typists + 1 WHERE id = ?", v.ID).Error
+	return addTypist(tx, v.ID, userID)
 }
 
 // backfillOpenValueUsers records, for values kept before each typist was,
-// that the user who first typed a value typed it, and counts each value's
-// typists where that was not done yet (once, or after the backfill added
-// someone).
+// that the user who first typed a value typed it (migrateOpenValueTerms
+// then counts each value's typists, once).
 func (s *Store) backfillOpenValueUsers(ctx context.Context) error {
-	db := s.db.WithContext(ctx)
-	res := db.Exec(`INSERT INTO open_value_users (open_value_id, user_id)
+	return s.db.WithContext(ctx).Exec(`INSERT INTO open_value_users (open_value_id, user_id)
 SELECT v.id, v.created_by FROM open_values v
-WHERE v.created_by <> 0 AND NOT EXISTS (SELECT 1 FROM open_value_users u WHERE u.open_value_id = v.id AND u.user_id = v.created_by)`)
-	if res.Error != nil {
-		return res.Error
-	}
-	var st Setting
-	if err := db.Where("name = ?", settingTypists).Limit(1).Find(&st).Error; err != nil {
-		return err
-	}
-	if st.Value != "" && res.RowsAffected == 0 {
-		return nil
-	}
-	return db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("UPDATE open_values SET typists = (SELECT count(*) FROM open_value_users u WHERE u.open_value_id = open_values.id)").Error; err != nil {
-			return err
-		}
-		return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&Setting{Key: settingTypists, Value: "1"}).Error
-	})
+WHERE v.created_by <> 0 AND NOT EXISTS (SELECT 1 FROM open_value_users u WHERE u.open_value_id = v.id AND u.user_id = v.created_by)`).Error
 }
 
-// settingTypists marks a database whose open values' typists are counted.
-const settingTypists = "open_value_typists"
+// DefaultOpenValueMatches and MaxOpenValueMatches are how many values
+// OpenValuesMatching returns when not told, and at most.
+const (
+	DefaultOpenValueMatches = 20
+	MaxOpenValueMatches     = 100
+)
 
-// OpenValuesFor returns the values of an open dimension one user is
-// offered, in the order they were first typed: every value when all is true
-// (reviewers and admins), else the values a reviewer accepted and those the
-// user typed themselves.
-func (s *Store) OpenValuesFor(ctx context.Context, dimension string, userID int64, all bool) ([]string, error) {
-	q := s.read(ctx).Model(&OpenValue{}).Where("dimension = ?", dimension)
-	if !all {
-		q = q.Where("status = ? OR EXISTS (SELECT 1 FROM open_value_users u WHERE u.open_value_id = open_values.id AND u.user_id = ?)", OpenAccepted, userID)
+// OpenValuesMatching returns the values of an open dimension one user is
+// offered that begin with prefix, ignoring case and runs of white space,
+// at most limit of them (DefaultOpenValueMatches when 0), the most typed
+// first and then the oldest, and whether more match. An empty prefix
+// matches every value. The user is offered every value when all is true
+// (reviewers and admins), else the values a reviewer accepted and those
+// they typed themselves, whatever their status: never another
+// annotator's pending or rejected one. It reads about as many rows as it
+// returns, however many values the dimension has (see open_value_terms.go).
+func (s *Store) OpenValuesMatching(ctx context.Context, dimension string, userID int64, all bool, prefix string, limit int) ([]string, bool, error) {
+	if limit == 0 {
+		limit = DefaultOpenValueMatches
+	}
+	if limit < 1 || limit > MaxOpenValueMatches {
+		return nil, false, Invalidf("limit", "limit must be from 1 to %d, got %d", MaxOpenValueMatches, limit)
+	}
+	if err := CheckText("q", prefix, false); err != nil {
+		return nil, false, err
+	}
+	sc, err := s.Schema(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	var open []string
+	for _, d := range sc.Dimensions {
+		if d.Kind == KindOpen {
+			open = append(open, d.Name)
+		}
+	}
+	if !contains(open, dimension) {
+		msg := fmt.Sprintf("%q is not an open dimension of the schema; values are typed into open dimensions only", dimension)
+		if _, ok := sc.Dimension(dimension); !ok {
+			msg = fmt.Sprintf("unknown dimension %q", dimension)
+		}
+		return nil, false, &Error{Code: EINVALID, Field: "dimension", Message: msg, Allowed: open}
 	}
 	out := []string{}
-	err := q.Order("id").Pluck("value", &out).Error
-	return out, translate(err)
+	q := []rune(foldOpen(prefix))
+	if len(q) > MaxOpenValueLen {
+		// No value is that long.
+		return out, false, nil
+	}
+	audiences := []int64{audienceEveryone, audienceReviewers}
+	if !all {
+		audiences = []int64{audienceEveryone, userID}
+	}
+	query, args := openValuesQuery(dimension, audiences, q, limit+1)
+	var rows []openValueRow
+	err = s.read(ctx).Raw(query, args...).Scan(&rows).Error
+	if err != nil {
+		return nil, false, translate(err)
+	}
+	slices.SortFunc(rows, func(a, b openValueRow) int {
+		if a.Typists != b.Typists {
+			return b.Typists - a.Typists
+		}
+		return cmp.Compare(a.OpenValueID, b.OpenValueID)
+	})
+	for _, r := range rows {
+		out = append(out, r.Value)
+	}
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, nil
+}
+
+// openValueRow is a value openValuesQuery finds, with what orders it.
+type openValueRow struct {
+	Value       string
+	Typists     int
+	OpenValueID int64
+}
+
+// openValuesQuery returns the statement of OpenValuesMatching and its
+// arguments: for each audience, the limit most typed values of dimension it
+// may see whose folded form begins with the folded search q, with their
+// count of typists and id.
+func openValuesQuery(dimension string, audiences []int64, q []rune, limit int) (string, []any) {
+	k := termLen(len(q))
+	term := string(q[:k])
+	// One index scan per audience, each in the order wanted and stopping
+	// at limit rows; the caller merges the two.
+	var parts []string
+	var args []any
+	for i, a := range audiences {
+		part := "SELECT v.value, t.typists, t.open_value_id FROM open_value_terms t JOIN open_values v ON v.id = t.open_value_id WHERE t.dimension = ? AND t.audience = ? AND t.term = ?"
+		args = append(args, dimension, a, term)
+		if k < len(q) {
+			part += " AND substr(v.folded, 1, ?) = ?"
+			args = append(args, len(q), string(q))
+		}
+		part += " ORDER BY t.typists DESC, t.open_value_id LIMIT ?"
+		args = append(args, limit)
+		parts = append(parts, fmt.Sprintf("SELECT value, typists, open_value_id FROM (%s) a%d", part, i))
+	}
+	return strings.Join(parts, " UNION ALL "), args
 }
 
 // OpenValueReview is a value typed into an open dimension as a reviewer
@@ -195,10 +280,10 @@ func (s *Store) OpenValueReviews(ctx context.Context, f OpenValueFilter) (*OpenV
 	if len(rows) > f.Limit {
 		rows = rows[:f.Limit]
 		last := rows[len(rows)-1]
-		page.Next = openValueCursor{dimension: last.Dimension, typists: last.Typists, id: last.ID}.encode()
+		page.Next = openValueCursor{dimension: last.Dimension, typists: int64(last.Typists), id: last.ID}.encode()
 	}
 	for _, v := range rows {
-		page.Values = append(page.Values, OpenValueReview{ID: v.ID, Dimension: v.Dimension, Value: v.Value, Status: v.Status, Annotators: int(v.Typists)})
+		page.Values = append(page.Values, OpenValueReview{ID: v.ID, Dimension: v.Dimension, Value: v.Value, Status: v.Status, Annotators: v.Typists})
 	}
 	return page, nil
 }
@@ -258,14 +343,15 @@ func (s *Store) DecideOpenValues(ctx context.Context, by int64, ids []int64, sta
 		}
 		now := s.now()
 		for _, v := range vs {
-			if v.Status == status {
-				continue
-			}
-			if err := tx.Model(&OpenValue{}).Where("id = ?", v.ID).Update("status", status).Error; err != nil {
+			old, changed, err := setOpenStatus(tx, v.ID, status)
+			if err != nil {
 				return err
 			}
+			if !changed {
+				continue
+			}
 			if err := s.record(tx, Change{At: now, UserID: by, Entity: "open_value", EntityID: v.ID, Action: status,
-				Before: toJSON(map[string]string{"dimension": v.Dimension, "value": v.Value, "status": v.Status}),
+				Before: toJSON(map[string]string{"dimension": v.Dimension, "value": v.Value, "status": old.Status}),
 				After:  toJSON(map[string]string{"dimension": v.Dimension, "value": v.Value, "status": status})}); err != nil {
 				return err
 			}

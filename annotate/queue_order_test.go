@@ -300,16 +300,16 @@ func TestQueueUncertainUsesIndex(t *testing.T) {
 	}
 }
 
-// explain returns the query plan of query as text. On PostgreSQL
+// explain returns the query plan of query (with its args) as text. On PostgreSQL
 // sequential scans are turned off for it: a test's few rows would make
 // any plan cheap, and the question is which index the order can use.
-func explain(t *testing.T, s *annotate.Store, query string) string {
+func explain(t *testing.T, s *annotate.Store, query string, args ...any) string {
 	t.Helper()
 	var lines []string
 	db := s.GormForTest()
 	if s.Dialect() != "postgres" {
 		var rows []struct{ Detail string }
-		if err := db.Raw("EXPLAIN QUERY PLAN " + query).Scan(&rows).Error; err != nil {
+		if err := db.Raw("EXPLAIN QUERY PLAN "+query, args...).Scan(&rows).Error; err != nil {
 			t.Fatal(err)
 		}
 		for _, r := range rows {
@@ -322,7 +322,7 @@ func explain(t *testing.T, s *annotate.Store, query string) string {
 	if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := tx.Raw("EXPLAIN " + query).Scan(&lines).Error; err != nil {
+	if err := tx.Raw("EXPLAIN "+query, args...).Scan(&lines).Error; err != nil {
 		t.Fatal(err)
 	}
 	return strings.Join(lines, "\n")

@@ -20,10 +20,14 @@ type OpenValue struct {
 	Value     string `gorm:"size:800;not null;uniqueIndex:idx_open_value"`
 	CreatedBy int64
 	Status    string `gorm:"size:20;not null;default:pending;index:idx_open_value_status_rank,priority:1"`
-	// Typists counts the annotators who typed the value (its rows of
-	// open_value_users), kept as each is added, so that the reviewers'
-	// list, most typed first, is read from an index a page at a time.
-	Typists int64 `gorm:"not null;default:0;index:idx_open_value_rank,priority:2,sort:desc;index:idx_open_value_status_rank,priority:3,sort:desc"`
+	// Folded is Value in lower case, what the type-ahead matches what is
+	// typed against (see open_value_terms.go).
+	Folded string `gorm:"size:800;not null;default:''"`
+	// Typists is how many users typed the value (its rows of
+	// open_value_users), kept as each is added: the type-ahead offers the
+	// most typed values first, and the reviewers' list, most typed first,
+	// is read from an index a page at a time.
+	Typists int `gorm:"not null;default:0;index:idx_open_value_rank,priority:2,sort:desc;index:idx_open_value_status_rank,priority:3,sort:desc"`
 }
 
 func init() { models = append(models, &OpenValue{}) }
@@ -103,15 +107,6 @@ func (s *Store) Schema(ctx context.Context) (*Schema, error) {
 func (s *Store) SchemaVersions(ctx context.Context) ([]SchemaVersion, error) {
 	var out []SchemaVersion
 	err := s.read(ctx).Order("version DESC").Find(&out).Error
-	return out, translate(err)
-}
-
-// OpenValues returns every value annotators added to an open dimension, in
-// the order they were added, whatever their review status: what reviewers
-// see. OpenValuesFor is what one annotator may see.
-func (s *Store) OpenValues(ctx context.Context, dimension string) ([]OpenValue, error) {
-	var out []OpenValue
-	err := s.read(ctx).Where("dimension = ?", dimension).Order("id").Find(&out).Error
 	return out, translate(err)
 }
 

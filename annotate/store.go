@@ -219,6 +219,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := s.backfillOpenValueUsers(ctx); err != nil {
 		return fmt.Errorf("migrate database: %w", err)
 	}
+	if err := s.migrateOpenValueTerms(ctx); err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
 	return nil
 }
 

@@ -14,11 +14,14 @@ import (
 // embedded in the page as JSON: the schema with each option's colour, and
 // the first page of the disagreement queue.
 type adjudicateBoot struct {
-	Dimensions []bootDimension     `json:"dimensions"`
-	Items      []disagreementView  `json:"items"`
-	Total      int                 `json:"total"`
-	PageSize   int                 `json:"page_size"`
-	OpenValues map[string][]string `json:"open_values"`
+	Dimensions []bootDimension    `json:"dimensions"`
+	Items      []disagreementView `json:"items"`
+	Total      int                `json:"total"`
+	PageSize   int                `json:"page_size"`
+	// OpenValues and OpenValuesMore are as on the annotation page
+	// (openValuesFor): the most typed values, and whether there are more.
+	OpenValues     map[string][]string `json:"open_values"`
+	OpenValuesMore map[string]bool     `json:"open_values_more,omitempty"`
 	// User is the reviewer's name, shown as the decider of new gold labels.
 	User string `json:"user"`
 	// Order is the queue's order, kept when more paragraphs are loaded.
@@ -64,7 +67,7 @@ func (s *Server) showAdjudicate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	boot := adjudicateBoot{Items: page.Items, Total: page.Total, PageSize: adjudicatePageSize, OpenValues: map[string][]string{}, User: me(c).Name, Order: f.Order, ConsensusMethod: annotate.ConsensusMethod, Next: page.Next}
+	boot := adjudicateBoot{Items: page.Items, Total: page.Total, PageSize: adjudicatePageSize, User: me(c).Name, Order: f.Order, ConsensusMethod: annotate.ConsensusMethod, Next: page.Next}
 	if boot.Order == "" {
 		boot.Order = annotate.QueueByDisputed
 	}
@@ -84,18 +87,10 @@ func (s *Server) showAdjudicate(c *gin.Context) {
 			bd.Options = append(bd.Options, bootOption{Key: o.Key, Name: o.Name, Class: class})
 		}
 		boot.Dimensions = append(boot.Dimensions, bd)
-		if d.Kind == annotate.KindOpen {
-			vs, err := s.store.OpenValues(c.Request.Context(), d.Name)
-			if err != nil {
-				s.fail(c, err)
-				return
-			}
-			values := []string{}
-			for _, v := range vs {
-				values = append(values, v.Value)
-			}
-			boot.OpenValues[d.Name] = values
-		}
+	}
+	if boot.OpenValues, boot.OpenValuesMore, err = s.openValuesFor(c.Request.Context(), sc, me(c)); err != nil {
+		s.fail(c, err)
+		return
 	}
 	s.render(c, http.StatusOK, "adjudicate", boot)
 }

@@ -47,6 +47,8 @@ func TestAPIBlindFlagsNotesValues(t *testing.T) {
 		"/api/v1/tokens",
 		"/api/v1/curations",
 		"/api/v1/schema/open-values",
+		"/api/v1/schema/open-values/suggest?dimension=event",
+		"/api/v1/schema/open-values/suggest?dimension=event&q=zq",
 		"/api/v1/adjudication",
 		"/api/v1/export",
 		"/",
@@ -78,11 +80,12 @@ func TestAPIBlindFlagsNotesValues(t *testing.T) {
 	}
 	// A reviewer sees all of it.
 	for path, want := range map[string]string{
-		fmt.Sprintf("/api/v1/paragraphs/%d/notes", p): "zq-ann2-note",
-		fmt.Sprintf("/api/v1/paragraphs/%d", q):       "zq-ann2-flag-reason",
-		"/api/v1/schema":                              "zq-ann2-typed-event",
-		"/api/v1/schema/open-values":                  "zq-ann2-typed-event",
-		"/admin/schema":                               "zq-ann2-typed-event",
+		fmt.Sprintf("/api/v1/paragraphs/%d/notes", p):                  "zq-ann2-note",
+		fmt.Sprintf("/api/v1/paragraphs/%d", q):                        "zq-ann2-flag-reason",
+		"/api/v1/schema":                                               "zq-ann2-typed-event",
+		"/api/v1/schema/open-values":                                   "zq-ann2-typed-event",
+		"/api/v1/schema/open-values/suggest?dimension=event&q=ZQ-ANN2": "zq-ann2-typed-event",
+		"/admin/schema":                                                "zq-ann2-typed-event",
 	} {
 		if body := string(e.must("rev", "GET", path, nil, 200, nil)); !strings.Contains(body, want) {
 			t.Errorf("GET %s as a reviewer lacks %s: %.400s", path, want, body)

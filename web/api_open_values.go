@@ -53,6 +53,32 @@ func (s *Server) listOpenValues(c *gin.Context) {
 	c.JSON(http.StatusOK, page)
 }
 
+// suggestOpenValues answers the type-ahead of an open dimension: the values
+// the caller is offered that begin with ?q= (ignoring case; every value
+// when empty), the most typed first, at most ?limit= (default 20, at most
+// 100), as {"values": [...], "more": bool}. Annotators are offered the
+// values a reviewer accepted and their own, reviewers and admins every
+// typed value.
+func (s *Server) suggestOpenValues(c *gin.Context) {
+	dim := c.Query("dimension")
+	if dim == "" {
+		s.fail(c, annotate.Invalidf("dimension", "say which open dimension to search, as ?dimension=event"))
+		return
+	}
+	limit, err := queryInt(c, "limit", annotate.DefaultOpenValueMatches, 1, annotate.MaxOpenValueMatches)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	u := me(c)
+	vs, more, err := s.store.OpenValuesMatching(c.Request.Context(), dim, u.ID, seesAll(u), c.Query("q"), limit)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"values": vs, "more": more})
+}
+
 // decideOpenValues accepts typed values into their dimension's list (offered
 // to everyone from then on), rejects them or sets them back to pending.
 func (s *Server) decideOpenValues(c *gin.Context) {

@@ -190,3 +190,12 @@ func nonNil[T any](xs []T) []T {
 	}
 	return xs
 }
+
+// nonNilMap returns m, or an empty map so that JSON shows {} rather than
+// null.
+func nonNilMap[K comparable, V any](m map[K]V) map[K]V {
+	if m == nil {
+		return map[K]V{}
+	}
+	return m
+}

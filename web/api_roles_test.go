@@ -76,6 +76,7 @@ func TestAPIRoles(t *testing.T) {
 		{"GET", "/api/v1/schema/versions", "/api/v1/schema/versions", nil, [4]int{401, 403, 403, 200}},
 		{"POST", "/api/v1/schema", "/api/v1/schema", map[string]any{"yaml": schemaYAML}, [4]int{401, 403, 403, 200}},
 		{"GET", "/api/v1/schema/open-values", "/api/v1/schema/open-values", nil, [4]int{401, 403, 200, 200}},
+		{"GET", "/api/v1/schema/open-values/suggest", "/api/v1/schema/open-values/suggest?dimension=event&q=a", nil, [4]int{401, 200, 200, 200}},
 		{"POST", "/api/v1/schema/open-values/decide", "/api/v1/schema/open-values/decide", map[string]any{"ids": []int64{typed[0].ID}, "status": "accepted"}, [4]int{401, 403, 200, 200}},
 		{"GET", "/api/v1/paragraphs/:id", fmt.Sprintf("/api/v1/paragraphs/%d", p), nil, [4]int{401, 200, 200, 200}},
 		{"GET", "/api/v1/paragraphs/:id/annotation", fmt.Sprintf("/api/v1/paragraphs/%d/annotation", p), nil, [4]int{401, 404, 404, 404}},

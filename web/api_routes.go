@@ -35,6 +35,7 @@ func (s *Server) registerAPIRoutes() {
 	api.GET("/schema/versions", admin, s.listSchemaVersions)
 	api.POST("/schema", admin, s.applySchema)
 	api.GET("/schema/open-values", reviewer, s.listOpenValues)
+	api.GET("/schema/open-values/suggest", anyone, s.suggestOpenValues)
 	api.POST("/schema/open-values/decide", reviewer, s.decideOpenValues)
 
 	// Paragraphs: the caller's own labels, skips, notes and flags.

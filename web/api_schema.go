@@ -13,29 +13,32 @@ import (
 )
 
 // schemaWithOpenValues returns the current schema and, for each open
-// dimension, the values u is offered besides its options (openValuesFor).
-func (s *Server) schemaWithOpenValues(ctx context.Context, u *annotate.User) (*annotate.Schema, map[string][]string, error) {
+// dimension, the most typed values u is offered besides its options and
+// the dimensions that offer more (openValuesFor).
+func (s *Server) schemaWithOpenValues(ctx context.Context, u *annotate.User) (*annotate.Schema, map[string][]string, map[string]bool, error) {
 	sc, err := s.store.Schema(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	open, err := s.openValuesFor(ctx, sc, u)
+	open, more, err := s.openValuesFor(ctx, sc, u)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return sc, open, nil
+	return sc, open, more, nil
 }
 
 // getSchema returns the current label schema and, for its open dimensions,
-// the values the caller is offered: for annotators those a reviewer
-// accepted and their own, for reviewers and admins every typed value.
+// the most typed values the caller is offered (for annotators those a
+// reviewer accepted and their own, for reviewers and admins every typed
+// value) and, in open_values_more, the dimensions that offer more, which
+// suggestOpenValues finds.
 func (s *Server) getSchema(c *gin.Context) {
-	sc, open, err := s.schemaWithOpenValues(c.Request.Context(), me(c))
+	sc, open, more, err := s.schemaWithOpenValues(c.Request.Context(), me(c))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"schema": sc, "open_values": open})
+	c.JSON(http.StatusOK, gin.H{"schema": sc, "open_values": open, "open_values_more": nonNilMap(more)})
 }
 
 // getLabelStudioConfig returns, as an XML file, the Label Studio labelling

@@ -66,20 +66,35 @@ func blindFlag(u *annotate.User, f *annotate.Curation) *annotate.Curation {
 	return &c
 }
 
-// openValuesFor returns, for each open dimension of the schema, the values
-// u is offered: every typed value for reviewers and admins, else those a
-// reviewer accepted and those u typed.
-func (s *Server) openValuesFor(ctx context.Context, sc *annotate.Schema, u *annotate.User) (map[string][]string, error) {
+// bootOpenValues is how many values of each open dimension a page or the
+// schema carries: the most typed ones. The type-ahead asks for the others
+// as the user types (suggestOpenValues), so that no answer grows with the
+// number of values annotators typed.
+const bootOpenValues = 50
+
+// openValuesFor returns, for each open dimension of the schema, the
+// bootOpenValues most typed values u is offered (every typed value for
+// reviewers and admins, else those a reviewer accepted and those u typed),
+// and the dimensions that offer u more (nil when none: pages load the
+// script that fetches the others only then).
+func (s *Server) openValuesFor(ctx context.Context, sc *annotate.Schema, u *annotate.User) (map[string][]string, map[string]bool, error) {
 	open := map[string][]string{}
+	var more map[string]bool
 	for _, d := range sc.Dimensions {
 		if d.Kind != annotate.KindOpen {
 			continue
 		}
-		vs, err := s.store.OpenValuesFor(ctx, d.Name, u.ID, seesAll(u))
+		vs, m, err := s.store.OpenValuesMatching(ctx, d.Name, u.ID, seesAll(u), "", bootOpenValues)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		open[d.Name] = vs
+		if m {
+			if more == nil {
+				more = map[string]bool{}
+			}
+			more[d.Name] = true
+		}
 	}
-	return open, nil
+	return open, more, nil
 }

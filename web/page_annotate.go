@@ -15,11 +15,16 @@ const prefetch = 5
 // annotateBoot is what the annotation page's script starts from, embedded in
 // the page as JSON so that the first paragraph shows without a round trip.
 type annotateBoot struct {
-	User       bootUser                     `json:"user"`
-	Schema     *annotate.Schema             `json:"schema"`
-	OpenValues map[string][]string          `json:"open_values"`
-	Items      []*annotate.ParagraphContext `json:"items"`
-	Remaining  int64                        `json:"remaining"`
+	User   bootUser         `json:"user"`
+	Schema *annotate.Schema `json:"schema"`
+	// OpenValues holds, for each open dimension, the most typed values the
+	// user is offered (bootOpenValues at most); OpenValuesMore names the
+	// dimensions that offer more, which the type-ahead asks for as the
+	// user types (openvalues.js).
+	OpenValues     map[string][]string          `json:"open_values"`
+	OpenValuesMore map[string]bool              `json:"open_values_more,omitempty"`
+	Items          []*annotate.ParagraphContext `json:"items"`
+	Remaining      int64                        `json:"remaining"`
 	// RemainingMore says the queue holds at least Remaining, which is
 	// annotate.MaxRemaining.
 	RemainingMore bool  `json:"remaining_more"`
@@ -81,7 +86,7 @@ func (s *Server) showAnnotate(c *gin.Context) {
 			return
 		}
 	}
-	sc, open, err := s.schemaWithOpenValues(ctx, u)
+	sc, open, more, err := s.schemaWithOpenValues(ctx, u)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -109,7 +114,7 @@ func (s *Server) showAnnotate(c *gin.Context) {
 	}
 	boot := annotateBoot{Recent: recent, SuggestionsMode: mode, Suggestions: sug,
 		User:   bootUser{ID: u.ID, Name: u.Name, Role: u.Role},
-		Schema: sc, OpenValues: open, Items: items, Remaining: left, Prefetch: prefetch,
+		Schema: sc, OpenValues: open, OpenValuesMore: more, Items: items, Remaining: left, Prefetch: prefetch,
 		RemainingMore: left >= annotate.MaxRemaining,
 	}
 	if mode != annotate.SuggestionsOff {

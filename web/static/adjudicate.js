@@ -18,6 +18,11 @@
   var idx = 0, choice = null, saving = false, loading = false, exhausted = !next;
   var form = $('adj-form');
 
+  // openvalues.js, on the page when a list holds only the most typed values
+  dims.forEach(function (d) {
+    if ((boot.open_values_more || {})[d.name]) C.openList(d.name, $('adj-open-' + d.name), $('adj-list-' + d.name));
+  });
+
   var optionInfo = {};
   dims.forEach(function (d) {
     optionInfo[d.name] = {};

@@ -451,6 +451,8 @@
       } else if (e.key === 'Tab') close();
     });
     clearBtn.addEventListener('click', function () { setValue(d, ''); form.focus(); });
+    var m = boot.open_values_more; // openvalues.js, on the page when set
+    if (m && m[d.name]) C.openCombo(d.name, input, known, render);
     return {
       focus: function () { input.focus(); input.select(); },
       sync: function (v) {
