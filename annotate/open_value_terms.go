@@ -245,6 +245,9 @@ func (s *Store) migrateOpenValueTerms(ctx context.Context) error {
 		for _, stmt := range []string{
 			"DELETE FROM open_value_terms",
 			"UPDATE open_values SET typists = (SELECT count(*) FROM open_value_users u WHERE u.open_value_id = open_values.id)",
+			// lower() folds ASCII as Go does, in one statement; the few
+			// values it folds otherwise are written again one by one.
+			"UPDATE open_values SET folded = lower(value)",
 		} {
 			if err := tx.Exec(stmt).Error; err != nil {
 				return err
