@@ -298,9 +298,9 @@ type newFlag struct {
 // every document of the batch, in order, so that an annotator the batch
 // creates is reported by the first document that names them.
 //
-// Every annotation, gold label and flag is checked before anything is
-// written, in the order of the file, so that a lone document fails with the
-// same first problem as it would label by label.
+// Every annotation, gold label and flag is checked before any document is
+// written, in the order of the batch, so that a lone document fails with
+// the same first problem as it would label by label.
 func (s *Store) createLabelled(tx *gorm.DB, by int64, sc *Schema, now time.Time, docs []LabelledDocument, positions [][]int, todo, fresh []int, out []LabelledResult, users map[string]int64) error {
 	isFresh := make(map[int]bool, len(fresh))
 	for _, i := range fresh {
