@@ -428,16 +428,6 @@ func (s *Store) exec(tx *gorm.DB, query string, args ...any) (int64, error) {
 	return res.RowsAffected()
 }
 
-// query runs a statement that returns rows in tx, as exec runs one that
-// does not: on SQLite as written, on the transaction's connection;
-// elsewhere through GORM, which numbers the placeholders.
-func (s *Store) query(tx *gorm.DB, query string, args ...any) (*sql.Rows, error) {
-	if s.dialect != "sqlite" {
-		return tx.Raw(query, args...).Rows()
-	}
-	return tx.Statement.ConnPool.QueryContext(tx.Statement.Context, query, args...)
-}
-
 // Setting names.
 const (
 	// SettingOverlap is how many annotators each paragraph needs.
