@@ -112,7 +112,7 @@ func (s *Store) Agreement(ctx context.Context, f AgreementFilter, opt agreement.
 		}
 		human = c.report
 	}
-	ls, err := s.recentLabels(ctx, f, version, true)
+	ls, err := s.recentLabels(ctx, f, version)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +187,7 @@ func (s *Store) Confusions(ctx context.Context, f AgreementFilter, a, b string) 
 	if v, ok := s.reports.get(key, version); ok {
 		return v.(map[string]*agreement.Matrix), nil
 	}
-	ls, err := s.recentLabels(ctx, f, version, true)
+	ls, err := s.recentLabels(ctx, f, version)
 	if err != nil {
 		return nil, err
 	}
@@ -224,8 +224,9 @@ type labelCache struct {
 const labelKeep = 30 * time.Second
 
 // recentLabels returns AgreementLabels(f) at data version, from labelCache
-// when it holds them; keep says whether labels read afresh are kept there.
-func (s *Store) recentLabels(ctx context.Context, f AgreementFilter, version int64, keep bool) (*LabelSet, error) {
+// when it holds them (brought up to date by patchLabels when it can be),
+// and keeps what it returns there.
+func (s *Store) recentLabels(ctx context.Context, f AgreementFilter, version int64) (*LabelSet, error) {
 	key := cacheKey("labels", f)
 	c := &s.labels
 	c.mu.Lock()
@@ -260,9 +261,6 @@ func (s *Store) recentLabels(ctx context.Context, f AgreementFilter, version int
 		if ls, err = s.AgreementLabels(ctx, f); err != nil {
 			return nil, err
 		}
-	}
-	if !keep {
-		return ls, nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

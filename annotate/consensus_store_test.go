@@ -602,23 +602,7 @@ func TestEachParagraphKeepsItsConsensusRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[int64]map[string]annotate.ConsensusItem{}
-	q := annotate.ConsensusQuery{Limit: annotate.MaxConsensusLimit}
-	for {
-		page, err := s.ConsensusItems(ctx, run, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, it := range page.Items {
-			if want[it.ParagraphID] == nil {
-				want[it.ParagraphID] = map[string]annotate.ConsensusItem{}
-			}
-			want[it.ParagraphID][it.Dimension] = it
-		}
-		if q.After = page.Next; q.After == "" {
-			break
-		}
-	}
+	want := annotatetest.RunItems(t, s, run)
 	late := mustUser(t, s, "late", annotate.RoleAnnotator)
 	records, carried := 0, 0
 	err = s.EachParagraph(ctx, annotate.ParagraphFilter{BatchSize: 5, Consensus: run}, func(r *annotate.ParagraphRecord) error {

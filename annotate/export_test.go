@@ -57,7 +57,7 @@ func (s *Store) RecentLabelsForTest(ctx context.Context, f AgreementFilter) (*La
 	if err != nil {
 		return nil, 0, err
 	}
-	ls, err := s.recentLabels(ctx, f, version, true)
+	ls, err := s.recentLabels(ctx, f, version)
 	return ls, s.labels.patched.Load(), err
 }
 

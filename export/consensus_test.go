@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 	"concord/export"
 )
 
@@ -282,28 +283,11 @@ func crowdStore(t *testing.T, n int) *annotate.Store {
 // and dimension.
 func runItems(t *testing.T, s *annotate.Store) map[int64]map[string]annotate.ConsensusItem {
 	t.Helper()
-	ctx := context.Background()
-	run, err := s.ConsensusNow(ctx)
+	run, err := s.ConsensusNow(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[int64]map[string]annotate.ConsensusItem{}
-	q := annotate.ConsensusQuery{Limit: annotate.MaxConsensusLimit}
-	for {
-		page, err := s.ConsensusItems(ctx, run, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, it := range page.Items {
-			if out[it.ParagraphID] == nil {
-				out[it.ParagraphID] = map[string]annotate.ConsensusItem{}
-			}
-			out[it.ParagraphID][it.Dimension] = it
-		}
-		if q.After = page.Next; q.After == "" {
-			return out
-		}
-	}
+	return annotatetest.RunItems(t, s, run)
 }
 
 // TestExportConsensusIsTheStoredRun checks, on a crowd large enough for

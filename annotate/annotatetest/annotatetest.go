@@ -153,3 +153,26 @@ func Together(fns ...func()) {
 	close(start)
 	done.Wait()
 }
+
+// RunItems returns every item of a consensus run, by paragraph and
+// dimension, read a page at a time as the API reads them.
+func RunItems(t testing.TB, s *annotate.Store, run *annotate.ConsensusRun) map[int64]map[string]annotate.ConsensusItem {
+	t.Helper()
+	out := map[int64]map[string]annotate.ConsensusItem{}
+	q := annotate.ConsensusQuery{Limit: annotate.MaxConsensusLimit}
+	for {
+		page, err := s.ConsensusItems(context.Background(), run, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			if out[it.ParagraphID] == nil {
+				out[it.ParagraphID] = map[string]annotate.ConsensusItem{}
+			}
+			out[it.ParagraphID][it.Dimension] = it
+		}
+		if q.After = page.Next; q.After == "" {
+			return out
+		}
+	}
+}
