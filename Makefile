@@ -8,7 +8,7 @@
 # after another; the HTTP and file code above it is the same on both
 # dialects and is race-checked on the SQLite half, so it runs without the
 # detector here.
-TEST_POSTGRES = go test -race -count=1 ./annotate/... && go test -count=1 ./web/... ./export/... ./cmd/...
+TEST_POSTGRES = go test -race -count=1 -timeout 45m ./annotate/... && go test -count=1 -timeout 45m ./web/... ./export/... ./cmd/...
 
 # Every test, with the race detector, against real SQLite files and a real
 # headless Chromium (/usr/bin/chromium); and, when CONCORD_TEST_POSTGRES
@@ -24,15 +24,15 @@ test:
 	  exit 1; \
 	fi
 	@if [ -z "$$CONCORD_TEST_POSTGRES" ]; then \
-	  echo "CONCORD_TEST_POSTGRES= go test -race -count=1 ./..."; \
-	  CONCORD_TEST_POSTGRES= go test -race -count=1 ./... || exit 1; \
+	  echo "CONCORD_TEST_POSTGRES= go test -race -count=1 -timeout 45m ./..."; \
+	  CONCORD_TEST_POSTGRES= go test -race -count=1 -timeout 45m ./... || exit 1; \
 	  echo "make test: ran on SQLite only. For the PostgreSQL half too, as root: export CONCORD_TEST_POSTGRES=\$$(bash .ci/postgres); make test"; \
 	  exit 0; \
 	fi; \
 	log=$$(mktemp); \
 	( $(TEST_POSTGRES) ) >"$$log" 2>&1 & pg=$$!; \
-	echo "== SQLite: CONCORD_TEST_POSTGRES= go test -race -count=1 ./...   (PostgreSQL runs alongside)"; \
-	CONCORD_TEST_POSTGRES= go test -race -count=1 ./...; sqlite=$$?; \
+	echo "== SQLite: CONCORD_TEST_POSTGRES= go test -race -count=1 -timeout 45m ./...   (PostgreSQL runs alongside)"; \
+	CONCORD_TEST_POSTGRES= go test -race -count=1 -timeout 45m ./...; sqlite=$$?; \
 	wait $$pg; postgres=$$?; \
 	echo "== PostgreSQL: $(TEST_POSTGRES)"; \
 	cat "$$log"; rm -f "$$log"; \

@@ -64,7 +64,7 @@ func TestBrowserAgreementModels(t *testing.T) {
 	browserShot(t, tab, dir, "agreement-models")
 	// The viewport with the stance Models block below the page's header.
 	browserEval[bool](t, tab, `window.scrollTo(0, document.querySelector('div.ag-models-block[data-models=stance]').getBoundingClientRect().top + window.scrollY - 120), true`)
-	png, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
+	png, err := browserRun(t, tab, "screenshot", chromedp.CaptureScreenshot())
 	if err != nil || len(png) < 1000 {
 		t.Fatalf("the Models table's screenshot: %d bytes, %v", len(png), err)
 	}
@@ -78,7 +78,7 @@ func TestBrowserAgreementModels(t *testing.T) {
 		t.Errorf("the agreement page with Models rows scrolls sideways by %d px at 360 px", over)
 	}
 	browserEval[bool](t, tab, `window.scrollTo(0, document.querySelector('div.ag-models-block[data-models=stance]').getBoundingClientRect().top + window.scrollY - 70), true`)
-	if png, err = chromedp.Run(tab, chromedp.CaptureScreenshot()); err != nil {
+	if png, err = browserRun(t, tab, "screenshot", chromedp.CaptureScreenshot()); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "agreement-models-dark-360.png"), png, 0o644); err != nil {

@@ -17,7 +17,7 @@ import (
 // and returns the status and body.
 func browserFetch(t *testing.T, ctx context.Context, path string) (int, string) {
 	t.Helper()
-	res, err := chromedp.Run(ctx, chromedp.Evaluate[[]any](`fetch(`+"`"+path+"`"+`, {headers: {Accept: 'application/json'}}).then(function (r) { return r.text().then(function (b) { return [r.status, b]; }); })`, chromedp.EvalAwaitPromise))
+	res, err := browserRun(t, ctx, "fetch "+path, chromedp.Evaluate[[]any](`fetch(`+"`"+path+"`"+`, {headers: {Accept: 'application/json'}}).then(function (r) { return r.text().then(function (b) { return [r.status, b]; }); })`, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatalf("fetch %s: %v", path, err)
 	}

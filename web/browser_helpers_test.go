@@ -108,10 +108,53 @@ func browserTab(t testing.TB, timeout time.Duration) context.Context {
 		cancelTimeout()
 		cancel()
 	})
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+	ctx = context.WithValue(ctx, browserTabCancel{}, context.CancelFunc(cancelTimeout))
+	if _, err := browserRun(t, ctx, "open tab", chromedp.EmulateViewport(1280, 900)); err != nil {
 		t.Fatalf("open tab: %v", err)
 	}
 	return ctx
+}
+
+// browserTabCancel is the context key of the function that ends a tab.
+type browserTabCancel struct{}
+
+// browserHang is how long one step of a test may wait for Chromium to
+// answer. Every step answers in seconds, also on a loaded machine; a step
+// that waits this long waits for an answer Chromium will not send (a
+// command lost in the renderer leaves chromedp holding a frame lock until
+// the tab ends), so the tab is ended and the test fails at once and says
+// where, instead of hanging until go test's timeout stops every test.
+const browserHang = 2 * time.Minute
+
+// browserRun runs one action in the tab of ctx within browserHang.
+func browserRun[T any](t testing.TB, ctx context.Context, what string, a chromedp.Action[T]) (T, error) {
+	t.Helper()
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := chromedp.Run(ctx, a)
+		done <- result{v, err}
+	}()
+	timer := time.NewTimer(browserHang)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-timer.C:
+	}
+	if end, ok := ctx.Value(browserTabCancel{}).(context.CancelFunc); ok {
+		end()
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+	}
+	t.Fatalf("%s: Chromium did not answer for %v; the tab was closed", what, browserHang)
+	var zero T
+	return zero, nil
 }
 
 // browserEnv is a Concord server over a real store (see seededTestStore)
@@ -192,7 +235,7 @@ func browserUser(t testing.TB, env *browserEnv, name string, role annotate.Role)
 // browserLogin logs a user in through the login form, typing like a person.
 func browserLogin(t testing.TB, ctx context.Context, env *browserEnv, name string) {
 	t.Helper()
-	err := chromedp.Do(ctx,
+	_, err := browserRun(t, ctx, "log in as "+name, chromedp.Steps(
 		chromedp.Navigate(env.URL+"/login"),
 		chromedp.WaitVisible(chromedp.ID("login-name")),
 		chromedp.Focus(chromedp.ID("login-name")),
@@ -201,7 +244,7 @@ func browserLogin(t testing.TB, ctx context.Context, env *browserEnv, name strin
 		chromedp.KeyEvent("password-"+name),
 		chromedp.KeyEvent(kb.Enter),
 		chromedp.WaitReady(chromedp.CSS(`body[data-user]:not([data-user=""])`)),
-	)
+	))
 	if err != nil {
 		t.Fatalf("log in as %s: %v", name, err)
 	}
@@ -219,8 +262,8 @@ func browserKeys(keys ...string) chromedp.Action[chromedp.Void] {
 // browserWait waits until a JavaScript expression is true in the page.
 func browserWait(t testing.TB, ctx context.Context, what, expr string) {
 	t.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		dump, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 1500) : ''`))
+	if _, err := browserRun(t, ctx, "wait for "+what, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		dump, _ := browserRun(t, ctx, "read the page", chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 1500) : ''`))
 		t.Fatalf("waiting for %s (%s): %v\npage text:\n%s", what, expr, err, dump)
 	}
 }
@@ -228,7 +271,7 @@ func browserWait(t testing.TB, ctx context.Context, what, expr string) {
 // browserEval evaluates expr in the page and returns its value.
 func browserEval[T any](t testing.TB, ctx context.Context, expr string) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	v, err := browserRun(t, ctx, "evaluate", chromedp.Evaluate[T](expr))
 	if err != nil {
 		t.Fatalf("evaluate %s: %v", expr, err)
 	}
@@ -238,7 +281,7 @@ func browserEval[T any](t testing.TB, ctx context.Context, expr string) T {
 // browserDo runs actions and fails the test on error.
 func browserDo(t testing.TB, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, steps...); err != nil {
+	if _, err := browserRun(t, ctx, "browser step", chromedp.Steps(steps...)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -284,7 +327,8 @@ func browserTabBeside(t testing.TB, tab context.Context) context.Context {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(tab)
 	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+	ctx = context.WithValue(ctx, browserTabCancel{}, cancel)
+	if _, err := browserRun(t, ctx, "open a second tab", chromedp.EmulateViewport(1280, 900)); err != nil {
 		t.Fatalf("open a second tab: %v", err)
 	}
 	return ctx

@@ -32,7 +32,7 @@ func browserShotDir(t *testing.T) string {
 // browserShot saves a full-page screenshot as dir/name.png.
 func browserShot(t *testing.T, ctx context.Context, dir, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := browserRun(t, ctx, "screenshot", chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
