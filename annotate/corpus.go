@@ -1081,6 +1081,13 @@ func (s *Store) importIn(tx *gorm.DB, by int64, d *preparedDoc, res *ImportResul
 	if err != nil {
 		return err
 	}
+	if prev.ID != 0 {
+		// The new paragraphs came in after the old ones stopped being
+		// current, and the carried labels after them.
+		if err := refreshProgress(tx, []int64{doc.ID}); err != nil {
+			return err
+		}
+	}
 	action := ImportCreated
 	if prev.ID != 0 {
 		action = ImportRevised

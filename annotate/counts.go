@@ -102,16 +102,18 @@ func (s *Store) migrateCounts(ctx context.Context) error {
 		if err := tx.Where("name = ?", settingCounts).Limit(1).Find(&st).Error; err != nil {
 			return err
 		}
-		if st.Value != "" {
-			return nil
+		if st.Value == "" {
+			if err := tx.Exec("UPDATE paragraphs SET annotators = (SELECT count(*) FROM annotations a WHERE a.paragraph_id = paragraphs.id)").Error; err != nil {
+				return err
+			}
+			if err := tx.Exec("UPDATE paragraphs SET is_open = annotators < " + overlapSQL).Error; err != nil {
+				return err
+			}
+			if err := tx.Create(&Setting{Key: settingCounts, Value: "1"}).Error; err != nil {
+				return err
+			}
 		}
-		if err := tx.Exec("UPDATE paragraphs SET annotators = (SELECT count(*) FROM annotations a WHERE a.paragraph_id = paragraphs.id)").Error; err != nil {
-			return err
-		}
-		if err := tx.Exec("UPDATE paragraphs SET is_open = annotators < " + overlapSQL).Error; err != nil {
-			return err
-		}
-		return tx.Create(&Setting{Key: settingCounts, Value: "1"}).Error
+		return s.migrateProgress(tx)
 	})
 }
 

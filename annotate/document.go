@@ -85,7 +85,7 @@ func (s *Store) progress(ctx context.Context, userID int64, docs []Document, all
 		{&anns, in(db.Table("annotations a").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = a.paragraph_id").Where("p.is_current = ?", true), "p.document_id").Group("p.document_id")},
 		{&mine, in(db.Table("annotations a").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = a.paragraph_id").Where("p.is_current = ? AND a.user_id = ?", true, userID), "p.document_id").Group("p.document_id")},
 		{&skipped, in(db.Table("skips k").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = k.paragraph_id").Where("p.is_current = ? AND k.user_id = ?", true, userID), "p.document_id").Group("p.document_id")},
-		{&done, in(db.Table("paragraphs").Select("document_id, count(*) AS n").Where("is_current = ? AND annotators >= ?", true, overlap), "document_id").Group("document_id")},
+		{&done, in(db.Table("paragraphs").Select("document_id, count(*) AS n").Where("is_current = ? AND annotators >= ? AND id NOT IN ("+excludedSQL+")", true, overlap), "document_id").Group("document_id")},
 	}
 	if !all && len(ids) == 0 {
 		return []DocumentProgress{}, nil
@@ -145,8 +145,10 @@ const (
 )
 
 // documentScan is the most documents one page reads while looking for
-// ones of a status: a page that has scanned this many stops short and
-// gives a cursor to go on from, so that no request reads the whole corpus.
+// ones of the caller's own status (DocMine, DocMineLeft): a page that has
+// scanned this many stops short and gives a cursor to go on from, so that
+// no request reads the whole corpus. The statuses for everyone come from
+// an index and need no scan.
 const documentScan = 2000
 
 // DocumentQuery asks for one page of documents.
@@ -164,9 +166,9 @@ type DocumentQuery struct {
 }
 
 // DocumentPage is one page of documents with their progress. Next is the
-// cursor of the page after, 0 when this is the last. A page asked for a
-// status may hold fewer than Limit documents and still have a Next: it
-// stopped after reading documentScan documents.
+// cursor of the page after, 0 when this is the last. A page asked for one
+// of the caller's own statuses may hold fewer than Limit documents and
+// still have a Next: it stopped after reading documentScan documents.
 type DocumentPage struct {
 	Documents []DocumentProgress `json:"documents"`
 	Next      int64              `json:"next,omitempty"`
@@ -192,14 +194,25 @@ func (s *Store) DocumentPage(ctx context.Context, userID int64, q DocumentQuery)
 		return nil, err
 	}
 	page := &DocumentPage{Documents: []DocumentProgress{}}
+	// The statuses for everyone read the documents' kept states by an
+	// index; those of the caller's own work are found by reading the
+	// documents' progress, at most documentScan documents a page.
+	state, indexed := progressStates[q.Status]
+	scan := q.Status
+	if indexed {
+		scan = ""
+	}
 	after, scanned := q.After, 0
 	for {
 		want := q.Limit - len(page.Documents)
 		chunk := want + 1
-		if q.Status != "" {
+		if scan != "" {
 			chunk = min(documentScan-scanned, max(want*4, 100))
 		}
 		db := s.read(ctx).Where("id > ?", after)
+		if indexed {
+			db = db.Where("progress_state = ?", state)
+		}
 		if term := strings.TrimSpace(q.Search); term != "" {
 			like := "%" + escapeLike(strings.ToLower(term)) + "%"
 			db = db.Where("(lower(title) LIKE ? ESCAPE '\\' OR lower(doc_key) LIKE ? ESCAPE '\\')", like, like)
@@ -209,7 +222,7 @@ func (s *Store) DocumentPage(ctx context.Context, userID int64, q DocumentQuery)
 			return nil, translate(err)
 		}
 		more := len(docs) == chunk
-		if q.Status == "" && len(docs) > want {
+		if scan == "" && len(docs) > want {
 			docs, more = docs[:want], true
 		}
 		scanned += len(docs)
@@ -219,7 +232,7 @@ func (s *Store) DocumentPage(ctx context.Context, userID int64, q DocumentQuery)
 		}
 		for _, p := range ps {
 			after = p.ID
-			if q.Status != "" && !p.hasStatus(q.Status) {
+			if scan != "" && !p.hasStatus(scan) {
 				continue
 			}
 			page.Documents = append(page.Documents, p)
@@ -228,7 +241,7 @@ func (s *Store) DocumentPage(ctx context.Context, userID int64, q DocumentQuery)
 			}
 		}
 		full := len(page.Documents) == q.Limit
-		if full || !more || q.Status == "" || scanned >= documentScan {
+		if full || !more || scan == "" || scanned >= documentScan {
 			if full || more {
 				page.Next = after
 			}
@@ -248,7 +261,7 @@ func (d *DocumentProgress) hasStatus(status string) bool {
 	case DocInProgress:
 		return d.Annotations > 0 && d.Done < d.Paragraphs
 	case DocDone:
-		return d.Paragraphs > 0 && d.Done >= d.Paragraphs
+		return d.Annotations > 0 && d.Paragraphs > 0 && d.Done >= d.Paragraphs
 	case DocMine:
 		return d.Mine+d.Skipped >= d.Paragraphs
 	case DocMineLeft:

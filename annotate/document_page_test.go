@@ -113,9 +113,10 @@ func TestDocumentPageFilters(t *testing.T) {
 	}
 }
 
-// TestDocumentPageStatusScanIsBounded looks for the one document in
-// progress among more than a page's scan: the first page stops short with a
-// cursor, the next one finds it.
+// TestDocumentPageStatusScanIsBounded looks for the one document the caller
+// has labelled among more than a page's scan: the first page stops short
+// with a cursor, the next one finds it. The same document, in progress for
+// everyone, comes from the index on the first page.
 func TestDocumentPageStatusScanIsBounded(t *testing.T) {
 	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
@@ -133,7 +134,7 @@ func TestDocumentPageStatusScanIsBounded(t *testing.T) {
 	var next int64
 	pages := 0
 	for {
-		page, err := s.DocumentPage(ctx, u.ID, annotate.DocumentQuery{Status: annotate.DocInProgress, After: next})
+		page, err := s.DocumentPage(ctx, u.ID, annotate.DocumentQuery{Status: annotate.DocMine, After: next})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,9 +146,16 @@ func TestDocumentPageStatusScanIsBounded(t *testing.T) {
 		next = page.Next
 	}
 	if len(found) != 1 || found[0].ID != last.Documents[0].ID {
-		t.Fatalf("found %d documents in progress, want the last one", len(found))
+		t.Fatalf("found %d documents the caller labelled, want the last one", len(found))
 	}
 	if pages < 2 {
 		t.Errorf("the scan of 2,100 documents took %d page(s); a page reads at most 2,000", pages)
+	}
+	page, err := s.DocumentPage(ctx, u.ID, annotate.DocumentQuery{Status: annotate.DocInProgress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Documents) != 1 || page.Documents[0].ID != last.Documents[0].ID || page.Next != 0 {
+		t.Errorf("documents in progress: %d, next %d; want the last one alone, on the first page", len(page.Documents), page.Next)
 	}
 }

@@ -497,6 +497,14 @@ func (s *Store) createLabelled(tx *gorm.DB, by int64, sc *Schema, now time.Time,
 	for _, r := range rows {
 		docOf(r.paragraph).res.Annotations++
 	}
+	// The paragraphs went in counted, which no trigger sees.
+	ids := make([]int64, len(news))
+	for j := range news {
+		ids[j] = ds[j].ID
+	}
+	if err := refreshProgress(tx, ids); err != nil {
+		return err
+	}
 	for j, nd := range news {
 		r := nd.res
 		r.Status, r.DocumentID, r.Revision, r.Paragraphs, r.Suggestions = ImportCreated, ds[j].ID, 1, len(nd.doc.Paragraphs), suggested[ds[j].ID]

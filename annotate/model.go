@@ -87,7 +87,7 @@ type Session struct {
 // the file name for text files, the "id" field for JSONL (or a hash of its
 // text when it has none). Revision is the number of its current revision.
 type Document struct {
-	ID          int64      `gorm:"primaryKey" json:"id"`
+	ID          int64      `gorm:"primaryKey;index:idx_document_progress,priority:2" json:"id"`
 	Key         string     `gorm:"column:doc_key;size:512;not null;uniqueIndex" json:"key"`
 	Title       string     `gorm:"size:1000" json:"title"`
 	Source      string     `gorm:"size:1000" json:"source"`
@@ -97,6 +97,9 @@ type Document struct {
 	Revision    int        `gorm:"not null" json:"revision"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
+	// Progress is where the document's labelling stands (see progress.go).
+	// The database keeps it; Concord never writes it from a Document.
+	Progress int `gorm:"->;column:progress_state;not null;default:0;index:idx_document_progress,priority:1" json:"-"`
 }
 
 // Revision is one imported version of a document's text.

@@ -469,7 +469,18 @@ func (s *Store) SetOverlap(ctx context.Context, by int64, n int) error {
 			return err
 		}
 		if old.Value != strconv.Itoa(n) {
+			// Every paragraph may open or close: the documents' states are
+			// computed once afterwards rather than once per paragraph.
+			if err := s.deferCounts(tx); err != nil {
+				return err
+			}
 			if err := reopen(tx); err != nil {
+				return err
+			}
+			if err := s.resumeCounts(tx); err != nil {
+				return err
+			}
+			if err := refreshProgress(tx, nil); err != nil {
 				return err
 			}
 		}
