@@ -2,13 +2,16 @@ package annotate
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -344,6 +347,9 @@ func (s *Store) computeConsensus(ctx context.Context, version int64) (*Consensus
 		return nil, err
 	}
 	write := func(rows any) error {
+		if items, ok := rows.([]ConsensusItem); ok {
+			return s.tx(ctx, func(tx *gorm.DB) error { return s.insertConsensusItems(tx, items) })
+		}
 		return s.tx(ctx, func(tx *gorm.DB) error { return tx.CreateInBatches(rows, consensusRowsPerStatement).Error })
 	}
 	var dims []*Dimension
@@ -653,4 +659,96 @@ func (s *Store) ConsensusAnnotators(ctx context.Context, run *ConsensusRun) ([]C
 	var out []ConsensusAnnotator
 	err := s.read(ctx).Where("run_id = ?", run.ID).Order("dimension, annotator, category").Find(&out).Error
 	return out, translate(err)
+}
+
+// consensusItemColumns are the columns insertConsensusItems writes.
+const consensusItemColumns = `run_id, paragraph_id, dimension, "values", tie, tied, confidence, method, gold, labels`
+
+// consensusItemsPostgres inserts items from arrays, one row per element.
+// The confidences go as text, in the shortest form that reads back as the
+// same float64, and into the column (numeric, as the ORM made it) as
+// numbers: through a float array, or a cast to double precision, they
+// would keep 15 digits only.
+const consensusItemsPostgres = "INSERT INTO consensus_items (" + consensusItemColumns + ")" +
+	" SELECT r, p, d, v, t, td, CAST(c AS numeric), m, g, l FROM unnest(CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS boolean[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS boolean[]), CAST(? AS bigint[])) AS i(r, p, d, v, t, td, c, m, g, l)"
+
+// insertConsensusItems writes a run's items in tx: a run writes one per
+// paragraph and dimension, millions at size, so they go in through one
+// prepared statement (SQLite) or arrays (PostgreSQL), with their value
+// lists encoded as the json serializer would, rather than through the
+// ORM's reflection.
+func (s *Store) insertConsensusItems(tx *gorm.DB, items []ConsensusItem) error {
+	ctx := tx.Statement.Context
+	if s.dialect == "postgres" {
+		q := s.rebound(consensusItemsPostgres)
+		for start := 0; start < len(items); start += importChunkPostgres {
+			chunk := items[start:min(start+importChunkPostgres, len(items))]
+			n := len(chunk)
+			runs, paras, labels := make([]int64, n), make([]int64, n), make([]int64, n)
+			dims, values, tied, methods := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+			ties, golds := make([]bool, n), make([]bool, n)
+			conf := make([]string, n)
+			for i := range chunk {
+				it := &chunk[i]
+				runs[i], paras[i], dims[i], ties[i], conf[i], methods[i], golds[i], labels[i] = it.RunID, it.ParagraphID, it.Dimension, it.Tie, strconv.FormatFloat(it.Confidence, 'g', -1, 64), it.Method, it.Gold, int64(it.Labels)
+				values[i], tied[i] = string(appendStrings(nil, it.Values)), string(appendStrings(nil, it.Tied))
+			}
+			if _, err := tx.Statement.ConnPool.ExecContext(ctx, q, runs, paras, dims, values, ties, tied, conf, methods, golds, labels); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	pool, ok := tx.Statement.ConnPool.(interface {
+		PrepareContext(context.Context, string) (*sql.Stmt, error)
+	})
+	if !ok {
+		return fmt.Errorf("annotate: writing consensus items needs a transaction that prepares statements, not %T", tx.Statement.ConnPool)
+	}
+	stmt, err := pool.PrepareContext(ctx, "INSERT INTO consensus_items ("+consensusItemColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	var values, tied []byte
+	for i := range items {
+		it := &items[i]
+		values, tied = appendStrings(values[:0], it.Values), appendStrings(tied[:0], it.Tied)
+		if _, err := stmt.ExecContext(ctx, it.RunID, it.ParagraphID, it.Dimension, string(values), it.Tie, string(tied), it.Confidence, it.Method, it.Gold, it.Labels); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendStrings appends vs as a JSON list, null for nil, as the json
+// serializer writes it.
+func appendStrings(b []byte, vs []string) []byte {
+	if vs == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, v := range vs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, v)
+	}
+	return append(b, ']')
+}
+
+// appendJSONString appends v as a JSON string: as it is when it needs no
+// escape, through encoding/json when it does.
+func appendJSONString(b []byte, v string) []byte {
+	plain := utf8.ValidString(v)
+	for i := 0; plain && i < len(v); i++ {
+		plain = v[i] >= 0x20 && v[i] != '"' && v[i] != '\\' && v[i] != 0x7f
+	}
+	if plain {
+		b = append(b, '"')
+		b = append(b, v...)
+		return append(b, '"')
+	}
+	q, _ := json.Marshal(v)
+	return append(b, q...)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -215,6 +216,30 @@ type paragraphWalker struct {
 	users []int64
 	docs  map[int64]*Document
 	run   *ConsensusRun
+	// names holds the user names read so far, by id: a few users write
+	// every label, so each name is read once rather than joined to each.
+	names map[int64]string
+	// words holds the strings word made.
+	words map[string]string
+}
+
+// userName returns the name of the user with the id.
+func (w *paragraphWalker) userName(id int64) (string, error) {
+	if n, ok := w.names[id]; ok {
+		return n, nil
+	}
+	var names []string
+	if err := w.tx.Raw("SELECT name FROM users WHERE id = ?", id).Scan(&names).Error; err != nil {
+		return "", translate(err)
+	}
+	if len(names) == 0 {
+		return "", fmt.Errorf("annotate: an annotation names user %d, who is not in the database", id)
+	}
+	if w.names == nil {
+		w.names = map[int64]string{}
+	}
+	w.names[id] = names[0]
+	return names[0], nil
 }
 
 func idList(ids []int64) string {
@@ -283,10 +308,9 @@ ORDER BY document_id, position LIMIT ?`, true, doc, pos, n).Rows()
 			delete(w.docs, id)
 		}
 	}
-	q := `SELECT a.paragraph_id, a.user_id, u.name, a.labels, a.updated_at FROM annotations a JOIN users u ON u.id = a.user_id
-WHERE a.paragraph_id IN (` + in + `)`
+	q := `SELECT paragraph_id, user_id, labels, updated_at FROM annotations WHERE paragraph_id IN (` + in + `)`
 	if len(w.users) > 0 {
-		q += ` AND a.user_id IN (` + idList(w.users) + `)`
+		q += ` AND user_id IN (` + idList(w.users) + `)`
 	}
 	rows, err = w.tx.Raw(q).Rows()
 	if err != nil {
@@ -296,10 +320,11 @@ WHERE a.paragraph_id IN (` + in + `)`
 	for rows.Next() {
 		var pid int64
 		var a RecordAnnotation
-		if err := rows.Scan(&pid, &a.UserID, &a.UserName, &raw, &a.UpdatedAt); err != nil {
+		if err := rows.Scan(&pid, &a.UserID, &raw, &a.UpdatedAt); err != nil {
 			rows.Close()
 			return nil, translate(err)
 		}
+
 		if a.Labels, err = parseLabels(raw); err != nil {
 			rows.Close()
 			return nil, err
@@ -310,8 +335,16 @@ WHERE a.paragraph_id IN (` + in + `)`
 	if err := rows.Close(); err != nil {
 		return nil, translate(err)
 	}
+	// The names are read once the rows are closed: a PostgreSQL
+	// connection runs one query at a time.
 	for i := range recs {
-		if as := recs[i].Annotations; len(as) > 1 {
+		as := recs[i].Annotations
+		for j := range as {
+			if as[j].UserName, err = w.userName(as[j].UserID); err != nil {
+				return nil, err
+			}
+		}
+		if len(as) > 1 {
 			sort.Slice(as, func(x, y int) bool { return as[x].UserName < as[y].UserName })
 		}
 	}
@@ -345,9 +378,9 @@ WHERE a.paragraph_id IN (` + in + `)`
 		r.Flags = append(r.Flags, c)
 	}
 	if w.run != nil {
-		var items []ConsensusItem
-		if err := w.tx.Where("run_id = ? AND paragraph_id IN ("+in+")", w.run.ID).Find(&items).Error; err != nil {
-			return nil, translate(err)
+		items, err := w.consensus(in)
+		if err != nil {
+			return nil, err
 		}
 		w.run.withReasons(items)
 		for _, it := range items {
@@ -362,6 +395,96 @@ WHERE a.paragraph_id IN (` + in + `)`
 		}
 	}
 	return recs, nil
+}
+
+// consensus reads the walker's run's items of the paragraphs whose ids in
+// lists. An export reads one item per paragraph and dimension, millions of
+// them: they are scanned column by column, with their value lists read by
+// parseStrings, rather than through the ORM's reflection and JSON decoding.
+func (w *paragraphWalker) consensus(in string) ([]ConsensusItem, error) {
+	rows, err := w.tx.Raw(`SELECT paragraph_id, dimension, "values", tie, tied, confidence, method, gold, labels FROM consensus_items WHERE run_id = ? AND paragraph_id IN (`+in+`)`, w.run.ID).Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var items []ConsensusItem
+	var dim, method, values, tied sql.RawBytes
+	if w.words == nil {
+		w.words = map[string]string{}
+	}
+	for rows.Next() {
+		it := ConsensusItem{RunID: w.run.ID}
+		if err := rows.Scan(&it.ParagraphID, &dim, &values, &it.Tie, &tied, &it.Confidence, &method, &it.Gold, &it.Labels); err != nil {
+			return nil, translate(err)
+		}
+		it.Dimension, it.Method = w.word(dim), w.word(method)
+		if it.Values, err = parseStrings(values, w.word); err != nil {
+			return nil, fmt.Errorf("annotate: consensus item of paragraph %d, %s: %w", it.ParagraphID, it.Dimension, err)
+		}
+		if it.Tied, err = parseStrings(tied, w.word); err != nil {
+			return nil, fmt.Errorf("annotate: consensus item of paragraph %d, %s: %w", it.ParagraphID, it.Dimension, err)
+		}
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	return items, nil
+}
+
+// word returns b as a string, one string for all equal ones: an item's
+// dimension, method and values are a schema's few words, repeated in
+// millions of items.
+func (w *paragraphWalker) word(b []byte) string {
+	if s, ok := w.words[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(w.words) < 10000 {
+		w.words[s] = s
+	}
+	return s
+}
+
+// parseStrings reads a JSON list of strings as stored by the json
+// serializer, nil for NULL or null, each string made by str. Lists without
+// escapes are read directly; others go through encoding/json.
+func parseStrings(b []byte, str func([]byte) string) ([]string, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || string(b) == "null" {
+		return nil, nil
+	}
+	slow := func() ([]string, error) {
+		var out []string
+		return out, json.Unmarshal(b, &out)
+	}
+	if bytes.IndexByte(b, '\\') >= 0 || b[0] != '[' || b[len(b)-1] != ']' {
+		return slow()
+	}
+	body := bytes.TrimSpace(b[1 : len(b)-1])
+	out := []string{}
+	for len(body) > 0 {
+		if body[0] != '"' {
+			return slow()
+		}
+		j := bytes.IndexByte(body[1:], '"')
+		if j < 0 {
+			return slow()
+		}
+		out = append(out, str(body[1:1+j]))
+		body = bytes.TrimSpace(body[j+2:])
+		if len(body) == 0 {
+			break
+		}
+		if body[0] != ',' {
+			return slow()
+		}
+		body = bytes.TrimSpace(body[1:])
+		if len(body) == 0 {
+			return slow()
+		}
+	}
+	return out, nil
 }
 
 // parseLabels reads stored labels, {"dim":["v",...],...} as written by
