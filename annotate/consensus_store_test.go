@@ -637,3 +637,59 @@ func TestEachParagraphKeepsItsConsensusRun(t *testing.T) {
 		t.Errorf("%d of %d records carry the run's items, want all %d of the run's paragraphs", carried, records, len(want))
 	}
 }
+
+// TestEachParagraphKeepsItsSuggestions walks the corpus with the models'
+// suggestions while, a few records in, a model replaces every suggestion
+// and a second model adds its own: every record still carries the
+// suggestions stored when the walk began, read in its own view of the
+// database, and a walk after it sees the new ones.
+func TestEachParagraphKeepsItsSuggestions(t *testing.T) {
+	ctx := context.Background()
+	s := annotatetest.WithSchema(t)
+	crowdCorpus(t, s, 30)
+	var ids []int64
+	if err := s.EachParagraph(ctx, annotate.ParagraphFilter{}, func(r *annotate.ParagraphRecord) error {
+		ids = append(ids, r.Paragraph.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	suggest := func(value, agent string, score float64) {
+		t.Helper()
+		in := make([]annotate.SuggestionInput, len(ids))
+		for i, id := range ids {
+			in[i] = annotate.SuggestionInput{ParagraphID: id, Dimension: "stance", Value: &value, Score: &score, Agent: agent}
+		}
+		rep, err := s.PutSuggestions(ctx, 0, in)
+		if err != nil || len(rep.Errors) > 0 {
+			t.Fatalf("store suggestions: %v %+v", err, rep)
+		}
+	}
+	suggest("agree", "model@1", 0.6)
+	records := 0
+	err := s.EachParagraph(ctx, annotate.ParagraphFilter{BatchSize: 5, Suggestions: true}, func(r *annotate.ParagraphRecord) error {
+		if records++; records == 3 {
+			suggest("disagree", "model@1", 0.9)
+			suggest("discuss", "model@2", 0.8)
+		}
+		if len(r.Suggestions) != 1 || r.Suggestions[0].Agent != "model@1" || r.Suggestions[0].Score != 0.6 || len(r.Suggestions[0].Values) != 1 || r.Suggestions[0].Values[0] != "agree" {
+			t.Errorf("record %d (paragraph %d) carries %+v, want model@1's agree at 0.6 alone", records, r.Paragraph.ID, r.Suggestions)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if records != len(ids) {
+		t.Fatalf("walked %d records, want %d", records, len(ids))
+	}
+	err = s.EachParagraph(ctx, annotate.ParagraphFilter{Suggestions: true}, func(r *annotate.ParagraphRecord) error {
+		if len(r.Suggestions) != 2 || r.Suggestions[0].Agent != "model@1" || r.Suggestions[0].Values[0] != "disagree" || r.Suggestions[1].Agent != "model@2" {
+			t.Errorf("after the walk, paragraph %d carries %+v, want model@1's disagree then model@2's discuss", r.Paragraph.ID, r.Suggestions)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

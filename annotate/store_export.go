@@ -27,6 +27,9 @@ type ParagraphFilter struct {
 	// Consensus, when set, fills each record's Consensus with this run's
 	// items, read with the record's batch.
 	Consensus *ConsensusRun
+	// Suggestions fills each record's Suggestions, read with the record's
+	// batch.
+	Suggestions bool
 }
 
 // RecordAnnotation is one annotator's labels in a ParagraphRecord.
@@ -49,6 +52,10 @@ type ParagraphRecord struct {
 	// Consensus is the paragraph's item of ParagraphFilter.Consensus on
 	// each single and multi dimension that has one, by dimension.
 	Consensus map[string]ConsensusItem
+	// Suggestions are the models' suggestions for the paragraph, when
+	// ParagraphFilter.Suggestions asks for them, by dimension, best score
+	// first within each.
+	Suggestions []Suggestion
 }
 
 // ConfirmedFlags returns the kinds of the paragraph's confirmed curation
@@ -148,7 +155,7 @@ func (s *Store) EachParagraph(ctx context.Context, f ParagraphFilter, fn func(*P
 		if err != nil {
 			return err
 		}
-		w := &paragraphWalker{tx: tx, users: users, docs: map[int64]*Document{}, run: f.Consensus}
+		w := &paragraphWalker{tx: tx, users: users, docs: map[int64]*Document{}, run: f.Consensus, suggestions: f.Suggestions}
 		// The next batch is read while fn handles the current one, so the
 		// database and the encoder each keep a core busy. At most two
 		// batches are in memory.
@@ -216,6 +223,8 @@ type paragraphWalker struct {
 	users []int64
 	docs  map[int64]*Document
 	run   *ConsensusRun
+	// suggestions says to read the models' suggestions.
+	suggestions bool
 	// names holds the user names read so far, by id: a few users write
 	// every label, so each name is read once rather than joined to each.
 	names map[int64]string
@@ -376,6 +385,18 @@ ORDER BY document_id, position LIMIT ?`, true, doc, pos, n).Rows()
 	for _, c := range flags {
 		r := &recs[idx[c.ParagraphID]]
 		r.Flags = append(r.Flags, c)
+	}
+	if w.suggestions {
+		// In the walk's own view of the database, as everything else of
+		// the record: a model storing suggestions meanwhile changes none.
+		var sugg []Suggestion
+		if err := w.tx.Where("paragraph_id IN (" + in + ")").Order("paragraph_id, dimension, score DESC, agent").Find(&sugg).Error; err != nil {
+			return nil, translate(err)
+		}
+		for _, x := range sugg {
+			r := &recs[idx[x.ParagraphID]]
+			r.Suggestions = append(r.Suggestions, x)
+		}
 	}
 	if w.run != nil {
 		items, err := w.consensus(in)

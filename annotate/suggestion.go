@@ -837,18 +837,3 @@ func (s *Store) AcceptRates(ctx context.Context) ([]AcceptRate, error) {
 	return out, translate(err)
 }
 
-// SuggestionsBetween returns the suggestions for the paragraphs with ids
-// from lo up to but not including hi, by paragraph id, each ordered as
-// Suggestions orders them: exports read them a window of ids at a time as
-// they walk the corpus.
-func (s *Store) SuggestionsBetween(ctx context.Context, lo, hi int64) (map[int64][]Suggestion, error) {
-	var rows []Suggestion
-	if err := s.read(ctx).Where("paragraph_id >= ? AND paragraph_id < ?", lo, hi).Order("paragraph_id, dimension, score DESC, agent").Find(&rows).Error; err != nil {
-		return nil, translate(err)
-	}
-	out := map[int64][]Suggestion{}
-	for _, r := range rows {
-		out[r.ParagraphID] = append(out[r.ParagraphID], r)
-	}
-	return out, nil
-}

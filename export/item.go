@@ -80,9 +80,6 @@ type plan struct {
 	// reviewerKey and a reviewer's method ("majority", "accept:NAME",
 	// "consensus:…"), or the source of a gold label nobody decided.
 	goldMethods map[string]int64
-	// sugg holds the suggestions of the part of the corpus the walk is in
-	// (see suggestionsOf).
-	sugg suggestionWindow
 }
 
 // Summary says what an export wrote.
@@ -169,7 +166,7 @@ func newPlan(ctx context.Context, store *annotate.Store, opt Options) (*plan, er
 func (p *plan) each(ctx context.Context, fn func(*Item) error) error {
 	var done int64
 	every := max(p.total/200, 1000)
-	return p.store.EachParagraph(ctx, annotate.ParagraphFilter{Annotators: p.opt.Annotators, Consensus: p.run}, func(r *annotate.ParagraphRecord) error {
+	return p.store.EachParagraph(ctx, annotate.ParagraphFilter{Annotators: p.opt.Annotators, Consensus: p.run, Suggestions: true}, func(r *annotate.ParagraphRecord) error {
 		done++
 		if p.opt.Progress != nil && done%every == 0 {
 			p.opt.Progress(done, p.total)
@@ -182,10 +179,7 @@ func (p *plan) each(ctx context.Context, fn func(*Item) error) error {
 		}
 		p.labels = goldOf(&it, p.schema, p.labels)
 		it.Consensus = r.Consensus
-		var err error
-		if it.Suggestions, err = p.suggestionsOf(ctx, r.Paragraph.ID); err != nil {
-			return err
-		}
+		it.Suggestions = p.suggestionsOf(r)
 		if p.opt.GoldFromConsensus > 0 {
 			p.goldFromConsensus(&it)
 		}

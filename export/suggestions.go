@@ -1,48 +1,26 @@
 package export
 
 import (
-	"context"
 	"strconv"
 
 	"concord/annotate"
 )
 
-// suggestionWindow holds the suggestions for the paragraph ids in [lo, hi),
-// read together as the walk reaches them. The walk goes through the corpus
-// in reading order, which for an imported corpus is mostly the order of
-// paragraph ids, so memory stays the same whatever the corpus's size.
-type suggestionWindow struct {
-	rows   map[int64][]annotate.Suggestion
-	lo, hi int64
-}
-
-// suggestionWindowSize is how many paragraph ids suggestionsOf reads at a
-// time.
-const suggestionWindowSize = 4096
-
-// suggestionsOf returns the suggestions of a paragraph for the selected
+// suggestionsOf returns the suggestions of a record for the selected
 // dimensions (which leaves out those of a dimension the schema no longer
-// has), best score first within each dimension.
-func (p *plan) suggestionsOf(ctx context.Context, id int64) ([]annotate.Suggestion, error) {
-	w := &p.sugg
-	if id < w.lo || id >= w.hi || w.rows == nil {
-		rows, err := p.store.SuggestionsBetween(ctx, id, id+suggestionWindowSize)
-		if err != nil {
-			return nil, err
-		}
-		w.rows, w.lo, w.hi = rows, id, id+suggestionWindowSize
+// has), best score first within each dimension. The walk read them with
+// the record, in its own view of the database.
+func (p *plan) suggestionsOf(r *annotate.ParagraphRecord) []annotate.Suggestion {
+	if len(r.Suggestions) == 0 {
+		return nil
 	}
-	rows := w.rows[id]
-	if len(rows) == 0 {
-		return nil, nil
-	}
-	out := make([]annotate.Suggestion, 0, len(rows))
-	for _, x := range rows {
+	out := make([]annotate.Suggestion, 0, len(r.Suggestions))
+	for _, x := range r.Suggestions {
 		if _, ok := p.schema.Dimension(x.Dimension); ok {
 			out = append(out, x)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // appendSuggestionValue appends one suggestion's value in the shape of its
