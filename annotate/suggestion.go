@@ -836,4 +836,3 @@ func (s *Store) AcceptRates(ctx context.Context) ([]AcceptRate, error) {
 	}
 	return out, translate(err)
 }
-
