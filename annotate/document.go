@@ -123,8 +123,7 @@ func (s *Store) UserDone(ctx context.Context, userID int64) (int64, error) {
 
 // Document statuses a DocumentQuery can ask for.
 const (
-	// DocNotStarted: no annotation on any current paragraph, and
-	// paragraphs to label.
+	// DocNotStarted: no annotation on any current paragraph.
 	DocNotStarted = "not_started"
 	// DocInProgress: some annotations, not every paragraph done.
 	DocInProgress = "in_progress"
@@ -145,6 +144,13 @@ const (
 	MaxDocumentLimit     = 500
 )
 
+// documentScan is the most documents one page reads while looking for
+// ones of the caller's own status (DocMine, DocMineLeft): a page that has
+// scanned this many stops short and gives a cursor to go on from, so that
+// no request reads the whole corpus. The statuses for everyone come from
+// an index and need no scan.
+const documentScan = 2000
+
 // DocumentQuery asks for one page of documents.
 type DocumentQuery struct {
 	// Limit is the most documents returned (1 to MaxDocumentLimit; 0
@@ -160,7 +166,9 @@ type DocumentQuery struct {
 }
 
 // DocumentPage is one page of documents with their progress. Next is the
-// cursor of the page after, 0 when this is the last.
+// cursor of the page after, 0 when this is the last. A page asked for one
+// of the caller's own statuses may hold fewer than Limit documents and
+// still have a Next: it stopped after reading documentScan documents.
 type DocumentPage struct {
 	Documents []DocumentProgress `json:"documents"`
 	Next      int64              `json:"next,omitempty"`
@@ -186,76 +194,80 @@ func (s *Store) DocumentPage(ctx context.Context, userID int64, q DocumentQuery)
 		return nil, err
 	}
 	page := &DocumentPage{Documents: []DocumentProgress{}}
-	var docs []Document
-	var err error
-	if q.Status == DocMine && strings.TrimSpace(q.Search) == "" {
-		docs, err = s.documentsDoneBy(ctx, userID, q.After, q.Limit+1)
-	} else {
-		docs, err = s.documentsWhere(ctx, userID, q, q.Limit+1)
+	// The statuses for everyone read the documents' kept states by an
+	// index; those of the caller's own work are found by reading the
+	// documents' progress, at most documentScan documents a page.
+	state, indexed := progressStates[q.Status]
+	scan := q.Status
+	if indexed {
+		scan = ""
 	}
-	if err != nil {
-		return nil, err
+	after, scanned := q.After, 0
+	for {
+		want := q.Limit - len(page.Documents)
+		chunk := want + 1
+		if scan != "" {
+			chunk = min(documentScan-scanned, max(want*4, 100))
+		}
+		db := s.read(ctx).Where("id > ?", after)
+		if indexed {
+			db = db.Where("progress_state = ?", state)
+		}
+		if term := strings.TrimSpace(q.Search); term != "" {
+			like := "%" + escapeLike(strings.ToLower(term)) + "%"
+			db = db.Where("(lower(title) LIKE ? ESCAPE '\\' OR lower(doc_key) LIKE ? ESCAPE '\\')", like, like)
+		}
+		var docs []Document
+		if err := db.Order("id").Limit(chunk).Find(&docs).Error; err != nil {
+			return nil, translate(err)
+		}
+		more := len(docs) == chunk
+		if scan == "" && len(docs) > want {
+			docs, more = docs[:want], true
+		}
+		scanned += len(docs)
+		ps, err := s.progress(ctx, userID, docs, false)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			after = p.ID
+			if scan != "" && !p.hasStatus(scan) {
+				continue
+			}
+			page.Documents = append(page.Documents, p)
+			if len(page.Documents) == q.Limit {
+				break
+			}
+		}
+		full := len(page.Documents) == q.Limit
+		if full || !more || scan == "" || scanned >= documentScan {
+			if full || more {
+				page.Next = after
+			}
+			if full && !more && after == docs[len(docs)-1].ID {
+				page.Next = 0
+			}
+			return page, nil
+		}
 	}
-	if len(docs) > q.Limit {
-		docs = docs[:q.Limit]
-		page.Next = docs[len(docs)-1].ID
-	}
-	ps, err := s.progress(ctx, userID, docs, false)
-	if err != nil {
-		return nil, err
-	}
-	page.Documents = append(page.Documents, ps...)
-	return page, nil
 }
 
-// documentsWhere reads up to n documents after q.After that match q's
-// search and status, in id order. Every status reads a kept state: the
-// team's by the index over documents' states, the caller's by their own
-// rows of user_documents.
-func (s *Store) documentsWhere(ctx context.Context, userID int64, q DocumentQuery, n int) ([]Document, error) {
-	db := s.read(ctx).Where("id > ?", q.After)
-	if term := strings.TrimSpace(q.Search); term != "" {
-		like := "%" + escapeLike(strings.ToLower(term)) + "%"
-		db = db.Where("(lower(title) LIKE ? ESCAPE '\\' OR lower(doc_key) LIKE ? ESCAPE '\\')", like, like)
-	}
-	done := "EXISTS (SELECT 1 FROM user_documents ud WHERE ud.user_id = ? AND ud.document_id = documents.id AND ud.is_left = ?)"
-	switch q.Status {
-	case DocNotStarted, DocInProgress, DocDone:
-		db = db.Where("progress_state = ?", progressStates[q.Status])
+// hasStatus reports whether the document is in the status.
+func (d *DocumentProgress) hasStatus(status string) bool {
+	switch status {
+	case DocNotStarted:
+		return d.Annotations == 0
+	case DocInProgress:
+		return d.Annotations > 0 && d.Done < d.Paragraphs
+	case DocDone:
+		return d.Annotations > 0 && d.Paragraphs > 0 && d.Done >= d.Paragraphs
 	case DocMine:
-		db = db.Where("(progress_state = ? OR "+done+")", progressNothingLeft, userID, false)
+		return d.Mine+d.Skipped >= d.Paragraphs
 	case DocMineLeft:
-		// The documents the caller finished are passed over one by one:
-		// the cost of a page grows with the run of them before it.
-		db = db.Where("progress_state <> ? AND NOT "+done, progressNothingLeft, userID, false)
+		return d.Mine+d.Skipped < d.Paragraphs
 	}
-	var docs []Document
-	if err := db.Order("id").Limit(n).Find(&docs).Error; err != nil {
-		return nil, translate(err)
-	}
-	return docs, nil
-}
-
-// documentsDoneBy reads up to n documents after the cursor that the user
-// has labelled or skipped every paragraph of, in id order: those of their
-// rows marked done, merged with the documents that have nothing to label,
-// each list read by its index.
-func (s *Store) documentsDoneBy(ctx context.Context, userID, after int64, n int) ([]Document, error) {
-	db := s.read(ctx)
-	var mine, empty []int64
-	if err := db.Model(&UserDocument{}).Where("user_id = ? AND is_left = ? AND document_id > ?", userID, false, after).Order("document_id").Limit(n).Pluck("document_id", &mine).Error; err != nil {
-		return nil, translate(err)
-	}
-	if err := db.Model(&Document{}).Where("progress_state = ? AND id > ?", progressNothingLeft, after).Order("id").Limit(n).Pluck("id", &empty).Error; err != nil {
-		return nil, translate(err)
-	}
-	ids := append(mine, empty...)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	if len(ids) > n {
-		ids = ids[:n]
-	}
-	return s.DocumentsByID(ctx, ids)
+	return true
 }
 
 // escapeLike escapes the LIKE wildcards of s with a backslash.

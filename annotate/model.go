@@ -273,18 +273,6 @@ var models = []any{
 	&Annotation{}, &Gold{}, &Skip{}, &Note{}, &Curation{}, &Change{},
 	&SchemaVersion{}, &Setting{}, &LoginThrottle{},
 	&ConsensusRun{}, &ConsensusItem{}, &ConsensusAnnotator{}, &ConsensusLease{},
-	&UserDocument{},
-}
-
-// UserDocument is where one user's own labelling of one document stands,
-// kept by the database (see progress.go) for each document the user has
-// labelled or skipped a paragraph of.
-type UserDocument struct {
-	UserID     int64 `gorm:"primaryKey;autoIncrement:false;index:idx_user_document_left,priority:1"`
-	DocumentID int64 `gorm:"primaryKey;autoIncrement:false;index:idx_user_document_left,priority:3;index"`
-	// Left says the document has a paragraph to label that the user has
-	// neither labelled nor skipped.
-	Left bool `gorm:"column:is_left;not null;index:idx_user_document_left,priority:2"`
 }
 
 // JSON is a raw JSON value kept in a text column.

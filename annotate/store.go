@@ -480,7 +480,7 @@ func (s *Store) SetOverlap(ctx context.Context, by int64, n int) error {
 			if err := s.resumeCounts(tx); err != nil {
 				return err
 			}
-			if err := refreshDocuments(tx, nil); err != nil {
+			if err := refreshProgress(tx, nil); err != nil {
 				return err
 			}
 		}
