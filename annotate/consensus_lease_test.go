@@ -15,17 +15,9 @@ import (
 func twoServers(t *testing.T) (f *consensusFixture, b *annotate.Store) {
 	t.Helper()
 	dsn := annotatetest.DSN(t)
-	open := func() *annotate.Store {
-		s, err := annotate.Open(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
-	a := open()
+	a := openStore(t, dsn)
 	annotatetest.ApplyDefaultSchema(t, a)
-	return fillConsensusFixture(t, a), open()
+	return fillConsensusFixture(t, a), openStore(t, dsn)
 }
 
 // countRuns counts the consensus runs ever started: ids are never reused,

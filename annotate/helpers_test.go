@@ -41,6 +41,18 @@ func count(t *testing.T, s *annotate.Store, query string, args ...any) int {
 	return n
 }
 
+// openStore opens the database at dsn as one more server would, closed
+// when the test ends.
+func openStore(t *testing.T, dsn string) *annotate.Store {
+	t.Helper()
+	s, err := annotate.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // mustUser creates a user or fails the test.
 func mustUser(t *testing.T, s *annotate.Store, name string, role annotate.Role) *annotate.User {
 	t.Helper()

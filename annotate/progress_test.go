@@ -223,21 +223,13 @@ func TestDocumentStatusFollowsEveryWrite(t *testing.T) {
 // progress for want of seeing the other's label.
 func TestDocumentDoneWhenLastParagraphsCloseTogether(t *testing.T) {
 	dsn := annotatetest.DSN(t)
-	open := func() *annotate.Store {
-		s, err := annotate.Open(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
-	s := open()
+	s := openStore(t, dsn)
 	annotatetest.ApplyDefaultSchema(t, s)
 	ctx := context.Background()
 	if err := s.SetOverlap(ctx, 0, 1); err != nil {
 		t.Fatal(err)
 	}
-	servers := []*annotate.Store{s, open()}
+	servers := []*annotate.Store{s, openStore(t, dsn)}
 	users := []*annotate.User{mustUser(t, s, "a", annotate.RoleAnnotator), mustUser(t, s, "b", annotate.RoleAnnotator)}
 	l := annotate.Labels{"stance": {"agree"}, "topic": {"strike"}}
 	var done []int64
