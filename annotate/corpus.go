@@ -1087,6 +1087,9 @@ func (s *Store) importIn(tx *gorm.DB, by int64, d *preparedDoc, res *ImportResul
 		if err := refreshProgress(tx, []int64{doc.ID}); err != nil {
 			return err
 		}
+		if err := s.refreshDone(tx, []int64{doc.ID}); err != nil {
+			return err
+		}
 	}
 	action := ImportCreated
 	if prev.ID != 0 {

@@ -113,7 +113,10 @@ func (s *Store) migrateCounts(ctx context.Context) error {
 				return err
 			}
 		}
-		return s.migrateProgress(tx)
+		if err := s.migrateProgress(tx); err != nil {
+			return err
+		}
+		return s.migrateDone(tx)
 	})
 }
 

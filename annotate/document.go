@@ -24,7 +24,8 @@ type DocumentProgress struct {
 	Done int `json:"done"`
 	// Annotations counts everyone's annotations on current paragraphs.
 	Annotations int `json:"annotations"`
-	// Mine counts the paragraphs the user labelled, Skipped those they skipped.
+	// Mine counts the paragraphs to label that the user labelled, Skipped
+	// those they skipped.
 	Mine    int `json:"mine"`
 	Skipped int `json:"skipped"`
 }
@@ -83,8 +84,8 @@ func (s *Store) progress(ctx context.Context, userID int64, docs []Document, all
 		{&total, in(db.Table("paragraphs").Select("document_id, count(*) AS n").Where("is_current = ? AND id NOT IN ("+excludedSQL+")", true), "document_id").Group("document_id")},
 		{&excluded, in(db.Table("paragraphs").Select("document_id, count(*) AS n").Where("is_current = ? AND id IN ("+excludedSQL+")", true), "document_id").Group("document_id")},
 		{&anns, in(db.Table("annotations a").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = a.paragraph_id").Where("p.is_current = ?", true), "p.document_id").Group("p.document_id")},
-		{&mine, in(db.Table("annotations a").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = a.paragraph_id").Where("p.is_current = ? AND a.user_id = ?", true, userID), "p.document_id").Group("p.document_id")},
-		{&skipped, in(db.Table("skips k").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = k.paragraph_id").Where("p.is_current = ? AND k.user_id = ?", true, userID), "p.document_id").Group("p.document_id")},
+		{&mine, in(db.Table("annotations a").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = a.paragraph_id").Where("p.is_current = ? AND a.user_id = ? AND p.id NOT IN ("+excludedSQL+")", true, userID), "p.document_id").Group("p.document_id")},
+		{&skipped, in(db.Table("skips k").Select("p.document_id, count(*) AS n").Joins("JOIN paragraphs p ON p.id = k.paragraph_id").Where("p.is_current = ? AND k.user_id = ? AND p.id NOT IN ("+excludedSQL+")", true, userID), "p.document_id").Group("p.document_id")},
 		{&done, in(db.Table("paragraphs").Select("document_id, count(*) AS n").Where("is_current = ? AND annotators >= ? AND id NOT IN ("+excludedSQL+")", true, overlap), "document_id").Group("document_id")},
 	}
 	if !all && len(ids) == 0 {
@@ -195,23 +196,41 @@ func (s *Store) DocumentPage(ctx context.Context, userID int64, q DocumentQuery)
 	}
 	page := &DocumentPage{Documents: []DocumentProgress{}}
 	// The statuses for everyone read the documents' kept states by an
-	// index; those of the caller's own work are found by reading the
-	// documents' progress, at most documentScan documents a page.
+	// index; those of the caller's own work read the documents the caller
+	// finished (see mine.go) once they are folded in, and check each
+	// document of the page. When the fold cannot catch up, they are found
+	// by reading the documents' progress, at most documentScan documents a
+	// page.
 	state, indexed := progressStates[q.Status]
 	scan := q.Status
 	if indexed {
 		scan = ""
 	}
+	folded := false
+	if scan != "" {
+		var err error
+		if folded, err = s.foldDone(ctx, foldOnRead); err != nil {
+			return nil, err
+		}
+		if !folded {
+			s.foldInBackground()
+		}
+	}
 	after, scanned := q.After, 0
 	for {
 		want := q.Limit - len(page.Documents)
 		chunk := want + 1
-		if scan != "" {
+		if scan != "" && !folded {
 			chunk = min(documentScan-scanned, max(want*4, 100))
 		}
 		db := s.read(ctx).Where("id > ?", after)
-		if indexed {
+		switch {
+		case indexed:
 			db = db.Where("progress_state = ?", state)
+		case folded && scan == DocMine:
+			db = db.Where("id IN (SELECT document_id FROM done_documents WHERE user_id = ? AND document_id > ?)", userID, after)
+		case folded && scan == DocMineLeft:
+			db = db.Where("NOT EXISTS (SELECT 1 FROM done_documents m WHERE m.user_id = ? AND m.document_id = documents.id)", userID)
 		}
 		if term := strings.TrimSpace(q.Search); term != "" {
 			like := "%" + escapeLike(strings.ToLower(term)) + "%"
@@ -263,7 +282,7 @@ func (d *DocumentProgress) hasStatus(status string) bool {
 	case DocDone:
 		return d.Annotations > 0 && d.Paragraphs > 0 && d.Done >= d.Paragraphs
 	case DocMine:
-		return d.Mine+d.Skipped >= d.Paragraphs
+		return d.Paragraphs > 0 && d.Mine+d.Skipped >= d.Paragraphs
 	case DocMineLeft:
 		return d.Mine+d.Skipped < d.Paragraphs
 	}

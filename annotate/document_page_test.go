@@ -114,9 +114,11 @@ func TestDocumentPageFilters(t *testing.T) {
 }
 
 // TestDocumentPageStatusScanIsBounded looks for the one document the caller
-// has labelled among more than a page's scan: the first page stops short
-// with a cursor, the next one finds it. The same document, in progress for
-// everyone, comes from the index on the first page.
+// has labelled among more than a page's scan. While the caller's finished
+// documents cannot be folded in, the first page stops short with a cursor
+// and the next one finds it; once they are, the first page has it. The same
+// document, in progress for everyone, comes from the index on the first
+// page.
 func TestDocumentPageStatusScanIsBounded(t *testing.T) {
 	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
@@ -130,26 +132,34 @@ func TestDocumentPageStatusScanIsBounded(t *testing.T) {
 	if _, err := s.SaveAnnotation(ctx, u.ID, p.ID, 0, annotate.Labels{"stance": {"agree"}, "topic": {"strike"}}); err != nil {
 		t.Fatal(err)
 	}
-	var found []annotate.DocumentProgress
-	var next int64
-	pages := 0
-	for {
-		page, err := s.DocumentPage(ctx, u.ID, annotate.DocumentQuery{Status: annotate.DocMine, After: next})
-		if err != nil {
-			t.Fatal(err)
+	walk := func() (found []annotate.DocumentProgress, pages int) {
+		var next int64
+		for {
+			page, err := s.DocumentPage(ctx, u.ID, annotate.DocumentQuery{Status: annotate.DocMine, After: next})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages++
+			found = append(found, page.Documents...)
+			if page.Next == 0 {
+				return found, pages
+			}
+			next = page.Next
 		}
-		pages++
-		found = append(found, page.Documents...)
-		if page.Next == 0 {
-			break
-		}
-		next = page.Next
 	}
+	release := s.HoldFoldForTest()
+	found, pages := walk()
+	release()
 	if len(found) != 1 || found[0].ID != last.Documents[0].ID {
 		t.Fatalf("found %d documents the caller labelled, want the last one", len(found))
 	}
 	if pages < 2 {
 		t.Errorf("the scan of 2,100 documents took %d page(s); a page reads at most 2,000", pages)
+	}
+	s.WaitBackgroundForTest()
+	found, pages = walk()
+	if len(found) != 1 || found[0].ID != last.Documents[0].ID || pages != 1 {
+		t.Errorf("folded: found %d documents in %d pages, want the last one on the first page", len(found), pages)
 	}
 	page, err := s.DocumentPage(ctx, u.ID, annotate.DocumentQuery{Status: annotate.DocInProgress})
 	if err != nil {

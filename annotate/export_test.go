@@ -22,9 +22,14 @@ func (s *Store) SQLForTest() (write, read *sql.DB) {
 // whichever database the store runs on.
 func (s *Store) GormForTest() *gorm.DB { return s.db }
 
-// ReopenForTest runs the migrations of Open again, as opening the database
-// anew would.
-func (s *Store) ReopenForTest(ctx context.Context) error { return s.migrate(ctx) }
+// ReopenForTest runs the migrations of Open again, and forgets what the
+// store folded (see mine.go), as opening the database anew would.
+func (s *Store) ReopenForTest(ctx context.Context) error {
+	s.fold.mu.Lock()
+	s.fold.seen = nil
+	s.fold.mu.Unlock()
+	return s.migrate(ctx)
+}
 
 // TakeConsensusLeaseForTest takes the consensus lease as a server about to
 // compute a run does, and reports whether it got it.
@@ -145,3 +150,18 @@ func (s *Store) OpenValueTermsForTest(ctx context.Context) (got, want []string, 
 // DeleteOpenValueTermsSQLForTest is the statement that deletes a value's
 // terms when it changes.
 const DeleteOpenValueTermsSQLForTest = deleteTermsSQL
+
+// HoldFoldForTest keeps the store's folds of finished documents (see
+// mine.go) from running until the returned function is called: pages of
+// the caller's own statuses then read the documents' progress a window at
+// a time, as they do when a fold cannot catch up.
+func (s *Store) HoldFoldForTest() func() {
+	s.fold.mu.Lock()
+	return s.fold.mu.Unlock
+}
+
+// FoldForTest folds until caught up, as a background fold does.
+func (s *Store) FoldForTest(ctx context.Context) error {
+	_, err := s.foldDone(ctx, 0)
+	return err
+}

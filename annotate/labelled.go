@@ -505,6 +505,11 @@ func (s *Store) createLabelled(tx *gorm.DB, by int64, sc *Schema, now time.Time,
 	if err := refreshProgress(tx, ids); err != nil {
 		return err
 	}
+	// Their annotations and skips are folded from the marks: a long
+	// import's rows can commit after later ids were folded past.
+	if err := markDirty(tx, ids); err != nil {
+		return err
+	}
 	for j, nd := range news {
 		r := nd.res
 		r.Status, r.DocumentID, r.Revision, r.Paragraphs, r.Suggestions = ImportCreated, ds[j].ID, 1, len(nd.doc.Paragraphs), suggested[ds[j].ID]
@@ -655,7 +660,8 @@ func (s *Store) mergeLabelledIn(tx *gorm.DB, by int64, sc *Schema, now time.Time
 			}
 		}
 	}
-	return nil
+	// Its labels are folded from the mark, as createLabelled's are.
+	return markDirty(tx, []int64{d.ID})
 }
 
 // importedAnnotation is an annotation of a document createLabelled

@@ -83,6 +83,9 @@ type Store struct {
 	closing    context.Context
 	stopAll    context.CancelFunc
 	background sync.WaitGroup
+	// fold folds the users' finished documents into done_documents; see
+	// mine.go.
+	fold folder
 }
 
 // readConns is how many query-only connections serve reads: enough for a
@@ -114,6 +117,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	s := &Store{now: func() time.Time { return time.Now().UTC() }, consensusRunning: make(chan struct{}, 1), leaseHolder: newLeaseHolder()}
 	s.closing, s.stopAll = context.WithCancel(context.Background())
+	s.fold.running = make(chan struct{}, 1)
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		// pgx prepares and caches each statement per connection itself.
