@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -152,9 +153,29 @@ func browserRun[T any](t testing.TB, ctx context.Context, what string, a chromed
 	case <-done:
 	case <-time.After(10 * time.Second):
 	}
-	t.Fatalf("%s: Chromium did not answer for %v; the tab was closed", what, browserHang)
+	t.Fatalf("%s: Chromium did not answer for %v; the tab was closed%s", what, browserHang, serverGoroutines())
 	var zero T
 	return zero, nil
+}
+
+// serverGoroutines returns the stacks of the goroutines that run Concord's
+// code, so that a step that hangs shows whether the server was stuck in a
+// request (and where) or had answered and Chromium had not.
+func serverGoroutines() string {
+	buf := make([]byte, 8<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var b strings.Builder
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "concord/annotate.") || strings.Contains(g, "concord/web.") {
+			if !strings.Contains(g, "web_test.browserRun") {
+				b.WriteString("\n\n" + g)
+			}
+		}
+	}
+	if b.Len() == 0 {
+		return "; no goroutine of the server was running"
+	}
+	return "; the server's goroutines:" + b.String()
 }
 
 // browserEnv is a Concord server over a real store (see seededTestStore)
