@@ -217,18 +217,32 @@ func (s *Store) DocumentPage(ctx context.Context, userID int64, q DocumentQuery)
 		}
 	}
 	after, scanned := q.After, 0
+	if scan == DocMineLeft {
+		// Every document up to the caller's prefix is finished.
+		upto, err := s.prefix(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		after = max(after, upto)
+	}
 	for {
 		want := q.Limit - len(page.Documents)
 		chunk := want + 1
 		if scan != "" && !folded {
 			chunk = min(documentScan-scanned, max(want*4, 100))
 		}
-		db := s.read(ctx).Where("id > ?", after)
+		db := s.read(ctx).Where("documents.id > ?", after)
+		order := "documents.id"
 		switch {
 		case indexed:
 			db = db.Where("progress_state = ?", state)
 		case folded && scan == DocMine:
-			db = db.Where("id IN (SELECT document_id FROM done_documents WHERE user_id = ? AND document_id > ?)", userID, after)
+			// The caller's rows lead, in order, so that the page reads
+			// as many of them as it shows (SQLite keeps the order of a
+			// CROSS JOIN).
+			db = db.Table("done_documents m CROSS JOIN documents").Select("documents.*").
+				Where("m.user_id = ? AND m.document_id > ? AND documents.id = m.document_id", userID, after)
+			order = "m.document_id"
 		case folded && scan == DocMineLeft:
 			db = db.Where("NOT EXISTS (SELECT 1 FROM done_documents m WHERE m.user_id = ? AND m.document_id = documents.id)", userID)
 		}
@@ -237,7 +251,7 @@ func (s *Store) DocumentPage(ctx context.Context, userID int64, q DocumentQuery)
 			db = db.Where("(lower(title) LIKE ? ESCAPE '\\' OR lower(doc_key) LIKE ? ESCAPE '\\')", like, like)
 		}
 		var docs []Document
-		if err := db.Order("id").Limit(chunk).Find(&docs).Error; err != nil {
+		if err := db.Order(order).Limit(chunk).Find(&docs).Error; err != nil {
 			return nil, translate(err)
 		}
 		more := len(docs) == chunk

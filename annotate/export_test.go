@@ -159,9 +159,3 @@ func (s *Store) HoldFoldForTest() func() {
 	s.fold.mu.Lock()
 	return s.fold.mu.Unlock
 }
-
-// FoldForTest folds until caught up, as a background fold does.
-func (s *Store) FoldForTest(ctx context.Context) error {
-	_, err := s.foldDone(ctx, 0)
-	return err
-}

@@ -63,7 +63,19 @@ type doneDirty struct {
 
 func (doneDirty) TableName() string { return "done_dirty" }
 
-func init() { models = append(models, &doneDocument{}, &doneDirty{}) }
+// donePrefix holds, for a user, a document id up to which every document
+// has the user's done_documents row: Left for me starts after it, so that
+// an annotator who finished the first documents of a large corpus does not
+// read past them on every page. A fold raises it over consecutive finished
+// documents; a trigger lowers it below any row removed.
+type donePrefix struct {
+	UserID int64 `gorm:"primaryKey;autoIncrement:false"`
+	Upto   int64 `gorm:"not null;default:0"`
+}
+
+func (donePrefix) TableName() string { return "done_prefix" }
+
+func init() { models = append(models, &doneDocument{}, &doneDirty{}, &donePrefix{}) }
 
 // Settings holding the folds' watermarks: the highest annotation and skip
 // id folded, with every lower one.
@@ -143,6 +155,12 @@ END $$`,
 			`CREATE OR REPLACE TRIGGER curations_done_insert AFTER INSERT ON curations FOR EACH ROW WHEN (NEW.status = ` + confirmed + `) EXECUTE FUNCTION concord_done_curation()`,
 			`CREATE OR REPLACE TRIGGER curations_done_update AFTER UPDATE OF status ON curations FOR EACH ROW WHEN ((OLD.status = ` + confirmed + `) <> (NEW.status = ` + confirmed + `)) EXECUTE FUNCTION concord_done_curation()`,
 			`CREATE OR REPLACE TRIGGER curations_done_delete AFTER DELETE ON curations FOR EACH ROW WHEN (OLD.status = ` + confirmed + `) EXECUTE FUNCTION concord_done_curation()`,
+			`CREATE OR REPLACE FUNCTION concord_done_prefix() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE done_prefix SET upto = OLD.document_id - 1 WHERE user_id = OLD.user_id AND upto >= OLD.document_id;
+  RETURN NULL;
+END $$`,
+			`CREATE OR REPLACE TRIGGER done_documents_prefix AFTER DELETE ON done_documents FOR EACH ROW EXECUTE FUNCTION concord_done_prefix()`,
 		}
 	}
 	doc := func(row string) string {
@@ -175,6 +193,9 @@ END`,
 		`CREATE TRIGGER IF NOT EXISTS curations_done_delete AFTER DELETE ON curations WHEN OLD.status = ` + confirmed + ` BEGIN
   ` + forget("OLD", "") + `
 END`,
+		`CREATE TRIGGER IF NOT EXISTS done_documents_prefix AFTER DELETE ON done_documents BEGIN
+  UPDATE done_prefix SET upto = OLD.document_id - 1 WHERE user_id = OLD.user_id AND upto >= OLD.document_id;
+END`,
 	}
 }
 
@@ -195,6 +216,9 @@ func (s *Store) migrateDone(tx *gorm.DB) error {
 func (s *Store) refreshDone(tx *gorm.DB, ids []int64) error {
 	for start := 0; start < len(ids); start += 500 {
 		part := ids[start:min(start+500, len(ids))]
+		if err := lockDocuments(tx, s.dialect, "FOR NO KEY UPDATE", part); err != nil {
+			return err
+		}
 		if err := tx.Exec("DELETE FROM done_documents WHERE document_id IN ?", part).Error; err != nil {
 			return err
 		}
@@ -222,6 +246,9 @@ type folder struct {
 	mu      sync.Mutex
 	running chan struct{} // holds a token while a background fold runs
 	seen    map[foldKey]bool
+	// touched holds the users whose done_documents rows a fold added and
+	// whose prefix it has not walked since.
+	touched map[int64]bool
 }
 
 // foldKey names an annotation or skip folded.
@@ -269,6 +296,9 @@ func (s *Store) foldDone(ctx context.Context, budget int) (bool, error) {
 		}
 		caught = caught && ok
 	}
+	if err := s.foldPrefixes(ctx, budget); err != nil {
+		return false, err
+	}
 	return caught, nil
 }
 
@@ -278,7 +308,9 @@ func (s *Store) foldDirty(ctx context.Context, budget int) (bool, error) {
 	const users = `(SELECT a.user_id AS u FROM annotations a JOIN paragraphs p ON p.id = a.paragraph_id WHERE p.is_current = TRUE AND p.document_id = ?
  UNION SELECT k.user_id FROM skips k JOIN paragraphs p ON p.id = k.paragraph_id WHERE p.is_current = TRUE AND p.document_id = ?)`
 	each := func(tx *gorm.DB, doc int64) error {
-		if err := s.lockForFold(tx, doc); err != nil {
+		// It removes rows, so it takes the lock the triggers that remove
+		// rows take.
+		if err := lockDocuments(tx, s.dialect, "FOR NO KEY UPDATE", []int64{doc}); err != nil {
 			return err
 		}
 		if err := tx.Exec("DELETE FROM done_dirty WHERE document_id = ?", doc).Error; err != nil {
@@ -287,7 +319,15 @@ func (s *Store) foldDirty(ctx context.Context, budget int) (bool, error) {
 		if err := tx.Exec("DELETE FROM done_documents WHERE document_id = ? AND NOT "+mineDoneSQL("done_documents.user_id", "done_documents.document_id"), doc).Error; err != nil {
 			return err
 		}
-		return tx.Exec("INSERT INTO done_documents (user_id, document_id) SELECT us.u, d.id FROM documents d, "+users+" us WHERE d.id = ? AND "+mineDoneSQL("us.u", "d.id")+" ON CONFLICT DO NOTHING", doc, doc, doc).Error
+		if err := tx.Exec("INSERT INTO done_documents (user_id, document_id) SELECT us.u, d.id FROM documents d, "+users+" us WHERE d.id = ? AND "+mineDoneSQL("us.u", "d.id")+" ON CONFLICT DO NOTHING", doc, doc, doc).Error; err != nil {
+			return err
+		}
+		var us []int64
+		if err := tx.Raw("SELECT user_id FROM done_documents WHERE document_id = ?", doc).Scan(&us).Error; err != nil {
+			return err
+		}
+		s.touch(us...)
+		return nil
 	}
 	done := 0
 	for {
@@ -333,13 +373,140 @@ func (s *Store) foldEach(ctx context.Context, docs []int64, fn func(tx *gorm.DB,
 	return nil
 }
 
-// lockForFold takes, on PostgreSQL, the document's row lock that the
-// triggers removing its rows take too.
+// lockForFold takes, on PostgreSQL, a lock on the document's row that the
+// triggers removing its rows wait for.
 func (s *Store) lockForFold(tx *gorm.DB, doc int64) error {
-	if s.dialect != "postgres" {
+	return lockDocuments(tx, s.dialect, "FOR SHARE", []int64{doc})
+}
+
+// lockDocuments locks the rows of the documents with the given ids, in id
+// order, on PostgreSQL (SQLite has one writer at a time).
+func lockDocuments(tx *gorm.DB, dialect, mode string, ids []int64) error {
+	if dialect != "postgres" || len(ids) == 0 {
 		return nil
 	}
-	return tx.Exec("SELECT 1 FROM documents WHERE id = ? FOR SHARE", doc).Error
+	return tx.Exec("SELECT 1 FROM documents WHERE id IN ? ORDER BY id "+mode, ids).Error
+}
+
+// touch records that a fold added rows of the users.
+func (s *Store) touch(users ...int64) {
+	if s.fold.touched == nil {
+		s.fold.touched = map[int64]bool{}
+	}
+	for _, u := range users {
+		s.fold.touched[u] = true
+	}
+}
+
+// prefixChunk is how many documents one step of a prefix walk reads.
+const prefixChunk = 1000
+
+// foldPrefixes raises the prefixes of the users the folds touched, each
+// over about budget documents at most (0: all).
+func (s *Store) foldPrefixes(ctx context.Context, budget int) error {
+	for u := range s.fold.touched {
+		walked, err := s.walkPrefix(ctx, u, budget)
+		if err != nil {
+			return err
+		}
+		if walked {
+			delete(s.fold.touched, u)
+		}
+	}
+	return nil
+}
+
+// walkPrefix raises the user's prefix over the consecutive documents after
+// it that have the user's done_documents row, and reports whether it got to
+// the end of them (within budget documents, unless 0).
+//
+// On PostgreSQL each step locks the documents it is about to pass before it
+// reads their rows, so a removal (whose trigger lowers the prefix) either
+// committed before the read or waits for the step's commit and lowers what
+// the step raised; the raise only applies if no removal lowered the prefix
+// since it was read. A document whose id leaves a gap after the one before
+// and that is younger than foldLag ends the walk, as an import that has not
+// committed yet may hold the missing id.
+func (s *Store) walkPrefix(ctx context.Context, user int64, budget int) (bool, error) {
+	postgres := s.dialect == "postgres"
+	// Most walks end at once: the document after the prefix is not
+	// finished. That is read without a write.
+	upto, err := s.prefix(ctx, user)
+	if err != nil {
+		return false, err
+	}
+	var passable []bool
+	err = s.read(ctx).Raw("SELECT EXISTS (SELECT 1 FROM done_documents m WHERE m.user_id = ? AND m.document_id = d.id) FROM documents d WHERE d.id > ? ORDER BY d.id LIMIT 1", user, upto).Scan(&passable).Error
+	if err != nil {
+		return false, translate(err)
+	}
+	if len(passable) == 0 || !passable[0] {
+		return true, nil
+	}
+	for walked := 0; budget == 0 || walked < budget; walked += prefixChunk {
+		end := false
+		err := s.tx(ctx, func(tx *gorm.DB) error {
+			if err := tx.Exec("INSERT INTO done_prefix (user_id, upto) VALUES (?, 0) ON CONFLICT DO NOTHING", user).Error; err != nil {
+				return err
+			}
+			var upto int64
+			if err := tx.Raw("SELECT upto FROM done_prefix WHERE user_id = ?", user).Scan(&upto).Error; err != nil {
+				return err
+			}
+			var docs []Document
+			if err := tx.Select("id", "created_at").Where("id > ?", upto).Order("id").Limit(prefixChunk).Find(&docs).Error; err != nil {
+				return err
+			}
+			end = len(docs) < prefixChunk
+			ids := make([]int64, len(docs))
+			for i, d := range docs {
+				ids[i] = d.ID
+			}
+			if err := lockDocuments(tx, s.dialect, "FOR SHARE", ids); err != nil {
+				return err
+			}
+			var rows []int64
+			if err := tx.Raw("SELECT document_id FROM done_documents WHERE user_id = ? AND document_id IN ?", user, ids).Scan(&rows).Error; err != nil {
+				return err
+			}
+			done := make(map[int64]bool, len(rows))
+			for _, id := range rows {
+				done[id] = true
+			}
+			next, cutoff := upto, s.now().Add(-foldLag)
+			for _, d := range docs {
+				if !done[d.ID] || (postgres && d.ID != next+1 && !d.CreatedAt.Before(cutoff)) {
+					end = true
+					break
+				}
+				next = d.ID
+			}
+			if next == upto {
+				return nil
+			}
+			return tx.Exec("UPDATE done_prefix SET upto = ? WHERE user_id = ? AND upto = ?", next, user, upto).Error
+		})
+		if err != nil {
+			return false, translate(err)
+		}
+		if end {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// prefix returns the user's prefix: every document up to it has the user's
+// done_documents row.
+func (s *Store) prefix(ctx context.Context, user int64) (int64, error) {
+	var upto []int64
+	if err := s.read(ctx).Raw("SELECT upto FROM done_prefix WHERE user_id = ?", user).Scan(&upto).Error; err != nil {
+		return 0, translate(err)
+	}
+	if len(upto) == 0 {
+		return 0, nil
+	}
+	return upto[0], nil
 }
 
 // foldRows folds the annotations (skips when skip is set) past the
@@ -367,7 +534,7 @@ func (s *Store) foldRows(ctx context.Context, skip bool, budget int) (bool, erro
 			return tx.Exec("INSERT INTO done_documents (user_id, document_id) SELECT u.id, d.id FROM users u, documents d WHERE d.id = ? AND u.id IN ? AND "+mineDoneSQL("u.id", "d.id")+" ON CONFLICT DO NOTHING", doc, users[doc]).Error
 		}
 	}
-	from, fresh, caught := mark, 0, false
+	from, fresh := mark, 0
 	for {
 		var rows []foldRow
 		err = s.read(ctx).Raw("SELECT r.id, r.user_id, p.document_id, r.created_at FROM "+table+" r JOIN paragraphs p ON p.id = r.paragraph_id WHERE r.id > ? ORDER BY r.id LIMIT ?", from, foldChunk).Scan(&rows).Error
@@ -393,6 +560,7 @@ func (s *Store) foldRows(ctx context.Context, skip bool, budget int) (bool, erro
 			}
 			if !slices.Contains(users[r.DocumentID], r.UserID) {
 				users[r.DocumentID] = append(users[r.DocumentID], r.UserID)
+				s.touch(r.UserID)
 			}
 		}
 		slices.Sort(docs)
@@ -407,30 +575,31 @@ func (s *Store) foldRows(ctx context.Context, skip bool, budget int) (bool, erro
 			}
 		}
 		fresh += len(folded)
+		// The mark moves after each chunk, so that a long fold that stops
+		// keeps what it did.
+		if next > mark {
+			if err := s.tx(ctx, func(tx *gorm.DB) error {
+				return tx.Exec("UPDATE settings SET value = ? WHERE name = ? AND CAST(value AS BIGINT) < ?", strconv.FormatInt(next, 10), setting, next).Error
+			}); err != nil {
+				return false, err
+			}
+			for k := range s.fold.seen {
+				if k.skip == skip && k.id <= next {
+					delete(s.fold.seen, k)
+				}
+			}
+			mark = next
+		}
 		if len(rows) > 0 {
 			from = rows[len(rows)-1].ID
 		}
 		if len(rows) < foldChunk {
-			caught = true
-			break
+			return true, nil
 		}
 		if budget > 0 && fresh >= budget {
-			break
+			return false, nil
 		}
 	}
-	if next > mark {
-		if err := s.tx(ctx, func(tx *gorm.DB) error {
-			return tx.Exec("UPDATE settings SET value = ? WHERE name = ? AND CAST(value AS BIGINT) < ?", strconv.FormatInt(next, 10), setting, next).Error
-		}); err != nil {
-			return false, err
-		}
-		for k := range s.fold.seen {
-			if k.skip == skip && k.id <= next {
-				delete(s.fold.seen, k)
-			}
-		}
-	}
-	return caught, nil
 }
 
 // foldMark returns a fold's watermark, creating its setting at 0.
@@ -450,6 +619,16 @@ func (s *Store) foldMark(ctx context.Context, setting string) (int64, error) {
 		return 0, fmt.Errorf("setting %s: %w", setting, err)
 	}
 	return n, nil
+}
+
+// FoldFinished brings every user's finished documents, which the Done by me
+// and Left for me filters of DocumentPage read, up to date with every write
+// so far. A server does this as those pages ask, in the background; a tool
+// that wrote labels with plain SQL, or wants the filters exact at once,
+// calls it. It returns when caught up or when ctx ends.
+func (s *Store) FoldFinished(ctx context.Context) error {
+	_, err := s.foldDone(ctx, 0)
+	return err
 }
 
 // foldInBackground starts a fold until caught up in the background, unless

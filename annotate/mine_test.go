@@ -81,6 +81,35 @@ func checkMine(t *testing.T, s *annotate.Store, when string, users []*annotate.U
 		if w, ok := want[u.ID]; ok && !slices.Equal(done, w) {
 			t.Fatalf("%s: %s finished %v, want %v", when, u.Name, done, w)
 		}
+		checkPrefix(t, s, when, u, done)
+	}
+}
+
+// checkPrefix fails the test unless the user's prefix (done_prefix) covers
+// only finished documents and, on SQLite, which has no transactions in
+// flight to wait for, every finished document before the first that is not.
+func checkPrefix(t *testing.T, s *annotate.Store, when string, u *annotate.User, done []int64) {
+	t.Helper()
+	var upto int64
+	if err := s.GormForTest().Raw("SELECT COALESCE(MAX(upto), 0) FROM done_prefix WHERE user_id = ?", u.ID).Scan(&upto).Error; err != nil {
+		t.Fatal(err)
+	}
+	var all []int64
+	if err := s.GormForTest().Raw("SELECT id FROM documents ORDER BY id").Scan(&all).Error; err != nil {
+		t.Fatal(err)
+	}
+	var want int64
+	for _, id := range all {
+		if !slices.Contains(done, id) {
+			break
+		}
+		want = id
+	}
+	if upto > want {
+		t.Fatalf("%s: %s's prefix reaches document %d, past the first unfinished one (finished %v of %v)", when, u.Name, upto, done, all)
+	}
+	if s.Dialect() != "postgres" && upto != want {
+		t.Fatalf("%s: %s's prefix is %d, want %d (finished %v of %v)", when, u.Name, upto, want, done, all)
 	}
 }
 
@@ -242,7 +271,7 @@ func TestFoldWaitsForAnUndo(t *testing.T) {
 			t.Fatal(err)
 		}
 		folded := make(chan error, 1)
-		go func() { folded <- s.FoldForTest(ctx) }()
+		go func() { folded <- s.FoldFinished(ctx) }()
 		// Give the fold time to reach the document (the test holds either
 		// way: a fold that comes later sees the undo committed).
 		time.Sleep(200 * time.Millisecond)
@@ -306,5 +335,67 @@ func TestMineStatusesOnTwoServers(t *testing.T) {
 				t.Fatalf("%s finished %d documents, want 5", u.Name, len(done))
 			}
 		}
+	}
+}
+
+// TestPrefixWaitsForAnUndo has an undo in a finished document in flight
+// while a fold raises the annotator's prefix over it: the prefix ends
+// before that document once the undo commits, and Left for me lists it.
+func TestPrefixWaitsForAnUndo(t *testing.T) {
+	dsn := annotatetest.DSN(t)
+	s := openStore(t, dsn)
+	annotatetest.ApplyDefaultSchema(t, s)
+	// The undo comes from a second server, whose transaction holds none of
+	// the first one's connections.
+	other := openStore(t, dsn)
+	ctx := context.Background()
+	a := mustUser(t, s, "a", annotate.RoleAnnotator)
+	l := annotate.Labels{"stance": {"agree"}, "topic": {"strike"}}
+	var docs []int64
+	var paras [][]annotate.ParagraphStatus
+	for i := range 3 {
+		res := mustImport(t, s, fmt.Sprintf("prefix-%d.txt", i), fmt.Sprintf("Prefix %d\n\nOne %d.\n\nTwo %d.", i, i, i))
+		docs = append(docs, res.DocumentID)
+		ps := currentParagraphs(t, s, res.DocumentID)
+		paras = append(paras, ps)
+		for _, p := range ps {
+			if _, err := s.SaveAnnotation(ctx, a.ID, p.ID, 0, l); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := s.FoldFinished(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkPrefix(t, s, "all three finished", a, docs)
+	// An undo and a new label in the first document lower the prefix to
+	// nothing and leave a fold to raise it again.
+	p0 := paras[0][0].ID
+	if err := s.DeleteAnnotation(ctx, a.ID, p0, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SaveAnnotation(ctx, a.ID, p0, 0, l); err != nil {
+		t.Fatal(err)
+	}
+	tx := other.GormForTest().Begin()
+	if err := tx.Exec("DELETE FROM annotations WHERE paragraph_id = ? AND user_id = ?", paras[1][1].ID, a.ID).Error; err != nil {
+		tx.Rollback()
+		t.Fatal(err)
+	}
+	folded := make(chan error, 1)
+	go func() { folded <- s.FoldFinished(ctx) }()
+	// Give the fold time to reach the second document (the test holds
+	// either way: a walk that comes later sees the undo committed).
+	time.Sleep(200 * time.Millisecond)
+	if err := tx.Commit().Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-folded; err != nil {
+		t.Fatal(err)
+	}
+	done := []int64{docs[0], docs[2]}
+	checkPrefix(t, s, "after the undo in the second document", a, done)
+	if got := mineListed(t, s, a.ID, annotate.DocMineLeft); !slices.Equal(got, []int64{docs[1]}) {
+		t.Fatalf("left for a lists %v, want [%d]", got, docs[1])
 	}
 }
