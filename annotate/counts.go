@@ -116,6 +116,9 @@ func (s *Store) migrateCounts(ctx context.Context) error {
 		if err := s.migrateProgress(tx); err != nil {
 			return err
 		}
+		if err := s.migrateGold(tx); err != nil {
+			return err
+		}
 		return s.migrateDone(tx)
 	})
 }

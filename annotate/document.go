@@ -134,10 +134,22 @@ const (
 	DocMine = "mine_done"
 	// DocMineLeft: the caller has paragraphs left to label or skip.
 	DocMineLeft = "mine_left"
+	// DocDisagreements: a paragraph in the disagreement queue, whose
+	// annotators disagree and which has no gold label yet (see
+	// DisagreementQueue). It shows what others labelled, so it is for
+	// reviewers (see ReviewDocumentStatuses).
+	DocDisagreements = "disagreements"
+	// DocGold: a current paragraph with a gold label.
+	DocGold = "gold"
 )
 
 // DocumentStatuses lists the statuses a DocumentQuery takes.
-var DocumentStatuses = []string{DocNotStarted, DocInProgress, DocDone, DocMine, DocMineLeft}
+var DocumentStatuses = []string{DocNotStarted, DocInProgress, DocDone, DocMine, DocMineLeft, DocDisagreements, DocGold}
+
+// ReviewDocumentStatuses lists the statuses that tell about other
+// annotators' labels: for reviewers and admins, not for annotators, who
+// label blind.
+var ReviewDocumentStatuses = []string{DocDisagreements, DocGold}
 
 // DefaultDocumentLimit and MaxDocumentLimit bound a page of documents.
 const (
@@ -193,6 +205,23 @@ func (s *Store) DocumentPage(ctx context.Context, userID int64, q DocumentQuery)
 	}
 	if err := CheckText("q", q.Search, false); err != nil {
 		return nil, err
+	}
+	switch q.Status {
+	case DocGold:
+		return s.documentsAmong(ctx, userID, q, func(after int64, n int) ([]int64, error) {
+			var ids []int64
+			err := s.read(ctx).Model(&goldDocument{}).Where("n > 0 AND document_id > ?", after).Order("document_id").Limit(n).Pluck("document_id", &ids).Error
+			return ids, translate(err)
+		})
+	case DocDisagreements:
+		all, err := s.disagreementDocuments(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return s.documentsAmong(ctx, userID, q, func(after int64, n int) ([]int64, error) {
+			i, _ := slices.BinarySearch(all, after+1)
+			return all[i:min(i+n, len(all))], nil
+		})
 	}
 	page := &DocumentPage{Documents: []DocumentProgress{}}
 	// The statuses for everyone read the documents' kept states by an
@@ -281,6 +310,79 @@ func (s *Store) DocumentPage(ctx context.Context, userID int64, q DocumentQuery)
 			if full && !more && after == docs[len(docs)-1].ID {
 				page.Next = 0
 			}
+			return page, nil
+		}
+	}
+}
+
+// disagreementDocuments returns, in order, the ids of the documents with
+// a paragraph in the disagreement queue. It is read from the ranked queue,
+// which is kept between writes, and kept with it per data version: what it
+// reads grows with the disagreements, not with the corpus.
+func (s *Store) disagreementDocuments(ctx context.Context) ([]int64, error) {
+	version, err := s.DataVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := cacheKey("disagreement documents")
+	if v, ok := s.reports.get(key, version); ok {
+		return v.([]int64), nil
+	}
+	_, q, err := s.rankedQueue(ctx, DisagreementFilter{Order: QueueByDisputed}, nil)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(q))
+	for i, r := range q {
+		ids[i] = r.doc
+	}
+	slices.Sort(ids)
+	ids = slices.Clip(slices.Compact(ids))
+	s.reports.put(key, version, ids)
+	return ids, nil
+}
+
+// documentsAmong returns the page of q among the documents that next gives:
+// the ids of up to n of them after a document id, in order.
+func (s *Store) documentsAmong(ctx context.Context, userID int64, q DocumentQuery, next func(after int64, n int) ([]int64, error)) (*DocumentPage, error) {
+	page := &DocumentPage{Documents: []DocumentProgress{}}
+	term := strings.TrimSpace(q.Search)
+	chunk := max(2*q.Limit, 100)
+	after := q.After
+	for {
+		ids, err := next(after, chunk+1)
+		if err != nil {
+			return nil, err
+		}
+		more := len(ids) > chunk
+		ids = ids[:min(len(ids), chunk)]
+		if len(ids) == 0 {
+			return page, nil
+		}
+		after = ids[len(ids)-1]
+		db := s.read(ctx).Where("id IN ?", ids)
+		if term != "" {
+			like := "%" + escapeLike(strings.ToLower(term)) + "%"
+			db = db.Where("(lower(title) LIKE ? ESCAPE '\\' OR lower(doc_key) LIKE ? ESCAPE '\\')", like, like)
+		}
+		var docs []Document
+		if err := db.Order("id").Find(&docs).Error; err != nil {
+			return nil, translate(err)
+		}
+		ps, err := s.progress(ctx, userID, docs, false)
+		if err != nil {
+			return nil, err
+		}
+		for i, p := range ps {
+			page.Documents = append(page.Documents, p)
+			if len(page.Documents) == q.Limit {
+				if i < len(ps)-1 || p.ID < after || more {
+					page.Next = p.ID
+				}
+				return page, nil
+			}
+		}
+		if !more {
 			return page, nil
 		}
 	}

@@ -3,6 +3,7 @@ package annotate_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"concord/annotate"
@@ -167,5 +168,109 @@ func TestDocumentPageStatusScanIsBounded(t *testing.T) {
 	}
 	if len(page.Documents) != 1 || page.Documents[0].ID != last.Documents[0].ID || page.Next != 0 {
 		t.Errorf("documents in progress: %d, next %d; want the last one alone, on the first page", len(page.Documents), page.Next)
+	}
+}
+
+// TestDocumentPageDisagreementsAndGold lists the documents with open
+// disagreements and those with gold labels, page by page, with a search,
+// and again after writes change them.
+func TestDocumentPageDisagreementsAndGold(t *testing.T) {
+	s := annotatetest.WithSchema(t)
+	ctx := context.Background()
+	a := mustUser(t, s, "a", annotate.RoleAnnotator)
+	b := mustUser(t, s, "b", annotate.RoleAnnotator)
+	rev := mustUser(t, s, "rev", annotate.RoleReviewer)
+	agree := annotate.Labels{"stance": {"agree"}, "topic": {"strike"}}
+	discuss := annotate.Labels{"stance": {"discuss"}, "topic": {"strike"}}
+	var docs []int64
+	var paras [][]annotate.ParagraphStatus
+	for i, title := range []string{"Open dispute", "All agreed", "Settled dispute", "Agreed with gold", "Untouched"} {
+		res := mustImport(t, s, fmt.Sprintf("dg-%d.txt", i), fmt.Sprintf("%s\n\nOne of %d.\n\nTwo of %d.", title, i, i))
+		docs = append(docs, res.DocumentID)
+		paras = append(paras, currentParagraphs(t, s, res.DocumentID))
+	}
+	save := func(u *annotate.User, p int64, l annotate.Labels) {
+		t.Helper()
+		if _, err := s.SaveAnnotation(ctx, u.ID, p, 0, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for d := range 4 {
+		for _, p := range paras[d] {
+			save(a, p.ID, agree)
+			if (d == 0 || d == 2) && p.ID == paras[d][1].ID {
+				save(b, p.ID, discuss)
+			} else {
+				save(b, p.ID, agree)
+			}
+		}
+	}
+	for _, p := range []int64{paras[2][1].ID, paras[3][0].ID} {
+		if _, err := s.SetGold(ctx, rev.ID, p, 0, agree, "majority"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func(status, search string) []int64 {
+		t.Helper()
+		var ids []int64
+		var next int64
+		for range 20 {
+			page, err := s.DocumentPage(ctx, rev.ID, annotate.DocumentQuery{Status: status, Search: search, Limit: 1, After: next})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range page.Documents {
+				ids = append(ids, d.ID)
+			}
+			if page.Next == 0 {
+				return ids
+			}
+			next = page.Next
+		}
+		t.Fatalf("%s: the pages do not end", status)
+		return nil
+	}
+	if got, want := list(annotate.DocDisagreements, ""), []int64{docs[0]}; !slices.Equal(got, want) {
+		t.Errorf("open disagreements: %v, want %v (a gold label settles the third document's)", got, want)
+	}
+	if got, want := list(annotate.DocGold, ""), []int64{docs[2], docs[3]}; !slices.Equal(got, want) {
+		t.Errorf("with gold: %v, want %v", got, want)
+	}
+	if got, want := list(annotate.DocGold, "agreed"), []int64{docs[3]}; !slices.Equal(got, want) {
+		t.Errorf("with gold, searching %q: %v, want %v", "agreed", got, want)
+	}
+	// A new disagreement in the second document, and a gold label in the
+	// first, change both lists at once.
+	if _, err := s.SaveAnnotation(ctx, b.ID, paras[1][0].ID, 1, discuss); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetGold(ctx, rev.ID, paras[0][1].ID, 0, discuss, "accept:b"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := list(annotate.DocDisagreements, ""), []int64{docs[1]}; !slices.Equal(got, want) {
+		t.Errorf("open disagreements after the writes: %v, want %v", got, want)
+	}
+	if got, want := list(annotate.DocGold, ""), []int64{docs[0], docs[2], docs[3]}; !slices.Equal(got, want) {
+		t.Errorf("with gold after the writes: %v, want %v", got, want)
+	}
+	// A new revision of the fourth document rewrites its paragraph with
+	// gold: the gold stays with the old text, which is no longer current.
+	mustImport(t, s, "dg-3.txt", "Agreed with gold\n\nOne of 3, rewritten.\n\nTwo of 3.")
+	if got, want := list(annotate.DocGold, ""), []int64{docs[0], docs[2]}; !slices.Equal(got, want) {
+		t.Errorf("with gold after a new revision: %v, want %v", got, want)
+	}
+	// A database opened before the documents' gold counts were kept counts
+	// them once.
+	if err := s.GormForTest().Exec("DELETE FROM gold_documents").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.GormForTest().Exec("DELETE FROM settings WHERE name = 'gold_documents'").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReopenForTest(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := list(annotate.DocGold, ""), []int64{docs[0], docs[2]}; !slices.Equal(got, want) {
+		t.Errorf("with gold after counting them again: %v, want %v", got, want)
 	}
 }

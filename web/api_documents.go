@@ -1,7 +1,9 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -51,6 +53,12 @@ func documentQuery(c *gin.Context) (annotate.DocumentQuery, error) {
 	status, err := queryChoice(c, "status", annotate.DocumentStatuses)
 	if err != nil {
 		return annotate.DocumentQuery{}, err
+	}
+	if slices.Contains(annotate.ReviewDocumentStatuses, status) && !seesAll(currentUser(c)) {
+		// Annotators label blind: where others disagree is not theirs
+		// to see.
+		return annotate.DocumentQuery{}, &annotate.Error{Code: annotate.EFORBIDDEN, Field: "status",
+			Message: fmt.Sprintf("the %q status tells about other annotators' labels and is for reviewers and admins; you are %s", status, currentUser(c).Role)}
 	}
 	return annotate.DocumentQuery{Limit: limit, After: after, Search: c.Query("q"), Status: status}, nil
 }

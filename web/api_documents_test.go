@@ -60,3 +60,61 @@ func TestDocumentsAPIPages(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentsAPIReviewStatuses lists the documents with open
+// disagreements and with gold labels for a reviewer, refuses both to an
+// annotator, and offers them on the review page's filter alone.
+func TestDocumentsAPIReviewStatuses(t *testing.T) {
+	e := newAPIEnv(t)
+	ctx := context.Background()
+	rep, err := e.store.ImportDocuments(ctx, 0, []annotate.Source{
+		{Key: "split.txt", Text: []byte("Split views\n\nThe first.\n\nThe second.")},
+		{Key: "decided.txt", Text: []byte("Decided views\n\nThe only one.")},
+	})
+	if err != nil || rep.Err() != nil {
+		t.Fatalf("import: %v %v", err, rep)
+	}
+	split, decided := rep.Results[0].DocumentID, rep.Results[1].DocumentID
+	para := func(doc int64) int64 {
+		ps, err := e.store.Paragraphs(ctx, doc, 0)
+		if err != nil || len(ps) == 0 {
+			t.Fatalf("paragraphs of %d: %v", doc, err)
+		}
+		return ps[0].ID
+	}
+	for user, stance := range map[string]string{"ann1": "agree", "ann2": "discuss"} {
+		for _, doc := range []int64{split, decided} {
+			if _, err := e.store.SaveAnnotation(ctx, e.users[user].ID, para(doc), 0, annotate.Labels{"stance": {stance}, "topic": {"strike"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := e.store.SetGold(ctx, e.users["rev"].ID, para(decided), 0, annotate.Labels{"stance": {"agree"}, "topic": {"strike"}}, "accept:ann1"); err != nil {
+		t.Fatal(err)
+	}
+	var page struct {
+		Documents []struct {
+			ID int64 `json:"id"`
+		} `json:"documents"`
+	}
+	for status, want := range map[string]int64{"disagreements": split, "gold": decided} {
+		e.must("rev", "GET", "/api/v1/documents?status="+status, nil, http.StatusOK, &page)
+		if len(page.Documents) != 1 || page.Documents[0].ID != want {
+			t.Errorf("?status=%s lists %+v, want only document %d", status, page.Documents, want)
+		}
+		code, body := e.do("ann1", "GET", "/api/v1/documents?status="+status, nil)
+		if code != http.StatusForbidden || !strings.Contains(string(body), "for reviewers and admins") {
+			t.Errorf("?status=%s as an annotator: %d %s, want 403 saying who may", status, code, body)
+		}
+	}
+	_, review := e.do("rev", "GET", "/review", nil)
+	_, home := e.do("ann1", "GET", "/", nil)
+	for _, opt := range []string{`value="disagreements"`, `value="gold"`} {
+		if !strings.Contains(string(review), opt) {
+			t.Errorf("the review page's filter has no %s", opt)
+		}
+		if strings.Contains(string(home), opt) {
+			t.Errorf("an annotator's home page offers %s", opt)
+		}
+	}
+}

@@ -20,6 +20,9 @@ type docList struct {
 	FirstURL, NextURL string
 	// Filtered says the list is narrowed by a search or a status.
 	Filtered bool
+	// Reviewer says the caller may filter by what others labelled (see
+	// annotate.ReviewDocumentStatuses).
+	Reviewer bool
 }
 
 // documentList reads the list parameters of a page at action and returns
@@ -33,7 +36,7 @@ func (s *Server) documentList(c *gin.Context, action string) (*docList, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &docList{Action: action, Query: q, Documents: page.Documents, Next: page.Next, Filtered: q.Search != "" || q.Status != ""}
+	l := &docList{Action: action, Query: q, Documents: page.Documents, Next: page.Next, Filtered: q.Search != "" || q.Status != "", Reviewer: seesAll(currentUser(c))}
 	link := func(after int64) string {
 		v := url.Values{}
 		if q.Search != "" {
