@@ -59,7 +59,7 @@ func BenchmarkScale(b *testing.B) {
 		{name: "`GET /api/v1/documents?status=mine_left` (an annotator who labelled 30%)", user: "a1", path: "/api/v1/documents?status=mine_left"},
 		{name: "`GET /api/v1/documents?status=mine_done` (the same annotator's)", user: "a1", path: "/api/v1/documents?status=mine_done"},
 		{name: "`GET /api/v1/documents?status=disagreements` (where a1–a3 differ: about 30% of the labelled paragraphs)", user: "rev", path: "/api/v1/documents?status=disagreements"},
-		{name: "`GET /api/v1/documents?status=gold` (gold on 1% of the labelled paragraphs)", user: "rev", path: "/api/v1/documents?status=gold"},
+		{name: "`GET /api/v1/documents?status=gold` (gold on 5% of the labelled paragraphs)", user: "rev", path: "/api/v1/documents?status=gold"},
 		{name: "`GET /api/v1/documents?q=document 4`", user: "rev", path: "/api/v1/documents?q=document+4"},
 		{name: "`GET /api/v1/documents/:id/paragraphs`", user: "rev", path: "/api/v1/documents/{doc}/paragraphs"},
 		{name: "`GET /api/v1/queue/next?limit=10`", user: "a4", path: "/api/v1/queue/next?limit=10"},
@@ -252,9 +252,9 @@ SELECT id, ?, '{"stance":["' || ` + stance[u] + ` || '"],"topic":["strike"]}', 1
 			b.Fatal(err)
 		}
 	}
-	// A reviewer decided gold labels for 1% of the labelled paragraphs.
+	// A reviewer decided gold labels for 5% of the labelled paragraphs, enough for a full page at S.
 	if _, err := db.Exec(`INSERT INTO golds (paragraph_id, labels, version, method, decided_by, decided_at)
-SELECT paragraph_id, labels, 1, 'accept:a1', ?, ? FROM annotations WHERE user_id = ? AND paragraph_id % 100 = 0`, ids["rev"], now, ids["a1"]); err != nil {
+SELECT paragraph_id, labels, 1, 'accept:a1', ?, ? FROM annotations WHERE user_id = ? AND paragraph_id % 20 = 0`, ids["rev"], now, ids["a1"]); err != nil {
 		b.Fatal(err)
 	}
 	if err := db.QueryRow(`SELECT min(id) FROM documents`).Scan(&c.firstDoc); err != nil {
