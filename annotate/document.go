@@ -275,10 +275,7 @@ func (s *Store) DocumentPage(ctx context.Context, userID int64, q DocumentQuery)
 		case folded && scan == DocMineLeft:
 			db = db.Where("NOT EXISTS (SELECT 1 FROM done_documents m WHERE m.user_id = ? AND m.document_id = documents.id)", userID)
 		}
-		if term := strings.TrimSpace(q.Search); term != "" {
-			like := "%" + escapeLike(strings.ToLower(term)) + "%"
-			db = db.Where("(lower(title) LIKE ? ESCAPE '\\' OR lower(doc_key) LIKE ? ESCAPE '\\')", like, like)
-		}
+		db = searchTitles(db, q.Search)
 		var docs []Document
 		if err := db.Order(order).Limit(chunk).Find(&docs).Error; err != nil {
 			return nil, translate(err)
@@ -345,8 +342,8 @@ func (s *Store) disagreementDocuments(ctx context.Context) ([]int64, error) {
 // documentsAmong returns the page of q among the documents that next gives:
 // the ids of up to n of them after a document id, in order.
 func (s *Store) documentsAmong(ctx context.Context, userID int64, q DocumentQuery, next func(after int64, n int) ([]int64, error)) (*DocumentPage, error) {
+	search := q.Search
 	page := &DocumentPage{Documents: []DocumentProgress{}}
-	term := strings.TrimSpace(q.Search)
 	chunk := max(2*q.Limit, 100)
 	after := q.After
 	for {
@@ -360,11 +357,7 @@ func (s *Store) documentsAmong(ctx context.Context, userID int64, q DocumentQuer
 			return page, nil
 		}
 		after = ids[len(ids)-1]
-		db := s.read(ctx).Where("id IN ?", ids)
-		if term != "" {
-			like := "%" + escapeLike(strings.ToLower(term)) + "%"
-			db = db.Where("(lower(title) LIKE ? ESCAPE '\\' OR lower(doc_key) LIKE ? ESCAPE '\\')", like, like)
-		}
+		db := searchTitles(s.read(ctx).Where("id IN ?", ids), search)
 		var docs []Document
 		if err := db.Order("id").Find(&docs).Error; err != nil {
 			return nil, translate(err)
@@ -403,6 +396,16 @@ func (d *DocumentProgress) hasStatus(status string) bool {
 		return d.Mine+d.Skipped < d.Paragraphs
 	}
 	return true
+}
+
+// searchTitles keeps the documents whose title or file name contains term
+// (any case), or all of them when term is blank.
+func searchTitles(db *gorm.DB, term string) *gorm.DB {
+	like := likeTerm(term)
+	if like == "" {
+		return db
+	}
+	return db.Where("(lower(title) LIKE ? ESCAPE '\\' OR lower(doc_key) LIKE ? ESCAPE '\\')", like, like)
 }
 
 // escapeLike escapes the LIKE wildcards of s with a backslash.

@@ -212,23 +212,7 @@ func TestDocumentPageDisagreementsAndGold(t *testing.T) {
 	}
 	list := func(status, search string) []int64 {
 		t.Helper()
-		var ids []int64
-		var next int64
-		for range 20 {
-			page, err := s.DocumentPage(ctx, rev.ID, annotate.DocumentQuery{Status: status, Search: search, Limit: 1, After: next})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range page.Documents {
-				ids = append(ids, d.ID)
-			}
-			if page.Next == 0 {
-				return ids
-			}
-			next = page.Next
-		}
-		t.Fatalf("%s: the pages do not end", status)
-		return nil
+		return pagedDocuments(t, s, rev.ID, annotate.DocumentQuery{Status: status, Search: search, Limit: 1})
 	}
 	if got, want := list(annotate.DocDisagreements, ""), []int64{docs[0]}; !slices.Equal(got, want) {
 		t.Errorf("open disagreements: %v, want %v (a gold label settles the third document's)", got, want)

@@ -2,6 +2,7 @@ package annotate_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"concord/annotate"
@@ -121,4 +122,18 @@ func curationsOf(s *annotate.Store, ctx context.Context, f annotate.CurationFilt
 		return nil, err
 	}
 	return p.Curations, nil
+}
+
+// importThreeParagraphDocs imports n documents, d1.txt to dn.txt, of three
+// paragraphs each, and returns their ids and current paragraphs.
+func importThreeParagraphDocs(t *testing.T, s *annotate.Store, n int) ([]int64, [][]annotate.ParagraphStatus) {
+	t.Helper()
+	var ids []int64
+	var paras [][]annotate.ParagraphStatus
+	for i := 1; i <= n; i++ {
+		res := mustImport(t, s, fmt.Sprintf("d%d.txt", i), fmt.Sprintf("Doc %d\n\nFirst of %d.\n\nSecond of %d.\n\nThird of %d.", i, i, i, i))
+		ids = append(ids, res.DocumentID)
+		paras = append(paras, currentParagraphs(t, s, res.DocumentID))
+	}
+	return ids, paras
 }

@@ -373,12 +373,6 @@ func (s *Store) foldEach(ctx context.Context, docs []int64, fn func(tx *gorm.DB,
 	return nil
 }
 
-// lockForFold takes, on PostgreSQL, a lock on the document's row that the
-// triggers removing its rows wait for.
-func (s *Store) lockForFold(tx *gorm.DB, doc int64) error {
-	return lockDocuments(tx, s.dialect, "FOR SHARE", []int64{doc})
-}
-
 // lockDocuments locks the rows of the documents with the given ids, in id
 // order, on PostgreSQL (SQLite has one writer at a time).
 func lockDocuments(tx *gorm.DB, dialect, mode string, ids []int64) error {
@@ -528,7 +522,9 @@ func (s *Store) foldRows(ctx context.Context, skip bool, budget int) (bool, erro
 	cutoff := s.now().Add(-foldLag)
 	each := func(users map[int64][]int64) func(tx *gorm.DB, doc int64) error {
 		return func(tx *gorm.DB, doc int64) error {
-			if err := s.lockForFold(tx, doc); err != nil {
+			// A lock that the triggers removing the document's rows
+			// wait for.
+			if err := lockDocuments(tx, s.dialect, "FOR SHARE", []int64{doc}); err != nil {
 				return err
 			}
 			return tx.Exec("INSERT INTO done_documents (user_id, document_id) SELECT u.id, d.id FROM users u, documents d WHERE d.id = ? AND u.id IN ? AND "+mineDoneSQL("u.id", "d.id")+" ON CONFLICT DO NOTHING", doc, users[doc]).Error

@@ -15,10 +15,16 @@ import (
 // statuses, two a page, and returns their ids in order.
 func mineListed(t *testing.T, s *annotate.Store, userID int64, status string) []int64 {
 	t.Helper()
+	return pagedDocuments(t, s, userID, annotate.DocumentQuery{Status: status, Limit: 2})
+}
+
+// pagedDocuments follows q's pages to the end, from q.After on, and returns
+// the ids they list in order; pages that do not end fail the test.
+func pagedDocuments(t *testing.T, s *annotate.Store, userID int64, q annotate.DocumentQuery) []int64 {
+	t.Helper()
 	var ids []int64
-	var next int64
-	for {
-		page, err := s.DocumentPage(context.Background(), userID, annotate.DocumentQuery{Status: status, Limit: 2, After: next})
+	for range 1000 {
+		page, err := s.DocumentPage(context.Background(), userID, q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -28,8 +34,10 @@ func mineListed(t *testing.T, s *annotate.Store, userID int64, status string) []
 		if page.Next == 0 {
 			return ids
 		}
-		next = page.Next
+		q.After = page.Next
 	}
+	t.Fatalf("the pages of %+v do not end", q)
+	return nil
 }
 
 // mineCounted computes the documents a user finished and those with
@@ -127,14 +135,7 @@ func TestMineStatusesFollowEveryWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var ids []int64
-	var paras [][]annotate.ParagraphStatus
-	for i := range 5 {
-		n := i + 1
-		res := mustImport(t, s, fmt.Sprintf("d%d.txt", n), fmt.Sprintf("Doc %d\n\nFirst of %d.\n\nSecond of %d.\n\nThird of %d.", n, n, n, n))
-		ids = append(ids, res.DocumentID)
-		paras = append(paras, currentParagraphs(t, s, res.DocumentID))
-	}
+	ids, paras := importThreeParagraphDocs(t, s, 5)
 	d1, d2, d3, d4 := ids[0], ids[1], ids[2], ids[3]
 	none := []int64(nil)
 	checkMine(t, s, "after the import", users, map[int64][]int64{a.ID: none, b.ID: none})

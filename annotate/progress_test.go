@@ -101,14 +101,7 @@ func TestDocumentStatusFollowsEveryWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var ids []int64
-	var paras [][]annotate.ParagraphStatus
-	for i := range 4 {
-		n := i + 1
-		res := mustImport(t, s, fmt.Sprintf("d%d.txt", n), fmt.Sprintf("Doc %d\n\nFirst of %d.\n\nSecond of %d.\n\nThird of %d.", n, n, n, n))
-		ids = append(ids, res.DocumentID)
-		paras = append(paras, currentParagraphs(t, s, res.DocumentID))
-	}
+	ids, paras := importThreeParagraphDocs(t, s, 4)
 	d1, d2, d3, d4 := ids[0], ids[1], ids[2], ids[3]
 	N, P, D := annotate.DocNotStarted, annotate.DocInProgress, annotate.DocDone
 	checkStatuses(t, s, "after the import", map[int64]string{d1: N, d2: N, d3: N, d4: N})
