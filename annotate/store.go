@@ -171,7 +171,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			_ = sqlDB.Close()
 			return nil, err
 		}
-		rsql, err := sql.Open(sqliteDriver(), "file:"+path+"?_foreign_keys=on&_busy_timeout=10000&_query_only=1")
+		rsql, err := sql.Open(sqliteReadDriver(), "file:"+path+"?_foreign_keys=on&_busy_timeout=10000&_query_only=1")
 		if err != nil {
 			_ = sqlDB.Close()
 			return nil, fmt.Errorf("open %s: %w", path, err)
@@ -234,6 +234,10 @@ var registerDrivers = sync.OnceFunc(func() {
 		_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
 		return err
 	}})
+	sql.Register("concord_sqlite3_reader", &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = "+strconv.Itoa(readMmap), nil)
+		return err
+	}})
 	sql.Register("concord_sqlite3_writer", &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 		_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = "+strconv.Itoa(walLimit), nil)
 		return err
@@ -247,6 +251,26 @@ func sqliteDriver() string {
 	registerDrivers()
 	return "concord_sqlite3"
 }
+
+// sqliteReadDriver is sqliteDriver for the query-only connections, which
+// read the database file through a memory map of up to readMmap bytes.
+// A page a read touches is then read where the operating system's page
+// cache holds it, with no system call and no copy into a page cache of
+// the connection's own: on a corpus far larger than a connection's cache,
+// the rows a page shows (a queue page's paragraphs, labels and consensus,
+// each on pages of their own) are read as fast as on a small one. The
+// mapped pages are the file's, shared by the connections, and the kernel
+// drops them when memory is short; they count in the process's resident
+// size, not in its heap. The write connection reads as before, so that an
+// import does not map the pages it passes.
+func sqliteReadDriver() string {
+	registerDrivers()
+	return "concord_sqlite3_reader"
+}
+
+// readMmap is the most of the database file a read connection maps (see
+// sqliteReadDriver); past it, pages are read as usual.
+const readMmap = 1 << 30
 
 // sqliteWriteDriver is sqliteDriver for the write connection, which leaves
 // checkpoints to the checkpointer (see checkpoint.go).
