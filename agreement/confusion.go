@@ -17,7 +17,11 @@ type Matrix struct {
 // (columns) in d, with the same input handling as Compute. An unknown
 // annotator, or a pair with no shared item, gives a matrix of zeros.
 func Confusion(d Dataset, a, b string) Matrix {
-	e := encode(d, func(s string) bool { return s == a || s == b })
+	return confusionOf(encode(d, func(s string) bool { return s == a || s == b }), a, b)
+}
+
+// confusionOf is Confusion over e, encoded with a and b alone.
+func confusionOf(e *encoded, a, b string) Matrix {
 	k := e.k
 	mx := Matrix{A: a, B: b, Categories: append([]string{}, e.cats...), Counts: make([][]int, k)}
 	for i := range mx.Counts {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // encoded is the dense form of a Dataset: items, annotators and values are
@@ -272,21 +273,42 @@ func encode(d Dataset, keep func(string) bool) *encoded {
 		annOf = append(annOf, anns.id(u.Annotator))
 		valOf = append(valOf, v)
 	}
-	for s := range unknown {
-		e.unknown = append(e.unknown, s)
-	}
-	slices.Sort(e.unknown)
+	e.unknown = sortedKeys(unknown)
+	finishEncode(e, itemOf, annOf, valOf, anns.names, len(items.names), grouped)
+	return e
+}
 
+// sortedKeys returns the keys of m, sorted.
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for s := range m {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// finishEncode completes e from its units: item, annotator and value ids
+// per unit, the annotators' names by id (in order of first appearance)
+// and the number of items. It renumbers the annotators in the order of
+// their sorted names, groups the units by item (they are when grouped)
+// and removes duplicates, the later unit of an item and annotator winning.
+func finishEncode(e *encoded, itemOf, annOf, valOf []int32, annFirst []string, nItems int, grouped bool) {
 	// Annotator ids follow sorted names so that reports do not depend on
 	// the order of the input.
-	e.annNames = slices.Clone(anns.names)
-	slices.Sort(e.annNames)
-	perm := make([]int32, len(anns.names))
-	for newID, name := range e.annNames {
-		perm[anns.m[name]] = int32(newID)
+	order := make([]int32, len(annFirst))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(annFirst[a], annFirst[b]) })
+	e.annNames = make([]string, len(annFirst))
+	perm := make([]int32, len(annFirst))
+	for newID, old := range order {
+		e.annNames[newID] = annFirst[old]
+		perm[old] = int32(newID)
 	}
 
-	e.nItems = len(items.names)
+	e.nItems = nItems
 	start := make([]int32, e.nItems+1)
 	for _, it := range itemOf {
 		start[it+1]++
@@ -336,7 +358,6 @@ func encode(d Dataset, keep func(string) bool) *encoded {
 	e.start = start
 	e.ann = annOf[:w]
 	e.val = valOf[:w]
-	return e
 }
 
 func popcount(x uint64) int { return bits.OnesCount64(x) }

@@ -187,7 +187,12 @@ func ComputeContext(ctx context.Context, d Dataset, opt Options) (Report, error)
 	if err := ctx.Err(); err != nil {
 		return Report{}, err
 	}
-	e := encode(d, nil)
+	return computeEncoded(ctx, encode(d, nil), d, opt)
+}
+
+// computeEncoded computes the report of e, the encoded form of d; of d it
+// reads only the categories, their values and the kind of scale.
+func computeEncoded(ctx context.Context, e *encoded, d Dataset, opt Options) (Report, error) {
 	xs, from := scaleValues(d, e.cats)
 	r := Report{
 		Kind:              "single",

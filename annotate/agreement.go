@@ -187,31 +187,30 @@ func BuildAgreement(schema *Schema, rows []LabelRow, gold map[string]Labels, opt
 // BuildAgreementContext is BuildAgreement that stops when ctx is done and
 // returns its error.
 func BuildAgreementContext(ctx context.Context, schema *Schema, rows []LabelRow, gold map[string]Labels, opt agreement.Options) (*AgreementReport, error) {
-	return buildAgreement(ctx, schema, latestRows(rows), gold, opt)
+	t, golds := tableOfRows(latestRows(rows), gold)
+	return buildAgreement(ctx, schema, t, golds, opt)
 }
 
-// buildAgreement is BuildAgreementContext over rows that hold at most one
-// row per item and annotator, grouped by item, as the store reads them.
-func buildAgreement(ctx context.Context, schema *Schema, rows []LabelRow, gold map[string]Labels, opt agreement.Options) (*AgreementReport, error) {
-	rep := &AgreementReport{SchemaVersion: schema.Version, Options: opt, Labels: len(rows), Annotators: []string{}, Dimensions: []DimensionAgreement{}, Models: []ModelAgreement{}}
-	anns := map[string]bool{}
-	for i, r := range rows {
-		if i == 0 || r.Item != rows[i-1].Item {
+// buildAgreement is BuildAgreementContext over a label table and its gold
+// labels, by paragraph (or item number) in order, as the store reads them.
+// Each dimension is handed to the agreement package in compact form (see
+// agreement.Coded): the table's rows, their annotators and the places of
+// their labels, with no string or slice per label.
+func buildAgreement(ctx context.Context, schema *Schema, t *labelTable, gold []paragraphGold, opt agreement.Options) (*AgreementReport, error) {
+	rep := &AgreementReport{SchemaVersion: schema.Version, Options: opt, Labels: len(t.rows), Annotators: t.annotators(), Dimensions: []DimensionAgreement{}, Models: []ModelAgreement{}}
+	for i, r := range t.rows {
+		if i == 0 || r.paragraph != t.rows[i-1].paragraph {
 			rep.Items++
 		}
-		anns[r.Annotator] = true
 	}
-	for a := range anns {
-		rep.Annotators = append(rep.Annotators, a)
-	}
-	sort.Strings(rep.Annotators)
 	for _, g := range gold {
-		if len(g) > 0 {
+		if len(g.Labels) > 0 {
 			rep.GoldItems++
 		}
 	}
+	start, anns := t.shape()
 	// Dimensions are computed side by side, one per core: each reads the
-	// shared rows and builds its own data.
+	// shared table and builds its own data.
 	rep.Dimensions = make([]DimensionAgreement, len(schema.Dimensions))
 	errs := make([]error, len(schema.Dimensions))
 	cores := make(chan struct{}, runtime.GOMAXPROCS(0))
@@ -220,7 +219,7 @@ func buildAgreement(ctx context.Context, schema *Schema, rows []LabelRow, gold m
 		wg.Go(func() {
 			cores <- struct{}{}
 			defer func() { <-cores }()
-			rep.Dimensions[i], errs[i] = dimensionAgreement(ctx, &schema.Dimensions[i], rows, gold, opt)
+			rep.Dimensions[i], errs[i] = dimensionAgreement(ctx, &schema.Dimensions[i], t, start, anns, gold, opt)
 		})
 	}
 	wg.Wait()
@@ -231,9 +230,8 @@ func buildAgreement(ctx context.Context, schema *Schema, rows []LabelRow, gold m
 }
 
 // dimensionAgreement computes one dimension's part of the report.
-func dimensionAgreement(ctx context.Context, d *Dimension, rows []LabelRow, gold map[string]Labels, opt agreement.Options) (DimensionAgreement, error) {
-	ds := dimensionDataset(d, rows)
-	r, err := agreement.ComputeContext(ctx, ds, opt)
+func dimensionAgreement(ctx context.Context, d *Dimension, t *labelTable, start, anns []int32, gold []paragraphGold, opt agreement.Options) (DimensionAgreement, error) {
+	r, err := agreement.ComputeCoded(ctx, t.coded(d, start, anns), opt)
 	if err != nil {
 		return DimensionAgreement{}, err
 	}
@@ -245,7 +243,7 @@ func dimensionAgreement(ctx context.Context, d *Dimension, rows []LabelRow, gold
 		da.Primary = "alpha_ordinal"
 	}
 	da.Reading = reading(&da)
-	da.Gold = goldAgreement(d, rows, gold, da.Report.Pairwise.Annotators)
+	da.Gold = goldAgreement(d, t, gold, da.Report.Pairwise.Annotators)
 	return da, nil
 }
 
@@ -272,41 +270,6 @@ func latestRows(rows []LabelRow) []LabelRow {
 		w++
 	}
 	return out[:w]
-}
-
-// dimensionDataset turns the rows' values of one dimension into the input
-// of agreement.Compute.
-func dimensionDataset(d *Dimension, rows []LabelRow) agreement.Dataset {
-	ds := agreement.Dataset{Categories: d.Keys(), Ordered: d.Ordered && d.Kind == KindSingle, Multi: d.Kind == KindMulti}
-	if ds.Ordered {
-		ds.Values = d.Values()
-	}
-	var extra []string
-	seen := map[string]bool{}
-	for _, k := range ds.Categories {
-		seen[k] = true
-	}
-	// Nearly every row labels every dimension: room for all of them at
-	// once costs less than growing the slice a million rows long.
-	ds.Units = make([]agreement.Unit, 0, len(rows))
-	for _, r := range rows {
-		vs := r.Labels[d.Name]
-		if len(vs) == 0 {
-			continue
-		}
-		ds.Units = append(ds.Units, agreement.Unit{Item: r.Item, Annotator: r.Annotator, Values: vs})
-		if d.Kind == KindOpen {
-			for _, v := range vs {
-				if !seen[v] {
-					seen[v] = true
-					extra = append(extra, v)
-				}
-			}
-		}
-	}
-	sort.Strings(extra)
-	ds.Categories = append(ds.Categories, extra...)
-	return ds
 }
 
 // reading is the one-line summary of a dimension's agreement.
@@ -348,38 +311,83 @@ func setCategory(vs []string) string {
 }
 
 // goldAgreement compares each annotator with the gold labels on one
-// dimension.
-func goldAgreement(d *Dimension, rows []LabelRow, gold map[string]Labels, annotators []string) []GoldAgreement {
-	byAnn := map[string][]agreement.Unit{}
-	out := make([]GoldAgreement, 0, len(annotators))
-	for _, r := range rows {
-		vs := r.Labels[d.Name]
-		g, ok := gold[r.Item]
-		if len(vs) == 0 || !ok || len(g[d.Name]) == 0 {
+// dimension: a contingency table per annotator over the paragraphs with
+// both their label and a gold label, each distinct label set one category.
+// t's rows and gold are both in paragraph order, so they are read side by
+// side.
+func goldAgreement(d *Dimension, t *labelTable, gold []paragraphGold, annotators []string) []GoldAgreement {
+	ids := map[string]int{}
+	category := func(vs []string) int {
+		k := setCategory(vs)
+		id, ok := ids[k]
+		if !ok {
+			id = len(ids)
+			ids[k] = id
+		}
+		return id
+	}
+	// Each labels value's category, looked up once: -1 when it leaves the
+	// dimension out, -2 before it is looked up.
+	valueCat := make([]int, len(t.values))
+	for i := range valueCat {
+		valueCat[i] = -2
+	}
+	counts := make([]map[[2]int]int64, len(t.users))
+	g := 0
+	goldCat, goldFor := -1, int64(-1)
+	for _, r := range t.rows {
+		for g < len(gold) && gold[g].ParagraphID < r.paragraph {
+			g++
+		}
+		if g == len(gold) {
+			break
+		}
+		if gold[g].ParagraphID != r.paragraph {
 			continue
 		}
-		a, gv := setCategory(vs), setCategory(g[d.Name])
-		byAnn[r.Annotator] = append(byAnn[r.Annotator],
-			agreement.Unit{Item: r.Item, Annotator: "a", Values: []string{a}},
-			agreement.Unit{Item: r.Item, Annotator: "g", Values: []string{gv}})
-	}
-	for _, name := range annotators {
-		units := byAnn[name]
-		ga := GoldAgreement{Annotator: name, Items: len(units) / 2}
-		for i := 0; i < len(units); i += 2 {
-			if units[i].Values[0] == units[i+1].Values[0] {
-				ga.Matches++
+		if goldFor != r.paragraph {
+			goldFor, goldCat = r.paragraph, -1
+			if gv := gold[g].Labels[d.Name]; len(gv) > 0 {
+				goldCat = category(gv)
 			}
 		}
+		if goldCat < 0 {
+			continue
+		}
+		a := valueCat[r.labels]
+		if a == -2 {
+			a = -1
+			if vs := t.values[r.labels][d.Name]; len(vs) > 0 {
+				a = category(vs)
+			}
+			valueCat[r.labels] = a
+		}
+		if a < 0 {
+			continue
+		}
+		if counts[r.user] == nil {
+			counts[r.user] = map[[2]int]int64{}
+		}
+		counts[r.user][[2]int{a, goldCat}]++
+	}
+	place := make(map[string]int, len(t.users))
+	for i, name := range t.users {
+		place[name] = i
+	}
+	out := make([]GoldAgreement, 0, len(annotators))
+	for _, name := range annotators {
+		ga := GoldAgreement{Annotator: name}
+		tab := agreement.NewTable(len(ids))
+		if u, ok := place[name]; ok {
+			for k, n := range counts[u] {
+				tab.Counts[k[0]*tab.K+k[1]] += n
+			}
+		}
+		ga.Items, ga.Matches = int(tab.Items()), int(tab.Matches())
 		if ga.Items > 0 {
 			acc := float64(ga.Matches) / float64(ga.Items)
 			ga.Accuracy = &acc
-			r := agreement.Compute(agreement.Dataset{Units: units}, agreement.Options{})
-			if len(r.Pairwise.Pairs) == 1 {
-				ga.Kappa = r.Pairwise.Pairs[0].Value
-			} else {
-				ga.Kappa = agreement.Metric{Reason: "only one category in use"}
-			}
+			_, ga.Kappa = tab.Kappa()
 		} else {
 			ga.Kappa = agreement.Metric{Reason: "no item has both this annotator's label and a gold label"}
 		}
@@ -433,59 +441,67 @@ type LabelSet struct {
 // Paragraphs taken out by curation are left out, as they are from the
 // dataset.
 func (s *Store) AgreementLabels(ctx context.Context, f AgreementFilter) (*LabelSet, error) {
-	sc, rows, gold, err := s.labelRows(ctx, f)
+	sl, err := s.storedLabels(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	return &LabelSet{Schema: sc, Rows: rows, Gold: gold}, nil
+	return sl.labelSet(), nil
 }
 
-func (s *Store) labelRows(ctx context.Context, f AgreementFilter) (*Schema, []LabelRow, map[string]Labels, error) {
+// storedLabelSet is what the store's reports are computed from: the
+// labels in compact form, the schema they were read with and the gold
+// labels in paragraph order. Nothing changes it once read: the label cache
+// hands it to every report that asks.
+type storedLabelSet struct {
+	schema *Schema
+	table  *labelTable
+	gold   []paragraphGold
+}
+
+// labelSet spells sl out as a LabelSet.
+func (sl *storedLabelSet) labelSet() *LabelSet {
+	gold := make(map[string]Labels, len(sl.gold))
+	for _, g := range sl.gold {
+		gold[strconv.FormatInt(g.ParagraphID, 10)] = g.Labels
+	}
+	return &LabelSet{Schema: sl.schema, Rows: sl.table.labelRows(), Gold: gold}
+}
+
+// storedLabels reads the labels and gold labels of the current paragraphs
+// the filter keeps (see AgreementLabels).
+func (s *Store) storedLabels(ctx context.Context, f AgreementFilter) (*storedLabelSet, error) {
 	if err := f.Check(); err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	db := s.read(ctx)
 	sc, err := s.schemaIn(db)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	users, err := annotatorIDs(db, f.Annotators)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	if len(f.Documents) > 0 {
 		var known []int64
 		if err := db.Model(&Document{}).Where("id IN ?", f.Documents).Pluck("id", &known).Error; err != nil {
-			return nil, nil, nil, translate(err)
+			return nil, translate(err)
 		}
 		for _, id := range f.Documents {
 			if !slices.Contains(known, id) {
-				return nil, nil, nil, Invalidf("document", "no document with id %d", id)
+				return nil, Invalidf("document", "no document with id %d", id)
 			}
 		}
 	}
-	rows, err := s.readLabels(db, f, users)
+	t, err := s.readLabelTable(db, f, users)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	gold := map[string]Labels{}
-	if err := readGold(db, f, nil, gold); err != nil {
-		return nil, nil, nil, err
-	}
-	return sc, rows, gold, nil
-}
-
-// readGold adds to gold, by item, the gold labels of the current paragraphs
-// f keeps: of the given paragraphs, or of all when paragraphs is nil.
-func readGold(db *gorm.DB, f AgreementFilter, paragraphs []int64, gold map[string]Labels) error {
-	golds, err := goldRows(db, f, paragraphs)
+	gold, err := goldRows(db, f, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for _, g := range golds {
-		gold[strconv.FormatInt(g.ParagraphID, 10)] = g.Labels
-	}
-	return nil
+	return &storedLabelSet{schema: sc, table: t, gold: gold}, nil
 }
 
 // paragraphGold is the gold label of one paragraph.
@@ -514,18 +530,6 @@ func goldRows(db *gorm.DB, f AgreementFilter, paragraphs []int64) ([]paragraphGo
 	return golds, nil
 }
 
-// readLabels reads the labels f keeps as LabelRows, one per annotation,
-// grouped by paragraph in id order (see readLabelTable). Each paragraph's
-// id becomes its item name once for all its rows, and rows with the same
-// labels share one decoded value: no one may change a row's Labels.
-func (s *Store) readLabels(db *gorm.DB, f AgreementFilter, users []int64) ([]LabelRow, error) {
-	t, err := s.readLabelTable(db, f, users)
-	if err != nil {
-		return nil, err
-	}
-	return t.labelRows(), nil
-}
-
 // labelRows turns t's rows into LabelRows.
 func (t *labelTable) labelRows() []LabelRow {
 	rows := make([]LabelRow, len(t.rows))
@@ -538,6 +542,132 @@ func (t *labelTable) labelRows() []LabelRow {
 		rows[i] = LabelRow{Item: item, Annotator: t.users[r.user], Labels: t.values[r.labels]}
 	}
 	return rows
+}
+
+// annotators returns the names of the annotators with a row in t, sorted.
+func (t *labelTable) annotators() []string {
+	seen := make([]bool, len(t.users))
+	for _, r := range t.rows {
+		seen[r.user] = true
+	}
+	out := []string{}
+	for u, ok := range seen {
+		if ok {
+			out = append(out, t.users[u])
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// shape returns the grouping of t's rows by paragraph and each row's
+// annotator, as agreement.Coded's Start and Annotator: the same for every
+// dimension.
+func (t *labelTable) shape() (start, anns []int32) {
+	start = []int32{0}
+	anns = make([]int32, len(t.rows))
+	for j, r := range t.rows {
+		if j > 0 && r.paragraph != t.rows[j-1].paragraph {
+			start = append(start, int32(j))
+		}
+		anns[j] = r.user
+	}
+	if len(t.rows) > 0 {
+		start = append(start, int32(len(t.rows)))
+	}
+	return start, anns
+}
+
+// coded returns dimension d of t in the agreement package's compact form,
+// on t's shape: each distinct labels value of t gives the dimension's
+// values once, and a row that leaves the dimension out is not there. An
+// open dimension's categories are its option keys and, sorted, every
+// other value the rows hold.
+func (t *labelTable) coded(d *Dimension, start, anns []int32) agreement.Coded {
+	c := agreement.Coded{
+		Categories: d.Keys(), Ordered: d.Ordered && d.Kind == KindSingle, Multi: d.Kind == KindMulti,
+		Annotators: t.users, Labels: make([][]string, len(t.values)), Start: start, Annotator: anns,
+		Label: make([]int32, len(t.rows)),
+	}
+	if c.Ordered {
+		c.Values = d.Values()
+	}
+	used := make([]bool, len(t.values))
+	for j, r := range t.rows {
+		if len(t.values[r.labels][d.Name]) == 0 {
+			c.Label[j] = -1
+			continue
+		}
+		c.Label[j] = r.labels
+		used[r.labels] = true
+	}
+	seen := map[string]bool{}
+	for _, k := range c.Categories {
+		seen[k] = true
+	}
+	var extra []string
+	for v, ok := range used {
+		if !ok {
+			continue
+		}
+		c.Labels[v] = t.values[v][d.Name]
+		if d.Kind == KindOpen {
+			for _, x := range c.Labels[v] {
+				if !seen[x] {
+					seen[x] = true
+					extra = append(extra, x)
+				}
+			}
+		}
+	}
+	sort.Strings(extra)
+	c.Categories = append(c.Categories, extra...)
+	return c
+}
+
+// tableOfRows puts rows — at most one per item and annotator, grouped by
+// item, as latestRows leaves them — in a label table: the items numbered
+// in the order of the rows, the annotators by sorted name, and gold by the
+// items' numbers, in order (an item with gold and no row numbered after
+// the rows' items).
+func tableOfRows(rows []LabelRow, gold map[string]Labels) (*labelTable, []paragraphGold) {
+	t := &labelTable{rows: make([]idLabels, len(rows)), values: make([]Labels, len(rows))}
+	place := map[string]int32{}
+	for _, r := range rows {
+		if _, ok := place[r.Annotator]; !ok {
+			place[r.Annotator] = 0
+			t.users = append(t.users, r.Annotator)
+		}
+	}
+	sort.Strings(t.users)
+	for i, name := range t.users {
+		place[name] = int32(i)
+	}
+	item := map[string]int64{}
+	for i, r := range rows {
+		n, ok := item[r.Item]
+		if !ok {
+			n = int64(len(item))
+			item[r.Item] = n
+		}
+		t.rows[i] = idLabels{paragraph: n, user: place[r.Annotator], labels: int32(i)}
+		t.values[i] = r.Labels
+	}
+	var golds []paragraphGold
+	var orphans []string
+	for name, l := range gold {
+		if n, ok := item[name]; ok {
+			golds = append(golds, paragraphGold{ParagraphID: n, Labels: l})
+		} else {
+			orphans = append(orphans, name)
+		}
+	}
+	sort.Strings(orphans)
+	for i, name := range orphans {
+		golds = append(golds, paragraphGold{ParagraphID: int64(len(item) + i), Labels: gold[name]})
+	}
+	slices.SortFunc(golds, func(a, b paragraphGold) int { return cmp.Compare(a.ParagraphID, b.ParagraphID) })
+	return t, golds
 }
 
 // labelTable is the labels of a set of annotations in compact form: one
@@ -756,41 +886,33 @@ func scanLabels(q *gorm.DB, f AgreementFilter, users []int64, skip map[int64]boo
 // Confusion returns the confusion matrix of annotators a (rows) and b
 // (columns) on one dimension, over the labels f keeps.
 func (s *Store) Confusion(ctx context.Context, f AgreementFilter, dimension, a, b string) (*agreement.Matrix, error) {
-	ls, err := s.AgreementLabels(ctx, f)
+	sl, err := s.storedLabels(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	return BuildConfusion(ls.Schema, ls.Rows, dimension, a, b)
+	start, anns := sl.table.shape()
+	return buildConfusion(sl.schema, sl.table, start, anns, dimension, a, b)
 }
 
 // BuildConfusion returns the confusion matrix of annotators a (rows) and b
 // (columns) on one dimension of rows. An unknown dimension or an annotator
 // with no label in rows is an EINVALID error naming the field.
 func BuildConfusion(schema *Schema, rows []LabelRow, dimension, a, b string) (*agreement.Matrix, error) {
-	return buildConfusion(schema, latestRows(rows), dimension, a, b)
+	t, _ := tableOfRows(latestRows(rows), nil)
+	start, anns := t.shape()
+	return buildConfusion(schema, t, start, anns, dimension, a, b)
 }
 
-// buildConfusion is BuildConfusion over rows that hold at most one row per
-// item and annotator, as the store's do: a million of them need no sort.
-// Only the pair's rows go into the dataset the matrix is counted from.
-func buildConfusion(schema *Schema, rows []LabelRow, dimension, a, b string) (*agreement.Matrix, error) {
+// buildConfusion is BuildConfusion over a label table, whose shape (see
+// labelTable.shape) is start and anns. The matrix is counted from the
+// pair's rows alone; an open dimension's categories are its options and
+// every value anyone typed, as in the report.
+func buildConfusion(schema *Schema, t *labelTable, start, anns []int32, dimension, a, b string) (*agreement.Matrix, error) {
 	d, ok := schema.Dimension(dimension)
 	if !ok {
 		return nil, &Error{Code: EINVALID, Field: "dimension", Message: fmt.Sprintf("unknown dimension %q", dimension), Allowed: schema.Names()}
 	}
-	var names []string
-	var pair []LabelRow
-	last := ""
-	for _, r := range rows {
-		if r.Annotator != last && !slices.Contains(names, r.Annotator) {
-			names = append(names, r.Annotator)
-		}
-		last = r.Annotator
-		if r.Annotator == a || r.Annotator == b {
-			pair = append(pair, r)
-		}
-	}
-	sort.Strings(names)
+	names := t.annotators()
 	for _, x := range [][2]string{{"a", a}, {"b", b}} {
 		field, name := x[0], x[1]
 		if name == "" {
@@ -800,31 +922,6 @@ func buildConfusion(schema *Schema, rows []LabelRow, dimension, a, b string) (*a
 			return nil, &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf("%q has no labels here", name), Allowed: names}
 		}
 	}
-	ds := dimensionDataset(d, pair)
-	if d.Kind == KindOpen {
-		// The values anyone typed, as the report's own dataset has them.
-		ds.Categories = append(d.Keys(), openExtras(d, rows)...)
-	}
-	m := agreement.Confusion(ds, a, b)
+	m := agreement.ConfusionCoded(t.coded(d, start, anns), a, b)
 	return &m, nil
-}
-
-// openExtras returns the values of open dimension d that rows hold beyond
-// its options, sorted.
-func openExtras(d *Dimension, rows []LabelRow) []string {
-	seen := map[string]bool{}
-	for _, k := range d.Keys() {
-		seen[k] = true
-	}
-	var extra []string
-	for _, r := range rows {
-		for _, v := range r.Labels[d.Name] {
-			if !seen[v] {
-				seen[v] = true
-				extra = append(extra, v)
-			}
-		}
-	}
-	sort.Strings(extra)
-	return extra
 }

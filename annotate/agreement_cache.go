@@ -3,8 +3,7 @@ package annotate
 import (
 	"context"
 	"encoding/json"
-	"math"
-	"strconv"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -117,9 +116,7 @@ func (s *Store) Agreement(ctx context.Context, f AgreementFilter, opt agreement.
 		return nil, err
 	}
 	if human == nil {
-		// The store's rows are one per paragraph and annotator, grouped by
-		// paragraph: there is nothing for latestRows to sort out.
-		if human, err = buildAgreement(ctx, ls.Schema, ls.Rows, ls.Gold, opt); err != nil {
+		if human, err = buildAgreement(ctx, ls.schema, ls.table, ls.gold, opt); err != nil {
 			return nil, err
 		}
 	}
@@ -140,7 +137,7 @@ type agreementCache struct {
 
 // models reads the suggestions and the accept rates and computes the
 // report's models section.
-func (s *Store) models(ctx context.Context, ls *LabelSet, rep *AgreementReport) ([]ModelAgreement, error) {
+func (s *Store) models(ctx context.Context, ls *storedLabelSet, rep *AgreementReport) ([]ModelAgreement, error) {
 	set, err := s.recentSuggestions(ctx)
 	if err != nil {
 		return nil, err
@@ -152,7 +149,7 @@ func (s *Store) models(ctx context.Context, ls *LabelSet, rep *AgreementReport) 
 	if err != nil {
 		return nil, err
 	}
-	return modelRows(ctx, ls.Schema, rep, ls.Rows, ls.Gold, set, rates)
+	return modelRows(ctx, ls.schema, rep, ls.table, ls.gold, set, rates)
 }
 
 // AgreementReady returns the report Agreement would give for f and opt if
@@ -192,12 +189,12 @@ func (s *Store) Confusions(ctx context.Context, f AgreementFilter, a, b string) 
 		return nil, err
 	}
 	out := map[string]*agreement.Matrix{}
-	for _, d := range ls.Schema.Dimensions {
+	start, anns := ls.table.shape()
+	for _, d := range ls.schema.Dimensions {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		// The store's rows are one per paragraph and annotator.
-		if m, err := buildConfusion(ls.Schema, ls.Rows, d.Name, a, b); err == nil {
+		if m, err := buildConfusion(ls.schema, ls.table, start, anns, d.Name, a, b); err == nil {
 			out[d.Name] = m
 		}
 	}
@@ -216,21 +213,21 @@ type labelCache struct {
 	mu      sync.Mutex
 	key     string
 	version int64
-	set     *LabelSet
+	set     *storedLabelSet
 	timer   *time.Timer
 }
 
 // labelKeep is how long labelCache keeps a label set.
 const labelKeep = 30 * time.Second
 
-// recentLabels returns AgreementLabels(f) at data version, from labelCache
-// when it holds them (brought up to date by patchLabels when it can be),
-// and keeps what it returns there.
-func (s *Store) recentLabels(ctx context.Context, f AgreementFilter, version int64) (*LabelSet, error) {
+// recentLabels returns the labels f keeps (see AgreementLabels) at data
+// version, from labelCache when it holds them (brought up to date by
+// patchLabels when it can be), and keeps what it returns there.
+func (s *Store) recentLabels(ctx context.Context, f AgreementFilter, version int64) (*storedLabelSet, error) {
 	key := cacheKey("labels", f)
 	c := &s.labels
 	c.mu.Lock()
-	var old *LabelSet
+	var old *storedLabelSet
 	var from int64
 	if c.set != nil && c.key == key {
 		if c.version == version {
@@ -243,7 +240,7 @@ func (s *Store) recentLabels(ctx context.Context, f AgreementFilter, version int
 		}
 	}
 	c.mu.Unlock()
-	var ls *LabelSet
+	var ls *storedLabelSet
 	if old != nil {
 		// Labels read a few writes ago: only the paragraphs those writes
 		// touched are read again.
@@ -258,7 +255,7 @@ func (s *Store) recentLabels(ctx context.Context, f AgreementFilter, version int
 	}
 	if ls == nil {
 		var err error
-		if ls, err = s.AgreementLabels(ctx, f); err != nil {
+		if ls, err = s.storedLabels(ctx, f); err != nil {
 			return nil, err
 		}
 	}
@@ -347,13 +344,13 @@ func (s *Store) recentSuggestions(ctx context.Context) (*suggestionSet, error) {
 // holds on SQLite, whose writes commit one at a time; on PostgreSQL a
 // transaction may take an id and commit after a later one, so there the
 // labels are always read afresh.
-func (s *Store) patchLabels(ctx context.Context, f AgreementFilter, old *LabelSet, from, to int64) (*LabelSet, bool, error) {
+func (s *Store) patchLabels(ctx context.Context, f AgreementFilter, old *storedLabelSet, from, to int64) (*storedLabelSet, bool, error) {
 	if !s.historyInOrder() {
 		return nil, false, nil
 	}
 	db := s.read(ctx)
 	sc, err := s.schemaIn(db)
-	if err != nil || sc.Version != old.Schema.Version {
+	if err != nil || sc.Version != old.schema.Version {
 		return nil, false, err
 	}
 	var wide int64
@@ -384,49 +381,59 @@ func (s *Store) patchLabels(ctx context.Context, f AgreementFilter, old *LabelSe
 	if err != nil {
 		return nil, false, err
 	}
+	if !slices.Equal(names, old.table.users) {
+		// Users came or went: the old rows' places name others now.
+		return nil, false, nil
+	}
 	fresh, err := readLabelsOf(db, f, users, touched, place)
 	if err != nil {
 		return nil, false, err
 	}
-	gold := make(map[string]Labels, len(old.Gold)+len(touched))
-	for k, v := range old.Gold {
-		gold[k] = v
-	}
-	gone := make(map[string]bool, len(touched))
-	for _, id := range touched {
-		item := strconv.FormatInt(id, 10)
-		gone[item] = true
-		delete(gold, item)
-	}
-	if err := readGold(db, f, touched, gold); err != nil {
+	freshGold, err := goldRows(db, f, touched)
+	if err != nil {
 		return nil, false, err
 	}
-	// Both lists are in paragraph order (then user): merge them.
-	rows := make([]LabelRow, 0, len(old.Rows)+len(fresh.rows))
-	next := 0
-	emit := func(upTo int64) {
-		for ; next < len(fresh.rows) && fresh.rows[next].paragraph < upTo; next++ {
-			r := fresh.rows[next]
-			rows = append(rows, LabelRow{Item: strconv.FormatInt(r.paragraph, 10), Annotator: names[r.user], Labels: fresh.values[r.labels]})
-		}
+	gone := make(map[int64]bool, len(touched))
+	for _, id := range touched {
+		gone[id] = true
 	}
-	lastItem := ""
-	for _, r := range old.Rows {
-		if gone[r.Item] {
+	// The old rows and gold labels, the touched paragraphs' left out, and
+	// the fresh ones are each in paragraph order (then user): merge them.
+	// The fresh rows' labels are numbered after the old values.
+	t := &labelTable{users: old.table.users, rows: make([]idLabels, 0, len(old.table.rows)+len(fresh.rows))}
+	t.values = make([]Labels, 0, len(old.table.values)+len(fresh.values))
+	t.values = append(append(t.values, old.table.values...), fresh.values...)
+	base := int32(len(old.table.values))
+	next := 0
+	for _, r := range old.table.rows {
+		if gone[r.paragraph] {
 			continue
 		}
-		if r.Item != lastItem {
-			id, err := strconv.ParseInt(r.Item, 10, 64)
-			if err != nil {
-				return nil, false, nil
-			}
-			lastItem = r.Item
-			emit(id)
+		for ; next < len(fresh.rows) && fresh.rows[next].paragraph < r.paragraph; next++ {
+			fr := fresh.rows[next]
+			fr.labels += base
+			t.rows = append(t.rows, fr)
 		}
-		rows = append(rows, r)
+		t.rows = append(t.rows, r)
 	}
-	emit(math.MaxInt64)
-	return &LabelSet{Schema: old.Schema, Rows: rows, Gold: gold}, true, nil
+	for ; next < len(fresh.rows); next++ {
+		fr := fresh.rows[next]
+		fr.labels += base
+		t.rows = append(t.rows, fr)
+	}
+	gold := make([]paragraphGold, 0, len(old.gold)+len(freshGold))
+	next = 0
+	for _, g := range old.gold {
+		if gone[g.ParagraphID] {
+			continue
+		}
+		for ; next < len(freshGold) && freshGold[next].ParagraphID < g.ParagraphID; next++ {
+			gold = append(gold, freshGold[next])
+		}
+		gold = append(gold, g)
+	}
+	gold = append(gold, freshGold[next:]...)
+	return &storedLabelSet{schema: old.schema, table: t, gold: gold}, true, nil
 }
 
 // labelEntities are the history entities whose rows change the labels or

@@ -63,7 +63,10 @@ func (s *Store) RecentLabelsForTest(ctx context.Context, f AgreementFilter) (*La
 		return nil, 0, err
 	}
 	ls, err := s.recentLabels(ctx, f, version)
-	return ls, s.labels.patched.Load(), err
+	if err != nil {
+		return nil, 0, err
+	}
+	return ls.labelSet(), s.labels.patched.Load(), nil
 }
 
 // SaveWritersForTest is the most batch statements a PostgreSQL store runs

@@ -270,8 +270,8 @@ func readSuggestionRange(ctx context.Context, db *gorm.DB, lo, hi int64) (*sugge
 
 // modelRows computes the report's models section: every agent against the
 // gold labels and the annotators on every single and multi dimension.
-// rows are the report's label rows, grouped by paragraph in id order.
-func modelRows(ctx context.Context, schema *Schema, rep *AgreementReport, rows []LabelRow, gold map[string]Labels, set *suggestionSet, rates []AcceptRate) ([]ModelAgreement, error) {
+// t is the report's label table and golds its gold labels, in paragraph order.
+func modelRows(ctx context.Context, schema *Schema, rep *AgreementReport, t *labelTable, golds []paragraphGold, set *suggestionSet, rates []AcceptRate) ([]ModelAgreement, error) {
 	out := []ModelAgreement{}
 	if len(set.groups) == 0 {
 		return out, nil
@@ -283,34 +283,19 @@ func modelRows(ctx context.Context, schema *Schema, rep *AgreementReport, rows [
 		}
 	}
 	sort.Strings(agents)
-	// The rows' paragraph ids, parsed once per paragraph.
-	pids := make([]int64, len(rows))
-	for i := range rows {
-		if i > 0 && rows[i].Item == rows[i-1].Item {
-			pids[i] = pids[i-1]
-			continue
-		}
-		pids[i], _ = strconv.ParseInt(rows[i].Item, 10, 64)
-	}
+	// Each row's annotator by their place among the report's annotators.
 	annIdx := make(map[string]int32, len(rep.Annotators))
 	for i, a := range rep.Annotators {
 		annIdx[a] = int32(i)
 	}
-	anns := make([]int32, len(rows))
-	for i := range rows {
-		anns[i] = annIdx[rows[i].Annotator]
+	byUser := make([]int32, len(t.users))
+	for u, name := range t.users {
+		byUser[u] = annIdx[name]
 	}
-	type goldRow struct {
-		paragraph int64
-		labels    Labels
+	anns := make([]int32, len(t.rows))
+	for i, r := range t.rows {
+		anns[i] = byUser[r.user]
 	}
-	golds := make([]goldRow, 0, len(gold))
-	for item, l := range gold {
-		if p, err := strconv.ParseInt(item, 10, 64); err == nil {
-			golds = append(golds, goldRow{p, l})
-		}
-	}
-	slices.SortFunc(golds, func(a, b goldRow) int { return cmp.Compare(a.paragraph, b.paragraph) })
 	accept := map[[2]string]*ModelAccept{}
 	for _, r := range rates {
 		k := [2]string{r.Agent, r.Dimension}
@@ -344,9 +329,9 @@ func modelRows(ctx context.Context, schema *Schema, rep *AgreementReport, rows [
 					human = hd.Report.LightKappa
 				}
 			}
-			md := modelDimension(d, list, set.values, rows, pids, anns, rep.Annotators, func(yield func(int64, []string) bool) {
+			md := modelDimension(d, list, set.values, t, anns, rep.Annotators, func(yield func(int64, []string) bool) {
 				for _, g := range golds {
-					if vs := g.labels[d.Name]; len(vs) > 0 && !yield(g.paragraph, vs) {
+					if vs := g.Labels[d.Name]; len(vs) > 0 && !yield(g.ParagraphID, vs) {
 						return
 					}
 				}
@@ -415,7 +400,7 @@ func (p pairCounts) table(k int) agreement.Table {
 
 // modelDimension compares one model's suggestions on d (list, in paragraph
 // order) with the gold labels (in paragraph order) and each annotator.
-func modelDimension(d *Dimension, list []suggested, values []Values, rows []LabelRow, pids []int64, anns []int32, names []string, golds func(func(int64, []string) bool), human agreement.Metric) ModelDimension {
+func modelDimension(d *Dimension, list []suggested, values []Values, t *labelTable, anns []int32, names []string, golds func(func(int64, []string) bool), human agreement.Metric) ModelDimension {
 	md := ModelDimension{Name: d.Name, Title: d.Title, Kind: d.Kind, Annotators: []ModelAnnotator{}}
 	cats := newCategories(d)
 	modelCat := func(v int32) int {
@@ -450,8 +435,8 @@ func modelDimension(d *Dimension, list []suggested, values []Values, rows []Labe
 	var item []givenCat
 	j = 0
 	lastPara := int64(-1)
-	for i := range rows {
-		p := pids[i]
+	for i, r := range t.rows {
+		p := r.paragraph
 		if p != lastPara {
 			if d.Kind == KindMulti {
 				countHumanPairs(humanPairs, item)
@@ -462,7 +447,7 @@ func modelDimension(d *Dimension, list []suggested, values []Values, rows []Labe
 				j++
 			}
 		}
-		vs := rows[i].Labels[d.Name]
+		vs := t.values[r.labels][d.Name]
 		if len(vs) == 0 {
 			continue
 		}
@@ -482,7 +467,7 @@ func modelDimension(d *Dimension, list []suggested, values []Values, rows []Labe
 	if d.Kind == KindMulti {
 		countHumanPairs(humanPairs, item)
 	}
-	md.Paragraphs = modelParagraphs(d, list, rows, pids)
+	md.Paragraphs = modelParagraphs(d, list, t)
 	k := len(cats.ids)
 	gt := goldPairs.table(k)
 	md.Gold = ModelGold{Items: int(gt.Items()), Matches: int(gt.Matches()), MacroF1: gt.MacroF1()}
@@ -560,12 +545,12 @@ func countHumanPairs(pairs map[[2]int32]pairCounts, item []givenCat) {
 
 // modelParagraphs counts the paragraphs with both a suggestion in list and
 // at least one annotator's label on d.
-func modelParagraphs(d *Dimension, list []suggested, rows []LabelRow, pids []int64) int {
+func modelParagraphs(d *Dimension, list []suggested, t *labelTable) int {
 	n, j := 0, 0
 	last := int64(-1)
-	for i := range rows {
-		p := pids[i]
-		if p == last || len(rows[i].Labels[d.Name]) == 0 {
+	for _, r := range t.rows {
+		p := r.paragraph
+		if p == last || len(t.values[r.labels][d.Name]) == 0 {
 			continue
 		}
 		last = p
