@@ -140,13 +140,17 @@ func (s *Store) Consensus(ctx context.Context) (*ConsensusRun, error) {
 		// takes a while, which no page waits for: it is computed in the
 		// background and a stand-in says so.
 		// Counted up to one past the limit, so that the question costs
-		// the same whatever the corpus.
-		var labels int64
-		if err := s.read(ctx).Raw("SELECT count(*) FROM (SELECT 1 FROM annotations LIMIT ?) AS a", firstRunWait+1).Scan(&labels).Error; err != nil {
-			return nil, translate(err)
-		}
-		if labels <= firstRunWait {
-			return s.ConsensusNow(ctx)
+		// the same whatever the corpus, and once: while the first run of
+		// many labels is computed, every view would count them again.
+		if !s.manyLabels.Load() {
+			var labels int64
+			if err := s.read(ctx).Raw("SELECT count(*) FROM (SELECT 1 FROM annotations LIMIT ?) AS a", s.firstRunWait+1).Scan(&labels).Error; err != nil {
+				return nil, translate(err)
+			}
+			if labels <= int64(s.firstRunWait) {
+				return s.ConsensusNow(ctx)
+			}
+			s.manyLabels.Store(true)
 		}
 		s.refreshConsensus()
 		return &ConsensusRun{Method: string(consensus.DawidSkene), Dimensions: []ConsensusSummary{}, Pending: true}, nil

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"concord/annotate"
 	"concord/annotate/annotatetest"
@@ -178,6 +179,50 @@ func TestConsensusRecomputesOnlyWhenTheDataMoves(t *testing.T) {
 	}
 	if got := by[f.ps[10].ID]["stance"]; got.Labels != 3 {
 		t.Errorf("paragraph 10 after bob's label rests on %d labels, want 3", got.Labels)
+	}
+}
+
+// TestFirstRunOfManyLabelsIsPending checks the first consensus run of a
+// database with more labels than a page waits for: pages are told it is
+// pending, again and again while it is computed in the background, and
+// then get it.
+func TestFirstRunOfManyLabelsIsPending(t *testing.T) {
+	s := annotatetest.WithSchema(t)
+	s.SetFirstRunWaitForTest(10)
+	f := fillConsensusFixture(t, s)
+	ctx := context.Background()
+	var run *annotate.ConsensusRun
+	pending := 0
+	for deadline := time.Now().Add(time.Minute); ; {
+		got, err := f.s.Consensus(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Pending {
+			run = got
+			break
+		}
+		if got.ID != 0 || got.Method != string(consensus.DawidSkene) {
+			t.Fatalf("the stand-in of a pending run: id %d, method %q; want no id and the method being computed", got.ID, got.Method)
+		}
+		pending++
+		if time.Now().After(deadline) {
+			t.Fatal("the first run is still pending after a minute")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if pending == 0 {
+		t.Error("the first run of more labels than a page waits for was computed while the page waited")
+	}
+	if run.ID == 0 || !run.Complete {
+		t.Fatalf("after the pending run: %+v, want a stored, complete run", run)
+	}
+	by, err := f.s.ConsensusOf(ctx, run, []int64{f.ps[10].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := by[f.ps[10].ID]["stance"]; got.Labels != 2 || got.Values[0] != "agree" {
+		t.Errorf("paragraph 10 in the first run: %+v, want alice's agree over 2 labels", got)
 	}
 }
 

@@ -162,3 +162,7 @@ func (s *Store) HoldFoldForTest() func() {
 	s.fold.mu.Lock()
 	return s.fold.mu.Unlock
 }
+
+// SetFirstRunWaitForTest sets the most labels for which the first
+// consensus run is computed while the caller waits.
+func (s *Store) SetFirstRunWaitForTest(n int) { s.firstRunWait = n }

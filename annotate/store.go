@@ -73,6 +73,15 @@ type Store struct {
 	// consensusPause spaces out the consensus runs pages start in the
 	// background; see Consensus.
 	consensusPause consensusPause
+	// manyLabels is set once this store has found more labels than a
+	// first consensus run is computed for while a page waits: from then
+	// on, until the first run is stored, pages are told it is pending
+	// without counting the labels again.
+	manyLabels atomic.Bool
+	// firstRunWait is the most labels for which the first consensus run
+	// is computed while a page waits (the constant firstRunWait; tests
+	// lower it).
+	firstRunWait int
 	// leaseHolder names this store in the consensus lease, which makes one
 	// server at a time compute a run (see consensus_lease.go);
 	// leaseWaits counts the times it found another holding it.
@@ -115,7 +124,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		DisableNestedTransaction: true,
 		NowFunc:                  func() time.Time { return time.Now().UTC() },
 	}
-	s := &Store{now: func() time.Time { return time.Now().UTC() }, consensusRunning: make(chan struct{}, 1), leaseHolder: newLeaseHolder()}
+	s := &Store{now: func() time.Time { return time.Now().UTC() }, consensusRunning: make(chan struct{}, 1), leaseHolder: newLeaseHolder(), firstRunWait: firstRunWait}
 	s.closing, s.stopAll = context.WithCancel(context.Background())
 	s.fold.running = make(chan struct{}, 1)
 	switch {
