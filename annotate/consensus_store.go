@@ -709,20 +709,76 @@ func (s *Store) insertConsensusItems(tx *gorm.DB, items []ConsensusItem) error {
 	if !ok {
 		return fmt.Errorf("annotate: writing consensus items needs a transaction that prepares statements, not %T", tx.Statement.ConnPool)
 	}
-	stmt, err := pool.PrepareContext(ctx, "INSERT INTO consensus_items ("+consensusItemColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	var values, tied []byte
-	for i := range items {
-		it := &items[i]
-		values, tied = appendStrings(values[:0], it.Values), appendStrings(tied[:0], it.Tied)
-		if _, err := stmt.ExecContext(ctx, it.RunID, it.ParagraphID, it.Dimension, string(values), it.Tie, string(tied), it.Confidence, it.Method, it.Gold, it.Labels); err != nil {
+	// Rows go in consensusChunk at a time, through one statement prepared
+	// for a full chunk and one for the rest: a statement per row cost a
+	// round trip through database/sql and the driver for each, most of a
+	// run's writing time and of its allocations.
+	var stmts [2]*sql.Stmt
+	defer func() {
+		for _, st := range stmts {
+			if st != nil {
+				_ = st.Close()
+			}
+		}
+	}()
+	args := make([]any, 0, 10*consensusChunk)
+	var text []byte
+	var cuts []int
+	for start := 0; start < len(items); start += consensusChunk {
+		chunk := items[start:min(start+consensusChunk, len(items))]
+		slot := 0
+		if len(chunk) < consensusChunk {
+			slot = 1
+		}
+		if stmts[slot] == nil || slot == 1 {
+			if stmts[slot] != nil {
+				_ = stmts[slot].Close()
+			}
+			st, err := pool.PrepareContext(ctx, consensusItemsSQLite(len(chunk)))
+			if err != nil {
+				return err
+			}
+			stmts[slot] = st
+		}
+		// The value lists of the chunk are encoded into one buffer, and
+		// each handed to the driver as a string cut from it.
+		text, cuts = text[:0], cuts[:0]
+		for i := range chunk {
+			text = appendStrings(text, chunk[i].Values)
+			cuts = append(cuts, len(text))
+			text = appendStrings(text, chunk[i].Tied)
+			cuts = append(cuts, len(text))
+		}
+		all := string(text)
+		args = args[:0]
+		from := 0
+		for i := range chunk {
+			it := &chunk[i]
+			values, tied := all[from:cuts[2*i]], all[cuts[2*i]:cuts[2*i+1]]
+			from = cuts[2*i+1]
+			args = append(args, it.RunID, it.ParagraphID, it.Dimension, values, it.Tie, tied, it.Confidence, it.Method, it.Gold, it.Labels)
+		}
+		if _, err := stmts[slot].ExecContext(ctx, args...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// consensusChunk is how many consensus items one SQLite statement writes.
+const consensusChunk = 100
+
+// consensusItemsSQLite inserts n consensus items.
+func consensusItemsSQLite(n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO consensus_items (" + consensusItemColumns + ") VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	return b.String()
 }
 
 // appendStrings appends vs as a JSON list, null for nil, as the json
