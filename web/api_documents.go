@@ -50,15 +50,22 @@ func documentQuery(c *gin.Context) (annotate.DocumentQuery, error) {
 	if err != nil {
 		return annotate.DocumentQuery{}, annotate.Invalidf("next", "next must be the cursor a page gave (a positive integer), got %q", c.Query("next"))
 	}
-	status, err := queryChoice(c, "status", annotate.DocumentStatuses)
-	if err != nil {
-		return annotate.DocumentQuery{}, err
-	}
-	if slices.Contains(annotate.ReviewDocumentStatuses, status) && !seesAll(currentUser(c)) {
+	u := currentUser(c)
+	if st := c.Query("status"); slices.Contains(annotate.ReviewDocumentStatuses, st) && !seesAll(u) {
 		// Annotators label blind: where others disagree is not theirs
 		// to see.
 		return annotate.DocumentQuery{}, &annotate.Error{Code: annotate.EFORBIDDEN, Field: "status",
-			Message: fmt.Sprintf("the %q status tells about other annotators' labels and is for reviewers and admins; you are %s", status, currentUser(c).Role)}
+			Message: fmt.Sprintf("the %q status tells about other annotators' labels and is for reviewers and admins; you are %s", st, u.Role)}
+	}
+	// A mistyped status is answered with the statuses the caller may ask
+	// for.
+	allowed := annotate.DocumentStatuses
+	if !seesAll(u) {
+		allowed = slices.DeleteFunc(slices.Clone(allowed), func(st string) bool { return slices.Contains(annotate.ReviewDocumentStatuses, st) })
+	}
+	status, err := queryChoice(c, "status", allowed)
+	if err != nil {
+		return annotate.DocumentQuery{}, err
 	}
 	return annotate.DocumentQuery{Limit: limit, After: after, Search: c.Query("q"), Status: status}, nil
 }

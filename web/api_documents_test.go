@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -105,6 +106,16 @@ func TestDocumentsAPIReviewStatuses(t *testing.T) {
 		code, body := e.do("ann1", "GET", "/api/v1/documents?status="+status, nil)
 		if code != http.StatusForbidden || !strings.Contains(string(body), "for reviewers and admins") {
 			t.Errorf("?status=%s as an annotator: %d %s, want 403 saying who may", status, code, body)
+		}
+	}
+	// A mistyped status lists the statuses the caller may ask for.
+	for user, want := range map[string][]string{
+		"rev":  annotate.DocumentStatuses,
+		"ann1": {annotate.DocNotStarted, annotate.DocInProgress, annotate.DocDone, annotate.DocMine, annotate.DocMineLeft},
+	} {
+		code, body := e.do(user, "GET", "/api/v1/documents?status=finished", nil)
+		if er := apiDecodeError(t, body); code != http.StatusBadRequest || er.Error.Field != "status" || !slices.Equal(er.Error.Allowed, want) {
+			t.Errorf("?status=finished as %s: %d %s, want 400 allowing %v", user, code, body, want)
 		}
 	}
 	_, review := e.do("rev", "GET", "/review", nil)
