@@ -57,6 +57,15 @@ func TestSaveAnnotationVersions(t *testing.T) {
 	if _, err := s.SaveAnnotation(ctx, u.ID, pid, 2, annotate.Labels{"stance": {"maybe"}, "topic": {"strike"}}); !errors.Is(err, annotate.ErrInvalid) {
 		t.Errorf("bad label: %v, want EINVALID", err)
 	}
+	// A user the database does not hold (removed, or an id from a
+	// script gone wrong) is the caller's mistake, not the server's.
+	before := count(t, s, "SELECT count(*) FROM annotations")
+	if _, err := s.SaveAnnotation(ctx, 987654, pid, 0, agree); !errors.Is(err, annotate.ErrInvalid) || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("a save by an unknown user: %v, want EINVALID saying what does not exist", err)
+	}
+	if after := count(t, s, "SELECT count(*) FROM annotations"); after != before {
+		t.Errorf("a save by an unknown user left %d annotations, there were %d", after, before)
+	}
 	h, err := historyOf(s, ctx, pid)
 	if err != nil {
 		t.Fatal(err)

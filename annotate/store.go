@@ -391,10 +391,22 @@ func translate(err error) error {
 	case isTransient(err):
 		// Kept wrapped, so that the guarded writes see it and try again.
 		return fmt.Errorf("%w: %w", &Error{Code: ECONFLICT, Message: "the database ended this write because another one changed the same rows at the same time; try again"}, err)
-	case errors.Is(err, gorm.ErrForeignKeyViolated):
-		return &Error{Code: EINVALID, Message: "refers to something that does not exist"}
+	case errors.Is(err, gorm.ErrForeignKeyViolated), isForeignKeyViolation(err):
+		return &Error{Code: EINVALID, Message: "refers to something that does not exist (a user, paragraph or document removed or never there); check the ids sent"}
 	}
 	return err
+}
+
+// isForeignKeyViolation reports whether err is a foreign-key violation
+// from either database driver, also where GORM did not translate it (raw
+// statements).
+func isForeignKeyViolation(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23503"
+	}
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintForeignKey
 }
 
 // isUnstorable reports whether PostgreSQL refused text it cannot store: a
