@@ -1,9 +1,6 @@
 package agreement
 
-import (
-	"context"
-	"encoding/binary"
-)
+import "context"
 
 // Coded is a Dataset in compact form, for data too large to spell out unit
 // by unit: the items are given by their place, the annotators by their
@@ -83,76 +80,22 @@ func encodeCoded(c Coded, keep func(string) bool) *encoded {
 	}
 	e.cats = categoriesOf(shell)
 	e.k = len(e.cats)
-	cl := newCatLookup(e.cats)
+	vc := newValueCoder(e)
 
 	kept := make([]bool, len(c.Annotators))
 	for i, name := range c.Annotators {
 		kept[i] = keep == nil || keep(name)
 	}
-	var setIDs map[string]int32
-	var buf []uint64
-	var key []byte
-	if c.Multi {
-		e.words = max((e.k+63)/64, 1)
-		setIDs = make(map[string]int32)
-		buf = make([]uint64, e.words)
-		key = make([]byte, 8*e.words)
-	}
-	unknown := map[string]bool{}
+	// Each entry of Labels is coded once, when a unit first names it.
 	look := make([]codedLabel, len(c.Labels))
 	code := func(l int32) *codedLabel {
-		cl2 := &look[l]
-		if cl2.done {
-			return cl2
+		x := &look[l]
+		if !x.done {
+			var ok bool
+			x.v, x.unknown, x.invalid, ok = vc.code(c.Labels[l])
+			x.done, x.skip = true, !ok
 		}
-		cl2.done = true
-		vs := c.Labels[l]
-		if !c.Multi {
-			if len(vs) != 1 {
-				cl2.skip, cl2.invalid = true, true
-				return cl2
-			}
-			v, ok := cl.find(vs[0])
-			if !ok {
-				cl2.skip, cl2.unknown = true, 1
-				unknown[vs[0]] = true
-				return cl2
-			}
-			cl2.v = v
-			return cl2
-		}
-		clear(buf)
-		known := 0
-		for _, s := range vs {
-			v, ok := cl.find(s)
-			if !ok {
-				cl2.unknown++
-				unknown[s] = true
-				continue
-			}
-			buf[v>>6] |= 1 << (uint(v) & 63)
-			known++
-		}
-		if len(vs) > 0 && known == 0 {
-			cl2.skip, cl2.invalid = true, true
-			return cl2
-		}
-		for w, x := range buf {
-			binary.LittleEndian.PutUint64(key[8*w:], x)
-		}
-		id, ok := setIDs[string(key)]
-		if !ok {
-			id = int32(len(e.setCards))
-			setIDs[string(key)] = id
-			e.sets = append(e.sets, buf...)
-			card := 0
-			for _, x := range buf {
-				card += popcount(x)
-			}
-			e.setCards = append(e.setCards, int32(card))
-		}
-		cl2.v = id
-		return cl2
+		return x
 	}
 
 	n := len(c.Label)
@@ -193,7 +136,7 @@ func encodeCoded(c Coded, keep func(string) bool) *encoded {
 			items++
 		}
 	}
-	e.unknown = sortedKeys(unknown)
+	e.unknown = sortedKeys(vc.unknown)
 	finishEncode(e, itemOf, annOf, valOf, annFirst, int(items), true)
 	return e
 }

@@ -175,7 +175,6 @@ func encode(d Dataset, keep func(string) bool) *encoded {
 	e := &encoded{multi: d.Multi}
 	e.cats = categoriesOf(d)
 	e.k = len(e.cats)
-	cl := newCatLookup(e.cats)
 
 	// The number of runs of consecutive units with the same item bounds the
 	// number of items; sizing the item map from it up front avoids rehashing
@@ -195,73 +194,22 @@ func encode(d Dataset, keep func(string) bool) *encoded {
 	itemOf := make([]int32, 0, n)
 	annOf := make([]int32, 0, n)
 	valOf := make([]int32, 0, n)
-	unknown := make(map[string]bool)
+	vc := newValueCoder(e)
 	grouped := true
 	maxItem := int32(-1)
-
-	var setIDs map[string]int32
-	var buf []uint64
-	var key []byte
-	if d.Multi {
-		e.words = (e.k + 63) / 64
-		if e.words == 0 {
-			e.words = 1
-		}
-		setIDs = make(map[string]int32)
-		buf = make([]uint64, e.words)
-		key = make([]byte, 8*e.words)
-	}
 
 	for i := range d.Units {
 		u := &d.Units[i]
 		if keep != nil && !keep(u.Annotator) {
 			continue
 		}
-		var v int32
-		if !d.Multi {
-			if len(u.Values) != 1 {
-				e.invalid++
-				continue
-			}
-			c, ok := cl.find(u.Values[0])
-			if !ok {
-				e.unknownValues++
-				unknown[u.Values[0]] = true
-				continue
-			}
-			v = c
-		} else {
-			clear(buf)
-			known := 0
-			for _, s := range u.Values {
-				c, ok := cl.find(s)
-				if !ok {
-					e.unknownValues++
-					unknown[s] = true
-					continue
-				}
-				buf[c>>6] |= 1 << (uint(c) & 63)
-				known++
-			}
-			if len(u.Values) > 0 && known == 0 {
-				e.invalid++
-				continue
-			}
-			for w, x := range buf {
-				binary.LittleEndian.PutUint64(key[8*w:], x)
-			}
-			id, ok := setIDs[string(key)]
-			if !ok {
-				id = int32(len(e.setCards))
-				setIDs[string(key)] = id
-				e.sets = append(e.sets, buf...)
-				card := 0
-				for _, x := range buf {
-					card += popcount(x)
-				}
-				e.setCards = append(e.setCards, int32(card))
-			}
-			v = id
+		v, unknown, invalid, ok := vc.code(u.Values)
+		e.unknownValues += unknown
+		if invalid {
+			e.invalid++
+		}
+		if !ok {
+			continue
 		}
 		it := items.id(u.Item)
 		if it < maxItem {
@@ -273,9 +221,82 @@ func encode(d Dataset, keep func(string) bool) *encoded {
 		annOf = append(annOf, anns.id(u.Annotator))
 		valOf = append(valOf, v)
 	}
-	e.unknown = sortedKeys(unknown)
+	e.unknown = sortedKeys(vc.unknown)
 	finishEncode(e, itemOf, annOf, valOf, anns.names, len(items.names), grouped)
 	return e
+}
+
+// valueCoder turns a unit's values into the id encode keeps: its category
+// on a single-choice dimension, the id of its label set on a multi-label
+// one, giving each distinct set an id of e's as it first comes.
+type valueCoder struct {
+	e       *encoded
+	cl      *catLookup
+	unknown map[string]bool // the values met that are not categories
+	setIDs  map[string]int32
+	buf     []uint64
+	key     []byte
+}
+
+// newValueCoder returns a coder for e, whose categories are set.
+func newValueCoder(e *encoded) *valueCoder {
+	c := &valueCoder{e: e, cl: newCatLookup(e.cats), unknown: map[string]bool{}}
+	if e.multi {
+		e.words = max((e.k+63)/64, 1)
+		c.setIDs = make(map[string]int32)
+		c.buf = make([]uint64, e.words)
+		c.key = make([]byte, 8*e.words)
+	}
+	return c
+}
+
+// code returns the id of vs and how many of its values are not among the
+// categories; ok is false for a unit left out, invalid true for one left
+// out for its shape (a single-choice unit without exactly one value, a
+// multi-label unit none of whose values is known).
+func (c *valueCoder) code(vs []string) (id int32, unknown int, invalid, ok bool) {
+	if !c.e.multi {
+		if len(vs) != 1 {
+			return 0, 0, true, false
+		}
+		v, found := c.cl.find(vs[0])
+		if !found {
+			c.unknown[vs[0]] = true
+			return 0, 1, false, false
+		}
+		return v, 0, false, true
+	}
+	clear(c.buf)
+	known := 0
+	for _, s := range vs {
+		v, found := c.cl.find(s)
+		if !found {
+			unknown++
+			c.unknown[s] = true
+			continue
+		}
+		c.buf[v>>6] |= 1 << (uint(v) & 63)
+		known++
+	}
+	if len(vs) > 0 && known == 0 {
+		return 0, unknown, true, false
+	}
+	for w, x := range c.buf {
+		binary.LittleEndian.PutUint64(c.key[8*w:], x)
+	}
+	id, found := c.setIDs[string(c.key)]
+	if !found {
+		e := c.e
+		id = int32(len(e.setCards))
+		c.setIDs[string(c.key)] = id
+		e.sets = append(e.sets, c.buf...)
+		card := 0
+		for _, x := range c.buf {
+			card += popcount(x)
+		}
+		e.setCards = append(e.setCards, int32(card))
+	}
+	return id, unknown, false, true
 }
 
 // sortedKeys returns the keys of m, sorted.
