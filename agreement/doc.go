@@ -18,6 +18,9 @@
 // agreement and every alpha its observed and expected disagreement, the
 // terms it is computed from. Confusion gives the confusion matrix of two annotators.
 // Interpret and InterpretKappa give one-line readings of a value.
+// ComputeCoded and ConfusionCoded take the same data in compact form (see
+// Coded): items by place, annotators and distinct value lists by index,
+// for millions of units without a string pair and a slice each.
 //
 // A coefficient that the data cannot determine (no pairable values, a single
 // category in use, two annotators without shared items) is undefined: its
