@@ -744,7 +744,7 @@ func (s *Store) insertImported(tx *gorm.DB, by int64, now time.Time, schemaVersi
 			a := &chunk[i]
 			args = append(args, a.paragraphID, a.userID, a.labels.json, a.at)
 		}
-		if err := scanImportedIDs(ctx, ins, args, chunk, ids[:len(chunk)]); err != nil {
+		if err := insertedIDs(ctx, ins, args, chunk, ids[:len(chunk)]); err != nil {
 			return err
 		}
 		args = append(args[:0], now, by)
@@ -759,55 +759,32 @@ func (s *Store) insertImported(tx *gorm.DB, by int64, now time.Time, schemaVersi
 	return nil
 }
 
-// scanImportedIDs runs an annotations insert that returns each row's id,
-// paragraph and user, and puts each row's id in ids, in the order of
-// chunk. RETURNING promises no order: the rows come back in the order
-// given, which is checked, and in any other order they are matched by
-// their (paragraph, user) key.
-func scanImportedIDs(ctx context.Context, ins *sql.Stmt, args []any, chunk []importedAnnotation, ids []int64) error {
-	rows, err := ins.QueryContext(ctx, args...)
+// insertedIDs runs an insert of the annotations of chunk and puts each
+// row's id in ids, in the order of chunk. The annotations table's ids are
+// SQLite's AUTOINCREMENT rowids, and the import's transaction is the only
+// writer: one statement's rows take the ids after the largest the table
+// has held, one by one in the order of its VALUES, so the last row's id
+// (last_insert_rowid) tells every other's. The count is checked, so that
+// an insert that wrote fewer rows than asked fails rather than misnumbers.
+func insertedIDs(ctx context.Context, ins *sql.Stmt, args []any, chunk []importedAnnotation, ids []int64) error {
+	res, err := ins.ExecContext(ctx, args...)
 	if err != nil {
 		return err
 	}
-	type key struct{ p, u int64 }
-	var byKey map[key]int64
-	n := 0
-	for rows.Next() {
-		var id, p, u int64
-		if err := rows.Scan(&id, &p, &u); err != nil {
-			rows.Close()
-			return err
-		}
-		if byKey == nil && n < len(chunk) && chunk[n].paragraphID == p && chunk[n].userID == u {
-			ids[n] = id
-		} else {
-			if byKey == nil {
-				byKey = make(map[key]int64, len(chunk))
-				for i := range n {
-					byKey[key{chunk[i].paragraphID, chunk[i].userID}] = ids[i]
-				}
-			}
-			byKey[key{p, u}] = id
-		}
-		n++
-	}
-	if err := rows.Close(); err != nil {
+	n, err := res.RowsAffected()
+	if err != nil {
 		return err
 	}
-	if err := rows.Err(); err != nil {
+	if n != int64(len(chunk)) {
+		return fmt.Errorf("annotate: the import's insert of %d annotations wrote %d", len(chunk), n)
+	}
+	last, err := res.LastInsertId()
+	if err != nil {
 		return err
 	}
-	if n != len(chunk) {
-		return fmt.Errorf("annotate: the import's insert of %d annotations returned %d ids", len(chunk), n)
-	}
-	if byKey != nil {
-		for i := range chunk {
-			id, ok := byKey[key{chunk[i].paragraphID, chunk[i].userID}]
-			if !ok {
-				return fmt.Errorf("annotate: the import's insert returned no id for paragraph %d, user %d", chunk[i].paragraphID, chunk[i].userID)
-			}
-			ids[i] = id
-		}
+	first := last - n + 1
+	for i := range chunk {
+		ids[i] = first + int64(i)
 	}
 	return nil
 }
@@ -848,8 +825,7 @@ func (s *Store) insertImportedPostgres(tx *gorm.DB, by int64, now time.Time, sch
 	return nil
 }
 
-// annotationsSQLite inserts n imported annotations and returns each one's
-// id, paragraph and user. Each row binds what differs from row to row — its
+// annotationsSQLite inserts n imported annotations. Each row binds what differs from row to row — its
 // paragraph, user, labels and time, the time once for both columns — with
 // numbered parameters: binding is most of the statement's cost in Go.
 func annotationsSQLite(n, schemaVersion int) string {
@@ -862,7 +838,6 @@ func annotationsSQLite(n, schemaVersion int) string {
 		p := 4 * i
 		fmt.Fprintf(&b, "(?%d, ?%d, ?%d, 1, %d, ?%d, ?%d)", p+1, p+2, p+3, schemaVersion, p+4, p+4)
 	}
-	b.WriteString(" RETURNING id, paragraph_id, user_id")
 	return b.String()
 }
 

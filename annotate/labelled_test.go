@@ -3,6 +3,7 @@ package annotate_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -117,6 +118,75 @@ func TestLabelledImportIntoEmptyDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkCounts(t, s, "after a save that followed the import")
+}
+
+// TestLabelledImportNamesEachAnnotationInItsHistory imports more
+// annotations than one statement writes, after an annotation with the
+// largest id so far was removed, and checks that every history row of the
+// import names its own annotation: the paragraph, the annotator and the
+// labels the row records are the annotation's.
+func TestLabelledImportNamesEachAnnotationInItsHistory(t *testing.T) {
+	s := annotatetest.WithSchema(t)
+	ctx := context.Background()
+	res, err := s.ImportLabelled(ctx, 0, labelled("first", para("A paragraph labelled before the import.", by("alice", "agree"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zoe := mustUser(t, s, "zoe", annotate.RoleAnnotator)
+	p := currentParagraphs(t, s, res.DocumentID)[0]
+	a, err := s.SaveAnnotation(ctx, zoe.ID, p.ID, 0, annotate.Labels{"stance": {"discuss"}, "topic": {"strike"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteAnnotation(ctx, zoe.ID, p.ID, a.Version); err != nil {
+		t.Fatal(err)
+	}
+	stances := []string{"agree", "disagree", "discuss", "unrelated"}
+	var docs []annotate.LabelledDocument
+	for d := range 30 {
+		var ps []annotate.LabelledParagraph
+		for k := range 3 {
+			i := 3*d + k
+			ps = append(ps, para(fmt.Sprintf("Paragraph %d of document %d.", k, d),
+				by("alice", stances[i%4]), by("bob", stances[(i+1)%4]), by(fmt.Sprintf("annotator%d", i%5), stances[(i+2)%4])))
+		}
+		docs = append(docs, labelled(fmt.Sprintf("doc-%02d", d), ps...))
+	}
+	results, err := s.ImportLabelledDocuments(ctx, 0, docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range results {
+		if r.Status != annotate.ImportCreated || r.Annotations != 9 {
+			t.Fatalf("document %s: %+v, want created with 9 annotations", docs[i].Key, r)
+		}
+	}
+	type row struct {
+		ParagraphID, HistoryParagraph int64
+		Name, Labels, After           string
+	}
+	var rows []row
+	if err := s.GormForTest().Raw(`SELECT a.paragraph_id, h.paragraph_id AS history_paragraph, u.name, a.labels, h.after_value AS after
+		FROM history h JOIN annotations a ON a.id = h.entity_id JOIN users u ON u.id = a.user_id
+		WHERE h.entity = 'annotation' AND h.action = 'import'`).Scan(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 271 {
+		t.Fatalf("%d import history rows name a stored annotation, want 271 (the first document's one and the batch's 270)", len(rows))
+	}
+	for _, r := range rows {
+		var after struct {
+			Annotator string          `json:"annotator"`
+			Labels    json.RawMessage `json:"labels"`
+		}
+		if err := json.Unmarshal([]byte(r.After), &after); err != nil {
+			t.Fatalf("history after %q: %v", r.After, err)
+		}
+		if r.HistoryParagraph != r.ParagraphID || after.Annotator != r.Name || string(after.Labels) != r.Labels {
+			t.Errorf("history row of paragraph %d says %s labelled %s; its annotation is %s's %s of paragraph %d", r.HistoryParagraph, after.Annotator, after.Labels, r.Name, r.Labels, r.ParagraphID)
+		}
+	}
+	checkCounts(t, s, "after the import")
 }
 
 // TestLabelledImportMergesStoredDocuments imports batches that mix new

@@ -1,7 +1,10 @@
 package export_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -70,5 +73,69 @@ func TestReadLabelStudioPrediction(t *testing.T) {
 		if in, err := p.SuggestionInputs(sc, 7, "a/b"); err == nil || in != nil {
 			t.Errorf("%s: got %v, %v; want an error and nothing", name, in, err)
 		}
+	}
+}
+
+// TestLabelStudioPredictionsOverManyBatches imports more tasks with
+// predictions than one batch of documents holds, one of them a document
+// that fails: each batch's predictions are stored after its documents,
+// those of the failed document are counted as not imported, and the
+// report adds up every batch.
+func TestLabelStudioPredictionsOverManyBatches(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	task := func(id int, stance, predicted string, score string) string {
+		return fmt.Sprintf(`{"id": %d, "data": {"text": "Task %d said the city is on alert."}, "annotations": [{"completed_by": 5, "result": [{"from_name": "stance", "to_name": "text", "type": "choices", "value": {"choices": [%q]}}, {"from_name": "topic", "to_name": "text", "type": "choices", "value": {"choices": ["strike"]}}]}], "predictions": [{"model_version": "m1"%s, "result": [{"from_name": "stance", "to_name": "text", "type": "choices", "value": {"choices": [%q]}}]}]}`, id, id, stance, score, predicted)
+	}
+	// Task 300 is stored first with another stance, so that the file's
+	// task 300 conflicts with it and fails.
+	importText(t, s, "first.jsonl", task(300, "disagree", "agree", `, "score": 0.5`)+"\n", export.ImportOptions{})
+	var b strings.Builder
+	const n = 650
+	for id := 1; id <= n; id++ {
+		score := `, "score": 0.75`
+		if id%100 == 0 && id != 300 {
+			score = "" // no score: not imported
+		}
+		b.WriteString(task(id, "agree", "discuss", score) + "\n")
+	}
+	rep, err := export.ImportFile(context.Background(), s, writeTemp(t, "tasks.jsonl", []byte(b.String())), export.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failed != 1 || rep.Created != n-1 {
+		t.Fatalf("report: %d created, %d failed; want %d and 1 (task 300)", rep.Created, rep.Failed, n-1)
+	}
+	noScore := 5 // tasks 100, 200, 400, 500, 600
+	if want := n - 1 - noScore; rep.Suggestions != want {
+		t.Errorf("%d suggestions stored, want %d", rep.Suggestions, want)
+	}
+	if rep.PredictionsNotImported != 1+noScore {
+		t.Errorf("%d predictions not imported, want %d", rep.PredictionsNotImported, 1+noScore)
+	}
+	for _, want := range []string{"1 prediction(s) not imported: their document was not imported", "5 prediction(s) not imported: they have no score", fmt.Sprintf("%d prediction(s) stored as %d suggestion(s) (agent m1)", n-1-noScore, n-1-noScore)} {
+		if !hasNote(rep, want) {
+			t.Errorf("notes %q do not say %q", rep.Notes, want)
+		}
+	}
+	// In the database: the file's 644 predictions, and the first file's
+	// one for task 300, which the failed task 300 left as it was.
+	got := map[string]int{}
+	q := annotate.SuggestionQuery{Agent: "m1", Limit: annotate.MaxSuggestionLimit}
+	for {
+		page, err := s.SuggestionPage(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sg := range page.Suggestions {
+			got[fmt.Sprintf("%v %v", sg.Values, sg.Score)]++
+		}
+		if page.Next == 0 {
+			break
+		}
+		q.After = page.Next
+	}
+	if want := map[string]int{"[discuss] 0.75": n - 1 - noScore, "[agree] 0.5": 1}; !reflect.DeepEqual(got, want) {
+		t.Errorf("suggestions stored: %v, want %v", got, want)
 	}
 }

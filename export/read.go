@@ -175,18 +175,25 @@ func Import(ctx context.Context, store *annotate.Store, name string, open func()
 	// annotate.Store.ImportLabelledDocuments).
 	var batch []annotate.LabelledDocument
 	size := 0
+	var tally predictionTally
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
 		results, err := store.ImportLabelledDocuments(ctx, opt.By, batch)
+		keys := make(map[string]bool, len(batch))
+		for _, d := range batch {
+			keys[d.Key] = true
+		}
 		batch, size = batch[:0], 0
+		failed := map[string]bool{}
 		for _, res := range results {
 			rep.Documents++
 			rep.Results = append(rep.Results, res)
 			switch res.Status {
 			case annotate.ImportFailed:
 				rep.Failed++
+				failed[res.Key] = true
 				continue
 			case annotate.ImportCreated:
 				rep.Created++
@@ -199,7 +206,12 @@ func Import(ctx context.Context, store *annotate.Store, name string, open func()
 			rep.Gold += res.Gold
 			rep.Users = append(rep.Users, res.Users...)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		// The batch's predictions go in after its documents, so that
+		// what waits for its documents is one batch's.
+		return r.storePredictions(ctx, store, opt.By, keys, failed, &tally)
 	}
 	r.keepPredictions = true
 	err = r.read(open, func(doc annotate.LabelledDocument) error {
@@ -217,9 +229,7 @@ func Import(ctx context.Context, store *annotate.Store, name string, open func()
 		err = flush()
 	}
 	r.sum.report(rep)
-	if err == nil {
-		err = r.storePredictions(ctx, store, opt.By, rep)
-	}
+	tally.report(rep)
 	return rep, err
 }
 
@@ -491,7 +501,8 @@ func (r *reader) read(open func() (io.ReadCloser, error), doc func(annotate.Labe
 var errStop = errors.New("stop")
 
 // records decodes the file's records: JSON Lines, or a JSON array of Label
-// Studio tasks.
+// Studio tasks. They are parsed ahead, on every processor (see
+// parseInOrder), and added or reported in the file's order.
 func (r *reader) records(f io.Reader, add func(record) error, report func(LineError) error) error {
 	br := bufio.NewReaderSize(f, 1<<16)
 	for {
@@ -513,23 +524,21 @@ func (r *reader) records(f io.Reader, add func(record) error, report func(LineEr
 		break
 	}
 	line := 0
-	for {
-		raw, err := br.ReadBytes('\n')
-		if len(raw) > 0 {
-			line++
-			if t := bytes.TrimSpace(raw); len(t) > 0 {
-				if e := r.one(t, line, add, report); e != nil {
-					return e
+	next := func() (rawRecord, error) {
+		for {
+			raw, err := br.ReadBytes('\n')
+			if len(raw) > 0 {
+				line++
+				if t := bytes.TrimSpace(raw); len(t) > 0 {
+					return rawRecord{raw: t, line: line}, nil
 				}
 			}
-		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
+			if err != nil {
+				return rawRecord{}, err
+			}
 		}
 	}
+	return r.parseInOrder(next, add, report)
 }
 
 func (r *reader) array(br *bufio.Reader, add func(record) error, report func(LineError) error) error {
@@ -537,22 +546,29 @@ func (r *reader) array(br *bufio.Reader, add func(record) error, report func(Lin
 	if _, err := dec.Token(); err != nil {
 		return report(LineError{File: r.name, Line: 1, Message: "not JSON: " + err.Error()})
 	}
-	for n := 1; dec.More(); n++ {
+	n := 0
+	next := func() (rawRecord, error) {
+		if !dec.More() {
+			return rawRecord{}, io.EOF
+		}
+		n++
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return report(LineError{File: r.name, Line: n, Message: fmt.Sprintf("task %d is not JSON: %v", n, err)})
+			// A task that is not JSON ends the array: nothing after it
+			// can be told apart.
+			return rawRecord{line: n, broken: &LineError{File: r.name, Line: n, Message: fmt.Sprintf("task %d is not JSON: %v", n, err)}}, nil
 		}
-		if err := r.one(raw, n, add, report); err != nil {
-			return err
-		}
+		return rawRecord{raw: raw, line: n}, nil
 	}
-	return nil
+	return r.parseInOrder(next, add, report)
 }
 
-// one parses one record and adds it, or reports what is wrong with it.
-func (r *reader) one(raw []byte, line int, add func(record) error, report func(LineError) error) error {
+// parse reads one record, or tells what is wrong with it. It changes
+// nothing but the reader's caches of values already checked, so that
+// several readers (see worker) can parse a file's records at once.
+func (r *reader) parse(raw []byte, line int) parsed {
 	if !utf8.Valid(raw) {
-		return report(LineError{File: r.name, Line: line, Message: "not valid UTF-8; convert the file to UTF-8"})
+		return parsed{line: line, bad: &LineError{File: r.name, Line: line, Message: "not valid UTF-8; convert the file to UTF-8"}}
 	}
 	var rec record
 	var err error
@@ -573,19 +589,29 @@ func (r *reader) one(raw []byte, line int, add func(record) error, report func(L
 				e.Message += " (allowed: " + strings.Join(de.Allowed, ", ") + ")"
 			}
 		}
-		return report(e)
+		return parsed{line: line, bad: &e}
 	}
 	rec.line = line
 	if len(rec.para.Annotations) == 0 && rec.para.Gold == nil && r.opt.Shape != ShapeDoccano {
 		rec.notes.unlabelled++
 	}
 	rec.notes.predictions = len(rec.predictions)
+	return parsed{line: line, rec: rec}
+}
+
+// accept adds a parsed record, in the file's order, or reports what is
+// wrong with it.
+func (r *reader) accept(p parsed, add func(record) error, report func(LineError) error) error {
+	if p.bad != nil {
+		return report(*p.bad)
+	}
+	rec := p.rec
 	if r.keepPredictions {
-		for _, p := range rec.predictions {
-			r.preds = append(r.preds, pendingPrediction{key: rec.key, text: rec.para.Text, line: line, p: p})
+		for _, pr := range rec.predictions {
+			r.preds = append(r.preds, pendingPrediction{key: rec.key, text: rec.para.Text, line: rec.line, p: pr})
 		}
 		for _, in := range rec.suggestions {
-			in.DocumentKey, in.TextHash, in.Ref = rec.key, annotate.HashText(rec.para.Text), fmt.Sprintf("%s:%d: suggestions", r.name, line)
+			in.DocumentKey, in.TextHash, in.Ref = rec.key, annotate.HashText(rec.para.Text), fmt.Sprintf("%s:%d: suggestions", r.name, rec.line)
 			r.direct = append(r.direct, in)
 		}
 	}

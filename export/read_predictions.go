@@ -21,53 +21,64 @@ type pendingPrediction struct {
 // model_version.
 const lsAgent = "label-studio"
 
-// storePredictions stores the predictions of the tasks read as
-// suggestions, after their documents: one per dimension, the agent the
-// prediction's model_version (or "label-studio"), the score its score. The
-// paragraph is found by its document and text, so a task merged into a
-// document already stored finds that document's paragraph. A prediction
-// that does not fit the schema, has no score or one outside 0 to 1, or
-// whose document failed, is counted as not imported, with the reason in
-// the notes.
-func (r *reader) storePredictions(ctx context.Context, store *annotate.Store, by int64, rep *ImportReport) error {
+// predictionTally adds up, over the batches of an import, what
+// storePredictions stored and what it left out and why.
+type predictionTally struct {
+	why                            map[string]int
+	agents                         map[string]bool
+	stored, fromLines, suggestions int
+}
+
+// storePredictions stores the predictions of the tasks read whose
+// documents are in batch (by key; failed holds those that were not
+// imported) as suggestions, right after the batch's documents: one per
+// dimension, the agent the prediction's model_version (or
+// "label-studio"), the score its score. The paragraph is found by its
+// document and text, so a task merged into a document already stored
+// finds that document's paragraph. A prediction that does not fit the
+// schema, has no score or one outside 0 to 1, or whose document failed,
+// is counted as not imported, with the reason in the notes. Predictions
+// of documents still being read are kept for their batch: what is held
+// is a batch's, whatever the file's size.
+func (r *reader) storePredictions(ctx context.Context, store *annotate.Store, by int64, batch, failed map[string]bool, t *predictionTally) error {
 	if len(r.preds) == 0 && len(r.direct) == 0 {
 		return nil
 	}
-	failed := map[string]bool{}
-	for _, res := range rep.Results {
-		if res.Status == annotate.ImportFailed {
-			failed[res.Key] = true
-		}
+	if t.why == nil {
+		t.why, t.agents = map[string]int{}, map[string]bool{}
 	}
-	why := map[string]int{}
 	var in []annotate.SuggestionInput
-	agents := map[string]bool{}
-	stored := 0
+	later := 0
 	for _, pp := range r.preds {
+		if !batch[pp.key] {
+			r.preds[later] = pp
+			later++
+			continue
+		}
 		p := pp.p
 		switch {
 		case failed[pp.key]:
-			why["their document was not imported"]++
+			t.why["their document was not imported"]++
 			continue
 		case p.Problem != "":
-			why["they do not fit the label schema (such as "+p.Problem+")"]++
+			t.why["they do not fit the label schema (such as "+p.Problem+")"]++
 			continue
 		case len(p.Labels) == 0:
-			why["their result is empty"]++
+			t.why["their result is empty"]++
 			continue
 		case p.Score == nil:
-			why["they have no score"]++
+			t.why["they have no score"]++
 			continue
 		case *p.Score < 0 || *p.Score > 1:
-			why[fmt.Sprintf("their score is outside 0 to 1 (such as %v)", *p.Score)]++
+			t.why[fmt.Sprintf("their score is outside 0 to 1 (such as %v)", *p.Score)]++
 			continue
 		}
 		agent := p.Model
 		if agent == "" {
 			agent = lsAgent
 		}
-		agents[agent] = true
-		stored++
+		t.agents[agent] = true
+		t.stored++
 		dims := make([]string, 0, len(p.Labels))
 		for d := range p.Labels {
 			dims = append(dims, d)
@@ -77,22 +88,22 @@ func (r *reader) storePredictions(ctx context.Context, store *annotate.Store, by
 			in = append(in, annotate.SuggestionInput{DocumentKey: pp.key, TextHash: annotate.HashText(pp.text), Dimension: d, Values: p.Labels[d], Score: p.Score, Agent: agent, Ref: fmt.Sprintf("%s:%d: predictions", r.name, pp.line)})
 		}
 	}
+	clear(r.preds[later:])
+	r.preds = r.preds[:later]
 	fromLines := 0
+	laterDirect := 0
 	for _, x := range r.direct {
-		if !failed[x.DocumentKey] {
+		switch {
+		case !batch[x.DocumentKey]:
+			r.direct[laterDirect] = x
+			laterDirect++
+		case !failed[x.DocumentKey]:
 			in = append(in, x)
 			fromLines++
 		}
 	}
-	reasons := make([]string, 0, len(why))
-	for reason := range why {
-		reasons = append(reasons, reason)
-	}
-	sort.Strings(reasons)
-	for _, reason := range reasons {
-		rep.PredictionsNotImported += why[reason]
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%d prediction(s) not imported: %s", why[reason], reason))
-	}
+	clear(r.direct[laterDirect:])
+	r.direct = r.direct[:laterDirect]
 	if len(in) == 0 {
 		return nil
 	}
@@ -102,19 +113,35 @@ func (r *reader) storePredictions(ctx context.Context, store *annotate.Store, by
 		if res != nil && len(res.Errors) > 0 {
 			msg = res.Errors[0].Error()
 		}
-		return fmt.Errorf("%s: the documents were imported, but their predictions could not be stored as suggestions: %s", r.name, msg)
+		return fmt.Errorf("%s: the documents read so far were imported, but their predictions could not be stored as suggestions, and the import stopped there: %s", r.name, msg)
 	}
-	rep.Suggestions = res.Created + res.Replaced
-	if stored > 0 {
-		names := make([]string, 0, len(agents))
-		for a := range agents {
+	t.fromLines += fromLines
+	t.suggestions += res.Created + res.Replaced
+	return nil
+}
+
+// report puts the tally in the report, and a sentence for each part of
+// it in Notes.
+func (t *predictionTally) report(rep *ImportReport) {
+	reasons := make([]string, 0, len(t.why))
+	for reason := range t.why {
+		reasons = append(reasons, reason)
+	}
+	sort.Strings(reasons)
+	for _, reason := range reasons {
+		rep.PredictionsNotImported += t.why[reason]
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d prediction(s) not imported: %s", t.why[reason], reason))
+	}
+	rep.Suggestions = t.suggestions
+	if t.stored > 0 {
+		names := make([]string, 0, len(t.agents))
+		for a := range t.agents {
 			names = append(names, a)
 		}
 		sort.Strings(names)
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%d prediction(s) stored as %d suggestion(s) (agent %s), apart from the annotations", stored, rep.Suggestions-fromLines, strings.Join(names, ", ")))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d prediction(s) stored as %d suggestion(s) (agent %s), apart from the annotations", t.stored, t.suggestions-t.fromLines, strings.Join(names, ", ")))
 	}
-	if fromLines > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%d suggestion(s) stored, apart from the annotations", fromLines))
+	if t.fromLines > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d suggestion(s) stored, apart from the annotations", t.fromLines))
 	}
-	return nil
 }
