@@ -8,11 +8,9 @@ import (
 	"concord/seeds"
 )
 
-// TestLabelStudioPredictionsKept checks that a task's predictions, which
-// the import counts but does not store, are read into the record with
-// their model, score and labels, and that one that does not fit the schema
-// is kept with its problem instead of refusing the task.
-func TestLabelStudioPredictionsKept(t *testing.T) {
+// defaultSchema is the seed corpus's label schema.
+func defaultSchema(t *testing.T) *annotate.Schema {
+	t.Helper()
 	raw, err := seeds.FS.ReadFile("schema.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -21,6 +19,15 @@ func TestLabelStudioPredictionsKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sc
+}
+
+// TestLabelStudioPredictionsKept checks that a task's predictions, which
+// the import counts but does not store, are read into the record with
+// their model, score and labels, and that one that does not fit the schema
+// is kept with its problem instead of refusing the task.
+func TestLabelStudioPredictionsKept(t *testing.T) {
+	sc := defaultSchema(t)
 	r := &reader{name: "p.json", sc: sc, opt: ImportOptions{Shape: ShapeLabelStudio}}
 	rec, err := r.labelStudioRecord([]byte(`{"id": 3, "data": {"text": "Police were on alert."}, "predictions": [
   {"model_version": "model 1", "score": 0.91, "result": [{"from_name": "stance", "type": "choices", "value": {"choices": ["Agree"]}}, {"from_name": "topic", "type": "choices", "value": {"choices": ["terrorism", "strike"]}}]},

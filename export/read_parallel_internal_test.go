@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"concord/annotate"
-	"concord/seeds"
 )
 
 // taskFile writes n Label Studio tasks, one per line, each with a text of
@@ -30,15 +29,7 @@ func taskFile(n int, bad map[int]bool) []byte {
 
 func taskReader(t *testing.T) *reader {
 	t.Helper()
-	raw, err := seeds.FS.ReadFile("schema.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := annotate.ParseSchema(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &reader{name: "tasks.jsonl", sc: sc, opt: ImportOptions{Shape: ShapeLabelStudio}}
+	return &reader{name: "tasks.jsonl", sc: defaultSchema(t), opt: ImportOptions{Shape: ShapeLabelStudio}}
 }
 
 // originLine is the line a document read from tasks.jsonl starts on.
