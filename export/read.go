@@ -105,8 +105,57 @@ type ImportReport struct {
 	Comments int `json:"comments_not_imported"`
 	// Notes says in words what of the file was not stored as it was, from
 	// the counts above.
-	Notes   []string                  `json:"notes"`
-	Results []annotate.LabelledResult `json:"results"`
+	Notes []string `json:"notes"`
+	// Results lists what happened to each document, up to
+	// annotate.MaxReportResults failures and as many others, so that the
+	// report of a file of a million paragraphs stays small; Omitted counts
+	// those left out. Users likewise lists up to MaxReportResults of the
+	// annotators created, and UsersOmitted counts the others (a Label
+	// Studio export without completed_by makes an annotator of every
+	// annotation).
+	Results      []annotate.LabelledResult `json:"results"`
+	Omitted      int                       `json:"omitted,omitempty"`
+	UsersOmitted int                       `json:"users_created_omitted,omitempty"`
+	// kept counts the results other than failures in Results.
+	kept int
+}
+
+// UsersCreated counts the annotators the import created.
+func (r *ImportReport) UsersCreated() int { return len(r.Users) + r.UsersOmitted }
+
+// add counts a document's result and lists it, within the report's bounds.
+func (r *ImportReport) add(res annotate.LabelledResult) {
+	r.Documents++
+	failed := res.Status == annotate.ImportFailed
+	switch {
+	case failed && r.Failed < annotate.MaxReportResults, !failed && r.kept < annotate.MaxReportResults:
+		r.Results = append(r.Results, res)
+		if !failed {
+			r.kept++
+		}
+	default:
+		r.Omitted++
+	}
+	switch res.Status {
+	case annotate.ImportFailed:
+		r.Failed++
+		return
+	case annotate.ImportCreated:
+		r.Created++
+	default:
+		r.Merged++
+	}
+	r.Paragraphs += res.Paragraphs
+	r.Annotations += res.Annotations
+	r.Unchanged += res.Unchanged
+	r.Gold += res.Gold
+	for _, u := range res.Users {
+		if len(r.Users) < annotate.MaxReportResults {
+			r.Users = append(r.Users, u)
+		} else {
+			r.UsersOmitted++
+		}
+	}
 }
 
 // Err returns an error when lines were refused or documents failed.
@@ -188,23 +237,10 @@ func Import(ctx context.Context, store *annotate.Store, name string, open func()
 		batch, size = batch[:0], 0
 		failed := map[string]bool{}
 		for _, res := range results {
-			rep.Documents++
-			rep.Results = append(rep.Results, res)
-			switch res.Status {
-			case annotate.ImportFailed:
-				rep.Failed++
+			rep.add(res)
+			if res.Status == annotate.ImportFailed {
 				failed[res.Key] = true
-				continue
-			case annotate.ImportCreated:
-				rep.Created++
-			default:
-				rep.Merged++
 			}
-			rep.Paragraphs += res.Paragraphs
-			rep.Annotations += res.Annotations
-			rep.Unchanged += res.Unchanged
-			rep.Gold += res.Gold
-			rep.Users = append(rep.Users, res.Users...)
 		}
 		if err != nil {
 			return err

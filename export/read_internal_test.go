@@ -1,6 +1,7 @@
 package export
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -48,5 +49,35 @@ func TestLabelStudioPredictionsKept(t *testing.T) {
 	}
 	if len(rec.para.Annotations) != 0 || rec.para.Gold != nil {
 		t.Errorf("a prediction became an annotation or gold: %+v", rec.para)
+	}
+}
+
+// TestImportReportStaysSmall adds more results than a report lists: it
+// keeps MaxReportResults failures and as many others, and as many created
+// annotators, counts every one, and says how many it left out.
+func TestImportReportStaysSmall(t *testing.T) {
+	const n = annotate.MaxReportResults + 5
+	rep := &ImportReport{}
+	for i := range n {
+		rep.add(annotate.LabelledResult{ImportResult: annotate.ImportResult{Key: fmt.Sprint("ok-", i), Status: annotate.ImportCreated, Paragraphs: 2}, Annotations: 3, Users: []string{fmt.Sprint("anon-", i)}})
+		rep.add(annotate.LabelledResult{ImportResult: annotate.ImportResult{Key: fmt.Sprint("bad-", i), Status: annotate.ImportFailed, Error: "conflict"}})
+	}
+	rep.add(annotate.LabelledResult{ImportResult: annotate.ImportResult{Key: "merged", Status: annotate.ImportUnchanged}, Unchanged: 4})
+	if rep.Documents != 2*n+1 || rep.Created != n || rep.Failed != n || rep.Merged != 1 || rep.Paragraphs != 2*n || rep.Annotations != 3*n || rep.Unchanged != 4 {
+		t.Errorf("counts: %+v", rep)
+	}
+	failed, others := 0, 0
+	for _, r := range rep.Results {
+		if r.Status == annotate.ImportFailed {
+			failed++
+		} else {
+			others++
+		}
+	}
+	if failed != annotate.MaxReportResults || others != annotate.MaxReportResults || rep.Omitted != 11 {
+		t.Errorf("listed %d failures and %d others, omitted %d; want %d, %d and 11", failed, others, rep.Omitted, annotate.MaxReportResults, annotate.MaxReportResults)
+	}
+	if len(rep.Users) != annotate.MaxReportResults || rep.UsersOmitted != 5 || rep.UsersCreated() != n {
+		t.Errorf("users: %d listed, %d omitted, %d created; want %d, 5, %d", len(rep.Users), rep.UsersOmitted, rep.UsersCreated(), annotate.MaxReportResults, n)
 	}
 }

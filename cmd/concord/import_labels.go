@@ -201,13 +201,18 @@ func printLabelsReport(w, errw io.Writer, rep *export.ImportReport) {
 		fmt.Fprintf(errw, "concord import-labels: %s: %d problem(s); nothing was imported\n", rep.File, len(rep.Errors))
 		return
 	}
+	listed := 0
 	for _, r := range rep.Results {
 		if r.Status == annotate.ImportFailed {
 			fmt.Fprintf(errw, "concord import-labels: %s (%s): %s\n", r.Origin, r.Key, r.Error)
+			listed++
 		}
 	}
+	if listed < rep.Failed {
+		fmt.Fprintf(errw, "concord import-labels: %s: %d more failed document(s) not listed\n", rep.File, rep.Failed-listed)
+	}
 	fmt.Fprintf(w, "%s (%s): %d document(s) created, %d merged, %d failed; %d paragraph(s), %d annotation(s) (%d already stored), %d gold label(s), %d new annotator(s)\n",
-		rep.File, rep.Shape, rep.Created, rep.Merged, rep.Failed, rep.Paragraphs, rep.Annotations, rep.Unchanged, rep.Gold, len(rep.Users))
+		rep.File, rep.Shape, rep.Created, rep.Merged, rep.Failed, rep.Paragraphs, rep.Annotations, rep.Unchanged, rep.Gold, rep.UsersCreated())
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "%s: %s\n", rep.File, n)
 	}
