@@ -136,6 +136,11 @@ func (s *Store) ImportLabelledDocuments(ctx context.Context, by int64, docs []La
 	})
 	if err == nil {
 		s.rememberAnnotators(users)
+		n := 0
+		for _, i := range todo {
+			n += out[i].Paragraphs
+		}
+		s.analyzeGrowth(ctx, n)
 		if s.checkpoints != nil {
 			// A file's batches come one after another: the log gets its
 			// moment to start again between them (see makeRoom).

@@ -263,7 +263,10 @@ BEGIN
     UPDATE paragraphs SET annotators = annotators - 1, is_open = annotators - 1 < COALESCE((SELECT CAST(value AS INTEGER) FROM settings WHERE name = 'overlap'), 2) WHERE id = OLD.paragraph_id;
   END IF;
   RETURN NULL;
-END $$`}
+END $$`,
+			"DROP TRIGGER annotations_count_insert ON annotations",
+			"DROP TRIGGER annotations_count_delete ON annotations",
+			"CREATE TRIGGER annotations_count AFTER INSERT OR DELETE ON annotations FOR EACH ROW EXECUTE FUNCTION concord_count_annotators()"}
 	}
 	for _, q := range old {
 		if _, err := db.Exec(q); err != nil {
@@ -274,12 +277,14 @@ END $$`}
 		t.Fatal(err)
 	}
 	// The older trigger counted right too, only once per annotation:
-	// that the new one is in place is seen in its text.
-	text := "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'annotations_count_insert' AND sql LIKE '%deferred_counts%'"
+	// that the new one is in place is seen in its text. On PostgreSQL
+	// there are two, one for inserts whose condition reads the setting and
+	// one for removals, and not the older one for both.
+	text, want := "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'annotations_count_insert' AND sql LIKE '%deferred_counts%'", 1
 	if s.Dialect() == "postgres" {
-		text = "SELECT count(*) FROM pg_proc WHERE proname = 'concord_count_annotators' AND prosrc LIKE '%deferred_counts%'"
+		text, want = "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'annotations'::regclass AND ((tgname = 'annotations_count_insert' AND pg_get_triggerdef(oid) LIKE '%deferred_counts%') OR tgname = 'annotations_count_delete' OR tgname = 'annotations_count')", 2
 	}
-	if n := count(t, s, text); n != 1 {
+	if n := count(t, s, text); n != want {
 		t.Errorf("the count trigger was not brought up to date when the database was opened")
 	}
 	res, err := s.ImportLabelled(ctx, 0, labelled("a", para("One.", by("alice", "agree"), by("bob", "agree")), para("Two.", by("alice", "agree"))))

@@ -23,6 +23,8 @@ import (
 // set up) or PostgreSQL. It issues no dialect-specific SQL; the choice of
 // driver is made in Open alone.
 type Store struct {
+	// growth counts the paragraphs imported, for analyzeGrowth.
+	growth growth
 	// db takes every write. For SQLite it holds one connection: SQLite has a
 	// single write lock, and writers queueing in Go's pool are served in
 	// order, where writers queueing on the lock would retry on a busy

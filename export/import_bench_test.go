@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"concord/annotate"
+	"concord/annotate/annotatetest"
 	"concord/export"
 	"concord/seeds"
 )
@@ -23,7 +24,8 @@ import (
 // database, as a team moving to a new server does, beside its yardstick: the
 // document import of the same texts into another empty database. It
 // reports both rates, their ratio, and the write-ahead log's largest size
-// during the label import and its size at the end.
+// during the label import and its size at the end. With
+// CONCORD_TEST_POSTGRES set, both imports write to PostgreSQL databases.
 func BenchmarkImportLabelsAtSize(b *testing.B) {
 	ctx := context.Background()
 	src, err := annotate.Open(ctx, benchDB(b))
@@ -65,6 +67,8 @@ func BenchmarkImportLabelsAtSize(b *testing.B) {
 
 		path := filepath.Join(dir, "labels.db")
 		l := emptyStore(b, path)
+		// The log watched is SQLite's; on PostgreSQL there is none to
+		// watch here, and the sizes stay 0.
 		stop := walWatch(path + "-wal")
 		t0, c0 = time.Now(), cpuTime()
 		lrep, err := export.ImportFile(ctx, l, file, export.ImportOptions{})
@@ -111,10 +115,15 @@ func cpuTime() float64 {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
-// emptyStore opens a new store at path with the default schema.
+// emptyStore opens a new store at path with the default schema, or, when
+// the tests run on PostgreSQL (annotatetest.EnvPostgres), a new database
+// on that server.
 func emptyStore(b *testing.B, path string) *annotate.Store {
 	b.Helper()
 	ctx := context.Background()
+	if annotatetest.Postgres() {
+		path = annotatetest.DSN(b)
+	}
 	s, err := annotate.Open(ctx, path)
 	if err != nil {
 		b.Fatal(err)
