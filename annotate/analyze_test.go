@@ -3,7 +3,6 @@ package annotate_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -11,23 +10,37 @@ import (
 	"concord/annotate/annotatetest"
 )
 
-// TestImportAnalyzesAsTablesGrow imports into a new database a few
-// documents and then more than the first mark of paragraphs: on
+// TestImportAnalyzesAsTablesGrow imports labelled documents into a new
+// database, a few and then more than the first mark of paragraphs: on
 // PostgreSQL the store analyzes the tables the import's statements plan
 // on once the mark is passed, not before; on SQLite it never does.
 func TestImportAnalyzesAsTablesGrow(t *testing.T) {
 	s := annotatetest.WithSchema(t)
 	ctx := context.Background()
-	docs := func(from, n int) []annotate.Source {
-		var out []annotate.Source
+	docs := func(from, n int) []annotate.LabelledDocument {
+		var out []annotate.LabelledDocument
 		for d := from; d < from+n; d++ {
-			var b strings.Builder
+			var ps []annotate.LabelledParagraph
 			for p := range 10 {
-				fmt.Fprintf(&b, "Paragraph %d of document %d says something of its own.\n\n", p, d)
+				ps = append(ps, para(fmt.Sprintf("Paragraph %d of document %d says something of its own.", p, d), by("alice", "agree")))
 			}
-			out = append(out, annotate.Source{Key: fmt.Sprintf("doc-%04d", d), Text: []byte(b.String())})
+			out = append(out, labelled(fmt.Sprintf("doc-%04d", d), ps...))
 		}
 		return out
+	}
+	imported := func(ds []annotate.LabelledDocument) {
+		t.Helper()
+		for start := 0; start < len(ds); start += 200 {
+			res, err := s.ImportLabelledDocuments(ctx, 0, ds[start:min(start+200, len(ds))])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range res {
+				if r.Status != annotate.ImportCreated {
+					t.Fatalf("document %s: %+v", r.Key, r)
+				}
+			}
+		}
 	}
 	analyzed := func() int {
 		if s.Dialect() != "postgres" {
@@ -35,15 +48,11 @@ func TestImportAnalyzesAsTablesGrow(t *testing.T) {
 		}
 		return count(t, s, "SELECT count(*) FROM pg_stat_user_tables WHERE relname IN ('documents', 'paragraphs', 'curations') AND last_analyze IS NOT NULL")
 	}
-	if rep, err := s.ImportDocuments(ctx, 0, docs(0, 10)); err != nil || rep.Created != 10 {
-		t.Fatalf("import: %v %+v", err, rep)
-	}
+	imported(docs(0, 10))
 	if n := analyzed(); n != 0 {
 		t.Fatalf("%d tables analyzed after 100 paragraphs, want none yet", n)
 	}
-	if rep, err := s.ImportDocuments(ctx, 0, docs(10, 600)); err != nil || rep.Created != 600 {
-		t.Fatalf("import: %v %+v", err, rep)
-	}
+	imported(docs(10, 600))
 	want := 3
 	if s.Dialect() != "postgres" {
 		want = 0

@@ -628,11 +628,6 @@ func (s *Store) ImportDocuments(ctx context.Context, by int64, docs []Source) (*
 			})
 			if err == nil {
 				copy(results, out)
-				n := 0
-				for _, r := range out {
-					n += r.Paragraphs
-				}
-				s.analyzeGrowth(ctx, n)
 			}
 			if err != nil {
 				if cerr := ctx.Err(); cerr != nil {
