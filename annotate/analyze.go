@@ -45,15 +45,19 @@ func (s *Store) analyzeGrowth(ctx context.Context, n int) {
 	}
 	g := &s.growth
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	g.imported += n
 	if g.next == 0 {
 		g.next = analyzeFirst
 	}
-	if g.imported < g.next {
+	due := g.imported >= g.next
+	if due {
+		g.next = 2 * g.imported
+	}
+	g.mu.Unlock()
+	if !due {
 		return
 	}
-	g.next = 2 * g.imported
+	// Outside the lock: another import's batch need not wait for it.
 	if err := s.db.WithContext(ctx).Exec("ANALYZE " + analyzeTables).Error; err != nil && ctx.Err() == nil {
 		slog.Warn("analyze after an import", "error", err)
 	}

@@ -48,14 +48,16 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$`,
-			// The insert trigger's condition, rather than the function,
-			// stands aside for deferred counts: a row it does not fire for
-			// costs no call and no queued event, which a bulk import of
-			// millions of annotations would otherwise pay for each.
-			// Databases made before it have one trigger for both.
-			`DROP TRIGGER IF EXISTS annotations_count ON annotations`,
-			`CREATE OR REPLACE TRIGGER annotations_count_insert AFTER INSERT ON annotations FOR EACH ROW WHEN (current_setting('concord.deferred_counts', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION concord_count_annotators()`,
-			`CREATE OR REPLACE TRIGGER annotations_count_delete AFTER DELETE ON annotations FOR EACH ROW EXECUTE FUNCTION concord_count_annotators()`,
+			// The trigger's condition, rather than the function, stands
+			// aside for deferred counts: a row it does not fire for costs
+			// no call and no queued event, which a bulk import of millions
+			// of annotations would otherwise pay for each. Only inserts
+			// run while counts are deferred (see deferCounts). A database
+			// opened by a build that split it into an insert and a removal
+			// trigger has those dropped, or each change would count twice.
+			`DROP TRIGGER IF EXISTS annotations_count_insert ON annotations`,
+			`DROP TRIGGER IF EXISTS annotations_count_delete ON annotations`,
+			`CREATE OR REPLACE TRIGGER annotations_count AFTER INSERT OR DELETE ON annotations FOR EACH ROW WHEN (current_setting('concord.deferred_counts', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION concord_count_annotators()`,
 		}
 	}
 	return []string{
@@ -127,9 +129,10 @@ func (s *Store) migrateCounts(ctx context.Context) error {
 	})
 }
 
-// deferCounts makes the insert trigger leave the paragraphs' counts alone
+// deferCounts makes the count trigger leave the paragraphs' counts alone
 // for the rest of tx, until resumeCounts: the writer counts the annotations
-// it inserts meanwhile itself.
+// it inserts meanwhile itself. Only inserts run while counts are deferred
+// (on PostgreSQL the trigger would pass over removals too).
 func (s *Store) deferCounts(tx *gorm.DB) error {
 	if s.dialect == "postgres" {
 		return tx.Exec("SELECT set_config('concord.deferred_counts', 'on', true)").Error

@@ -830,9 +830,10 @@ func (s *Store) insertImportedPostgres(tx *gorm.DB, by int64, now time.Time, sch
 	return nil
 }
 
-// annotationsSQLite inserts n imported annotations. Each row binds what differs from row to row — its
-// paragraph, user, labels and time, the time once for both columns — with
-// numbered parameters: binding is most of the statement's cost in Go.
+// annotationsSQLite inserts n imported annotations (insertedIDs tells
+// their ids). Each row binds what differs from row to row — its paragraph,
+// user, labels and time, the time once for both columns — with numbered
+// parameters: binding is most of the statement's cost in Go.
 func annotationsSQLite(n, schemaVersion int) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO annotations (paragraph_id, user_id, labels, version, schema_version, created_at, updated_at) VALUES ")

@@ -230,24 +230,16 @@ func Import(ctx context.Context, store *annotate.Store, name string, open func()
 			return nil
 		}
 		results, err := store.ImportLabelledDocuments(ctx, opt.By, batch)
-		keys := make(map[string]bool, len(batch))
-		for _, d := range batch {
-			keys[d.Key] = true
-		}
-		batch, size = batch[:0], 0
-		failed := map[string]bool{}
 		for _, res := range results {
 			rep.add(res)
-			if res.Status == annotate.ImportFailed {
-				failed[res.Key] = true
-			}
 		}
-		if err != nil {
-			return err
+		if err == nil {
+			// The batch's predictions go in after its documents, so that
+			// what waits for its documents is one batch's.
+			err = r.storePredictions(ctx, store, opt.By, batch, results, &tally)
 		}
-		// The batch's predictions go in after its documents, so that
-		// what waits for its documents is one batch's.
-		return r.storePredictions(ctx, store, opt.By, keys, failed, &tally)
+		batch, size = batch[:0], 0
+		return err
 	}
 	r.keepPredictions = true
 	err = r.read(open, func(doc annotate.LabelledDocument) error {
@@ -604,7 +596,7 @@ func (r *reader) array(br *bufio.Reader, add func(record) error, report func(Lin
 // several readers (see worker) can parse a file's records at once.
 func (r *reader) parse(raw []byte, line int) parsed {
 	if !utf8.Valid(raw) {
-		return parsed{line: line, bad: &LineError{File: r.name, Line: line, Message: "not valid UTF-8; convert the file to UTF-8"}}
+		return parsed{bad: &LineError{File: r.name, Line: line, Message: "not valid UTF-8; convert the file to UTF-8"}}
 	}
 	var rec record
 	var err error
@@ -625,14 +617,14 @@ func (r *reader) parse(raw []byte, line int) parsed {
 				e.Message += " (allowed: " + strings.Join(de.Allowed, ", ") + ")"
 			}
 		}
-		return parsed{line: line, bad: &e}
+		return parsed{bad: &e}
 	}
 	rec.line = line
 	if len(rec.para.Annotations) == 0 && rec.para.Gold == nil && r.opt.Shape != ShapeDoccano {
 		rec.notes.unlabelled++
 	}
 	rec.notes.predictions = len(rec.predictions)
-	return parsed{line: line, rec: rec}
+	return parsed{rec: rec}
 }
 
 // accept adds a parsed record, in the file's order, or reports what is

@@ -18,9 +18,8 @@ type rawRecord struct {
 // parsed is a record as parse read it: the record, or what is wrong
 // with it.
 type parsed struct {
-	rec  record
-	line int
-	bad  *LineError
+	rec record
+	bad *LineError
 }
 
 // A file's records are parsed in chunks of up to parseChunk records or
@@ -64,7 +63,7 @@ func (r *reader) parseInOrder(next func() (rawRecord, error), add func(record) e
 				out := make([]parsed, len(j.recs))
 				for i, rr := range j.recs {
 					if rr.broken != nil {
-						out[i] = parsed{line: rr.line, bad: rr.broken}
+						out[i] = parsed{bad: rr.broken}
 						continue
 					}
 					out[i] = w.parse(rr.raw, rr.line)

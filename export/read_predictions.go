@@ -30,8 +30,8 @@ type predictionTally struct {
 }
 
 // storePredictions stores the predictions of the tasks read whose
-// documents are in batch (by key; failed holds those that were not
-// imported) as suggestions, right after the batch's documents: one per
+// documents are in batch (results says which of them failed) as
+// suggestions, right after the batch's documents: one per
 // dimension, the agent the prediction's model_version (or
 // "label-studio"), the score its score. The paragraph is found by its
 // document and text, so a task merged into a document already stored
@@ -40,14 +40,28 @@ type predictionTally struct {
 // is counted as not imported, with the reason in the notes. Predictions
 // of documents still being read are kept for their batch: what is held
 // is a batch's, whatever the file's size.
-func (r *reader) storePredictions(ctx context.Context, store *annotate.Store, by int64, batch, failed map[string]bool, t *predictionTally) error {
+func (r *reader) storePredictions(ctx context.Context, store *annotate.Store, by int64, docs []annotate.LabelledDocument, results []annotate.LabelledResult, t *predictionTally) error {
 	if len(r.preds) == 0 && len(r.direct) == 0 {
 		return nil
 	}
 	if t.why == nil {
 		t.why, t.agents = map[string]int{}, map[string]bool{}
 	}
+	batch := make(map[string]bool, len(docs))
+	for _, d := range docs {
+		batch[d.Key] = true
+	}
+	failed := map[string]bool{}
+	for _, res := range results {
+		if res.Status == annotate.ImportFailed {
+			failed[res.Key] = true
+		}
+	}
 	var in []annotate.SuggestionInput
+	// What is stored is counted once it is: agents and stored, like
+	// fromLines, go into the tally after the suggestions are in.
+	agents := map[string]bool{}
+	stored := 0
 	later := 0
 	for _, pp := range r.preds {
 		if !batch[pp.key] {
@@ -77,8 +91,8 @@ func (r *reader) storePredictions(ctx context.Context, store *annotate.Store, by
 		if agent == "" {
 			agent = lsAgent
 		}
-		t.agents[agent] = true
-		t.stored++
+		agents[agent] = true
+		stored++
 		dims := make([]string, 0, len(p.Labels))
 		for d := range p.Labels {
 			dims = append(dims, d)
@@ -115,8 +129,12 @@ func (r *reader) storePredictions(ctx context.Context, store *annotate.Store, by
 		}
 		return fmt.Errorf("%s: the documents read so far were imported, but their predictions could not be stored as suggestions, and the import stopped there: %s", r.name, msg)
 	}
+	t.stored += stored
 	t.fromLines += fromLines
 	t.suggestions += res.Created + res.Replaced
+	for a := range agents {
+		t.agents[a] = true
+	}
 	return nil
 }
 
