@@ -146,6 +146,7 @@ func browserRun[T any](t testing.TB, ctx context.Context, what string, a chromed
 		return r.v, r.err
 	case <-timer.C:
 	}
+	shown := browserShown(ctx)
 	if end, ok := ctx.Value(browserTabCancel{}).(context.CancelFunc); ok {
 		end()
 	}
@@ -153,9 +154,29 @@ func browserRun[T any](t testing.TB, ctx context.Context, what string, a chromed
 	case <-done:
 	case <-time.After(10 * time.Second):
 	}
-	t.Fatalf("%s: Chromium did not answer for %v; the tab was closed%s", what, browserHang, serverGoroutines())
+	t.Fatalf("%s: Chromium did not answer for %v; the tab was closed; %s%s", what, browserHang, shown, serverGoroutines())
 	var zero T
 	return zero, nil
+}
+
+// browserShown asks a tab whose step hangs what it shows, within a few
+// seconds: an answer means the page was there but the step waited for
+// something it never showed; none means the tab itself was stuck.
+func browserShown(ctx context.Context) string {
+	done := make(chan string, 1)
+	go func() {
+		page, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + ' (' + document.readyState + '): ' + (document.body ? document.body.innerText.slice(0, 300) : '')`))
+		if err != nil {
+			page = "it could not be asked what it shows: " + err.Error()
+		}
+		done <- page
+	}()
+	select {
+	case page := <-done:
+		return "the tab showed " + page
+	case <-time.After(5 * time.Second):
+		return "the tab did not say what it showed within 5 s"
+	}
 }
 
 // serverGoroutines returns the stacks of the goroutines that run Concord's
